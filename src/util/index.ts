@@ -1,0 +1,28 @@
+/**
+ * @module util — leaf helpers shared by every layer: the error shape, durations,
+ * atomic files and locks. Imports nothing from other layers.
+ */
+export {
+  EXIT_FAILURE,
+  EXIT_USAGE,
+  ERROR_CATEGORIES,
+  RockletError,
+  isRockletError,
+  hasErrorCode,
+  isErrorCategory,
+  usageError,
+  invalidArgument,
+  notFound,
+  alreadyExists,
+  failedPrecondition,
+  conflict,
+  permissionDenied,
+  verificationFailed,
+  unavailable,
+  runtimeFailure,
+  internalError,
+  errnoCode,
+  causeChain,
+  assertNever,
+} from './errors.js';
+export type { ErrorCategory, RockletErrorOptions } from './errors.js';
