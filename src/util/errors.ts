@@ -100,7 +100,7 @@ export const internalError = make('internal');
 /** Node's system errors carry a string `code` such as ENOENT. */
 export function errnoCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
-    const code = (error as { code: unknown }).code;
+    const code = error.code;
     return typeof code === 'string' ? code : undefined;
   }
   return undefined;

@@ -26,3 +26,5 @@ export {
   assertNever,
 } from './errors.js';
 export type { ErrorCategory, RockletErrorOptions } from './errors.js';
+export { INSECURE_FEATURES, INSECURE_OPTION_WORDS, parseInsecureOptions } from './insecure-options.js';
+export type { InsecureFeature, InsecureOptions } from './insecure-options.js';

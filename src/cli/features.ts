@@ -1,0 +1,20 @@
+/**
+ * @module cli/features — the capabilities of this build, as `rocklet version` lists them.
+ * Flip a feature to enabled in the same change that makes it work end to end.
+ */
+export interface Feature {
+  readonly name: string;
+  readonly enabled: boolean;
+}
+
+export const FEATURES: readonly Feature[] = [
+  { name: 'SYSTEMD-DBUS', enabled: true },
+  { name: 'ACI', enabled: false },
+  { name: 'OPENPGP', enabled: false },
+  { name: 'APPC-DISCOVERY', enabled: false },
+  { name: 'K8S-PODFILE', enabled: false },
+  { name: 'STAGE1-CRUN', enabled: false },
+  { name: 'STAGE1-FLY', enabled: false },
+  { name: 'NET-BRIDGE', enabled: false },
+  { name: 'OCI', enabled: false },
+];

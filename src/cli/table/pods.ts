@@ -1,0 +1,71 @@
+/** @module cli/table/pods — rkt's pod commands (runtime core). */
+import type { CommandSpec } from '../command.js';
+import { FULL, NO_LEGEND, OVERWRITE, PRETTY_PRINT, POD_FLAGS, PULL_POLICY, UUID_FILE } from './shared-flags.js';
+
+export const POD_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'run', summary: 'run images in a new pod, in the foreground', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]',
+    description: 'Fetches (pull policy "new"), verifies and runs one or more images as apps of one pod and waits for them.\n'
+      + 'Exits with the app\'s exit code, or 254 when rocklet itself fails.',
+    flags: POD_FLAGS,
+  },
+  { name: 'prepare', summary: 'prepare a pod from images and print its UUID', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]', flags: POD_FLAGS },
+  { name: 'run-prepared', summary: 'run a prepared pod', usage: '[flags] UUID', flags: POD_FLAGS.filter((f) => ['net', 'dns', 'dns-search', 'dns-opt', 'dns-domain', 'hosts-entry', 'hostname'].includes(f.name)) },
+  {
+    name: 'fetch', summary: 'fetch images into the store and print their IDs', usage: '[flags] IMAGE...',
+    description: 'IMAGE is a file path, an https:// URL or an appc image name (example.com/app:1.0,os=linux).',
+    flags: [FULL, PULL_POLICY, { name: 'signature', kind: 'list', valueName: 'FILE', help: 'signature file of the matching IMAGE (repeatable, in order)' }],
+  },
+  {
+    name: 'trust', summary: 'trust a public key for verifying images', usage: '[flags] [KEY...]',
+    description: 'KEY is a file path or an https URL; without KEY the keys are discovered from --prefix.',
+    flags: [
+      { name: 'prefix', kind: 'string', valueName: 'PREFIX', help: 'trust the key only for images whose name starts with PREFIX' },
+      { name: 'root', kind: 'boolean', help: 'trust the key for all images' },
+      { name: 'skip-fingerprint-review', kind: 'boolean', help: 'accept the key without asking (for scripts)' },
+    ],
+  },
+  { name: 'list', summary: 'list pods', usage: '[flags]', flags: [FULL, NO_LEGEND] },
+  {
+    name: 'status', summary: 'show the status of a pod', usage: '[flags] UUID',
+    flags: [UUID_FILE, { name: 'wait', kind: 'string', valueName: 'DURATION', optionalValue: 'true', help: 'wait until the pod has exited (optionally at most DURATION)' }],
+  },
+  { name: 'stop', summary: 'stop pods', usage: '[flags] UUID...', flags: [UUID_FILE, { name: 'force', kind: 'boolean', help: 'kill instead of a graceful stop' }] },
+  {
+    name: 'enter', summary: 'run a command in a running pod', usage: '[--app=APP] UUID [CMD [ARGS...]]', stopAtFirstPositional: true,
+    flags: [{ name: 'app', kind: 'string', valueName: 'APP', help: 'the app to enter (needed when the pod has several)' }],
+  },
+  { name: 'rm', summary: 'remove non-running pods', usage: '[flags] UUID...', flags: [UUID_FILE] },
+  {
+    name: 'gc', summary: 'garbage-collect exited pods', usage: '[flags]',
+    flags: [
+      { name: 'grace-period', kind: 'string', valueName: 'DURATION', defaultText: '30m', help: 'how long exited pods are kept before deletion' },
+      { name: 'expire-prepared', kind: 'string', valueName: 'DURATION', defaultText: '24h', help: 'how long prepared pods are kept' },
+      { name: 'mark-only', kind: 'boolean', help: 'only move exited pods to the garbage state' },
+    ],
+  },
+  { name: 'cat-manifest', summary: 'print the pod manifest', usage: '[flags] UUID', flags: [UUID_FILE, PRETTY_PRINT] },
+  { name: 'export', summary: 'export an exited app as an ACI', usage: '[flags] UUID OUT.aci', flags: [OVERWRITE, { name: 'app', kind: 'string', valueName: 'APP', help: 'the app to export' }] },
+  {
+    name: 'logs', summary: 'show the output of a pod\'s apps', usage: '[flags] UUID|POD',
+    flags: [{ name: 'app', kind: 'string', valueName: 'APP', help: 'only this app' }, { name: 'follow', kind: 'boolean', short: 'f', help: 'keep printing new output' }],
+  },
+];
+
+/** Unit-side entry points: what the daemon's systemd units run. */
+export const UNIT_SIDE_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'pod', summary: 'pod sandbox entry points used by systemd units', usage: 'up|down [flags]',
+    subcommands: [
+      { name: 'up', summary: 'create a pod sandbox: UUID, namespaces, network, volumes', usage: '[flags] POD-FILE' },
+      { name: 'down', summary: 'tear a pod sandbox down and mark it exited', usage: '[flags] UUID' },
+    ],
+  },
+  {
+    name: 'app', summary: 'app entry points used by systemd units', usage: 'prepare|cleanup [flags]',
+    subcommands: [
+      { name: 'prepare', summary: 'render an app\'s root filesystem and OCI bundle', usage: '[flags] UUID APP' },
+      { name: 'cleanup', summary: 'record an app\'s exit status and release its mounts', usage: '[flags] UUID APP' },
+    ],
+  },
+];
