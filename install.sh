@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Installs rocklet on a Debian-family host. Idempotent; run as root: sudo ./install.sh
+#
+#   - Debian packages rocklet needs at run time (crun, iproute2, nftables, util-linux, ...)
+#   - builds the TypeScript sources and installs the CLI as /usr/local/bin/rocklet
+#     (code in /usr/local/lib/rocklet, production dependencies only)
+#   - systemd units from units/, tmpfiles rule for /run/rocklet
+#   - /etc/pods, /etc/rocklet (+ trustedkeys/) and /var/lib/rocklet with safe modes
+#
+# Environment: PREFIX (default /usr/local), ROCKLET_SKIP_APT=1 to skip package installation.
+set -euo pipefail
+
+say() { printf 'install.sh: %s\n' "$*"; }
+die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
+
+cd "$(dirname "$(readlink -f "$0")")"
+PREFIX=${PREFIX:-/usr/local}
+LIBDIR=$PREFIX/lib/rocklet
+BINDIR=$PREFIX/bin
+RUNTIME_PACKAGES=(crun iproute2 nftables util-linux ca-certificates xz-utils bzip2)
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (try: sudo ./install.sh)"
+
+# Node.js 20 or newer: Debian 12's own nodejs is 18, so we do not install it ourselves.
+NODE=$(command -v node || true)
+[ -n "$NODE" ] || die "Node.js 20 or newer is required and 'node' is not on PATH (install it from nodejs.org or NodeSource)"
+NODE_MAJOR=$("$NODE" -p 'process.versions.node.split(".")[0]')
+[ "$NODE_MAJOR" -ge 20 ] || die "Node.js 20 or newer is required; found $("$NODE" --version) at $NODE"
+command -v npm >/dev/null || die "npm is required (it comes with Node.js)"
+
+missing_packages() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || printf '%s\n' "$p"
+  done
+}
+
+if [ "${ROCKLET_SKIP_APT:-0}" != 1 ]; then
+  command -v apt-get >/dev/null || die "apt-get not found: install ${RUNTIME_PACKAGES[*]} yourself and rerun with ROCKLET_SKIP_APT=1"
+  mapfile -t MISSING < <(missing_packages "${RUNTIME_PACKAGES[@]}")
+  if [ "${#MISSING[@]}" -gt 0 ]; then
+    say "installing Debian packages: ${MISSING[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${MISSING[@]}" >/dev/null
+  else
+    say "Debian packages present: ${RUNTIME_PACKAGES[*]}"
+  fi
+fi
+
+say "building (npm ci, tsc)"
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build
+
+# Stage the new version beside the old one and swap, so a failed install never leaves half a tree.
+say "installing to $LIBDIR"
+STAGE=$(mktemp -d "$PREFIX/lib/.rocklet-stage.XXXXXX")
+trap 'rm -rf "$STAGE"' EXIT
+mkdir -p "$STAGE/dist"
+cp -a dist/src "$STAGE/dist/src"
+cp package.json package-lock.json "$STAGE/"
+(cd "$STAGE" && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
+chmod -R go-w "$STAGE"
+chmod 0755 "$STAGE"
+if [ -d "$LIBDIR" ]; then mv "$LIBDIR" "$LIBDIR.old.$$"; fi
+mv "$STAGE" "$LIBDIR"
+trap - EXIT
+rm -rf "$LIBDIR.old.$$"
+
+# A wrapper with Node's absolute path, so units and sudo work whatever PATH they have.
+install -d -m 0755 "$BINDIR"
+WRAPPER=$(mktemp "$BINDIR/.rocklet.XXXXXX")
+printf '#!/bin/sh\nexec %s %s/dist/src/cli/main.js "$@"\n' "$NODE" "$LIBDIR" >"$WRAPPER"
+chmod 0755 "$WRAPPER"
+mv -f "$WRAPPER" "$BINDIR/rocklet"
+
+say "creating directories"
+install -d -m 0755 -o root -g root /etc/pods /etc/rocklet /etc/rocklet/trustedkeys \
+  /etc/rocklet/trustedkeys/root.d /etc/rocklet/trustedkeys/prefix.d
+install -d -m 0700 -o root -g root /var/lib/rocklet
+
+say "installing systemd units"
+install -d -m 0755 /etc/systemd/system /usr/lib/tmpfiles.d
+for unit in units/*.service units/*.timer; do
+  [ -e "$unit" ] || continue
+  install -m 0644 "$unit" "/etc/systemd/system/$(basename "$unit")"
+done
+install -m 0644 units/rocklet.tmpfiles /usr/lib/tmpfiles.d/rocklet.conf
+
+if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
+  systemctl daemon-reload
+  systemd-tmpfiles --create /usr/lib/tmpfiles.d/rocklet.conf
+  say "systemd reloaded; rocklet.service is installed (the daemon itself arrives with a later release, so it is not started)"
+else
+  install -d -m 0700 /run/rocklet
+  say "PID 1 is not systemd (it is '$(cat /proc/1/comm 2>/dev/null || echo unknown)'): units were copied but not loaded;"
+  say "the standalone runtime (rocklet run/fetch/...) works without systemd, the daemon needs a systemd host"
+fi
+
+say "done: $("$BINDIR/rocklet" version | head -n 1)"
