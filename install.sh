@@ -57,7 +57,7 @@ STAGE=$(mktemp -d "$PREFIX/lib/.rocklet-stage.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
 mkdir -p "$STAGE/dist"
 cp -a dist/src "$STAGE/dist/src"
-cp package.json package-lock.json "$STAGE/"
+cp package.json package-lock.json README.md "$STAGE/"
 (cd "$STAGE" && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
 chmod -R go-w "$STAGE"
 chmod 0755 "$STAGE"
