@@ -21,6 +21,13 @@ if (files.length === 0) {
   console.error('run-tests: no test files found under', roots.join(', '), '(did the build run?)');
   process.exit(1);
 }
+// Leftovers of earlier runs whose runner died (crash, kill -9): only harness-prefixed
+// resources of dead runners are removed, so concurrent runs are never disturbed.
+if (process.getuid?.() === 0) {
+  const { sweepStaleHarnessResources } = await import('../dist/test/harness/index.js');
+  const removed = await sweepStaleHarnessResources();
+  for (const what of removed) console.error(`run-tests: removed stale ${what}`);
+}
 const result = spawnSync(
   process.execPath,
   ['--test', '--test-concurrency=2', '--test-timeout=600000', ...process.argv.slice(2), ...files],

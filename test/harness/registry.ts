@@ -1,0 +1,133 @@
+/**
+ * @module harness/registry — a private Debian `docker-registry` (distribution 2.8) per test run.
+ *
+ * Always its own config: 127.0.0.1 on a free port, storage in a harness temp dir, deletes
+ * enabled. Never Debian's /etc/docker/registry/config.yml (all interfaces, htpasswd). Spawned
+ * under `setpriv --pdeathsig SIGKILL`, recorded in its temp dir for the sweep, stopped by PID.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { httpGet } from './http.js';
+import { errnoCode, identify, waitFor, withTimeout } from './proc.js';
+import type { TempDir } from './tmp.js';
+import { makeTempDir, recordProcess } from './tmp.js';
+
+/** A running registry from {@link startRegistry}. */
+export interface Registry {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** `127.0.0.1:<port>`, the host part of image references. */
+  readonly host: string;
+  readonly port: number;
+  /** The storage root (filesystem driver `rootdirectory`). */
+  readonly dataDir: string;
+  readonly pid: number;
+  /** SIGTERM (SIGKILL after 5 s), wait for exit, remove the data. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const ACCEPT_V2 = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
+
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('cannot determine a free loopback port');
+  return address.port;
+}
+
+function config(dataDir: string, port: number): string {
+  return [
+    'version: 0.1',
+    'log: {level: warn, accesslog: {disabled: true}}',
+    `storage: {filesystem: {rootdirectory: "${dataDir}"}, delete: {enabled: true}, cache: {blobdescriptor: inmemory}}`,
+    `http: {addr: "127.0.0.1:${port}", secret: rocklet-test-registry}`,
+    '',
+  ].join('\n');
+}
+
+async function exitOf(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return true;
+  return (await withTimeout(once(child, 'exit').then(() => true), timeoutMs)) ?? false;
+}
+
+async function launch(tmp: TempDir, dataDir: string): Promise<{ child: ChildProcess; port: number } | undefined> {
+  const port = await freeLoopbackPort();
+  const configPath = join(tmp.path, 'config.yml');
+  await writeFile(configPath, config(dataDir, port));
+  const log = await open(join(tmp.path, 'registry.log'), 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'docker-registry', 'serve', configPath], { stdio: ['ignore', log.fd, log.fd] });
+    await once(child, 'spawn');
+  } finally {
+    await log.close();
+  }
+  child.unref();
+  const id = await identify(child.pid ?? 0);
+  if (id !== undefined) await recordProcess(tmp.path, id);
+  const ready = await waitFor(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return 'exited' as const;
+    try {
+      return (await httpGet(`http://127.0.0.1:${port}/v2/`, { Accept: ACCEPT_V2 }, 1_000)).status === 200;
+    } catch (error) {
+      if (errnoCode(error) === 'ECONNREFUSED') return false;
+      throw error;
+    }
+  }, { timeoutMs: 10_000, intervalMs: 10 });
+  if (ready === true) return { child, port };
+  if (ready === undefined) {
+    child.kill('SIGKILL');
+    await exitOf(child, 5_000);
+    throw new Error(`docker-registry did not answer on 127.0.0.1:${port} within 10 s`);
+  }
+  return undefined; // exited: most likely lost a race for the port; the caller retries
+}
+
+/** Starts a registry on 127.0.0.1:<free port> with its data in a fresh temp dir. */
+export async function startRegistry(): Promise<Registry> {
+  const tmp = await makeTempDir('registry');
+  const dataDir = join(tmp.path, 'data');
+  try {
+    await mkdir(dataDir);
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      const started = await launch(tmp, dataDir);
+      if (started !== undefined) return registryHandle(tmp, dataDir, started.child, started.port);
+    }
+    const log = await readFile(join(tmp.path, 'registry.log'), 'utf8');
+    throw new Error(`docker-registry exited at start three times:\n${log.trim().split('\n').slice(-10).join('\n')}`);
+  } catch (error) {
+    await tmp.remove();
+    throw error;
+  }
+}
+
+function registryHandle(tmp: TempDir, dataDir: string, child: ChildProcess, port: number): Registry {
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    // Our own unreaped child: its PID cannot have been reused yet.
+    if (!(await exitOf(child, 0))) {
+      child.kill('SIGTERM');
+      if (!(await exitOf(child, 5_000))) {
+        child.kill('SIGKILL');
+        if (!(await exitOf(child, 5_000))) throw new Error(`docker-registry pid ${String(child.pid)} did not exit`);
+      }
+    }
+    await tmp.remove();
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    port,
+    dataDir,
+    pid: child.pid ?? 0,
+    stop: () => (stopping ??= stop()),
+  };
+}
