@@ -28,3 +28,8 @@ export {
 export type { ErrorCategory, RockletErrorOptions } from './errors.js';
 export { INSECURE_FEATURES, INSECURE_OPTION_WORDS, parseInsecureOptions } from './insecure-options.js';
 export type { InsecureFeature, InsecureOptions } from './insecure-options.js';
+export { writeFileAtomic, writeJsonAtomic, renameDurable, fsyncDir, isAtomicTempName } from './atomic-file.js';
+export type { AtomicWriteOptions } from './atomic-file.js';
+export { LOCK_MODES, tryLockFile, lockFile, withLock } from './lock.js';
+export type { LockMode, FileLock, LockOptions } from './lock.js';
+export { parseDuration, formatDuration } from './duration.js';

@@ -1,0 +1,98 @@
+/**
+ * @module store-import — bring an ACI into the store in one pass and commit it atomically.
+ *
+ * The archive streams once: the uncompressed tar goes to `tmp/<work>/blob` while it is hashed,
+ * its layout and manifest are checked, and its rootfs is unpacked into `tmp/<work>/tree`. Only
+ * then, under the exclusive store lock: blob → `blobs/`, tree → `trees/<id>`, and last the
+ * record (the commit point). A crash before the record leaves only an invisible blob or tree
+ * (gc removes them); a failed import leaves nothing. Two imports of the same image both do the
+ * work, the second finds the record and discards its copy: one entry.
+ */
+import { constants as fsConstants } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { fsyncDir, withLock } from '../util/index.js';
+import type { ExtractedAci } from './aci-extract.js';
+import { extractAciInto } from './aci-extract.js';
+import type { Compression } from './decompress.js';
+import type { ImageRecord } from './image-record.js';
+import { readRecord, writeRecord } from './image-record.js';
+import type { StoreLayout } from './store-layout.js';
+import { createWorkDir } from './store-workdir.js';
+import { installTree, syncFileSystem, writeTreeMeta } from './tree-store.js';
+
+/** Options of an import. */
+export interface ImportOptions {
+  /** Names the source in messages (default: the path, or `image`). */
+  readonly sourceName?: string;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The outcome of an import. */
+export interface ImportResult {
+  readonly record: ImageRecord;
+  /** True when the image was already in the store (nothing changed). */
+  readonly alreadyPresent: boolean;
+  readonly compression: Compression;
+  /** Extended attributes that could not be kept (see ExtractionReport.skippedXattrs). */
+  readonly skippedXattrs: readonly string[];
+}
+
+async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.length) offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten;
+}
+
+/** Import `source` (a file path or a byte stream) into the store at `layout`. */
+export async function importImage(
+  layout: StoreLayout,
+  source: string | AsyncIterable<Uint8Array>,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const work = await createWorkDir(layout, options.signal);
+  try {
+    const blobPath = path.join(work.path, 'blob');
+    const treePath = path.join(work.path, 'tree');
+    await mkdir(treePath, { mode: 0o755 });
+    const blob = await open(blobPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+    let extracted: ExtractedAci;
+    try {
+      extracted = await extractAciInto(source, treePath, {
+        ...(options.sourceName === undefined ? {} : { sourceName: options.sourceName }),
+        signal: options.signal,
+        onTarChunk: (chunk) => writeAll(blob, chunk),
+      });
+    } finally {
+      await blob.close();
+    }
+    await chmod(blobPath, 0o444);
+    await writeTreeMeta(treePath, extracted.treeHash, [extracted.id]);
+    // One syncfs makes blob and tree durable before anything points at them.
+    await syncFileSystem(work.path);
+    const now = new Date();
+    const candidate: ImageRecord = {
+      id: extracted.id,
+      name: extracted.manifest.name,
+      labels: extracted.manifest.labels,
+      sizeBytes: extracted.tarSizeBytes,
+      treeSizeBytes: extracted.report.contentBytes,
+      importTime: now,
+      lastUsed: now,
+      manifest: extracted.manifest,
+    };
+    const { record, alreadyPresent } = await withLock(layout.lock, 'exclusive', async () => {
+      const existing = await readRecord(layout, candidate.id);
+      // The image's tree may have been collected since; put the fresh one back either way.
+      await installTree(layout, treePath, candidate.id);
+      if (existing !== undefined) return { record: existing, alreadyPresent: true };
+      await rename(blobPath, layout.blob(candidate.id));
+      await fsyncDir(layout.blobs);
+      await writeRecord(layout, candidate);
+      return { record: candidate, alreadyPresent: false };
+    }, { signal: options.signal });
+    return { record, alreadyPresent, compression: extracted.compression, skippedXattrs: extracted.report.skippedXattrs };
+  } finally {
+    await work.release();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * @module store-render — make and check the trees pods run from. An image's own tree comes
+ * from its import (or is unpacked again from the blob when gc removed it); an image with
+ * dependencies or a pathWhitelist gets a merged tree: its layers copied lowest first (later
+ * files win), each layer's pathWhitelist restricting what it and the layers below contribute.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { verificationFailed, withLock, writeFileAtomic } from '../util/index.js';
+import { extractAciInto } from './aci-extract.js';
+import type { ImageRecord } from './image-record.js';
+import type { StoreLayout } from './store-layout.js';
+import { dependencyLayers } from './store-resolve.js';
+import { createWorkDir } from './store-workdir.js';
+import { applyPathWhitelist, copyTreeOver } from './tree-copy.js';
+import { hashTree } from './tree-hash.js';
+import type { StoredTree } from './tree-store.js';
+import { installTree, readTree, removeTree, syncFileSystem, treeIdFor, writeTreeMeta } from './tree-store.js';
+
+/** The image's own tree, unpacked again from its blob when missing. */
+export async function ensureImageTree(layout: StoreLayout, record: ImageRecord, signal?: AbortSignal): Promise<StoredTree> {
+  const existing = await readTree(layout, record.id);
+  if (existing !== undefined) return existing;
+  const work = await createWorkDir(layout, signal);
+  try {
+    const treePath = path.join(work.path, 'tree');
+    await mkdir(treePath, { mode: 0o755 });
+    const extracted = await withLock(layout.lock, 'shared', () => extractAciInto(layout.blob(record.id), treePath, { sourceName: record.id, signal }), { signal });
+    if (extracted.id !== record.id) {
+      throw verificationFailed('ERR_IMAGE_CORRUPT', `the stored blob of ${record.id} no longer matches its ID (it hashes to ${extracted.id})`, {
+        hint: 'remove the image and fetch it again',
+      });
+    }
+    await writeTreeMeta(treePath, extracted.treeHash, [record.id]);
+    await syncFileSystem(work.path);
+    await withLock(layout.lock, 'exclusive', () => installTree(layout, treePath, record.id), { signal });
+  } finally {
+    await work.release();
+  }
+  const tree = await readTree(layout, record.id);
+  if (tree === undefined) throw new Error(`tree ${record.id} vanished right after it was installed`);
+  return tree;
+}
+
+/** The tree ID `record` renders to, given the records its dependencies resolve against. */
+export function renderedTreeId(records: readonly ImageRecord[], record: ImageRecord): { id: string; layers: ImageRecord[] } {
+  const layers = dependencyLayers(records, record);
+  const filtered = layers.some((layer) => layer.manifest.pathWhitelist.length > 0);
+  return { id: treeIdFor(layers.map((layer) => layer.id), filtered), layers };
+}
+
+/** Render `record` with its dependencies (resolved in `records`) into the tree store. */
+export async function renderImage(
+  layout: StoreLayout,
+  records: readonly ImageRecord[],
+  record: ImageRecord,
+  signal?: AbortSignal,
+): Promise<StoredTree> {
+  const { id, layers } = renderedTreeId(records, record);
+  if (id === record.id) return ensureImageTree(layout, record, signal);
+  const existing = await readTree(layout, id);
+  if (existing !== undefined) return existing;
+  const layerTrees: StoredTree[] = [];
+  for (const layer of layers) layerTrees.push(await ensureImageTree(layout, layer, signal));
+  const work = await createWorkDir(layout, signal);
+  try {
+    const treePath = path.join(work.path, 'tree');
+    const rootfs = path.join(treePath, 'rootfs');
+    await mkdir(rootfs, { recursive: true, mode: 0o755 });
+    await withLock(layout.lock, 'shared', async () => {
+      for (const [index, layer] of layers.entries()) {
+        const tree = layerTrees[index];
+        if (tree === undefined) continue;
+        await copyTreeOver(tree.rootfs, rootfs);
+        await applyPathWhitelist(rootfs, layer.manifest.pathWhitelist);
+      }
+    }, { signal });
+    await writeFileAtomic(path.join(treePath, 'manifest'), `${JSON.stringify(record.manifest.raw, null, 2)}\n`);
+    await writeTreeMeta(treePath, await hashTree(rootfs), layers.map((layer) => layer.id));
+    await syncFileSystem(work.path);
+    await withLock(layout.lock, 'exclusive', () => installTree(layout, treePath, id), { signal });
+  } finally {
+    await work.release();
+  }
+  const tree = await readTree(layout, id);
+  if (tree === undefined) throw new Error(`tree ${id} vanished right after it was installed`);
+  return tree;
+}
+
+/** The outcome of checking a rendered tree. */
+export type TreeVerification =
+  | { readonly status: 'ok'; readonly tree: StoredTree }
+  | { readonly status: 'not-rendered' }
+  | { readonly status: 'rebuilt'; readonly tree: StoredTree; readonly expected: string; readonly actual: string };
+
+/**
+ * Recompute the hash of `record`'s rendered tree; when it differs from the recorded one, the
+ * tree was modified: remove it and render it again.
+ */
+export async function verifyRendered(
+  layout: StoreLayout,
+  records: readonly ImageRecord[],
+  record: ImageRecord,
+  signal?: AbortSignal,
+): Promise<TreeVerification> {
+  const { id } = renderedTreeId(records, record);
+  const tree = await readTree(layout, id);
+  if (tree === undefined) return { status: 'not-rendered' };
+  const actual = await hashTree(tree.rootfs);
+  if (actual === tree.hash) return { status: 'ok', tree };
+  await withLock(layout.lock, 'exclusive', () => removeTree(layout, id), { signal });
+  const rebuilt = await renderImage(layout, records, record, signal);
+  return { status: 'rebuilt', tree: rebuilt, expected: tree.hash, actual };
+}
