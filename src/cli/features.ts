@@ -12,7 +12,7 @@ export const FEATURES: readonly Feature[] = [
   { name: 'ACI', enabled: false },
   { name: 'OPENPGP', enabled: false },
   { name: 'APPC-DISCOVERY', enabled: false },
-  { name: 'K8S-PODFILE', enabled: false },
+  { name: 'K8S-PODFILE', enabled: true },
   { name: 'STAGE1-CRUN', enabled: false },
   { name: 'STAGE1-FLY', enabled: false },
   { name: 'NET-BRIDGE', enabled: false },

@@ -12,7 +12,10 @@ export const DAEMON_COMMANDS: readonly CommandSpec[] = [
   { name: 'pods', summary: 'show every pod file and the state of its pod', usage: '[flags]' },
   {
     name: 'validate', summary: 'check pod files without running them', usage: '[flags] FILE...',
-    flags: [{ name: 'print', kind: 'boolean', help: 'print the normalised pod spec rocklet would run' }],
+    description: 'Prints "FILE: ok" or every error as FILE:LINE:COL: field.path: message.\n'
+      + 'Exit codes: 0 when every file is valid, 1 when any is invalid, 2 for usage errors, 254 when rocklet fails.',
+    flags: [{ name: 'print', kind: 'boolean', help: 'print the normalised pod spec rocklet would run (one FILE)' }],
+    load: () => import('../commands/validate.js'),
   },
   { name: 'plan', summary: 'show what the daemon would change, without changing it', usage: '[flags]' },
 ];

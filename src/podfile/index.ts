@@ -1,0 +1,34 @@
+/**
+ * @module podfile — pod files (Kubernetes Pod subset, appc PodManifest) → one typed PodSpec
+ * with a desired-state hash, or a list of diagnostics with file:line:column and field path.
+ * Pure apart from readPodFile (reads one file): no systemd, no network. See DESIGN.md §6 and
+ * docs/pod-files.md.
+ */
+export { parsePodFile, readPodFile } from './pod-file.js';
+export type { PodFileResult, PodFileSuccess, PodFileFailure } from './pod-file.js';
+export type { PodIdentity } from './kube-pod.js';
+export type { PodFileOptions } from './scope.js';
+export { formatDiagnostic, SEVERITIES } from './diagnostics.js';
+export type { Diagnostic, Severity } from './diagnostics.js';
+export { specHash, canonicalJson, SPEC_HASH_SCHEMA } from './spec-hash.js';
+export { expandVariables, expandContainer } from './expand.js';
+export type { RuntimeFieldValues, ExpandedContainer } from './expand.js';
+export { matchesNodeSelector, nodeSelectorMismatches } from './node-selector.js';
+export type { SelectorMismatch } from './node-selector.js';
+export { parseQuantity, formatBytes, formatMillicores, QUANTITY_UNITS } from './quantity.js';
+export type { QuantityUnit } from './quantity.js';
+export { DEFAULT_CAPABILITIES } from './capabilities.js';
+export { PARSE_LIMITS } from './node.js';
+export { POD_LIMITS } from './limits.js';
+export { ROCKLET_ANNOTATIONS, ROCKLET_ANNOTATION_PREFIX } from './annotations.js';
+export { appcPodName } from './appc-manifest.js';
+export {
+  POD_FILE_FORMATS, RESTART_POLICIES, PULL_POLICIES, PROTOCOLS, DNS_POLICIES, HOST_PATH_TYPES, EMPTY_DIR_MEDIA, FIELD_PATHS,
+  POD_INSECURE_OPTIONS,
+} from './types.js';
+export type {
+  PodSpec, ContainerSpec, VolumeSpec, VolumeSource, ImageSource, EnvVar, ContainerPort, VolumeMount, ResourceRequirements,
+  ContainerSecurity, IdentityRef, SeccompPolicy, EventHandlers, DnsSpec, HostAlias, Sysctl, PodName, PodNamespace,
+  ContainerName, VolumeName, PortName, Hostname, AbsolutePath, EnvVarName, SpecHash, CapabilityName, PodFileFormat,
+  RestartPolicy, PullPolicy, Protocol, DnsPolicy, HostPathType, EmptyDirMedium, FieldPath, PodInsecureOption,
+} from './types.js';

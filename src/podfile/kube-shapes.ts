@@ -1,0 +1,188 @@
+/**
+ * @module podfile/kube-shapes — which keys each Kubernetes object accepts, and what happens to
+ * the ones it does not: an error naming the field and the alternative (formats.md §3.5), or,
+ * for the short list of cluster-only fields, a warning that they are ignored (§3.4). Values
+ * that mean the default (`hostPID: false`, `privileged: false`) are accepted silently.
+ */
+import type { PodNode } from './node.js';
+import type { ObjectShape, SpecialRule } from './reader.js';
+import { scalarIs, verdicts } from './reader.js';
+
+const { error, warning, unless, warnUnless } = verdicts;
+const V1 = 'not supported by rocklet v1';
+const CLUSTER = 'cluster state, ignored by rocklet';
+
+function isEmptyMap(node: PodNode): boolean {
+  return (node.kind === 'map' && node.entries.length === 0) || (node.kind === 'scalar' && node.value === null);
+}
+
+function mapHas(key: string, value: string): (node: PodNode) => boolean {
+  return (node) =>
+    node.kind === 'map' &&
+    node.entries.length === 1 &&
+    node.entries[0]?.key === key &&
+    node.entries[0].value.kind === 'scalar' &&
+    node.entries[0].value.value === value;
+}
+
+export const TOP_SHAPE: ObjectShape = {
+  fields: ['apiVersion', 'kind', 'metadata', 'spec'],
+  special: { status: warning(CLUSTER) },
+};
+
+export const METADATA_SHAPE: ObjectShape = {
+  fields: ['name', 'namespace', 'labels', 'annotations'],
+  special: {
+    generateName: error(`${V1}: set metadata.name`),
+    ownerReferences: error(`${V1}: pods in files have no owner objects`),
+    finalizers: error(`${V1}: pods in files have no finalizers`),
+    ...Object.fromEntries(
+      ['creationTimestamp', 'uid', 'resourceVersion', 'generation', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'].map(
+        (key): [string, SpecialRule] => [key, warning(CLUSTER)],
+      ),
+    ),
+  },
+};
+
+/** The pod spec's shape; `nodeName` depends on this machine's name. */
+export function podSpecShape(nodeNameRule: SpecialRule): ObjectShape {
+  return {
+    fields: [
+      'containers', 'initContainers', 'volumes', 'restartPolicy', 'terminationGracePeriodSeconds', 'hostNetwork',
+      'hostname', 'dnsPolicy', 'dnsConfig', 'hostAliases', 'shareProcessNamespace', 'securityContext', 'nodeSelector',
+    ],
+    special: {
+      nodeName: nodeNameRule,
+      affinity: error(`${V1}: there is one machine; use spec.nodeSelector with machine labels`),
+      topologySpreadConstraints: error(`${V1}: there is one machine`),
+      priorityClassName: error(`${V1}: there is no scheduler`),
+      preemptionPolicy: warnUnless(scalarIs('PreemptLowerPriority'), CLUSTER, `${V1}: there is no scheduler`),
+      priority: warnUnless(scalarIs(0), CLUSTER, `${V1}: only priority 0 is accepted`),
+      runtimeClassName: error(`${V1}: rocklet has one runtime`),
+      overhead: error(`${V1}`),
+      readinessGates: error(`${V1}: there are no Services`),
+      activeDeadlineSeconds: error(`${V1}`),
+      resourceClaims: error(`${V1}: dynamic resources need a cluster`),
+      schedulingGates: error(`${V1}: there is no scheduler`),
+      ephemeralContainers: error(`${V1}: use "rocklet enter" to debug a pod`),
+      imagePullSecrets: error(`${V1}: configure registry credentials in the rocklet daemon instead`),
+      subdomain: error(`${V1}: there is no cluster DNS`),
+      setHostnameAsFQDN: unless(scalarIs(false), `${V1}: there is no cluster DNS`),
+      hostPID: unless(scalarIs(false), `${V1}: pods always get their own PID namespace`),
+      hostIPC: unless(scalarIs(false), `${V1}: pods always get their own IPC namespace`),
+      hostUsers: unless(scalarIs(true), `${V1}: user namespaces are not supported yet`),
+      schedulerName: warnUnless(scalarIs('default-scheduler'), CLUSTER, `${V1}: there is no scheduler (only "default-scheduler" is accepted)`),
+      serviceAccountName: warnUnless(scalarIs('default'), CLUSTER, `${V1}: service accounts need a cluster (only "default" is accepted)`),
+      serviceAccount: warnUnless(scalarIs('default'), CLUSTER, `${V1}: service accounts need a cluster (only "default" is accepted)`),
+      automountServiceAccountToken: unless(scalarIs(false), `${V1}: there is no API server token to mount`),
+      enableServiceLinks: warning(CLUSTER),
+      tolerations: warning(CLUSTER),
+      os: unless((node) => isEmptyMap(node) || mapHas('name', 'linux')(node), `${V1}: only os.name "linux" is accepted`),
+    },
+  };
+}
+
+const CONTAINER_FIELDS = [
+  'name', 'image', 'imagePullPolicy', 'command', 'args', 'workingDir', 'env', 'ports', 'volumeMounts', 'resources', 'securityContext',
+] as const;
+
+const CONTAINER_SPECIAL: Readonly<Record<string, SpecialRule>> = {
+  envFrom: error(`${V1}: ConfigMaps and Secrets need a cluster; list the variables under env`),
+  livenessProbe: error(`${V1} yet`),
+  startupProbe: error(`${V1} yet`),
+  readinessProbe: warning('readinessProbe only affects Services and is ignored by rocklet'),
+  lifecycle: error(`${V1}: postStart/preStop hooks are not equivalent to anything rocklet runs; use an init container`),
+  stdin: unless(scalarIs(false), `${V1}: pods run unattended`),
+  stdinOnce: unless(scalarIs(false), `${V1}: pods run unattended`),
+  tty: unless(scalarIs(false), `${V1}: pods run unattended`),
+  volumeDevices: error(`${V1}: block devices are not supported`),
+  resizePolicy: error(`${V1}: edit the file to change resources`),
+  restartPolicy: error(`${V1}: container-level restartPolicy (sidecars); use spec.restartPolicy`),
+  terminationMessagePath: warning(CLUSTER),
+  terminationMessagePolicy: warning(CLUSTER),
+};
+
+export const CONTAINER_SHAPE: ObjectShape = { fields: CONTAINER_FIELDS, special: CONTAINER_SPECIAL };
+
+export const INIT_CONTAINER_SHAPE: ObjectShape = {
+  fields: CONTAINER_FIELDS,
+  special: { ...CONTAINER_SPECIAL, readinessProbe: error('init containers cannot have probes') },
+};
+
+export const ENV_SHAPE: ObjectShape = { fields: ['name', 'value', 'valueFrom'] };
+
+export const VALUE_FROM_SHAPE: ObjectShape = {
+  fields: ['fieldRef'],
+  special: {
+    configMapKeyRef: error(`${V1}: ConfigMaps need a cluster; write the value under env[].value`),
+    secretKeyRef: error(`${V1}: Secrets need a cluster; mount a hostPath file instead`),
+    resourceFieldRef: error(`${V1}`),
+    fileKeyRef: error(`${V1}`),
+  },
+};
+
+export const FIELD_REF_SHAPE: ObjectShape = { fields: ['fieldPath', 'apiVersion'] };
+
+export const PORT_SHAPE: ObjectShape = { fields: ['containerPort', 'hostPort', 'hostIP', 'protocol', 'name'] };
+
+export const VOLUME_MOUNT_SHAPE: ObjectShape = {
+  fields: ['name', 'mountPath', 'readOnly'],
+  special: {
+    subPath: error(`${V1}: mount a hostPath volume of the sub-directory instead`),
+    subPathExpr: error(`${V1}`),
+    mountPropagation: unless(scalarIs('None'), `${V1}: only mountPropagation None is accepted`),
+    recursiveReadOnly: unless(scalarIs('Disabled'), `${V1}`),
+  },
+};
+
+export const RESOURCES_SHAPE: ObjectShape = {
+  fields: ['limits', 'requests'],
+  special: { claims: error(`${V1}: dynamic resources need a cluster`) },
+};
+
+export const CONTAINER_SECURITY_SHAPE: ObjectShape = {
+  fields: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'readOnlyRootFilesystem', 'allowPrivilegeEscalation', 'capabilities', 'seccompProfile'],
+  special: {
+    privileged: unless(scalarIs(false), `${V1}: add the capabilities the container needs instead`),
+    procMount: unless(scalarIs('Default'), `${V1}: only procMount Default is accepted`),
+    seLinuxOptions: error(`${V1}: SELinux labels are not applied`),
+    appArmorProfile: unless(mapHas('type', 'Unconfined'), `${V1}: AppArmor profiles are not applied (only type Unconfined is accepted)`),
+    windowsOptions: error(`${V1}: Linux only`),
+  },
+};
+
+export const POD_SECURITY_SHAPE: ObjectShape = {
+  fields: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'supplementalGroups', 'sysctls', 'seccompProfile'],
+  special: {
+    fsGroup: error(`${V1}: set ownership of host paths yourself`),
+    fsGroupChangePolicy: error(`${V1}`),
+    seLinuxOptions: error(`${V1}: SELinux labels are not applied`),
+    seLinuxChangePolicy: error(`${V1}`),
+    appArmorProfile: unless(mapHas('type', 'Unconfined'), `${V1}: AppArmor profiles are not applied (only type Unconfined is accepted)`),
+    windowsOptions: error(`${V1}: Linux only`),
+    supplementalGroupsPolicy: unless(scalarIs('Merge'), `${V1}: only supplementalGroupsPolicy Merge is accepted`),
+  },
+};
+
+export const CAPABILITIES_SHAPE: ObjectShape = { fields: ['add', 'drop'] };
+export const SECCOMP_SHAPE: ObjectShape = { fields: ['type', 'localhostProfile'] };
+export const SYSCTL_SHAPE: ObjectShape = { fields: ['name', 'value'] };
+
+const VOLUME_TYPES_REJECTED = [
+  'configMap', 'secret', 'projected', 'downwardAPI', 'persistentVolumeClaim', 'ephemeral', 'csi', 'image', 'nfs', 'iscsi',
+  'glusterfs', 'rbd', 'cephfs', 'cinder', 'fc', 'flocker', 'flexVolume', 'azureFile', 'azureDisk', 'vsphereVolume',
+  'quobyte', 'photonPersistentDisk', 'portworxVolume', 'scaleIO', 'storageos', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo',
+] as const;
+
+export const VOLUME_SHAPE: ObjectShape = {
+  fields: ['name', 'hostPath', 'emptyDir'],
+  special: Object.fromEntries(
+    VOLUME_TYPES_REJECTED.map((type): [string, SpecialRule] => [type, error(`volume type ${type} is ${V1}: use hostPath or emptyDir`)]),
+  ),
+};
+
+export const HOST_PATH_SHAPE: ObjectShape = { fields: ['path', 'type'] };
+export const EMPTY_DIR_SHAPE: ObjectShape = { fields: ['medium', 'sizeLimit'] };
+export const DNS_CONFIG_SHAPE: ObjectShape = { fields: ['nameservers', 'searches', 'options'] };
+export const DNS_OPTION_SHAPE: ObjectShape = { fields: ['name', 'value'] };
+export const HOST_ALIAS_SHAPE: ObjectShape = { fields: ['ip', 'hostnames'] };

@@ -1,0 +1,18 @@
+/**
+ * @module podfile/scope — what every validator gets: the diagnostic sink and the caller's options.
+ */
+import type { DiagnosticSink } from './diagnostics.js';
+
+export interface PodFileOptions {
+  /**
+   * This machine's node name (its hostname). A Kubernetes `spec.nodeName` equal to it is
+   * ignored with a warning; any other value is an error (formats.md §4 #32). Undefined: every
+   * `spec.nodeName` is an error.
+   */
+  readonly nodeName?: string;
+}
+
+export interface Scope {
+  readonly sink: DiagnosticSink;
+  readonly options: PodFileOptions;
+}

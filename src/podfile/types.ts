@@ -1,0 +1,220 @@
+/**
+ * @module podfile/types — PodSpec, the one internal model of a pod that the runtime core and
+ * the daemon use, whichever file format it came from (Kubernetes Pod or appc PodManifest).
+ *
+ * Invariants: every value is validated and defaulted (no optional "use the default" fields
+ * except where the image supplies the default: command, args, workingDir, user, group);
+ * quantities are numbers in base units (bytes, millicores); names are branded so only the
+ * parser creates them; everything is readonly and JSON-serialisable (no Maps, no classes).
+ */
+import type { DockerReference } from '../image/index.js';
+import type { InsecureFeature } from '../util/index.js';
+
+declare const brand: unique symbol;
+/** A string that only its parser can produce. */
+export type Brand<B extends string> = string & { readonly [brand]: B };
+
+/** `metadata.name`: a DNS-1123 label (≤ 63, `[a-z0-9]([-a-z0-9]*[a-z0-9])?`). */
+export type PodName = Brand<'PodName'>;
+/** `metadata.namespace`: a DNS-1123 label, default `default`. */
+export type PodNamespace = Brand<'PodNamespace'>;
+/** A container or appc app name: DNS-1123 label, unique across init and app containers. */
+export type ContainerName = Brand<'ContainerName'>;
+/** A volume name: DNS-1123 label, unique in the pod. */
+export type VolumeName = Brand<'VolumeName'>;
+/** A port name: IANA service name (Kubernetes) or AC Name (appc). */
+export type PortName = Brand<'PortName'>;
+/** The pod's UTS hostname: a DNS-1123 label. */
+export type Hostname = Brand<'Hostname'>;
+/** An absolute, normalised path (no `.`/`..` components, no trailing slash). */
+export type AbsolutePath = Brand<'AbsolutePath'>;
+/** An environment variable name, `^[A-Za-z_][A-Za-z0-9_.-]*$`. */
+export type EnvVarName = Brand<'EnvVarName'>;
+/** `sha256:<hex>` of the normalised spec; see spec-hash.ts for what it covers. */
+export type SpecHash = Brand<'SpecHash'>;
+
+export const POD_FILE_FORMATS = ['kubernetes', 'appc'] as const;
+/** Which syntax a spec was written in; decides `$(VAR)` expansion (Kubernetes only). */
+export type PodFileFormat = (typeof POD_FILE_FORMATS)[number];
+
+export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
+export type RestartPolicy = (typeof RESTART_POLICIES)[number];
+
+export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+export type PullPolicy = (typeof PULL_POLICIES)[number];
+
+export const PROTOCOLS = ['TCP', 'UDP'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** `Default` = the host's resolv.conf (Kubernetes' ClusterFirst means the same on one host); `None` = dnsConfig only. */
+export const DNS_POLICIES = ['Default', 'None'] as const;
+export type DnsPolicy = (typeof DNS_POLICIES)[number];
+
+/** `''` = no check before the bind mount (Kubernetes' default); the others check or create. */
+export const HOST_PATH_TYPES = ['', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate'] as const;
+export type HostPathType = (typeof HOST_PATH_TYPES)[number];
+
+/** `Disk` = a directory under the pod dir; `Memory` = a tmpfs. */
+export const EMPTY_DIR_MEDIA = ['Disk', 'Memory'] as const;
+export type EmptyDirMedium = (typeof EMPTY_DIR_MEDIA)[number];
+
+/** The downward-API fields a container env var may reference; the daemon computes them. */
+export const FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'status.hostIP', 'status.podIP'] as const;
+export type FieldPath = (typeof FIELD_PATHS)[number];
+
+/** Per-pod opt-outs from secure defaults (annotation `rocklet.io/insecure-options`); a subset of `--insecure-options`. */
+export const POD_INSECURE_OPTIONS = ['image'] as const satisfies readonly InsecureFeature[];
+export type PodInsecureOption = (typeof POD_INSECURE_OPTIONS)[number];
+
+/** A Linux capability as OCI writes it, e.g. `CAP_NET_BIND_SERVICE`. */
+export type CapabilityName = Brand<'CapabilityName'>;
+
+/** Where a container's image comes from. */
+export type ImageSource =
+  | { readonly kind: 'docker'; readonly reference: DockerReference }
+  /** appc: a full or prefix image ID (`sha512-…`) and/or a name with labels, resolved from the local store. */
+  | { readonly kind: 'appc'; readonly id?: string; readonly name?: string; readonly labels: Readonly<Record<string, string>> };
+
+export type EnvVar =
+  | { readonly kind: 'value'; readonly name: EnvVarName; readonly value: string }
+  | { readonly kind: 'field'; readonly name: EnvVarName; readonly fieldPath: FieldPath };
+
+export interface ContainerPort {
+  readonly name?: PortName;
+  readonly containerPort: number;
+  readonly protocol: Protocol;
+  /** Published on the host when set (1–65535). */
+  readonly hostPort?: number;
+  /** Host address to publish on; absent = every address. */
+  readonly hostIP?: string;
+}
+
+export interface VolumeMount {
+  readonly name: VolumeName;
+  readonly mountPath: AbsolutePath;
+  readonly readOnly: boolean;
+}
+
+/** Requests default to limits (Kubernetes); requests ≤ limits. */
+export interface ResourceRequirements {
+  readonly cpu?: { readonly requestMillicores: number; readonly limitMillicores?: number };
+  readonly memory?: { readonly requestBytes: number; readonly limitBytes?: number };
+  /** appc `os/linux/cpu-shares` (2–262144); Kubernetes derives the weight from the request. */
+  readonly cpuShares?: number;
+}
+
+/** A user or group: numeric (Kubernetes, appc digits), a name or a file path in the image (appc). */
+export type IdentityRef =
+  | { readonly kind: 'id'; readonly id: number }
+  | { readonly kind: 'name'; readonly name: string }
+  | { readonly kind: 'path'; readonly path: AbsolutePath };
+
+export type SeccompPolicy =
+  | { readonly kind: 'RuntimeDefault' }
+  | { readonly kind: 'Unconfined' }
+  /** appc seccomp retain/remove sets: syscall names or `@group` wildcards, optional errno. */
+  | { readonly kind: 'syscalls'; readonly mode: 'retain' | 'remove'; readonly syscalls: readonly string[]; readonly errno?: string };
+
+/** Pod-level settings are already folded in (container values win). */
+export interface ContainerSecurity {
+  /** Absent = the image's user. */
+  readonly user?: IdentityRef;
+  /** Absent = the image's group (or the user's primary group). */
+  readonly group?: IdentityRef;
+  readonly supplementalGroups: readonly number[];
+  /** Checked at start against the resolved uid. */
+  readonly runAsNonRoot: boolean;
+  readonly readOnlyRootFilesystem: boolean;
+  /** `allowPrivilegeEscalation: false` (Kubernetes) or `os/linux/no-new-privileges` (appc). */
+  readonly noNewPrivileges: boolean;
+  /** The effective bounding set, sorted: (default 14 ∪ add) − drop. */
+  readonly capabilities: readonly CapabilityName[];
+  readonly seccomp: SeccompPolicy;
+  /** `rocklet.io/oom-score-adj` or appc `os/linux/oom-score-adj` (−1000…1000). */
+  readonly oomScoreAdj?: number;
+}
+
+/** appc event handlers (Kubernetes lifecycle hooks are rejected: not equivalent). */
+export interface EventHandlers {
+  readonly preStart?: readonly string[];
+  readonly postStop?: readonly string[];
+}
+
+export interface ContainerSpec {
+  readonly name: ContainerName;
+  readonly image: ImageSource;
+  readonly imagePullPolicy: PullPolicy;
+  /** Replaces the image entrypoint (and drops its Cmd); absent = the image's. Unexpanded `$(VAR)`. */
+  readonly command?: readonly string[];
+  /** Replaces the image's Cmd; absent = the image's (unless command is given). Unexpanded `$(VAR)`. */
+  readonly args?: readonly string[];
+  /** Absent = the image's working directory, else `/`. */
+  readonly workingDir?: AbsolutePath;
+  /** In file order; values unexpanded (see expandContainer). */
+  readonly env: readonly EnvVar[];
+  readonly ports: readonly ContainerPort[];
+  readonly volumeMounts: readonly VolumeMount[];
+  readonly resources: ResourceRequirements;
+  readonly security: ContainerSecurity;
+  readonly eventHandlers: EventHandlers;
+}
+
+export type VolumeSource =
+  /** `recursive` = rbind (always true for Kubernetes). */
+  | { readonly kind: 'hostPath'; readonly path: AbsolutePath; readonly type: HostPathType; readonly recursive: boolean }
+  /** Kubernetes: mode 0777 uid 0 gid 0; appc: its mode/uid/gid (default 0755, 0, 0). */
+  | {
+      readonly kind: 'emptyDir';
+      readonly medium: EmptyDirMedium;
+      readonly sizeLimitBytes?: number;
+      readonly mode: number;
+      readonly uid: number;
+      readonly gid: number;
+    };
+
+export interface VolumeSpec {
+  readonly name: VolumeName;
+  readonly source: VolumeSource;
+}
+
+export interface DnsSpec {
+  readonly policy: DnsPolicy;
+  readonly nameservers: readonly string[];
+  readonly searches: readonly string[];
+  readonly options: readonly { readonly name: string; readonly value?: string }[];
+}
+
+export interface HostAlias {
+  readonly ip: string;
+  readonly hostnames: readonly string[];
+}
+
+export interface Sysctl {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A validated, defaulted pod: what rocklet will run. */
+export interface PodSpec {
+  readonly format: PodFileFormat;
+  readonly name: PodName;
+  readonly namespace: PodNamespace;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Must all be present with equal values in the machine labels for the pod to run here. */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** Run one after the other, each to success, before the app containers. */
+  readonly initContainers: readonly ContainerSpec[];
+  readonly containers: readonly ContainerSpec[];
+  readonly volumes: readonly VolumeSpec[];
+  readonly restartPolicy: RestartPolicy;
+  readonly terminationGracePeriodSeconds: number;
+  readonly hostNetwork: boolean;
+  readonly hostname: Hostname;
+  readonly dns: DnsSpec;
+  readonly hostAliases: readonly HostAlias[];
+  readonly shareProcessNamespace: boolean;
+  /** Namespaced sysctls only, in file order. */
+  readonly sysctls: readonly Sysctl[];
+  readonly insecureOptions: readonly PodInsecureOption[];
+}
