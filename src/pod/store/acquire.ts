@@ -1,0 +1,56 @@
+/**
+ * @module pod/store/acquire — take a pod's lock to change its state.
+ *
+ * Readers (`list`, `status`) probe with a shared lock for an instant, so an exclusive attempt
+ * can fail only because a reader was looking. When the follow-up probe finds the lock free,
+ * the conflict was such a reader and the attempt is repeated a few times before giving up.
+ */
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errnoCode } from '../../util/index.js';
+import { POD_FILES } from './layout.js';
+import type { LockPurpose, PodLock } from './pod-lock.js';
+import { probePodLock, tryLockPod } from './pod-lock.js';
+
+/** The outcome of {@link acquirePodLock}. */
+export type Acquired =
+  /** We hold the exclusive lock now. */
+  | { readonly status: 'locked'; readonly lock: PodLock }
+  /** Someone else has it (the pod is running or preparing, or another process is changing it). */
+  | { readonly status: 'busy' }
+  /** The pod directory has no lock file (a crash before it was made, or a half-deleted pod). */
+  | { readonly status: 'no-lock-file' }
+  /** The pod directory is not there (it moved on or was deleted). */
+  | { readonly status: 'gone' };
+
+const READER_RETRIES = 10;
+const READER_RETRY_MS = 10;
+
+/** Try to take the lock of the pod at `podDir` for `purpose`, without waiting on real holders. */
+export async function acquirePodLock(podDir: string, purpose: LockPurpose): Promise<Acquired> {
+  const file = path.join(podDir, POD_FILES.lock);
+  for (let attempt = 0; ; attempt += 1) {
+    let lock: PodLock | undefined;
+    try {
+      lock = await tryLockPod(file, { create: false, purpose });
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') throw error;
+      return (await exists(podDir)) ? { status: 'no-lock-file' } : { status: 'gone' };
+    }
+    if (lock !== undefined) return { status: 'locked', lock };
+    if (attempt >= READER_RETRIES || (await probePodLock(file)) !== 'free') return { status: 'busy' };
+    await sleep(READER_RETRY_MS);
+  }
+}
+
+/** True when `file` exists (without following a final symlink). */
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
+    throw error;
+  }
+}
