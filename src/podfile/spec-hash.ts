@@ -20,21 +20,57 @@ import type { PodSpec, SpecHash } from './types.js';
 /** Versions the hashed form; part of every hash. */
 export const SPEC_HASH_SCHEMA = 'rocklet.podspec/v1';
 
+// Quoting a key with JSON.stringify costs more than the rest of the walk; a spec has few distinct
+// keys (field names), so they are memoised, up to a bound so odd input cannot grow the map.
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 1024;
+
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
+// Insertion sort with `>`: the order of Array#sort() without a comparator (UTF-16 code units), but
+// much cheaper for the handful of keys of an object.
+function sortKeys(keys: string[]): void {
+  if (keys.length > 32) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] ?? '';
+    let j = i - 1;
+    for (; j >= 0 && (keys[j] ?? '') > key; j--) keys[j + 1] = keys[j] ?? '';
+    keys[j + 1] = key;
+  }
+}
+
 /** JSON with object keys sorted at every level and no whitespace; undefined members are left out. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
-    for (let i = 0; i < value.length; i++) out += `${i === 0 ? '' : ','}${value[i] === undefined ? 'null' : canonicalJson(value[i])}`;
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const item: unknown = value[i];
+      out += item === undefined ? 'null' : canonicalJson(item);
+    }
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
+  const keys = Object.keys(record);
+  sortKeys(keys);
   let out = '{';
+  let first = true;
   for (const key of keys) {
     const member = record[key];
     if (member === undefined) continue;
-    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+    out += `${first ? '' : ','}${quoteKey(key)}:${canonicalJson(member)}`;
+    first = false;
   }
   return `${out}}`;
 }

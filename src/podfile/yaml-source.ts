@@ -1,35 +1,19 @@
 /**
  * @module podfile/yaml-source — YAML text → one PodNode tree, with Kubernetes' YAML 1.1 scalar
- * rules (go-yaml v2): `yes`/`on`/`y` are booleans, `0644` is octal, while timestamps and
- * sexagesimal numbers stay strings (go-yaml hands them to JSON as strings). Merge keys `<<`
- * work as in go-yaml. Duplicate keys, non-string keys, unknown tags, more or fewer than one
- * non-empty document, alias bombs and deep nesting are errors (formats.md §4 #1–#6, #17, #23).
+ * rules (go-yaml v2, see yaml-options.ts): `yes`/`on`/`y` are booleans, `0644` is octal, while
+ * timestamps and sexagesimal numbers stay strings (go-yaml hands them to JSON as strings).
+ * Merge keys `<<` work as in go-yaml. Duplicate keys, non-string keys, unknown tags, more or
+ * fewer than one non-empty document, alias bombs and deep nesting are errors (formats.md §4
+ * #1–#6, #17, #23).
  */
-import type { Document, Node as YamlNode, Pair, Tags } from 'yaml';
+import type { Document, Node as YamlNode, Pair } from 'yaml';
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { DiagnosticSink } from './diagnostics.js';
 import type { MapEntry, PodNode, Position } from './node.js';
 import { PARSE_LIMITS, childPath, itemPath } from './node.js';
 import { LineIndex } from './source-text.js';
-
-// go-yaml v2 decodes these into interface{} as plain strings, so Kubernetes sees strings.
-function kubernetesTags(tags: Tags): Tags {
-  return tags.filter((tag) =>
-    typeof tag === 'string'
-      ? !['timestamp', 'intTime', 'floatTime'].includes(tag)
-      : tag.tag !== 'tag:yaml.org,2002:timestamp' && (!('format' in tag) || tag.format !== 'TIME'),
-  );
-}
-
-const YAML_OPTIONS = {
-  version: '1.1',
-  customTags: kubernetesTags,
-  uniqueKeys: false, // checked below, with the key's name and both positions
-  intAsBigInt: true,
-  prettyErrors: false,
-  strict: true,
-  merge: true,
-} as const;
+import { parseYamlFast } from './yaml-fast.js';
+import { YAML_OPTIONS } from './yaml-options.js';
 
 interface Walk {
   readonly doc: Document.Parsed;
@@ -166,9 +150,16 @@ function documentKind(doc: Document.Parsed): string {
 
 /**
  * Parses YAML text into the tree of its single non-empty document, or returns undefined after
- * recording every syntax error (or the structural one) in `sink`.
+ * recording every syntax error (or the structural one) in `sink`. Files of the plain shape take
+ * the fast path (yaml-fast.ts), which yields the same tree; the rest, and every error, are the
+ * full reader's.
  */
 export function parseYamlSource(text: string, sink: DiagnosticSink): PodNode | undefined {
+  return parseYamlFast(text) ?? parseYamlFull(text, sink);
+}
+
+/** {@link parseYamlSource} without the fast path: `yaml`'s Document, converted. */
+export function parseYamlFull(text: string, sink: DiagnosticSink): PodNode | undefined {
   const lines = new LineIndex(text);
   const docs = parseAllDocuments(text, YAML_OPTIONS);
   let failed = false;
