@@ -1,15 +1,22 @@
 // Image import vs GNU tar (BENCHMARKS.md: import within 1.5x of `tar -xf`, peak RSS < 100 MB).
-// Usage: npx tsc -p tsconfig.json && node bench/image-import.mjs [sizeMB=200] [runs=3] [--gzip]
-// Generates an ACI (busybox-static + random-content files, ~sizeMB), then for each run:
+// Usage: npx tsc -p tsconfig.json && node bench/image-import.mjs [sizeMB=200] [runs=3] [--gzip] [--dir=DIR]
+// Generates an ACI (busybox-static + random-content files, ~sizeMB) in a fresh directory under
+// DIR (default: the OS temp dir; --dir=/dev/shm measures on tmpfs, i.e. CPU only), then for
+// each run:
 //   - `tar -C fresh -xf ACI` (and the same followed by `sync -f`, since import makes its data
-//     durable with one syncfs before committing), on the same filesystem as the store;
+//     durable before committing), on the same filesystem as the store;
 //   - ImageStore.importAci into a fresh store, in a child process under /usr/bin/time -v for
-//     its peak RSS; the child reports the import's own duration (without Node start-up).
-// Also measures SHA-512 hashing throughput (the image ID hash) on this machine.
+//     its peak RSS; the child reports the import's own duration and CPU time (all threads,
+//     without Node start-up).
+// Also measures SHA-512 (image ID) and SHA-256 (tree hash) throughput on one core: together
+// they bound how fast an import can be, whatever the I/O.
+// Wall times on a shared VM are noisy: compare the medians, and the CPU times (user + sys,
+// all threads), which other load disturbs less. On ext4, file creation cost varies a lot by
+// directory (inode group): keep --dir the same when comparing.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -20,9 +27,10 @@ const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const sizeMb = Number(args[0] ?? 200);
 const runs = Number(args[1] ?? 3);
 const gzip = process.argv.includes('--gzip');
+const baseDir = process.argv.find((arg) => arg.startsWith('--dir='))?.slice('--dir='.length) ?? tmpdir();
 const imageModule = new URL('../dist/src/image/index.js', import.meta.url).href;
 
-const work = await mkdtemp(path.join(tmpdir(), 'rocklet-bench-import-'));
+const work = await mkdtemp(path.join(baseDir, 'rocklet-bench-import-'));
 try {
   // ~75% of the bytes in 1 MiB files, ~25% in 16 KiB files: a mix of big and small files.
   const image = path.join(work, 'image');
@@ -50,53 +58,75 @@ try {
   await buildAci(image, aci, { compression: gzip ? 'gzip' : 'none' });
   await rm(image, { recursive: true, force: true });
   const aciBytes = (await stat(aci)).size;
-  console.log(`ACI: ${(aciBytes / 2 ** 20).toFixed(1)} MiB ${gzip ? 'gzip' : 'uncompressed'}, ${bigCount} x 1 MiB + ${smallCount} x 16 KiB files + busybox; node ${process.version}; ${runs} runs`);
+  const { stdout: fsType } = await run('stat', ['-f', '-c', '%T', work]);
+  console.log(`ACI: ${(aciBytes / 2 ** 20).toFixed(1)} MiB ${gzip ? 'gzip' : 'uncompressed'}, ${bigCount} x 1 MiB + ${smallCount} x 16 KiB files + busybox; in ${work} (${fsType.trim()}); node ${process.version}; ${runs} runs; load average ${loadavg()[0].toFixed(2)}`);
 
-  // Outputs are kept until the end: deleting hundreds of MB between runs makes ext4 (mounted
-  // with `discard` here) slow for seconds afterwards and would skew whichever runs next.
-  // Each measurement starts after a `sync`, and the order alternates between runs.
+  // Two artifacts of this VM skew runs unless handled:
+  // - ext4 will not reuse an inode freed in the last 60-300 s and scans past such inodes, so
+  //   creating files near a recent mass delete is 10-30x slower (perf: recently_deleted() in
+  //   ext4_create). Outputs are therefore kept until the end, never deleted between runs.
+  // - the first touch of guest memory is slow (host page faults): kept outputs make each run
+  //   take fresh pages, which made later runs of tar and import alike up to 3x slower. Memory
+  //   for all runs is touched once up front (written to tmpfs and freed).
+  // A first, unreported run warms up. Each measurement starts after a `sync`; the order of
+  // tar and import alternates between runs.
+  const pretouch = path.join('/dev/shm', `rocklet-bench-pretouch-${process.pid}`);
+  const pretouchBytes = Math.min((runs + 1) * 4 * aciBytes, 8 * 2 ** 30);
+  await run('dd', ['if=/dev/zero', `of=${pretouch}`, 'bs=1M', `count=${Math.ceil(pretouchBytes / 2 ** 20)}`]).finally(() => rm(pretouch, { force: true }));
   const timeTar = async (r) => {
     const tarDest = path.join(work, `tar-${r}`);
     await mkdir(tarDest);
     await run('sync', ['-f', work]);
     const start = performance.now();
-    await run('tar', ['-C', tarDest, '-xf', aci]);
+    const tar = await run('/usr/bin/time', ['-f', '%U %S', 'tar', '-C', tarDest, '-xf', aci]);
     const tarMs = performance.now() - start;
     await run('sync', ['-f', tarDest]);
-    return { tarMs, tarSyncMs: performance.now() - start };
+    const [user, sys] = tar.stderr.trim().split(/\s+/).slice(-2).map(Number);
+    return { tarMs, tarSyncMs: performance.now() - start, tarCpuMs: (user + sys) * 1000 };
   };
   const timeImport = async (r) => {
     const store = path.join(work, `store-${r}`);
     const script = `import { ImageStore } from ${JSON.stringify(imageModule)};
 const store = await ImageStore.open(${JSON.stringify(store)});
 const t = performance.now();
+const cpu = process.cpuUsage();
 await store.importAci(${JSON.stringify(aci)});
-process.stdout.write(JSON.stringify({ ms: performance.now() - t }));`;
+const used = process.cpuUsage(cpu);
+process.stdout.write(JSON.stringify({ ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 }));`;
     await run('sync', ['-f', work]);
     const start = performance.now();
     const child = await run('/usr/bin/time', ['-v', process.execPath, '--input-type=module', '-e', script], { maxBuffer: 1 << 20 });
     const wallMs = performance.now() - start;
-    const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(child.stderr)?.[1] ?? NaN);
-    return { importMs: JSON.parse(child.stdout).ms, wallMs, rssMb: rssKb / 1024 };
+    const field = (name) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(child.stderr)?.[1] ?? NaN);
+    const rssKb = field('Maximum resident set size \\(kbytes\\)');
+    const { ms, cpuMs } = JSON.parse(child.stdout);
+    return { importMs: ms, wallMs, rssMb: rssKb / 1024, cpuMs };
   };
   const results = [];
-  for (let r = 0; r < runs; r++) {
+  for (let r = -1; r < runs; r++) {
     const [first, second] = r % 2 === 0 ? [await timeTar(r), await timeImport(r)] : [await timeImport(r), await timeTar(r)];
     const x = { ...first, ...second };
+    if (r < 0) continue;
     results.push(x);
-    console.log(`run ${r + 1} (${r % 2 === 0 ? 'tar first' : 'import first'}): tar -xf ${x.tarMs.toFixed(0)} ms | tar -xf + sync ${x.tarSyncMs.toFixed(0)} ms | import ${x.importMs.toFixed(0)} ms (process ${x.wallMs.toFixed(0)} ms) | ratio ${(x.importMs / x.tarMs).toFixed(2)}x (${(x.importMs / x.tarSyncMs).toFixed(2)}x vs tar+sync) | peak RSS ${x.rssMb.toFixed(1)} MB`);
+    console.log(`run ${r + 1} (${r % 2 === 0 ? 'tar first' : 'import first'}): tar -xf ${x.tarMs.toFixed(0)} ms (cpu ${x.tarCpuMs.toFixed(0)}) | tar -xf + sync ${x.tarSyncMs.toFixed(0)} ms | import ${x.importMs.toFixed(0)} ms (process ${x.wallMs.toFixed(0)} ms, cpu ${x.cpuMs.toFixed(0)}) | ratio ${(x.importMs / x.tarMs).toFixed(2)}x (${(x.importMs / x.tarSyncMs).toFixed(2)}x vs tar+sync) | peak RSS ${x.rssMb.toFixed(1)} MB`);
   }
   const median = (key) => results.map((x) => x[key]).sort((a, b) => a - b)[Math.floor(results.length / 2)];
-  console.log(`median: tar -xf ${median('tarMs').toFixed(0)} ms, tar -xf + sync ${median('tarSyncMs').toFixed(0)} ms, import ${median('importMs').toFixed(0)} ms -> ${(median('importMs') / median('tarMs')).toFixed(2)}x tar, ${(median('importMs') / median('tarSyncMs')).toFixed(2)}x tar+sync; peak RSS ${median('rssMb').toFixed(1)} MB`);
+  const peak = Math.max(...results.map((x) => x.rssMb));
+  console.log(`median: tar -xf ${median('tarMs').toFixed(0)} ms, tar -xf + sync ${median('tarSyncMs').toFixed(0)} ms, import ${median('importMs').toFixed(0)} ms -> ${(median('importMs') / median('tarMs')).toFixed(2)}x tar, ${(median('importMs') / median('tarSyncMs')).toFixed(2)}x tar+sync; cpu tar ${median('tarCpuMs').toFixed(0)} ms, import ${median('cpuMs').toFixed(0)} ms; peak RSS median ${median('rssMb').toFixed(1)} MB, max ${peak.toFixed(1)} MB`);
 
   const buffer = randomBytes(256 * 2 ** 20);
-  createHash('sha512').update(buffer.subarray(0, 2 ** 20)).digest(); // warm-up
-  const hashStart = performance.now();
-  const hash = createHash('sha512');
-  for (let i = 0; i < 4; i++) hash.update(buffer);
-  hash.digest('hex');
-  const seconds = (performance.now() - hashStart) / 1000;
-  console.log(`SHA-512: ${(1024 / seconds).toFixed(0)} MiB/s (1 GiB in ${seconds.toFixed(2)} s, one core)`);
+  const throughput = (algorithm) => {
+    createHash(algorithm).update(buffer.subarray(0, 2 ** 20)).digest(); // warm-up
+    const start = performance.now();
+    const hash = createHash(algorithm);
+    for (let i = 0; i < 4; i++) hash.update(buffer);
+    hash.digest('hex');
+    return 1024 / ((performance.now() - start) / 1000);
+  };
+  const sha512 = throughput('sha512');
+  const sha256 = throughput('sha256');
+  const tarMiB = aciBytes / 2 ** 20;
+  console.log(`SHA-512: ${sha512.toFixed(0)} MiB/s, SHA-256: ${sha256.toFixed(0)} MiB/s (one core each); hashing this image (SHA-512 of the tar + SHA-256 of the files) takes ${(1000 * tarMiB * (1 / sha512 + 1 / sha256)).toFixed(0)} ms of CPU`);
 } finally {
   await rm(work, { recursive: true, force: true });
 }

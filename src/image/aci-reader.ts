@@ -1,43 +1,61 @@
 /**
  * @module aci-reader — read an ACI in one pass: decompress, hash the uncompressed tar (the image
- * ID), check the layout (only `manifest` and `rootfs/`, no duplicates, no unsafe paths),
- * parse the manifest and hand each rootfs entry to a callback, all while the data streams by
- * once. Memory stays bounded: only the manifest is buffered.
+ * ID), check the layout (only `manifest` and `rootfs/`, no duplicates, no unsafe paths), parse
+ * the manifest and push each rootfs entry to a sink, all while the data streams by once.
+ *
+ * The data moves through a small ring of slots (tar-hasher.ts): a slot is filled from the
+ * source, offered to `onTarChunk`, parsed and extracted on this thread, then hashed on a worker
+ * thread, and reused once both are done; the next slot is read while this one is extracted.
+ * Memory is the ring plus the manifest, whatever the image size.
  */
+import type { Hash } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
-import type { Extract } from 'tar-stream';
-import { extract as createExtract } from 'tar-stream';
-import { errnoCode, invalidArgument, isRockletError, notFound } from '../util/index.js';
+import { invalidArgument } from '../util/index.js';
 import type { Compression } from './decompress.js';
-import { decompress } from './decompress.js';
+import { SEGMENT_END, SEGMENT_START } from './hash-protocol.js';
 import type { ImageId } from './image-id.js';
 import { imageIdFromHex } from './image-id.js';
 import type { ImageManifest } from './manifest.js';
 import { parseImageManifest } from './manifest.js';
+import type { RootfsEntryHandler, RootfsSink } from './rootfs-sink.js';
+import { HandlerSink } from './rootfs-sink.js';
 import type { TarEntry } from './tar-entry.js';
 import { checkSymlinkTarget, toTarEntry } from './tar-entry.js';
+import type { HashSlot } from './tar-hasher.js';
+import { TarHasher } from './tar-hasher.js';
+import type { TarEvent } from './tar-parser.js';
+import { TarFormatError, TarParser } from './tar-parser.js';
+import type { TarSource } from './tar-source.js';
+import { openTarSource } from './tar-source.js';
+
+export type { RootfsEntryHandler, RootfsSink } from './rootfs-sink.js';
 
 /** Manifests larger than this are refused (a manifest is a few KB; this bounds memory). */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
-const READ_CHUNK_BYTES = 1024 * 1024;
-
-/** One entry of tar-stream's extractor (the package does not export the type). */
-type Source = Extract extends AsyncIterable<infer S> ? S : never;
-
-/** Receives each entry under rootfs/ at its rootfs-relative path (`''` for rootfs itself). */
-export type RootfsEntryHandler = (rel: string, entry: TarEntry, body: AsyncIterable<Buffer>) => Promise<void>;
+/**
+ * When this many submitted slots still wait for the hashing thread as a file starts, this
+ * thread digests that file itself: both cores stay busy instead of one waiting for the other.
+ */
+const DIGEST_HERE_BACKLOG = 2;
+/** Files smaller than this are hashed on the calling thread: a worker takes longer to start. */
+export const INLINE_HASH_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Options of {@link readAci}. */
 export interface ReadAciOptions {
   /** Names the archive in messages (a path or URL). */
   readonly sourceName?: string;
   readonly signal?: AbortSignal | undefined;
-  /** Sees every chunk of the uncompressed tar, in order, before it is parsed (e.g. to store it). */
-  readonly onTarChunk?: ((chunk: Buffer) => Promise<void>) | undefined;
-  /** Gets each rootfs entry; without it file bodies are skipped. */
+  /**
+   * Sees every chunk of the uncompressed tar, in order, before it is parsed (e.g. to store it).
+   * The chunk is reused afterwards: it is valid until the call returns or its promise settles.
+   */
+  readonly onTarChunk?: ((chunk: Buffer) => void | Promise<void>) | undefined;
+  /** Gets each rootfs entry (pull style); without it or `rootfsSink`, file bodies are skipped. */
   readonly onRootfsEntry?: RootfsEntryHandler | undefined;
+  /** Gets each rootfs entry (push style, no copies); takes precedence over `onRootfsEntry`. */
+  readonly rootfsSink?: RootfsSink | undefined;
+  /** Compute the SHA-256 of every rootfs regular file ({@link AciReadResult.fileDigests}). */
+  readonly digestFiles?: boolean;
 }
 
 /** What {@link readAci} found. */
@@ -48,72 +66,17 @@ export interface AciReadResult {
   /** Size of the uncompressed tar in bytes. */
   readonly tarSizeBytes: number;
   readonly compression: Compression;
+  /** With `digestFiles`: SHA-256 (hex) of each rootfs regular file by rootfs-relative path, hardlinks included. */
+  readonly fileDigests: ReadonlyMap<string, string>;
 }
 
-/** Tracks the uncompressed stream: its SHA-512, length, and the run of zero bytes at its end. */
-class TarObserver {
-  readonly hash = createHash('sha512');
-  bytes = 0;
-  trailingZeros = 0;
-
-  observe(chunk: Buffer): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    let last = chunk.length - 1;
-    while (last >= 0 && chunk[last] === 0) last -= 1;
-    this.trailingZeros = last < 0 ? this.trailingZeros + chunk.length : chunk.length - 1 - last;
-  }
-}
-
-async function openSource(source: string): Promise<FileHandle> {
-  try {
-    return await open(source, 'r');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') throw notFound('ERR_ACI_NOT_FOUND', `${source}: no such file`, { cause: error });
-    throw error;
-  }
-}
-
-/** Map an error raised by tar-stream's parser to our codes; leave others alone. */
+/** Map a parser error to our codes; leave others alone. */
 function tarError(error: unknown, sourceName: string): unknown {
-  if (isRockletError(error) || !(error instanceof Error) || errnoCode(error) !== undefined) return error;
-  if (/unexpected end/i.test(error.message)) {
+  if (!(error instanceof TarFormatError)) return error;
+  if (error.truncated) {
     return invalidArgument('ERR_TAR_TRUNCATED', `${sourceName}: the tar archive ends early (truncated)`, { cause: error });
   }
   return invalidArgument('ERR_TAR_CORRUPT', `${sourceName}: the tar archive is corrupt: ${error.message}`, { cause: error });
-}
-
-function waitForDrain(stream: Extract): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      stream.off('drain', onDrain);
-      stream.off('close', onClose);
-    };
-    const onDrain = (): void => {
-      cleanup();
-      resolve();
-    };
-    const onClose = (): void => {
-      cleanup();
-      reject(new Error('tar parser closed'));
-    };
-    stream.on('drain', onDrain);
-    stream.on('close', onClose);
-  });
-}
-
-async function* entryBody(entry: Source, sourceName: string): AsyncGenerator<Buffer> {
-  try {
-    for await (const chunk of entry) yield chunk as Buffer;
-  } catch (error) {
-    throw tarError(error, sourceName);
-  }
-}
-
-async function drain(body: AsyncIterable<Buffer>): Promise<number> {
-  let bytes = 0;
-  for await (const chunk of body) bytes += chunk.length;
-  return bytes;
 }
 
 /**
@@ -122,96 +85,168 @@ async function drain(body: AsyncIterable<Buffer>): Promise<number> {
  * `ERR_COMPRESSION_CORRUPT`, `ERR_DECOMPRESSOR_MISSING`, `ERR_TAR_TRUNCATED`, `ERR_TAR_CORRUPT`,
  * `ERR_TAR_UNSAFE_PATH`, `ERR_TAR_UNSAFE_LINK`, `ERR_TAR_UNSUPPORTED_ENTRY`, `ERR_ACI_LAYOUT`,
  * `ERR_ACI_DUPLICATE_ENTRY`, `ERR_ACI_NO_MANIFEST`, `ERR_ACI_NO_ROOTFS`,
- * `ERR_MANIFEST_NOT_JSON`, `ERR_INVALID_MANIFEST`, plus whatever `onRootfsEntry` throws.
+ * `ERR_MANIFEST_NOT_JSON`, `ERR_INVALID_MANIFEST`, `ERR_HASH_WORKER_FAILED`, plus whatever the
+ * sink, handler or `onTarChunk` throws.
  */
 export async function readAci(source: string | AsyncIterable<Uint8Array>, options: ReadAciOptions = {}): Promise<AciReadResult> {
   const sourceName = options.sourceName ?? (typeof source === 'string' ? source : 'image');
-  // The stream owns the handle (autoClose) and closes it when it ends or is destroyed; a
-  // FileHandle with a live stream on it cannot be closed directly.
-  const stream = typeof source === 'string' ? (await openSource(source)).createReadStream({ highWaterMark: READ_CHUNK_BYTES }) : undefined;
+  const tar = await openTarSource(source, sourceName);
   try {
-    const { compression, tar } = await decompress(stream ?? (source as AsyncIterable<Uint8Array>), { sourceName });
-    const parsed = await parseTar(tar, sourceName, options);
-    return { ...parsed, compression };
+    return { ...(await readTar(tar, sourceName, options)), compression: tar.compression };
   } finally {
-    stream?.destroy();
+    await tar.close();
   }
 }
 
-interface ParsedTar {
-  readonly id: ImageId;
-  readonly manifest: ImageManifest;
-  readonly manifestText: string;
-  readonly tarSizeBytes: number;
-}
+type Filled = { readonly slot: HashSlot; readonly length: number } | { readonly error: unknown };
 
-async function parseTar(tar: AsyncIterable<Buffer>, sourceName: string, options: ReadAciOptions): Promise<ParsedTar> {
-  const observer = new TarObserver();
-  const extract = createExtract();
-  const layout = new LayoutChecker(sourceName, options.onRootfsEntry);
-  let failure: unknown;
-  const fail = (error: unknown): void => {
-    if (failure !== undefined) return;
-    failure = error;
-    extract.destroy(error instanceof Error ? error : new Error('aborted'));
-  };
-
-  const feed = async (): Promise<void> => {
-    for await (const chunk of tar) {
+async function readTar(tar: TarSource, sourceName: string, options: ReadAciOptions): Promise<Omit<AciReadResult, 'compression'>> {
+  const small = tar.fileBytes !== undefined && tar.fileBytes < INLINE_HASH_MAX_BYTES;
+  const hasher = new TarHasher({ mode: small ? 'inline' : 'worker', label: sourceName });
+  const sink = options.rootfsSink ?? (options.onRootfsEntry === undefined ? undefined : new HandlerSink(options.onRootfsEntry));
+  const router = new EntryRouter(sourceName, sink, options.digestFiles === true, () => hasher.backlog >= DIGEST_HERE_BACKLOG);
+  const parser = new TarParser();
+  const tail = new TailObserver();
+  // The async function runs synchronously up to the read when a slot is free, so the read
+  // starts now, not in a later microtask (which would run only after the current slot is
+  // extracted). Never rejects, so a read failing meanwhile is not an unhandled rejection;
+  // its error is rethrown where it is awaited.
+  const fillNext = (): Promise<Filled> => (async (): Promise<Filled> => {
+    const slot = hasher.tryAcquire() ?? (await hasher.acquire());
+    return { slot, length: await tar.fill(slot.buffer) };
+  })().then((filled) => filled, (error: unknown) => ({ error }));
+  let prefetch: Promise<Filled> | undefined = fillNext();
+  try {
+    for (;;) {
+      const filled: Filled = await prefetch;
+      prefetch = undefined;
+      if ('error' in filled) throw filled.error;
       options.signal?.throwIfAborted();
-      observer.observe(chunk);
-      if (options.onTarChunk !== undefined) await options.onTarChunk(chunk);
-      if (!extract.write(chunk)) await waitForDrain(extract);
+      const { slot, length } = filled;
+      if (length === 0) break;
+      const chunk = slot.buffer.subarray(0, length);
+      tail.observe(chunk);
+      const hold = options.onTarChunk?.(chunk);
+      prefetch = fillNext();
+      parser.push(chunk);
+      const segments = await router.route(parser, chunk);
+      hasher.submit(slot, length, segments, hold instanceof Promise ? hold : undefined);
     }
-    extract.end(undefined);
-  };
-  const consume = async (): Promise<void> => {
-    try {
-      for await (const entry of extract) await layout.accept(entry);
-    } catch (error) {
-      throw tarError(error, sourceName);
+    parser.end();
+    const hashes = await hasher.finish();
+    // tar-stream, like us, accepts an archive cut exactly at an entry boundary; the
+    // end-of-archive marker (two zero blocks after the last entry) tells a complete archive
+    // from a truncated one.
+    const zerosFrom = tail.bytes - tail.trailingZeros;
+    if (tail.bytes - router.endOfEntries < 1024 || zerosFrom > router.endOfEntries) {
+      throw invalidArgument('ERR_TAR_TRUNCATED', `${sourceName}: the tar archive ends early (no end-of-archive marker: truncated)`);
     }
-  };
-  await Promise.all([feed().catch(fail), consume().catch(fail)]);
-  if (failure !== undefined) throw failure as Error;
-
-  // tar-stream accepts an archive cut exactly at an entry boundary; the end-of-archive marker
-  // (two zero blocks after the last entry) tells a complete archive from a truncated one.
-  const zerosFrom = observer.bytes - observer.trailingZeros;
-  if (observer.bytes - layout.endOfEntries < 1024 || zerosFrom > layout.endOfEntries) {
-    throw invalidArgument('ERR_TAR_TRUNCATED', `${sourceName}: the tar archive ends early (no end-of-archive marker: truncated)`);
+    const { manifest, manifestText } = router.result();
+    return {
+      id: imageIdFromHex(hashes.sha512), manifest, manifestText, tarSizeBytes: tail.bytes, fileDigests: router.fileDigests(hashes.fileDigests),
+    };
+  } catch (error) {
+    sink?.abort(error);
+    throw tarError(error, sourceName);
+  } finally {
+    await hasher.close();
+    // Let an outstanding read finish before the source is closed under it.
+    await prefetch;
   }
-  const { manifest, manifestText } = layout.result();
-  return { id: imageIdFromHex(observer.hash.digest('hex')), manifest, manifestText, tarSizeBytes: observer.bytes };
 }
 
-/** Applies the ACI layout rules to entries in archive order and dispatches rootfs entries. */
-class LayoutChecker {
+/** Tracks the stream's length and the run of zero bytes at its end. */
+class TailObserver {
+  bytes = 0;
+  trailingZeros = 0;
+
+  observe(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    let last = chunk.length - 1;
+    while (last >= 0 && chunk[last] === 0) last -= 1;
+    this.trailingZeros = last < 0 ? this.trailingZeros + chunk.length : chunk.length - 1 - last;
+  }
+}
+
+type Target = 'skip' | 'manifest' | 'sink';
+
+/** Applies the ACI layout rules to entries in archive order and routes their content. */
+class EntryRouter {
   readonly #sourceName: string;
-  readonly #onRootfsEntry: RootfsEntryHandler | undefined;
+  readonly #sink: RootfsSink | undefined;
+  readonly #digestFiles: boolean;
   readonly #seen = new Set<string>();
+  /** The files digested, in stream order, with the digest when this thread computed it. */
+  readonly #digested: { rel: string; digest: string | undefined }[] = [];
+  /** Whether this thread should digest the next file itself (the hashing thread is behind). */
+  readonly #digestHere: () => boolean;
+  /** The current file's digest when this thread computes it. */
+  #hash: Hash | undefined;
+  /** Hardlinks as [rel, target rel], in stream order. */
+  readonly #hardlinks: [string, string][] = [];
   #manifest: { manifest: ImageManifest; manifestText: string } | undefined;
+  #manifestChunks: Buffer[] = [];
   #rootfs = false;
+  #target: Target = 'skip';
+  /** The current entry is a regular file whose content goes to the sink. */
+  #fileContent = false;
+  #digesting = false;
+  #startPending = false;
   /** Byte offset just past the data of the last entry (its header offset + 512 + padded size). */
   endOfEntries = 0;
 
-  constructor(sourceName: string, onRootfsEntry: RootfsEntryHandler | undefined) {
+  constructor(sourceName: string, sink: RootfsSink | undefined, digestFiles: boolean, digestHere: () => boolean) {
     this.#sourceName = sourceName;
-    this.#onRootfsEntry = onRootfsEntry;
+    this.#digestHere = digestHere;
+    this.#sink = sink;
+    this.#digestFiles = digestFiles && sink !== undefined;
   }
 
-  async accept(source: Source): Promise<void> {
-    const entry = toTarEntry(source.header, this.#sourceName);
-    const dataSize = source.header.type === 'directory' ? 0 : source.header.size;
-    this.endOfEntries = source.offset + 512 + Math.ceil(dataSize / 512) * 512;
-    const body = entryBody(source, this.#sourceName);
+  /** Handle every event the parser has for `chunk`; returns the file segments to digest in it. */
+  async route(parser: TarParser, chunk: Buffer): Promise<number[]> {
+    const segments: number[] = [];
+    for (let event = parser.next(); event !== undefined; event = parser.next()) {
+      const pending = this.#handle(event, chunk, segments);
+      if (pending !== undefined) await pending;
+    }
+    return segments;
+  }
+
+  #handle(event: TarEvent, chunk: Buffer, segments: number[]): void | Promise<void> {
+    switch (event.kind) {
+      case 'entry':
+        return this.#accept(event.header, event.offset);
+      case 'data':
+        if (this.#target === 'manifest') {
+          this.#manifestChunks.push(Buffer.from(event.bytes));
+          return undefined;
+        }
+        if (this.#target !== 'sink' || !this.#fileContent) return undefined;
+        if (this.#hash !== undefined) {
+          this.#hash.update(event.bytes);
+        } else if (this.#digesting) {
+          const start = event.bytes.byteOffset - chunk.byteOffset;
+          segments.push(start, start + event.bytes.length, this.#startPending ? SEGMENT_START : 0);
+          this.#startPending = false;
+        }
+        return this.#sink?.data(event.bytes);
+      case 'entry-end':
+        return this.#finishEntry(segments);
+    }
+  }
+
+  #accept(header: Parameters<typeof toTarEntry>[0], offset: number): void | Promise<void> {
+    const entry = toTarEntry(header, this.#sourceName);
+    const dataSize = header.type === 'directory' ? 0 : header.size;
+    this.endOfEntries = offset + 512 + Math.ceil(dataSize / 512) * 512;
+    this.#target = 'skip';
     const { name } = entry;
-    if (name === '' && entry.type === 'directory') return void (await drain(body));
+    if (name === '' && entry.type === 'directory') return undefined;
     if (this.#seen.has(name)) {
       throw invalidArgument('ERR_ACI_DUPLICATE_ENTRY', `${this.#sourceName}: tar entry "${name}" appears twice`);
     }
     this.#seen.add(name);
-    if (name === 'manifest') return this.#readManifest(entry, body);
+    if (name === 'manifest') return this.#startManifest(entry);
     if (name === 'rootfs') {
       if (entry.type !== 'directory') throw invalidArgument('ERR_ACI_LAYOUT', `${this.#sourceName}: "rootfs" must be a directory`);
       this.#rootfs = true;
@@ -220,19 +255,74 @@ class LayoutChecker {
     }
     const rel = name === 'rootfs' ? '' : name.slice('rootfs/'.length);
     if (entry.type === 'symlink') checkSymlinkTarget(this.#sourceName, name, rel, entry.linkname ?? '');
-    if (this.#onRootfsEntry === undefined) await drain(body);
-    else await this.#onRootfsEntry(rel, entry, body);
+    if (this.#sink === undefined) return undefined;
+    this.#target = 'sink';
+    // Only regular files have content; data a link or device header claims is skipped.
+    this.#fileContent = entry.type === 'file';
+    this.#digesting = this.#digestFiles && this.#fileContent;
+    if (this.#digesting && this.#digestHere()) {
+      this.#digested.push({ rel, digest: undefined });
+      this.#hash = createHash('sha256');
+      this.#digesting = false;
+    } else if (this.#digesting) {
+      this.#digested.push({ rel, digest: undefined });
+      this.#startPending = true;
+    }
+    if (this.#digestFiles && entry.type === 'hardlink') this.#hardlinks.push([rel, (entry.linkname ?? '').slice('rootfs/'.length)]);
+    return this.#sink.begin(rel, entry);
   }
 
-  async #readManifest(entry: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
+  #startManifest(entry: TarEntry): void {
     if (entry.type !== 'file') throw invalidArgument('ERR_ACI_LAYOUT', `${this.#sourceName}: "manifest" must be a regular file`);
     if (entry.size > MAX_MANIFEST_BYTES) {
       throw invalidArgument('ERR_ACI_LAYOUT', `${this.#sourceName}: the manifest is ${entry.size} bytes; at most ${MAX_MANIFEST_BYTES} are allowed`);
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(chunk);
-    const manifestText = Buffer.concat(chunks).toString('utf8');
-    this.#manifest = { manifest: parseImageManifest(manifestText, `the manifest of ${this.#sourceName}`), manifestText };
+    this.#target = 'manifest';
+    this.#manifestChunks = [];
+  }
+
+  #finishEntry(segments: number[]): void | Promise<void> {
+    const target = this.#target;
+    this.#target = 'skip';
+    if (target === 'manifest') {
+      const manifestText = Buffer.concat(this.#manifestChunks).toString('utf8');
+      this.#manifestChunks = [];
+      this.#manifest = { manifest: parseImageManifest(manifestText, `the manifest of ${this.#sourceName}`), manifestText };
+      return undefined;
+    }
+    if (target !== 'sink') return undefined;
+    const last = this.#digested.at(-1);
+    if (this.#hash !== undefined && last !== undefined) {
+      last.digest = this.#hash.digest('hex');
+      this.#hash = undefined;
+    }
+    if (this.#digesting) {
+      // An empty file has no content segment: give it an empty one that starts and ends it.
+      if (this.#startPending) segments.push(0, 0, SEGMENT_START);
+      const end = segments.length - 1;
+      segments[end] = (segments[end] ?? 0) | SEGMENT_END;
+      this.#digesting = false;
+      this.#startPending = false;
+    }
+    return this.#sink?.end();
+  }
+
+  /** Digests by path, given the digests of the files in the order they were started. */
+  fileDigests(digests: readonly string[]): Map<string, string> {
+    const byPath = new Map<string, string>();
+    if (!this.#digestFiles) return byPath;
+    let next = 0;
+    for (const { rel, digest } of this.#digested) {
+      const value = digest ?? digests[next++];
+      if (value === undefined) throw new Error(`aci reader: no digest for "${rel}"`);
+      byPath.set(rel, value);
+    }
+    if (next !== digests.length) throw new Error(`aci reader: ${digests.length} file digests for ${next} files`);
+    for (const [rel, target] of this.#hardlinks) {
+      const digest = byPath.get(target);
+      if (digest !== undefined) byPath.set(rel, digest);
+    }
+    return byPath;
   }
 
   result(): { manifest: ImageManifest; manifestText: string } {

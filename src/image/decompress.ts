@@ -33,6 +33,19 @@ export function detectCompression(head: Uint8Array): Compression | undefined {
   return ustar === 'ustar' ? 'none' : undefined;
 }
 
+/**
+ * The compression of an archive starting with `head` (its first {@link SNIFF_BYTES} bytes, or
+ * all of it when shorter). Errors: `ERR_ACI_EMPTY`, `ERR_ACI_UNKNOWN_FORMAT`.
+ */
+export function sniffCompression(head: Uint8Array, sourceName: string): Compression {
+  if (head.length === 0) throw invalidArgument('ERR_ACI_EMPTY', `${sourceName} is empty`);
+  const compression = detectCompression(head);
+  if (compression === undefined) {
+    throw invalidArgument('ERR_ACI_UNKNOWN_FORMAT', `${sourceName} is not an ACI: neither a tar archive nor gzip, bzip2, xz or zstd data`);
+  }
+  return compression;
+}
+
 /** The first `count` bytes of `source` (fewer at its end) and an iterable of everything. */
 async function peek(source: AsyncIterable<Uint8Array>, count: number): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
   const iterator = source[Symbol.asyncIterator]();
@@ -78,14 +91,7 @@ export interface Decompressed {
  */
 export async function decompress(source: AsyncIterable<Uint8Array>, options: DecompressOptions): Promise<Decompressed> {
   const { head, all } = await peek(source, SNIFF_BYTES);
-  if (head.length === 0) throw invalidArgument('ERR_ACI_EMPTY', `${options.sourceName} is empty`);
-  const compression = detectCompression(head);
-  if (compression === undefined) {
-    throw invalidArgument(
-      'ERR_ACI_UNKNOWN_FORMAT',
-      `${options.sourceName} is not an ACI: neither a tar archive nor gzip, bzip2, xz or zstd data`,
-    );
-  }
+  const compression = sniffCompression(head, options.sourceName);
   switch (compression) {
     case 'none':
       return { compression, tar: all };

@@ -2,25 +2,27 @@
  * @module store-import — bring an ACI into the store in one pass and commit it atomically.
  *
  * The archive streams once: the uncompressed tar goes to `tmp/<work>/blob` while it is hashed,
- * its layout and manifest are checked, and its rootfs is unpacked into `tmp/<work>/tree`. Only
+ * its layout and manifest are checked, and its rootfs is unpacked into `tmp/<work>/tree`
+ * (aci-unpack.ts: the blob is written from the same buffers, hashing runs on a worker thread).
+ * The data is flushed to disk as it goes (writeback.ts) and made durable by one syncfs. Only
  * then, under the exclusive store lock: blob → `blobs/`, tree → `trees/<id>`, and last the
  * record (the commit point). A crash before the record leaves only an invisible blob or tree
  * (gc removes them); a failed import leaves nothing. Two imports of the same image both do the
  * work, the second finds the record and discards its copy: one entry.
  */
-import { constants as fsConstants } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
-import { chmod, mkdir, open, rename } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
+import { chmod, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncDir, withLock } from '../util/index.js';
 import type { ExtractedAci } from './aci-extract.js';
-import { extractAciInto } from './aci-extract.js';
+import { unpackAci } from './aci-unpack.js';
 import type { Compression } from './decompress.js';
 import type { ImageRecord } from './image-record.js';
 import { readRecord, writeRecord } from './image-record.js';
 import type { StoreLayout } from './store-layout.js';
 import { createWorkDir } from './store-workdir.js';
 import { installTree, syncFileSystem, writeTreeMeta } from './tree-store.js';
+import { EarlyWriteback } from './writeback.js';
 
 /** Options of an import. */
 export interface ImportOptions {
@@ -39,9 +41,13 @@ export interface ImportResult {
   readonly skippedXattrs: readonly string[];
 }
 
-async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
+/** Start a background flush after this many bytes written (blob + tree). */
+const WRITEBACK_EVERY_BYTES = 64 * 1024 * 1024;
+
+/** Synchronous like the tree writer: a blob chunk is one write(2) into the page cache. */
+function writeAll(fd: number, chunk: Buffer): void {
   let offset = 0;
-  while (offset < chunk.length) offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten;
+  while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
 }
 
 /** Import `source` (a file path or a byte stream) into the store at `layout`. */
@@ -51,24 +57,30 @@ export async function importImage(
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   const work = await createWorkDir(layout, options.signal);
+  const writeback = new EarlyWriteback(work.path, WRITEBACK_EVERY_BYTES);
   try {
     const blobPath = path.join(work.path, 'blob');
     const treePath = path.join(work.path, 'tree');
     await mkdir(treePath, { mode: 0o755 });
-    const blob = await open(blobPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+    const blob = openSync(blobPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
     let extracted: ExtractedAci;
     try {
-      extracted = await extractAciInto(source, treePath, {
+      extracted = await unpackAci(source, treePath, {
         ...(options.sourceName === undefined ? {} : { sourceName: options.sourceName }),
         signal: options.signal,
-        onTarChunk: (chunk) => writeAll(blob, chunk),
+        onTarChunk: (chunk) => {
+          writeAll(blob, chunk);
+          // Each tar byte lands twice: in the blob and (mostly) in the tree.
+          writeback.wrote(2 * chunk.length);
+        },
       });
     } finally {
-      await blob.close();
+      closeSync(blob);
     }
+    await writeback.settle();
     await chmod(blobPath, 0o444);
     await writeTreeMeta(treePath, extracted.treeHash, [extracted.id]);
-    // One syncfs makes blob and tree durable before anything points at them.
+    // A last syncfs makes blob and tree durable before anything points at them.
     await syncFileSystem(work.path);
     const now = new Date();
     const candidate: ImageRecord = {
@@ -93,6 +105,7 @@ export async function importImage(
     }, { signal: options.signal });
     return { record, alreadyPresent, compression: extracted.compression, skippedXattrs: extracted.report.skippedXattrs };
   } finally {
+    await writeback.drain();
     await work.release();
   }
 }

@@ -60,7 +60,10 @@ export async function digestFile(file: string): Promise<string> {
  */
 export async function hashTree(root: string, knownDigests?: ReadonlyMap<string, string>): Promise<TreeHash> {
   const hash = createHash('sha256');
-  const visit = async (rel: string): Promise<void> => {
+  // Depth-first in sorted order with an explicit stack: awaiting only when a file must be read
+  // (not once per entry) keeps the walk of a freshly imported tree to its lstat calls.
+  const stack = [''];
+  for (let rel = stack.pop(); rel !== undefined; rel = stack.pop()) {
     const abs = rel === '' ? root : path.join(root, rel);
     // Synchronous metadata calls: a walk of thousands of entries is round-trip bound otherwise.
     const stats = lstatSync(abs);
@@ -69,10 +72,9 @@ export async function hashTree(root: string, knownDigests?: ReadonlyMap<string, 
     else if (stats.isSymbolicLink()) payload = JSON.stringify(readlinkSync(abs));
     else if (stats.isCharacterDevice() || stats.isBlockDevice()) payload = deviceNumbers(stats.rdev);
     hash.update(`${JSON.stringify(rel)} ${typeOf(stats)} ${(stats.mode & 0o7777).toString(8)} ${stats.uid}:${stats.gid} ${payload}\n`);
-    if (!stats.isDirectory()) return;
+    if (!stats.isDirectory()) continue;
     const names = readdirSync(abs).sort();
-    for (const name of names) await visit(rel === '' ? name : `${rel}/${name}`);
-  };
-  await visit('');
+    for (let index = names.length - 1; index >= 0; index -= 1) stack.push(rel === '' ? (names[index] ?? '') : `${rel}/${names[index] ?? ''}`);
+  }
   return `${TREE_HASH_PREFIX}${hash.digest('hex')}`;
 }

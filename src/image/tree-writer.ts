@@ -13,9 +13,11 @@
  *
  * The file system calls are synchronous on purpose: extraction is strictly sequential, and a
  * thread-pool round trip per call (open, write, chown, chmod, utimes, close for each of
- * thousands of files) made it several times slower than GNU tar.
+ * thousands of files) made it several times slower than GNU tar. The writer is a
+ * {@link RootfsSink}: the reader pushes file content straight from its read buffer.
  */
 import { execFile } from 'node:child_process';
+import type { Hash } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import {
@@ -25,6 +27,7 @@ import {
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { errnoCode, invalidArgument, runtimeFailure } from '../util/index.js';
+import type { RootfsSink } from './rootfs-sink.js';
 import type { TarEntry } from './tar-entry.js';
 import { setXattr } from './xattr.js';
 
@@ -33,7 +36,10 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fsConst
 
 /** What an extraction produced besides the files. */
 export interface ExtractionReport {
-  /** SHA-256 (hex) of every regular file's content by rootfs-relative path, hardlinks included. */
+  /**
+   * SHA-256 (hex) of every regular file's content by rootfs-relative path, hardlinks included;
+   * empty when the writer was told not to digest (the reader did it instead).
+   */
   readonly contentDigests: ReadonlyMap<string, string>;
   /** Bytes of regular-file content written. */
   readonly contentBytes: number;
@@ -51,21 +57,37 @@ interface PendingDir {
   readonly entry: TarEntry | undefined;
 }
 
+/** Options of a {@link TreeWriter}. */
+export interface TreeWriterOptions {
+  /** Compute each file's SHA-256 while writing it (default true; off when the reader digests). */
+  readonly digestContent?: boolean;
+}
+
+interface OpenFile {
+  readonly fd: number;
+  readonly rel: string;
+  readonly entry: TarEntry;
+  readonly hash: Hash | undefined;
+}
+
 /** Writes the entries of one archive's rootfs/ under `root` (an existing, empty directory). */
-export class TreeWriter {
+export class TreeWriter implements RootfsSink {
   readonly #root: string;
   readonly #sourceName: string;
   readonly #preserveOwnership: boolean;
+  readonly #digestContent: boolean;
   readonly #knownDirs = new Set<string>(['']);
   readonly #dirs = new Map<string, PendingDir>();
   readonly #digests = new Map<string, string>();
   readonly #skipped: string[] = [];
   #bytes = 0;
+  #file: OpenFile | undefined;
 
-  constructor(root: string, sourceName: string) {
+  constructor(root: string, sourceName: string, options: TreeWriterOptions = {}) {
     this.#root = root;
     this.#sourceName = sourceName;
     this.#preserveOwnership = process.getuid?.() === 0;
+    this.#digestContent = options.digestContent ?? true;
     this.#dirs.set('', { rel: '', entry: undefined });
   }
 
@@ -75,10 +97,23 @@ export class TreeWriter {
 
   /** Write one entry at rootfs-relative `rel`; `body` is the content of a regular file. */
   async write(rel: string, entry: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
+    await this.begin(rel, entry);
+    try {
+      if (entry.type === 'file') for await (const chunk of body) this.data(chunk);
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+    await this.end();
+  }
+
+  /** Start entry `rel`: a file is opened for {@link data}; anything else is made now. */
+  begin(rel: string, entry: TarEntry): void | Promise<void> {
+    if (this.#file !== undefined) throw new Error(`tree writer: "${this.#file.rel}" was not ended`);
     if (rel !== '') this.#ensureParents(rel, true);
     switch (entry.type) {
       case 'file':
-        return this.#writeFile(rel, entry, body);
+        return this.#openFile(rel, entry);
       case 'directory':
         return this.#makeDirectory(rel, entry);
       case 'symlink':
@@ -90,6 +125,38 @@ export class TreeWriter {
       case 'fifo':
         return this.#makeNode(rel, entry);
     }
+  }
+
+  /** Append to the open file. */
+  data(chunk: Buffer): void {
+    const file = this.#file;
+    if (file === undefined) throw new Error('tree writer: file content outside a file entry');
+    file.hash?.update(chunk);
+    let offset = 0;
+    while (offset < chunk.length) offset += writeSync(file.fd, chunk, offset, chunk.length - offset);
+    this.#bytes += chunk.length;
+  }
+
+  /** Finish the open file (metadata, then close); nothing to do for other entries. */
+  end(): void | Promise<void> {
+    const file = this.#file;
+    if (file === undefined) return undefined;
+    this.#file = undefined;
+    if (file.hash !== undefined) this.#digests.set(file.rel, file.hash.digest('hex'));
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.#applyMetadata(file.fd, file.rel, file.entry);
+    } finally {
+      if (pending === undefined) closeSync(file.fd);
+    }
+    return pending?.finally(() => closeSync(file.fd));
+  }
+
+  /** Close the open file, if any (the caller removes the partial tree). */
+  abort(): void {
+    const file = this.#file;
+    this.#file = undefined;
+    if (file !== undefined) closeSync(file.fd);
   }
 
   /** Make sure every parent of `rel` is a real directory (created when missing and `create`). */
@@ -122,7 +189,7 @@ export class TreeWriter {
     throw invalidArgument('ERR_ACI_DUPLICATE_ENTRY', `${this.#sourceName}: tar entry "rootfs/${rel}" exists twice in the archive`, { cause: error });
   }
 
-  async #writeFile(rel: string, entry: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
+  #openFile(rel: string, entry: TarEntry): void {
     let fd: number;
     try {
       fd = openSync(this.#abs(rel), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
@@ -130,29 +197,27 @@ export class TreeWriter {
       if (errnoCode(error) === 'EEXIST') this.#duplicate(rel, error);
       throw error;
     }
-    try {
-      const hash = createHash('sha256');
-      for await (const chunk of body) {
-        hash.update(chunk);
-        let offset = 0;
-        while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
-        this.#bytes += chunk.length;
-      }
-      this.#digests.set(rel, hash.digest('hex'));
-      await this.#applyMetadata(fd, rel, entry);
-    } finally {
-      closeSync(fd);
-    }
+    this.#file = { fd, rel, entry, hash: this.#digestContent ? createHash('sha256') : undefined };
   }
 
-  /** Ownership, then mode (chown clears setuid), then xattrs, then times (last: they change). */
-  async #applyMetadata(fd: number, rel: string, entry: TarEntry): Promise<void> {
+  /**
+   * Ownership, then mode (chown clears setuid), then xattrs, then times (last: they change).
+   * Synchronous unless there are xattrs to set.
+   */
+  #applyMetadata(fd: number, rel: string, entry: TarEntry): Promise<void> | undefined {
     if (this.#preserveOwnership) fchownSync(fd, entry.uid, entry.gid);
     fchmodSync(fd, entry.mode);
+    if (entry.xattrs.size === 0) {
+      futimesSync(fd, entry.atime, entry.mtime);
+      return undefined;
+    }
+    return this.#applyXattrs(fd, rel, entry).then(() => futimesSync(fd, entry.atime, entry.mtime));
+  }
+
+  async #applyXattrs(fd: number, rel: string, entry: TarEntry): Promise<void> {
     for (const [name, value] of entry.xattrs) {
       if (value.includes('\uFFFD') || !(await setXattr(fd, name, value))) this.#skipped.push(`${rel === '' ? '/' : rel}: ${name}`);
     }
-    futimesSync(fd, entry.atime, entry.mtime);
   }
 
   #makeDirectory(rel: string, entry: TarEntry): void {
