@@ -4,7 +4,7 @@
  * every problem with its field path; {@link parseImageManifest} throws them all in one
  * `ERR_INVALID_MANIFEST` error.
  */
-import { invalidArgument } from '../util/index.js';
+import { hasErrorCode, invalidArgument } from '../util/index.js';
 import type { ACIdentifier } from './ac-types.js';
 import { checkACIdentifier, checkAcVersion } from './ac-types.js';
 import type { ImageId } from './image-id.js';
@@ -138,11 +138,23 @@ export function parseImageManifest(text: string, source = 'manifest'): ImageMani
   if (result.ok) return result.manifest;
   const count = result.problems.length;
   const lines = formatProblems(result.problems).split('\n').map((line) => `  ${line}`).join('\n');
-  throw invalidArgument(
+  const error = invalidArgument(
     'ERR_INVALID_MANIFEST',
     `invalid image manifest in ${source} (${count} problem${count === 1 ? '' : 's'}):\n${lines}`,
     { hint: 'fix the fields named above; see the appc ImageManifest spec' },
   );
+  throw Object.assign(error, { problems: result.problems });
+}
+
+/**
+ * The problems of an `ERR_INVALID_MANIFEST` error thrown by {@link parseImageManifest} (also
+ * when it comes from reading an ACI), so callers can print them one per line or as JSON;
+ * undefined for any other error.
+ */
+export function manifestProblems(error: unknown): readonly Problem[] | undefined {
+  if (!hasErrorCode(error, 'ERR_INVALID_MANIFEST')) return undefined;
+  const { problems } = error as { problems?: unknown };
+  return Array.isArray(problems) ? (problems as Problem[]) : undefined;
 }
 
 /** The value of label `name`, if present. */

@@ -19,6 +19,7 @@ export { createGpgKey } from './gpg.js';
 export type { GpgKey, GpgKeyOptions } from './gpg.js';
 export { httpGet } from './http.js';
 export type { HttpResponse } from './http.js';
+export { startHttpsServer, etagOf, type HttpsServer, type HttpsServerOptions, type Route, type BytesOptions, type LoggedRequest } from './https-server.js';
 export { waitFor, sleep, isAlive, identify, pidExists } from './proc.js';
 export type { ProcessIdentity, WaitOptions } from './proc.js';
 export { HARNESS_ROOT, INSTANCE_ROOT, TEMP_ROOT, INSTANCE_PREFIX, RESOURCE_PREFIX } from './names.js';

@@ -1,29 +1,56 @@
 /** @module cli/table/pods — rkt's pod commands (runtime core). */
 import type { CommandSpec } from '../command.js';
+import type { FlagSpec } from '../flags.js';
 import { FULL, NO_LEGEND, OVERWRITE, PRETTY_PRINT, POD_FLAGS, PULL_POLICY, UUID_FILE } from './shared-flags.js';
+
+/** Extra TLS roots for image downloads and discovery (fetch, run, prepare). */
+export const FETCH_CA_FILE: FlagSpec = {
+  name: 'ca-file', kind: 'string', valueName: 'FILE',
+  help: 'PEM CA certificate(s) to trust for https downloads and discovery, besides the system roots (config.yaml: tls.caFile)',
+};
+/** The no-progress timeout of downloads (fetch, run, prepare). */
+export const FETCH_STALL_TIMEOUT: FlagSpec = {
+  name: 'stall-timeout', kind: 'string', valueName: 'DURATION', defaultText: '30s',
+  help: 'fail a download that receives nothing for this long (config.yaml: fetch.stallTimeout)',
+};
+
+/** The flags of `fetch` (and its hidden alias `image fetch`). */
+export const FETCH_FLAGS: readonly FlagSpec[] = [
+  FULL, PULL_POLICY,
+  { name: 'signature', kind: 'list', valueName: 'FILE', help: 'signature file of the matching IMAGE (repeatable, in order)' },
+  FETCH_CA_FILE, FETCH_STALL_TIMEOUT,
+];
 
 export const POD_COMMANDS: readonly CommandSpec[] = [
   {
     name: 'run', summary: 'run images in a new pod, in the foreground', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]',
     description: 'Fetches (pull policy "new"), verifies and runs one or more images as apps of one pod and waits for them.\n'
       + 'Exits with the app\'s exit code, or 254 when rocklet itself fails.',
-    flags: POD_FLAGS,
+    flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT],
   },
-  { name: 'prepare', summary: 'prepare a pod from images and print its UUID', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]', flags: POD_FLAGS },
+  { name: 'prepare', summary: 'prepare a pod from images and print its UUID', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]', flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT] },
   { name: 'run-prepared', summary: 'run a prepared pod', usage: '[flags] UUID', flags: POD_FLAGS.filter((f) => ['net', 'dns', 'dns-search', 'dns-opt', 'dns-domain', 'hosts-entry', 'hostname'].includes(f.name)) },
   {
     name: 'fetch', summary: 'fetch images into the store and print their IDs', usage: '[flags] IMAGE...',
-    description: 'IMAGE is a file path, an https:// URL or an appc image name (example.com/app:1.0,os=linux).',
-    flags: [FULL, PULL_POLICY, { name: 'signature', kind: 'list', valueName: 'FILE', help: 'signature file of the matching IMAGE (repeatable, in order)' }],
+    description: 'IMAGE is a file path, an https:// URL, an appc image name (example.com/app:1.0,os=linux) resolved by meta discovery,\n'
+      + 'or an image ID (store only). Prints one image ID per IMAGE. Signatures: <file>.asc, <URL>.asc, or the discovered {ext}=aci.asc;\n'
+      + 'they are verified before the image enters the store (skip with --insecure-options=image). Pull policy default: update.\n'
+      + 'HTTP caching: ETag/Last-Modified and Cache-Control max-age are kept per URL; interrupted downloads resume.',
+    flags: FETCH_FLAGS,
+    load: () => import('../commands/fetch.js'),
   },
   {
     name: 'trust', summary: 'trust a public key for verifying images', usage: '[flags] [KEY...]',
-    description: 'KEY is a file path or an https URL; without KEY the keys are discovered from --prefix.',
+    description: 'KEY is a file path or an https URL; without KEY the keys are discovered from --prefix (ac-discovery-pubkeys).\n'
+      + 'Keys are stored in <config-dir>/trustedkeys/: root.d/<fingerprint> and prefix.d/<prefix>/<fingerprint>.',
     flags: [
-      { name: 'prefix', kind: 'string', valueName: 'PREFIX', help: 'trust the key only for images whose name starts with PREFIX' },
+      { name: 'prefix', kind: 'string', valueName: 'PREFIX', help: 'trust the key only for images named PREFIX or below it (PREFIX/...)' },
       { name: 'root', kind: 'boolean', help: 'trust the key for all images' },
       { name: 'skip-fingerprint-review', kind: 'boolean', help: 'accept the key without asking (for scripts)' },
+      { name: 'ca-file', kind: 'string', valueName: 'FILE', help: 'PEM CA certificate(s) to trust for https key URLs and discovery, besides the system roots (default: tls.caFile in config.yaml)' },
+      { name: 'insecure-allow-http', kind: 'boolean', help: 'allow plain http key URLs and discovery (like --insecure-options=http)' },
     ],
+    load: () => import('../commands/trust.js'),
   },
   { name: 'list', summary: 'list pods', usage: '[flags]', flags: [FULL, NO_LEGEND] },
   {
