@@ -9,9 +9,9 @@ export interface Feature {
 
 export const FEATURES: readonly Feature[] = [
   { name: 'SYSTEMD-DBUS', enabled: true },
-  { name: 'ACI', enabled: false },
-  { name: 'OPENPGP', enabled: false },
-  { name: 'APPC-DISCOVERY', enabled: false },
+  { name: 'ACI', enabled: true },
+  { name: 'OPENPGP', enabled: true },
+  { name: 'APPC-DISCOVERY', enabled: true },
   { name: 'K8S-PODFILE', enabled: true },
   { name: 'STAGE1-CRUN', enabled: false },
   { name: 'STAGE1-FLY', enabled: false },

@@ -20,6 +20,8 @@ export interface GcOptions {
   readonly gracePeriodMs: number;
   /** Trees pods still use (prepared, running or exited pods); they are kept. */
   readonly referencedTrees: ReadonlySet<TreeId>;
+  /** Remove no tree at all (when pod references cannot be known now, e.g. a pod is being prepared). */
+  readonly keepAllTrees?: boolean;
   /** Images that must stay whatever their age (e.g. used by running pods). */
   readonly keepImages?: ReadonlySet<ImageId>;
   /** The current time (tests pass a fixed one). */
@@ -66,7 +68,7 @@ export async function collectGarbage(layout: StoreLayout, options: GcOptions): P
       removedLeftovers.push(`index/${name}`);
     }
     const removedTrees: TreeId[] = [];
-    for (const id of await listTrees(layout)) {
+    for (const id of options.keepAllTrees === true ? [] : await listTrees(layout)) {
       if (options.referencedTrees.has(id)) continue;
       // An image's own tree lives as long as the image: it is the unpacked import.
       if (isImageId(id) && live.has(id)) continue;

@@ -25,6 +25,7 @@ import { renderImage, verifyRendered } from './store-render.js';
 import { findByName, resolveReference } from './store-resolve.js';
 import { copyTreeOver } from './tree-copy.js';
 import type { StoredTree } from './tree-store.js';
+import { listTrees, readTree } from './tree-store.js';
 
 export const IMAGE_SORT_FIELDS = ['id', 'name', 'importTime', 'lastUsed', 'size'] as const;
 export type ImageSortField = (typeof IMAGE_SORT_FIELDS)[number];
@@ -203,6 +204,19 @@ export class ImageStore {
   async verify(id: ImageId, signal?: AbortSignal): Promise<TreeVerification> {
     const record = await this.#require(id);
     return verifyRendered(this.layout, await listRecords(this.layout), record, signal);
+  }
+
+  /**
+   * Every complete tree in the tree store: images' own trees and rendered (`deps-…`) ones, with
+   * the layers each holds. A tree removed meanwhile is left out.
+   */
+  async trees(): Promise<StoredTree[]> {
+    const trees: StoredTree[] = [];
+    for (const id of await listTrees(this.layout)) {
+      const tree = await readTree(this.layout, id);
+      if (tree !== undefined) trees.push(tree);
+    }
+    return trees;
   }
 
   /** Collect garbage; see store-gc.ts. */

@@ -1,0 +1,16 @@
+/**
+ * @module cli/commands/image-export — `rocklet image export IMAGE OUT.aci [--overwrite]`: the
+ * stored ACI, always uncompressed, byte-identical to an uncompressed import. The file appears
+ * whole (temp + fsync + rename); an existing OUT is refused unless `--overwrite`.
+ */
+import type { CommandHandler } from '../command.js';
+import { expectArguments, openImageStore, resolveImage } from './image-common.js';
+
+export const handler: CommandHandler = async (ctx) => {
+  const [image = '', out = ''] = expectArguments(ctx, { names: ['IMAGE', 'OUT.aci'] });
+  const store = await openImageStore(ctx);
+  const record = await resolveImage(store, image);
+  await store.exportAci(record.id, out, { overwrite: ctx.flags.boolean('overwrite'), signal: ctx.signal });
+  ctx.out.debug(`exported ${record.id} to ${out}`);
+  return 0;
+};
