@@ -44,3 +44,48 @@ export {
 export type { GcEvent, GcOptions, GcResult } from './store/gc.js';
 export { removePod } from './store/remove.js';
 export type { RemoveOptions } from './store/remove.js';
+
+// Stage1: OCI bundles, the crun executor, app rootfs and volumes (src/pod/stage1/, see its README.md).
+export { CURRENT_MOUNT_NAMESPACE, mountNamespaceOf, nsPath } from './stage1/mount-namespace.js';
+export type { MountNamespace } from './stage1/mount-namespace.js';
+export type {
+  NamespaceChoice, Stage1Namespaces, Stage1Identity, Stage1Mount, Stage1Resources, Stage1EnvVar, Stage1App,
+} from './stage1/app.js';
+export { OCI_VERSION, OCI_NAMESPACE_TYPES, SECCOMP_ACTIONS } from './stage1/oci-spec.js';
+export type {
+  OciSpec, OciProcess, OciUser, OciCapabilities, OciRoot, OciMount, OciNamespace, OciNamespaceType, OciLinux, OciResources,
+  OciSeccomp, OciSyscallRule, SeccompAction,
+} from './stage1/oci-spec.js';
+export { DEFAULT_PATH, SYSTEM_MOUNTS, MASKED_PATHS, READONLY_PATHS } from './stage1/oci-defaults.js';
+export { DEFAULT_BLOCKLIST, RUNTIME_SYSCALLS, seccompProfile, defaultBlockedSyscalls, seccompArchitectures } from './stage1/seccomp.js';
+export { buildOciConfig, cpuQuota, isCleanAbsolutePath } from './stage1/oci-config.js';
+export { BUNDLE_CONFIG, writeBundle, readBundle } from './stage1/bundle.js';
+export { parsePasswd, parseGroup } from './stage1/passwd.js';
+export type { PasswdEntry, GroupEntry } from './stage1/passwd.js';
+export { parseIdentityRef, resolveIdentity } from './stage1/identity.js';
+export type { IdentityRequest, ResolvedIdentity } from './stage1/identity.js';
+export { resolveInRoot, ensureMountTarget, readFileInRoot, hostPathOf } from './stage1/safe-path.js';
+export type { RootfsPath, MountTargetKind } from './stage1/safe-path.js';
+export { listMountPoints, isMountPoint, mountOverlay, mountTmpfs, unmount } from './stage1/mounts.js';
+export type { OverlayOptions, TmpfsOptions } from './stage1/mounts.js';
+export { APPS_DIR, appDirs, checkAppName, mountAppRootfs, unmountAppRootfs, removeAppDir } from './stage1/rootfs.js';
+export type { AppDirs, MountAppRootfsOptions } from './stage1/rootfs.js';
+export { VOLUMES_DIR, volumeDir, prepareVolume, releaseVolume, prepareVolumeMounts } from './stage1/volumes.js';
+export type { PreparedVolume, VolumeMountRequest } from './stage1/volumes.js';
+export { findExecutable } from './stage1/exec-check.js';
+export type { ExecutableQuery } from './stage1/exec-check.js';
+export { prepareApp, podNamespaces } from './stage1/prepare-app.js';
+export type { PrepareAppOptions, PreparedApp, PodFileMount } from './stage1/prepare-app.js';
+export { runCommand, describeExit } from './stage1/command.js';
+export type { CommandResult, CommandStdio, RunCommandOptions } from './stage1/command.js';
+export { CGROUP_MANAGERS, containerIdFor, checkContainerId, signalNumber } from './stage1/crun-argv.js';
+export type { CgroupManager, BundleFlags, ExecProcess } from './stage1/crun-argv.js';
+export { CrunError } from './stage1/crun-error.js';
+export { CONTAINER_STATUSES, parseContainerState, parseContainerList } from './stage1/crun-state.js';
+export type { ContainerStatus, ContainerState } from './stage1/crun-state.js';
+export { CrunRuntime, DEFAULT_CRUN_ROOT, DEFAULT_CRUN_LOG_DIR } from './stage1/crun.js';
+export type { CrunRuntimeOptions, ContainerExit, StartOptions, ExecOptions, KillResult } from './stage1/crun.js';
+export { STAGE1_FLAVORS, CrunExecutor } from './stage1/executor.js';
+export type { Stage1Flavor, Stage1Executor, ExecutableApp, ExecutorRunOptions } from './stage1/executor.js';
+export { FLY_HOST_MOUNTS, FlyExecutor, flyArgv } from './stage1/fly.js';
+export type { FlyTools } from './stage1/fly.js';

@@ -1,0 +1,119 @@
+/**
+ * @module pod/stage1/mounts — the host-side mounts of stage1 (overlay rootfs, tmpfs volumes)
+ * through util-linux `mount`/`umount` (one fork each: Node has no mount(2)), and the
+ * namespace's mount table to make every call idempotent.
+ *
+ * Paths given to mount options must not contain `,` `:` `\` or newlines (overlay's option
+ * syntax has no reliable escaping); rocklet's own directories never do.
+ */
+import { readFile, realpath } from 'node:fs/promises';
+import { errnoCode, invalidArgument, runtimeFailure } from '../../util/index.js';
+import { checkedResult, runCommand, tail } from './command.js';
+import type { MountNamespace } from './mount-namespace.js';
+import { nsPath } from './mount-namespace.js';
+
+// The kernel takes at most one page of mount options.
+const MAX_MOUNT_OPTIONS = 4096;
+// More stacked mounts than this on one point means something keeps mounting it; stop.
+const MAX_UNMOUNTS = 8;
+
+function unescapeMountPath(text: string): string {
+  return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+/** Every mount point of `ns` (as paths of that namespace), in mount order. */
+export async function listMountPoints(ns: MountNamespace): Promise<string[]> {
+  const text = await readFile(ns.mountinfo, 'utf8');
+  const points: string[] = [];
+  for (const line of text.split('\n')) {
+    const field = line.split(' ')[4];
+    if (field !== undefined) points.push(unescapeMountPath(field));
+  }
+  return points;
+}
+
+/** `p` with symlinks resolved, as a path of `ns` (p itself when it does not exist). */
+async function canonical(ns: MountNamespace, p: string): Promise<string> {
+  try {
+    const real = await realpath(nsPath(ns, p));
+    return ns.root !== '' && real.startsWith(`${ns.root}/`) ? real.slice(ns.root.length) : real;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return p;
+    throw error;
+  }
+}
+
+/** True when something is mounted on `p` in `ns`. */
+export async function isMountPoint(ns: MountNamespace, p: string): Promise<boolean> {
+  const target = await canonical(ns, p);
+  return (await listMountPoints(ns)).includes(target);
+}
+
+function checkOptionPath(p: string): void {
+  if (/[,:\\\n]/.test(p)) throw invalidArgument('ERR_MOUNT_PATH', `cannot pass path "${p}" in mount options (contains , : \\ or a newline)`);
+}
+
+/** Options of {@link mountOverlay}. */
+export interface OverlayOptions {
+  /** Read-only layers, topmost first (overlayfs' lowerdir order). */
+  readonly lowerDirs: readonly string[];
+  readonly upperDir: string;
+  readonly workDir: string;
+  readonly target: string;
+}
+
+/** Mounts an overlayfs at `target` (a no-op when something is mounted there already). */
+export async function mountOverlay(ns: MountNamespace, options: OverlayOptions): Promise<boolean> {
+  if (options.lowerDirs.length === 0) throw invalidArgument('ERR_MOUNT_PATH', `overlay at ${options.target} needs at least one lower dir`);
+  for (const p of [...options.lowerDirs, options.upperDir, options.workDir]) checkOptionPath(p);
+  const data = `lowerdir=${options.lowerDirs.join(':')},upperdir=${options.upperDir},workdir=${options.workDir}`;
+  if (data.length >= MAX_MOUNT_OPTIONS) {
+    throw invalidArgument('ERR_MOUNT_PATH', `overlay options for ${options.target} are ${data.length} bytes, over the kernel's ${MAX_MOUNT_OPTIONS}`);
+  }
+  if (await isMountPoint(ns, options.target)) return false;
+  checkedResult(await runCommand(ns, ['mount', '-t', 'overlay', '-o', data, 'overlay', options.target]), `mount overlay at ${options.target}`, 'ERR_MOUNT_FAILED');
+  return true;
+}
+
+/** Options of {@link mountTmpfs}. */
+export interface TmpfsOptions {
+  readonly sizeBytes?: number;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** Mounts a tmpfs at `target` (a no-op when something is mounted there already). */
+export async function mountTmpfs(ns: MountNamespace, target: string, options: TmpfsOptions): Promise<boolean> {
+  if (await isMountPoint(ns, target)) return false;
+  const data = [
+    'nosuid',
+    'nodev',
+    `mode=${options.mode.toString(8).padStart(4, '0')}`,
+    `uid=${options.uid}`,
+    `gid=${options.gid}`,
+    ...(options.sizeBytes === undefined ? [] : [`size=${options.sizeBytes}`]),
+  ].join(',');
+  checkedResult(await runCommand(ns, ['mount', '-t', 'tmpfs', '-o', data, 'tmpfs', target]), `mount tmpfs at ${target}`, 'ERR_MOUNT_FAILED');
+  return true;
+}
+
+/**
+ * Unmounts everything stacked on `target`; returns whether anything was mounted. Idempotent:
+ * nothing mounted (or no such path) is success. A busy mount is detached lazily (the kernel
+ * frees it when its last user goes), so cleanup never fails for a process still inside.
+ */
+export async function unmount(ns: MountNamespace, target: string): Promise<boolean> {
+  let found = false;
+  for (let i = 0; await isMountPoint(ns, target); i++) {
+    if (i >= MAX_UNMOUNTS) throw runtimeFailure('ERR_UNMOUNT_FAILED', `${target} is still mounted after ${i} unmounts`);
+    found = true;
+    const result = await runCommand(ns, ['umount', target]);
+    if (result.exitCode === 0) continue;
+    const lazy = await runCommand(ns, ['umount', '--lazy', target]);
+    if (lazy.exitCode !== 0) {
+      throw runtimeFailure('ERR_UNMOUNT_FAILED', `cannot unmount ${target}: ${tail(lazy.stderr) || tail(result.stderr)}`);
+    }
+  }
+  return found;
+}

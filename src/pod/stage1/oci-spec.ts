@@ -1,0 +1,108 @@
+/**
+ * @module pod/stage1/oci-spec — the typed subset of the OCI runtime spec 1.0.2 (`config.json`)
+ * that rocklet writes. Field names and shapes are the spec's; anything rocklet never sets is
+ * left out rather than typed loosely.
+ */
+
+/** The runtime-spec version written into every config. */
+export const OCI_VERSION = '1.0.2';
+
+export interface OciUser {
+  readonly uid: number;
+  readonly gid: number;
+  readonly additionalGids?: readonly number[];
+}
+
+/** Capability names as OCI writes them (`CAP_CHOWN`). */
+export interface OciCapabilities {
+  readonly bounding: readonly string[];
+  readonly effective: readonly string[];
+  readonly inheritable: readonly string[];
+  readonly permitted: readonly string[];
+  readonly ambient: readonly string[];
+}
+
+export interface OciProcess {
+  readonly terminal: boolean;
+  readonly user: OciUser;
+  readonly args: readonly string[];
+  /** `KEY=value` entries. */
+  readonly env: readonly string[];
+  /** Absolute path inside the container. */
+  readonly cwd: string;
+  readonly capabilities: OciCapabilities;
+  readonly noNewPrivileges: boolean;
+  readonly oomScoreAdj?: number;
+}
+
+export interface OciRoot {
+  /** The rootfs, absolute or relative to the bundle. */
+  readonly path: string;
+  readonly readonly: boolean;
+}
+
+export interface OciMount {
+  /** Absolute path inside the container. */
+  readonly destination: string;
+  readonly type: string;
+  readonly source: string;
+  readonly options: readonly string[];
+}
+
+export const OCI_NAMESPACE_TYPES = ['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup'] as const;
+export type OciNamespaceType = (typeof OCI_NAMESPACE_TYPES)[number];
+
+/** A namespace to create (no path) or to join (path of an nsfs file or /proc/<pid>/ns/<x>). */
+export interface OciNamespace {
+  readonly type: OciNamespaceType;
+  readonly path?: string;
+}
+
+export interface OciDeviceRule {
+  readonly allow: boolean;
+  readonly access: string;
+}
+
+export interface OciResources {
+  readonly devices?: readonly OciDeviceRule[];
+  readonly memory?: { readonly limit: number };
+  readonly cpu?: { readonly shares?: number; readonly quota?: number; readonly period?: number };
+  readonly pids?: { readonly limit: number };
+}
+
+export const SECCOMP_ACTIONS = ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL'] as const;
+export type SeccompAction = (typeof SECCOMP_ACTIONS)[number];
+
+export interface OciSyscallRule {
+  readonly names: readonly string[];
+  readonly action: SeccompAction;
+  /** With SCMP_ACT_ERRNO: the errno returned (default EPERM). */
+  readonly errnoRet?: number;
+}
+
+export interface OciSeccomp {
+  readonly defaultAction: SeccompAction;
+  /** errno of a SCMP_ACT_ERRNO default (runtime-spec 1.1; crun reads it; absent = EPERM). */
+  readonly defaultErrnoRet?: number;
+  readonly architectures: readonly string[];
+  readonly syscalls: readonly OciSyscallRule[];
+}
+
+export interface OciLinux {
+  readonly namespaces: readonly OciNamespace[];
+  readonly resources?: OciResources;
+  readonly maskedPaths: readonly string[];
+  readonly readonlyPaths: readonly string[];
+  readonly seccomp?: OciSeccomp;
+}
+
+/** The whole `config.json`. */
+export interface OciSpec {
+  readonly ociVersion: string;
+  readonly process: OciProcess;
+  readonly root: OciRoot;
+  readonly hostname?: string;
+  readonly mounts: readonly OciMount[];
+  readonly linux: OciLinux;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
