@@ -13,8 +13,8 @@ export const FEATURES: readonly Feature[] = [
   { name: 'OPENPGP', enabled: true },
   { name: 'APPC-DISCOVERY', enabled: true },
   { name: 'K8S-PODFILE', enabled: true },
-  { name: 'STAGE1-CRUN', enabled: false },
-  { name: 'STAGE1-FLY', enabled: false },
+  { name: 'STAGE1-CRUN', enabled: true },
+  { name: 'STAGE1-FLY', enabled: true },
   { name: 'NET-BRIDGE', enabled: false },
   { name: 'OCI', enabled: false },
 ];

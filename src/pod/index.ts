@@ -89,3 +89,54 @@ export { STAGE1_FLAVORS, CrunExecutor } from './stage1/executor.js';
 export type { Stage1Flavor, Stage1Executor, ExecutableApp, ExecutorRunOptions } from './stage1/executor.js';
 export { FLY_HOST_MOUNTS, FlyExecutor, flyArgv } from './stage1/fly.js';
 export type { FlyTools } from './stage1/fly.js';
+
+// runtime: store commands (list/status/rm/gc/export; image gc's pod references).
+export { podReferences, plannedTrees } from './runtime/image-refs.js';
+export type { PodReferences } from './runtime/image-refs.js';
+export { podCollector, unmountPodLeftovers } from './runtime/collect.js';
+export type { ReleasePodResources } from './runtime/collect.js';
+export { exportPodApp } from './runtime/export.js';
+export type { ExportAppOptions, ExportedApp } from './runtime/export.js';
+// end runtime: store commands
+
+// runtime: planning (run/prepare requests, PodPlan, prepare, cat-manifest).
+export type {
+  NetRequest, EnvPair, VolumeRequest, MountRequest, PortRequest, AppRequest, DnsRequest, HostsRequest, PodOptions, PodSource, RunRequest,
+} from './runtime/request.js';
+export { POD_PLAN_VERSION, POD_PLAN_FILE } from './runtime/plan.js';
+export type {
+  PlannedImage, PlannedPort, PlannedMount, PlannedResources, PlannedRestart, PlannedApp, PlannedVolume, PodPlan,
+} from './runtime/plan.js';
+export type { RuntimeEvent, RuntimeContext } from './runtime/context.js';
+export { mergeEnvironment, envPairsOf } from './runtime/env.js';
+export type { EnvironmentLayers } from './runtime/env.js';
+export { defaultAppName, capabilitySet, imageIsolators } from './runtime/plan-common.js';
+export type { ResolvedImage, ImageIsolators } from './runtime/plan-common.js';
+export { DEFAULT_STOP_TIMEOUT_SECONDS, planFromImages, checkHostSources } from './runtime/plan-images.js';
+export type { ImagePlanOptions } from './runtime/plan-images.js';
+export { planFromPodSpec, podSpecContainers, podSpecImageReference, dockerStoreName, dockerImageError } from './runtime/plan-podspec.js';
+export type { PodSpecPlanOptions } from './runtime/plan-podspec.js';
+export { writePodPlan, readPodPlan, appcPodManifest, appcPodManifestObject } from './runtime/plan-file.js';
+export { preparePod, preparePodFile, loadPodSpec } from './runtime/prepare.js';
+export type { PlanningContext, PrepareOptions, PodFilePrepareOptions, PreparedPod } from './runtime/prepare.js';
+// end runtime: planning
+
+// runtime: execution (pod up/down, app prepare/cleanup, standalone run, stop, enter, units).
+export { DEFAULT_POD_NS_DIR, EXEC_FILES, loadPlan, findPod, planApp, treeRootfs, nsFiles, containerId } from './runtime/pod-ref.js';
+export type { PodRef } from './runtime/pod-ref.js';
+export {
+  SUPERVISOR_FILE, podUp, podDown, setUpSandbox, plannedPortForwards, podHostname, networkModeOf, readSupervisor,
+} from './runtime/sandbox.js';
+export type { Sandbox, SupervisorKind, PodUpResult, PodDownResult } from './runtime/sandbox.js';
+export { releasePodResources, deletePodContainers, unmountUnder } from './runtime/release.js';
+export { appPrepare, appCleanup, exitCodeOf, stage1Resources } from './runtime/app-unit.js';
+export type { AppPrepareOptions, AppPrepared, AppEnd, AppCleanedUp } from './runtime/app-unit.js';
+export { runPreparedPod, podExitCode } from './runtime/supervise.js';
+export type { RunPreparedOptions, AppResult, PodRunResult } from './runtime/supervise.js';
+export { stopPod } from './runtime/stop.js';
+export type { StopPodOptions, StopOutcome } from './runtime/stop.js';
+export { DEFAULT_ENTER_COMMAND, enterPod } from './runtime/enter.js';
+export type { EnterOptions } from './runtime/enter.js';
+export { podUnits, podUnitNames } from './runtime/unit-plan.js';
+export type { PodUnitsInput, PodUnits, PlannedUnit, PlannedAppUnit, PodUnitProperties, UnitExecCommand, UnitRestart } from './runtime/unit-plan.js';
+// end runtime: execution

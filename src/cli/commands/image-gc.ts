@@ -5,10 +5,10 @@
  * `successfully removed aci for image: "<id>"` per image; stderr: `removed treestore "<id>"`
  * per tree, `removed leftover "<path>"` (with --debug), then `N image(s) successfully removed`.
  */
+import { podReferences } from '../../pod/index.js';
 import { isErrorCategory, parseDuration, usageError } from '../../util/index.js';
 import type { CommandHandler } from '../command.js';
 import { expectArguments, openImageStore } from './image-common.js';
-import { podReferences } from './image-gc-refs.js';
 
 /** rkt's default grace period. */
 export const DEFAULT_IMAGE_GRACE_PERIOD = '24h';

@@ -1,7 +1,13 @@
 /** @module cli/table/pods — rkt's pod commands (runtime core). */
 import type { CommandSpec } from '../command.js';
 import type { FlagSpec } from '../flags.js';
-import { FULL, NO_LEGEND, OVERWRITE, PRETTY_PRINT, POD_FLAGS, PULL_POLICY, UUID_FILE } from './shared-flags.js';
+import { APP_FLAGS, FULL, NO_LEGEND, OVERWRITE, PRETTY_PRINT, POD_FLAGS, PULL_POLICY, UUID_FILE } from './shared-flags.js';
+
+/** The per-app flags of run/prepare, for their --help (the flag table lists only pod flags). */
+const APP_FLAGS_HELP = ['App flags (after each IMAGE, before its -- ARGS):', ...APP_FLAGS.map((flag) => {
+  const left = `--${flag.name}${flag.kind === 'boolean' ? '' : `=${flag.valueName ?? 'VALUE'}`}`;
+  return `  ${left.padEnd(32)} ${flag.help}`;
+})].join('\n');
 
 /** Extra TLS roots for image downloads and discovery (fetch, run, prepare). */
 export const FETCH_CA_FILE: FlagSpec = {
@@ -25,11 +31,18 @@ export const POD_COMMANDS: readonly CommandSpec[] = [
   {
     name: 'run', summary: 'run images in a new pod, in the foreground', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]',
     description: 'Fetches (pull policy "new"), verifies and runs one or more images as apps of one pod and waits for them.\n'
-      + 'Exits with the app\'s exit code, or 254 when rocklet itself fails.',
-    flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT],
+      + 'Exits with the app\'s exit code, or 254 when rocklet itself fails.\n\n' + APP_FLAGS_HELP,
+    flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT], stopAtFirstPositional: true,
+    load: () => import('../commands/run.js'),
   },
-  { name: 'prepare', summary: 'prepare a pod from images and print its UUID', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]', flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT] },
-  { name: 'run-prepared', summary: 'run a prepared pod', usage: '[flags] UUID', flags: POD_FLAGS.filter((f) => ['net', 'dns', 'dns-search', 'dns-opt', 'dns-domain', 'hosts-entry', 'hostname'].includes(f.name)) },
+  {
+    name: 'prepare', summary: 'prepare a pod from images and print its UUID', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]',
+    description: 'Fetches (pull policy "new"), verifies and renders the images, plans the pod and leaves it prepared for "run-prepared".\n'
+      + 'Prints the pod UUID. Instead of IMAGE arguments: --pod-manifest=FILE (appc JSON) or --pod-file=FILE (pod file).\n\n' + APP_FLAGS_HELP,
+    flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT], stopAtFirstPositional: true,
+    load: () => import('../commands/prepare.js'),
+  },
+  { name: 'run-prepared', summary: 'run a prepared pod', usage: '[flags] UUID', flags: POD_FLAGS.filter((f) => ['net', 'dns', 'dns-search', 'dns-opt', 'dns-domain', 'hosts-entry', 'hostname'].includes(f.name)), load: () => import('../commands/run-prepared.js') },
   {
     name: 'fetch', summary: 'fetch images into the store and print their IDs', usage: '[flags] IMAGE...',
     description: 'IMAGE is a file path, an https:// URL, an appc image name (example.com/app:1.0,os=linux) resolved by meta discovery,\n'
@@ -52,17 +65,19 @@ export const POD_COMMANDS: readonly CommandSpec[] = [
     ],
     load: () => import('../commands/trust.js'),
   },
-  { name: 'list', summary: 'list pods', usage: '[flags]', flags: [FULL, NO_LEGEND] },
+  { name: 'list', summary: 'list pods', usage: '[flags]', flags: [FULL, NO_LEGEND], load: () => import('../commands/list.js') },
   {
     name: 'status', summary: 'show the status of a pod', usage: '[flags] UUID',
     flags: [UUID_FILE, { name: 'wait', kind: 'string', valueName: 'DURATION', optionalValue: 'true', help: 'wait until the pod has exited (optionally at most DURATION)' }],
+    load: () => import('../commands/status.js'),
   },
-  { name: 'stop', summary: 'stop pods', usage: '[flags] UUID...', flags: [UUID_FILE, { name: 'force', kind: 'boolean', help: 'kill instead of a graceful stop' }] },
+  { name: 'stop', summary: 'stop pods', usage: '[flags] UUID...', flags: [UUID_FILE, { name: 'force', kind: 'boolean', help: 'kill instead of a graceful stop' }], load: () => import('../commands/stop.js') },
   {
     name: 'enter', summary: 'run a command in a running pod', usage: '[--app=APP] UUID [CMD [ARGS...]]', stopAtFirstPositional: true,
     flags: [{ name: 'app', kind: 'string', valueName: 'APP', help: 'the app to enter (needed when the pod has several)' }],
+    load: () => import('../commands/enter.js'),
   },
-  { name: 'rm', summary: 'remove non-running pods', usage: '[flags] UUID...', flags: [UUID_FILE] },
+  { name: 'rm', summary: 'remove non-running pods', usage: '[flags] UUID...', flags: [UUID_FILE], load: () => import('../commands/rm.js') },
   {
     name: 'gc', summary: 'garbage-collect exited pods', usage: '[flags]',
     flags: [
@@ -70,9 +85,10 @@ export const POD_COMMANDS: readonly CommandSpec[] = [
       { name: 'expire-prepared', kind: 'string', valueName: 'DURATION', defaultText: '24h', help: 'how long prepared pods are kept' },
       { name: 'mark-only', kind: 'boolean', help: 'only move exited pods to the garbage state' },
     ],
+    load: () => import('../commands/gc.js'),
   },
-  { name: 'cat-manifest', summary: 'print the pod manifest', usage: '[flags] UUID', flags: [UUID_FILE, PRETTY_PRINT] },
-  { name: 'export', summary: 'export an exited app as an ACI', usage: '[flags] UUID OUT.aci', flags: [OVERWRITE, { name: 'app', kind: 'string', valueName: 'APP', help: 'the app to export' }] },
+  { name: 'cat-manifest', summary: 'print the pod manifest', usage: '[flags] UUID', flags: [UUID_FILE, PRETTY_PRINT], load: () => import('../commands/cat-manifest.js') },
+  { name: 'export', summary: 'export an exited app as an ACI', usage: '[flags] UUID OUT.aci', flags: [OVERWRITE, { name: 'app', kind: 'string', valueName: 'APP', help: 'the app to export' }], load: () => import('../commands/export.js') },
   {
     name: 'logs', summary: 'show the output of a pod\'s apps', usage: '[flags] UUID|POD',
     flags: [{ name: 'app', kind: 'string', valueName: 'APP', help: 'only this app' }, { name: 'follow', kind: 'boolean', short: 'f', help: 'keep printing new output' }],
@@ -84,15 +100,15 @@ export const UNIT_SIDE_COMMANDS: readonly CommandSpec[] = [
   {
     name: 'pod', summary: 'pod sandbox entry points used by systemd units', usage: 'up|down [flags]',
     subcommands: [
-      { name: 'up', summary: 'create a pod sandbox: UUID, namespaces, network, volumes', usage: '[flags] POD-FILE' },
-      { name: 'down', summary: 'tear a pod sandbox down and mark it exited', usage: '[flags] UUID' },
+      { name: 'up', summary: 'bring a prepared pod\'s sandbox up: namespaces, network, volumes', usage: '[flags] UUID', load: () => import('../commands/pod-up.js') },
+      { name: 'down', summary: 'tear a pod sandbox down and mark it exited', usage: '[flags] UUID', load: () => import('../commands/pod-down.js') },
     ],
   },
   {
     name: 'app', summary: 'app entry points used by systemd units', usage: 'prepare|cleanup [flags]',
     subcommands: [
-      { name: 'prepare', summary: 'render an app\'s root filesystem and OCI bundle', usage: '[flags] UUID APP' },
-      { name: 'cleanup', summary: 'record an app\'s exit status and release its mounts', usage: '[flags] UUID APP' },
+      { name: 'prepare', summary: 'render an app\'s root filesystem and OCI bundle', usage: '[flags] UUID APP', load: () => import('../commands/app-prepare.js') },
+      { name: 'cleanup', summary: 'record an app\'s exit status and release its mounts', usage: '[flags] UUID APP', load: () => import('../commands/app-cleanup.js') },
     ],
   },
 ];

@@ -1,0 +1,201 @@
+/**
+ * @module pod/runtime/app-unit — one app of a running pod: `app prepare` (a fresh overlay rootfs
+ * and OCI bundle joined to the pod's namespaces, hosts/resolv and volumes; an app unit's
+ * ExecStartPre) and `app cleanup` (record the exit status, delete the crun container, unmount
+ * the overlay; its ExecStopPost). The standalone supervisor uses the same two functions.
+ *
+ * The upper dir stays after cleanup (what the app wrote, for `export`); the next prepare starts
+ * from the image again, as a restarted Kubernetes container does.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { constants as osConstants } from 'node:os';
+import type { ACName } from '../../image/index.js';
+import { errnoCode, failedPrecondition } from '../../util/index.js';
+import { recordAppExit } from '../store/app-exits.js';
+import { readNetnsPath } from '../store/net-info.js';
+import type { PodUuid } from '../store/uuid.js';
+import type { NamespaceChoice, Stage1Namespaces, Stage1Resources } from '../stage1/app.js';
+import { nsPath } from '../stage1/mount-namespace.js';
+import type { PodFileMount, PreparedApp } from '../stage1/prepare-app.js';
+import { prepareApp } from '../stage1/prepare-app.js';
+import { cpuQuota } from '../stage1/oci-config.js';
+import { unmountAppRootfs } from '../stage1/rootfs.js';
+import type { VolumeMountRequest } from '../stage1/volumes.js';
+import { volumeDir } from '../stage1/volumes.js';
+import type { RuntimeContext } from './context.js';
+import type { PlannedApp, PodPlan } from './plan.js';
+import { EXEC_FILES, containerId, crunOf, findPod, nsFiles, planApp, treeRootfs } from './pod-ref.js';
+import { networkModeOf, podHostname } from './sandbox.js';
+
+/** Options of {@link appPrepare}. */
+export interface AppPrepareOptions {
+  /** cgroup limits for crun (standalone runs with a cgroup manager only). */
+  readonly resources?: Stage1Resources;
+  readonly terminal?: boolean;
+}
+
+/** The result of {@link appPrepare}. */
+export interface AppPrepared {
+  readonly uuid: PodUuid;
+  readonly podDir: string;
+  readonly containerId: string;
+  readonly prepared: PreparedApp;
+}
+
+async function volumeMounts(podDir: string, plan: PodPlan, app: PlannedApp): Promise<VolumeMountRequest[]> {
+  const requests: VolumeMountRequest[] = [];
+  for (const mount of app.mounts) {
+    const volume = plan.volumes.find((v) => v.name === mount.volume);
+    if (volume === undefined) {
+      throw failedPrecondition('ERR_POD_PLAN_INVALID', `app "${app.name}" mounts volume "${mount.volume}", which the pod does not have`);
+    }
+    if (volume.kind === 'host') {
+      let isDir: boolean;
+      try {
+        isDir = (await stat(volume.source)).isDirectory();
+      } catch (error) {
+        if (errnoCode(error) !== 'ENOENT') throw error;
+        throw failedPrecondition('ERR_HOST_PATH_NOT_FOUND', `host volume "${volume.name}": source path ${volume.source} does not exist`);
+      }
+      requests.push({
+        volume: { name: volume.name, source: volume.source, kind: isDir ? 'directory' : 'file', recursive: volume.recursive },
+        mountPath: mount.mountPath,
+        readOnly: mount.readOnly || volume.readOnly,
+      });
+    } else {
+      requests.push({
+        volume: { name: volume.name, source: volumeDir(podDir, volume.name), kind: 'directory', recursive: false },
+        mountPath: mount.mountPath,
+        readOnly: mount.readOnly,
+      });
+    }
+  }
+  return requests;
+}
+
+async function podFileMounts(ctx: RuntimeContext, podDir: string): Promise<PodFileMount[]> {
+  const mounts: PodFileMount[] = [];
+  for (const [file, destination] of [[EXEC_FILES.hosts, '/etc/hosts'], [EXEC_FILES.resolvConf, '/etc/resolv.conf']] as const) {
+    const source = path.join(podDir, file);
+    try {
+      await stat(nsPath(ctx.mountNamespace, source));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') continue;
+      throw error;
+    }
+    mounts.push({ source, destination, readOnly: true });
+  }
+  return mounts;
+}
+
+async function namespacesOf(ctx: RuntimeContext, uuid: string, podDir: string, plan: PodPlan): Promise<Stage1Namespaces> {
+  // fly: the host's network, IPC and UTS (rkt's fly flavor).
+  if (plan.stage1 === 'fly') return { network: { kind: 'host' }, ipc: { kind: 'host' }, uts: { kind: 'host' } };
+  const files = nsFiles(ctx, uuid);
+  let network: NamespaceChoice = { kind: 'host' };
+  if (networkModeOf(plan) !== 'host') {
+    const netns = await readNetnsPath(podDir);
+    if (netns === undefined) throw failedPrecondition('ERR_POD_NOT_UP', `pod "${uuid}" has no network namespace: run "rocklet pod up" first`);
+    network = { kind: 'join', path: netns };
+  }
+  return { network, ipc: { kind: 'join', path: files.ipc }, uts: { kind: 'join', path: files.uts } };
+}
+
+/** crun resources for a planned app (standalone runs). */
+export function stage1Resources(app: PlannedApp): Stage1Resources | undefined {
+  const r = app.resources;
+  if (r.memoryBytes === undefined && r.cpuMillicores === undefined && r.cpuShares === undefined && r.pids === undefined) return undefined;
+  return {
+    ...(r.memoryBytes === undefined ? {} : { memoryBytes: r.memoryBytes }),
+    ...(r.cpuMillicores === undefined ? {} : { cpu: cpuQuota(r.cpuMillicores) }),
+    ...(r.cpuShares === undefined ? {} : { cpuShares: r.cpuShares }),
+    ...(r.pids === undefined ? {} : { pids: r.pids }),
+  };
+}
+
+/**
+ * `rocklet app prepare UUID APP`: renders app `appName` of running pod `uuid` afresh (a stale
+ * crun container of the same id is deleted first, so a restarted unit can `crun run` again).
+ */
+export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: string, options: AppPrepareOptions = {}): Promise<AppPrepared> {
+  const pod = await findPod(ctx, uuid, ['run']);
+  const { plan, dir: podDir } = pod;
+  const app = planApp(plan, uuid, appName);
+  const id = containerId(uuid, app.name);
+  if (plan.stage1 === 'crun') await crunOf(ctx).delete(id, { force: true });
+  const env = app.env.some((e) => e.name === 'AC_APP_NAME') ? app.env : [...app.env, { name: 'AC_APP_NAME', value: app.name }];
+  const prepared = await prepareApp(ctx.mountNamespace, {
+    podDir,
+    app: app.name,
+    image: app.image.version === undefined ? app.image.name : `${app.image.name}:${app.image.version}`,
+    lowerDirs: app.image.trees.map((tree) => treeRootfs(ctx.dataDir, tree)),
+    fresh: true,
+    args: app.args,
+    env,
+    cwd: app.workingDir,
+    ...(app.user === undefined ? {} : { user: app.user }),
+    ...(app.group === undefined ? {} : { group: app.group }),
+    supplementalGroups: app.supplementalGroups,
+    runAsNonRoot: app.runAsNonRoot,
+    capabilities: app.capabilities,
+    noNewPrivileges: app.noNewPrivileges,
+    readOnlyRootfs: app.readOnlyRootfs,
+    seccomp: ctx.insecure.has('seccomp') ? { kind: 'Unconfined' } : app.seccomp,
+    ...(app.oomScoreAdj === undefined ? {} : { oomScoreAdj: app.oomScoreAdj }),
+    volumes: await volumeMounts(podDir, plan, app),
+    podFiles: await podFileMounts(ctx, podDir),
+    namespaces: await namespacesOf(ctx, uuid, podDir, plan),
+    ...(plan.stage1 === 'fly' ? {} : { hostname: podHostname(plan, uuid) }),
+    ...(options.resources === undefined ? {} : { resources: options.resources }),
+    ...(options.terminal === undefined ? {} : { terminal: options.terminal }),
+    unmaskKernelPaths: ctx.insecure.has('paths'),
+  });
+  return { uuid, podDir, containerId: id, prepared };
+}
+
+/** How an app ended, as systemd tells ExecStopPost (`$EXIT_CODE`, `$EXIT_STATUS`) or as a code. */
+export type AppEnd =
+  | { readonly kind: 'code'; readonly code: number }
+  | { readonly kind: 'systemd'; readonly exitCode: string | undefined; readonly exitStatus: string | undefined }
+  | { readonly kind: 'unknown' };
+
+/** The exit code to record for `end` (a death by signal N is 128+N); undefined when unknown. */
+export function exitCodeOf(end: AppEnd): number | undefined {
+  switch (end.kind) {
+    case 'code':
+      return end.code;
+    case 'unknown':
+      return undefined;
+    case 'systemd': {
+      const status = end.exitStatus;
+      if (status === undefined || status === '') return undefined;
+      if (end.exitCode === 'exited') return /^\d+$/.test(status) ? Math.min(Number(status), 255) : undefined;
+      // killed / dumped: EXIT_STATUS is the signal's name without SIG (TERM, KILL …).
+      const signals = osConstants.signals as Readonly<Record<string, number>>;
+      const number = /^\d+$/.test(status) ? Number(status) : signals[`SIG${status}`];
+      return number === undefined ? undefined : 128 + number;
+    }
+  }
+}
+
+/** The result of {@link appCleanup}. */
+export interface AppCleanedUp {
+  readonly recorded: number | undefined;
+  readonly containerDeleted: boolean;
+  readonly unmounted: boolean;
+}
+
+/**
+ * `rocklet app cleanup UUID APP`: records how the app ended (when known), deletes its crun
+ * container and unmounts its rootfs. Works for a pod that is running or already exited.
+ */
+export async function appCleanup(ctx: RuntimeContext, uuid: PodUuid, appName: string, end: AppEnd): Promise<AppCleanedUp> {
+  const pod = await findPod(ctx, uuid, ['run', 'exited-garbage', 'garbage']);
+  const app = planApp(pod.plan, uuid, appName);
+  const recorded = exitCodeOf(end);
+  if (recorded !== undefined) await recordAppExit(pod.dir, app.name as ACName, recorded);
+  const containerDeleted = pod.plan.stage1 === 'crun' ? await crunOf(ctx).delete(containerId(uuid, app.name), { force: true }) : false;
+  const unmounted = await unmountAppRootfs(ctx.mountNamespace, pod.dir, app.name);
+  return { recorded, containerDeleted, unmounted };
+}

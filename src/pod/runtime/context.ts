@@ -1,0 +1,33 @@
+/**
+ * @module pod/runtime/context — what every runtime operation gets from its caller (the CLI):
+ * where data and config live, which insecure options are on, and which mount namespace and host
+ * network namespace it works in. Tests pass the test systemd's namespaces; production passes
+ * the current ones.
+ */
+import type { HostNetns, NetworkConfig } from '../../net/index.js';
+import type { InsecureOptions } from '../../util/index.js';
+import type { MountNamespace } from '../stage1/mount-namespace.js';
+
+/** Something the runtime wants the user to see (the CLI prints it as a diag line). */
+export interface RuntimeEvent {
+  readonly message: string;
+}
+
+export interface RuntimeContext {
+  /** `--dir`: images/, pods/, net/ live below it. */
+  readonly dataDir: string;
+  /** `--config-dir`: config.yaml, trustedkeys/. */
+  readonly configDir: string;
+  readonly insecure: InsecureOptions;
+  /** Where mounts are made and files touched (CURRENT_MOUNT_NAMESPACE in production). */
+  readonly mountNamespace: MountNamespace;
+  /** The host side of pod networks (currentHostNetns() in production). */
+  readonly hostNetns: HostNetns;
+  readonly network: NetworkConfig;
+  /** crun's state root (default DEFAULT_CRUN_ROOT). */
+  readonly crunRoot?: string;
+  /** Parent of the pods' IPC/UTS namespace files (default `/run/rocklet/ns`; execution). */
+  readonly podNsDir?: string;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: RuntimeEvent) => void;
+}

@@ -1,0 +1,107 @@
+/**
+ * @module pod/runtime/plan-common — what both planners need: fetched images as the planners
+ * see them, app names, the image's app section read as rkt reads it, and port resolution.
+ */
+import type { ImageRecord } from '../../image/index.js';
+import { isACName, labelValue } from '../../image/index.js';
+import type { CapabilityName, Protocol, SeccompPolicy } from '../../podfile/index.js';
+import { DEFAULT_CAPABILITIES } from '../../podfile/index.js';
+import { invalidArgument } from '../../util/index.js';
+import type { PlannedImage, PlannedResources } from './plan.js';
+
+/** One fetched image, its tree rendered: what planning needs from the image layer. */
+export interface ResolvedImage {
+  readonly record: ImageRecord;
+  /** The rendered tree's ID (dependencies merged), topmost first. */
+  readonly trees: readonly string[];
+}
+
+export function plannedImage(image: ResolvedImage): PlannedImage {
+  const version = labelValue(image.record.labels, 'version');
+  return { id: image.record.id, name: image.record.name, trees: [...image.trees], ...(version === undefined ? {} : { version }) };
+}
+
+/**
+ * rkt's default app name: the last path component of the image name, made an AC Name
+ * (`coreos.com/etcd` → `etcd`, `example.com/My_App` → `my-app`).
+ */
+export function defaultAppName(imageName: string): string {
+  const last = imageName.split('/').filter((part) => part !== '').at(-1) ?? '';
+  const name = last.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return name === '' ? 'app' : name;
+}
+
+/** Throws `ERR_DUPLICATE_APP_NAME` for the first name used twice. */
+export function checkUniqueAppNames(names: readonly string[], hint: string): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw invalidArgument('ERR_DUPLICATE_APP_NAME', `duplicate app name "${name}": app names must be unique in a pod`, { hint });
+    seen.add(name);
+  }
+}
+
+/** Throws `ERR_APP_NAME_INVALID` unless `name` is an AC Name. */
+export function checkAppNameSyntax(name: string): void {
+  if (!isACName(name)) {
+    throw invalidArgument('ERR_APP_NAME_INVALID', `app name "${name}" is not an AC name`, { hint: 'lowercase letters, digits and single dashes, e.g. --name=web-1' });
+  }
+}
+
+/** The default capability set as the branded type. */
+export const DEFAULT_CAPS: readonly CapabilityName[] = DEFAULT_CAPABILITIES as readonly string[] as CapabilityName[];
+
+function sorted(names: Iterable<string>): CapabilityName[] {
+  return [...new Set(names)].sort() as CapabilityName[];
+}
+
+/** What the image's isolators say, before the command line overrides it. */
+export interface ImageIsolators {
+  readonly capabilities: readonly CapabilityName[];
+  readonly seccomp: SeccompPolicy;
+  readonly noNewPrivileges: boolean;
+  readonly oomScoreAdj?: number;
+  readonly resources: PlannedResources;
+}
+
+/** Capabilities from retain/remove sets (appc: retain = exactly the set; remove = default minus it). */
+export function capabilitySet(retain: readonly string[] | undefined, remove: readonly string[] | undefined): CapabilityName[] {
+  if (retain !== undefined) return sorted(retain);
+  const set = new Set<string>(DEFAULT_CAPS);
+  for (const name of remove ?? []) set.delete(name);
+  return sorted(set);
+}
+
+/** Reads an image app's isolators (rkt.md §6.3); absent ones give the defaults. */
+export function imageIsolators(record: ImageRecord): ImageIsolators {
+  let retain: readonly string[] | undefined;
+  let remove: readonly string[] | undefined;
+  let seccomp: SeccompPolicy = { kind: 'RuntimeDefault' };
+  let noNewPrivileges = false;
+  let oomScoreAdj: number | undefined;
+  const resources: { memoryBytes?: number; cpuMillicores?: number; cpuShares?: number } = {};
+  for (const isolator of record.manifest.app?.isolators ?? []) {
+    const { name, value } = isolator;
+    if (value.kind === 'capabilities') {
+      if (name === 'os/linux/capabilities-retain-set') retain = value.set;
+      else remove = value.set;
+    } else if (value.kind === 'seccomp') {
+      const mode = name === 'os/linux/seccomp-retain-set' ? 'retain' : 'remove';
+      seccomp = { kind: 'syscalls', mode, syscalls: [...value.set], ...(value.errno === undefined ? {} : { errno: value.errno }) };
+    } else if (value.kind === 'no-new-privileges') {
+      noNewPrivileges = value.enabled;
+    } else if (value.kind === 'integer' && name === 'os/linux/oom-score-adj') {
+      oomScoreAdj = value.value;
+    } else if (value.kind === 'integer' && name === 'os/linux/cpu-shares') {
+      resources.cpuShares = value.value;
+    } else if (value.kind === 'resource' && value.limit !== undefined) {
+      if (name === 'resource/memory') resources.memoryBytes = Math.ceil(value.limit);
+      if (name === 'resource/cpu') resources.cpuMillicores = Math.max(1, Math.round(value.limit * 1000));
+    }
+  }
+  return { capabilities: capabilitySet(retain, remove), seccomp, noNewPrivileges, resources, ...(oomScoreAdj === undefined ? {} : { oomScoreAdj }) };
+}
+
+/** appc port protocols are lowercase; the plan uses Kubernetes' spelling. */
+export function planProtocol(protocol: string): Protocol {
+  return protocol.toLowerCase() === 'udp' ? 'UDP' : 'TCP';
+}

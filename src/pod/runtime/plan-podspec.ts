@@ -1,0 +1,245 @@
+/**
+ * @module pod/runtime/plan-podspec — a PodSpec (`--pod-file` Kubernetes YAML or
+ * `--pod-manifest` appc JSON, both through src/podfile) plus the fetched images → a
+ * {@link PodPlan}, with Kubernetes semantics:
+ *
+ * - argv: an appc image has one `exec`; its first word plays the entrypoint and the rest the
+ *   Cmd. `command` replaces both (then `args`, if any, follow it); `args` alone replace the Cmd.
+ * - env: the image's env, then the container's in file order with `$(VAR)` expanded against
+ *   the container's earlier variables (podfile's expandContainer). Downward-API values that
+ *   exist only once the pod has an address (`status.podIP`, `status.hostIP`) are planned empty
+ *   unless the caller knows them, and listed in `fieldEnv` for execution to fill in.
+ * - user/group: the container's security context, else the image's app.user/app.group.
+ * - volumes: hostPath (checked to exist unless the type creates it), emptyDir (Kubernetes'
+ *   0777); image mount points nobody mounts get rkt's implicit empty volumes.
+ * - restartPolicy, terminationGracePeriodSeconds → restart, stopTimeoutSeconds; init
+ *   containers are `init: true` apps, retried unless the policy is Never.
+ *
+ * Docker image references cannot be pulled yet: prepare looks them up in the store by the name
+ * {@link dockerStoreName} gives, and fails with `ERR_POD_DOCKER_IMAGE` otherwise.
+ */
+import { hostname as osHostname } from 'node:os';
+import type { ACIdentifier, DockerReference, Label, MountPoint } from '../../image/index.js';
+import { familiarDockerReference } from '../../image/index.js';
+import type { ContainerSpec, PodSpec, RuntimeFieldValues, SpecHash, VolumeSpec } from '../../podfile/index.js';
+import { expandContainer } from '../../podfile/index.js';
+import { failedPrecondition, invalidArgument, notFound } from '../../util/index.js';
+import { parseIdentityRef } from '../stage1/identity.js';
+import type { RuntimeEvent } from './context.js';
+import { mergeEnvironment } from './env.js';
+import type { PlannedApp, PlannedMount, PlannedPort, PlannedVolume, PodPlan } from './plan.js';
+import { POD_PLAN_VERSION } from './plan.js';
+import type { ResolvedImage } from './plan-common.js';
+import { checkUniqueAppNames, plannedImage } from './plan-common.js';
+import { checkHostSources } from './plan-images.js';
+import type { DnsRequest, HostsRequest, NetRequest } from './request.js';
+
+export interface PodSpecPlanOptions {
+  /** The pod's UUID (`metadata.uid`); a placeholder when planning only to validate. */
+  readonly podUuid: string;
+  /** `status.podIP` / `status.hostIP` when the caller knows them already. */
+  readonly podIP?: string;
+  readonly hostIP?: string;
+  /** Default: this machine's hostname. */
+  readonly nodeName?: string;
+  readonly stage1?: 'crun' | 'fly';
+  /** Overrides `hostNetwork` (`run --pod-manifest --net=…`). */
+  readonly net?: NetRequest;
+  /** Command-line overrides of the file's hostname, DNS and /etc/hosts settings. */
+  readonly hostname?: string;
+  readonly dns?: DnsRequest;
+  readonly hosts?: HostsRequest;
+  readonly onEvent?: (event: RuntimeEvent) => void;
+}
+
+/** Every container of the pod in plan order: init containers first, then the app containers. */
+export function podSpecContainers(spec: PodSpec): { container: ContainerSpec; init: boolean }[] {
+  return [...spec.initContainers.map((container) => ({ container, init: true })), ...spec.containers.map((container) => ({ container, init: false }))];
+}
+
+/**
+ * The appc name and labels a Docker reference is looked up by in the local store (rkt's
+ * docker2aci named converted images `domain/path` with the tag as `version`): Docker images
+ * cannot be pulled yet, but one imported under that name can run.
+ */
+export function dockerStoreName(reference: DockerReference): { name: string; labels: Label[] } {
+  return { name: `${reference.domain}/${reference.path}`, labels: reference.tag === undefined ? [] : [{ name: 'version' as ACIdentifier, value: reference.tag }] };
+}
+
+/** `ERR_POD_DOCKER_IMAGE`: the container's Docker image is not in the store and cannot be pulled. */
+export function dockerImageError(container: ContainerSpec, reference: DockerReference): Error {
+  const { name, labels } = dockerStoreName(reference);
+  const version = labels[0]?.value;
+  return failedPrecondition('ERR_POD_DOCKER_IMAGE', `container "${container.name}": Docker image "${familiarDockerReference(reference)}" cannot be fetched (docker:// is not supported yet)`, {
+    hint: `import it as an appc image named ${name}${version === undefined ? '' : ` with label version=${version}`} first, or use an appc PodManifest naming an appc image by name (example.com/app) or ID (sha512-…)`,
+  });
+}
+
+/**
+ * The image argument the fetcher gets for an appc container: an image ID, or
+ * `name[,label=value…]`. Throws `ERR_POD_DOCKER_IMAGE` for Docker references (see
+ * {@link dockerStoreName} for how prepare finds those in the store).
+ */
+export function podSpecImageReference(container: ContainerSpec): string {
+  const { image } = container;
+  if (image.kind === 'docker') throw dockerImageError(container, image.reference);
+  if (image.id !== undefined) return image.id;
+  if (image.name === undefined) throw invalidArgument('ERR_POD_IMAGE_MISSING', `container "${container.name}" names no image`);
+  return [image.name, ...Object.entries(image.labels).map(([name, value]) => `${name}=${value}`)].join(',');
+}
+
+function argvOf(container: ContainerSpec, expanded: { command?: readonly string[]; args?: readonly string[] }, image: ResolvedImage): string[] {
+  const exec = image.record.manifest.app?.exec ?? [];
+  if (expanded.command !== undefined) return [...expanded.command, ...(expanded.args ?? [])];
+  const [entrypoint, ...cmd] = exec;
+  const argv = entrypoint === undefined ? [...(expanded.args ?? [])] : [entrypoint, ...(expanded.args ?? cmd)];
+  if (argv.length === 0) {
+    throw invalidArgument('ERR_APP_NO_EXEC', `container "${container.name}": image ${image.record.name} has no exec and the pod file gives no command`, {
+      hint: 'set command: [/path/to/program, ...] for the container',
+    });
+  }
+  return argv;
+}
+
+function plannedVolume(volume: VolumeSpec): PlannedVolume {
+  const { source } = volume;
+  if (source.kind === 'hostPath') {
+    const create = source.type === 'DirectoryOrCreate' ? 'Directory' : source.type === 'FileOrCreate' ? 'File' : undefined;
+    return { name: volume.name, kind: 'host', source: source.path, readOnly: false, recursive: source.recursive, ...(create === undefined ? {} : { create }) };
+  }
+  return {
+    name: volume.name, kind: 'empty', medium: source.medium, mode: source.mode, uid: source.uid, gid: source.gid,
+    ...(source.sizeLimitBytes === undefined ? {} : { sizeLimitBytes: source.sizeLimitBytes }),
+  };
+}
+
+function mountsOf(container: ContainerSpec, image: ResolvedImage, volumes: Map<string, PlannedVolume>, onEvent: PodSpecPlanOptions['onEvent']): PlannedMount[] {
+  const mounts: PlannedMount[] = container.volumeMounts.map((mount) => ({ volume: mount.name, mountPath: mount.mountPath, readOnly: mount.readOnly }));
+  const points: readonly MountPoint[] = image.record.manifest.app?.mountPoints ?? [];
+  for (const point of points) {
+    if (mounts.some((mount) => mount.mountPath === point.path)) continue;
+    const name = volumes.has(point.name) ? point.name : `${container.name}-${point.name}`;
+    if (!volumes.has(name)) {
+      volumes.set(name, { name, kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0 });
+      onEvent?.({
+        message: `warning: no volume specified for mount point "${point.name}" of app "${container.name}", implicitly creating an "empty" volume. This volume will be removed when the pod is garbage-collected.`,
+      });
+    }
+    mounts.push({ volume: name, mountPath: point.path, readOnly: point.readOnly });
+  }
+  return mounts;
+}
+
+function portsOf(container: ContainerSpec): PlannedPort[] {
+  return container.ports.map((port) => ({
+    name: port.name ?? `${port.containerPort}-${port.protocol.toLowerCase()}`,
+    containerPort: port.containerPort,
+    protocol: port.protocol,
+    ...(port.hostPort === undefined ? {} : { hostPort: port.hostPort }),
+    ...(port.hostIP === undefined ? {} : { hostIp: port.hostIP }),
+  }));
+}
+
+function dnsOf(spec: PodSpec): DnsRequest {
+  const { dns } = spec;
+  const options = dns.options.map((option) => (option.value === undefined ? option.name : `${option.name}:${option.value}`));
+  const host = dns.policy === 'Default' && dns.nameservers.length === 0 && dns.searches.length === 0 && options.length === 0;
+  return { host, servers: [...dns.nameservers], searches: [...dns.searches], options };
+}
+
+/** Names of env vars whose value needs the pod's address, which `pod up` knows only later. */
+function lateFields(container: ContainerSpec, options: PodSpecPlanOptions): { name: string; fieldPath: 'status.podIP' | 'status.hostIP' }[] {
+  const late: { name: string; fieldPath: 'status.podIP' | 'status.hostIP' }[] = [];
+  for (const variable of container.env) {
+    if (variable.kind !== 'field') continue;
+    if (variable.fieldPath === 'status.podIP' && options.podIP === undefined) late.push({ name: variable.name, fieldPath: variable.fieldPath });
+    if (variable.fieldPath === 'status.hostIP' && options.hostIP === undefined) late.push({ name: variable.name, fieldPath: variable.fieldPath });
+  }
+  return late;
+}
+
+function planContainer(
+  spec: PodSpec,
+  entry: { container: ContainerSpec; init: boolean },
+  image: ResolvedImage,
+  context: { options: PodSpecPlanOptions; values: RuntimeFieldValues; volumes: Map<string, PlannedVolume> },
+): PlannedApp {
+  const { container, init } = entry;
+  const app = image.record.manifest.app;
+  const expanded = expandContainer(spec, container, context.values);
+  const { security } = container;
+  const user = security.user ?? parseIdentityRef(app?.user ?? '');
+  const group = security.group ?? parseIdentityRef(app?.group ?? '');
+  const memoryBytes = container.resources.memory?.limitBytes;
+  const cpuMillicores = container.resources.cpu?.limitMillicores;
+  const cpuShares = container.resources.cpuShares;
+  const fieldEnv = lateFields(container, context.options);
+  return {
+    name: container.name,
+    init,
+    image: plannedImage(image),
+    args: argvOf(container, expanded, image),
+    env: mergeEnvironment({
+      inherited: [], image: app?.environment ?? [], setEnvFile: [], setEnv: [], app: expanded.env, runtime: [{ name: 'AC_APP_NAME', value: container.name }],
+    }),
+    ...(fieldEnv.length === 0 ? {} : { fieldEnv }),
+    workingDir: container.workingDir ?? app?.workingDirectory ?? '/',
+    ...(user === undefined ? {} : { user }),
+    ...(group === undefined ? {} : { group }),
+    supplementalGroups: [...new Set([...(app?.supplementaryGIDs ?? []), ...security.supplementalGroups])],
+    runAsNonRoot: security.runAsNonRoot,
+    readOnlyRootfs: security.readOnlyRootFilesystem,
+    noNewPrivileges: security.noNewPrivileges,
+    capabilities: [...security.capabilities],
+    seccomp: security.seccomp,
+    ...(security.oomScoreAdj === undefined ? {} : { oomScoreAdj: security.oomScoreAdj }),
+    resources: {
+      ...(memoryBytes === undefined ? {} : { memoryBytes }),
+      ...(cpuMillicores === undefined ? {} : { cpuMillicores }),
+      ...(cpuShares === undefined ? {} : { cpuShares }),
+    },
+    mounts: mountsOf(container, image, context.volumes, context.options.onEvent),
+    ports: portsOf(container),
+    restart: init ? (spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure') : spec.restartPolicy,
+    stopTimeoutSeconds: spec.terminationGracePeriodSeconds,
+  };
+}
+
+/**
+ * The plan of a pod file. `images[i]` is the fetched image of `podSpecContainers(spec)[i]`.
+ * Throws for host paths that must exist and do not.
+ */
+export async function planFromPodSpec(spec: PodSpec, hash: SpecHash, images: readonly ResolvedImage[], options: PodSpecPlanOptions): Promise<PodPlan> {
+  const containers = podSpecContainers(spec);
+  if (images.length !== containers.length) throw new Error(`planFromPodSpec: ${images.length} images for ${containers.length} containers`);
+  checkUniqueAppNames(containers.map((entry) => entry.container.name), 'container names must be unique across initContainers and containers');
+  if (options.stage1 === 'fly' && containers.length > 1) {
+    throw invalidArgument('ERR_FLY_ONE_APP', `stage1 fly runs exactly one app, but the pod has ${containers.length} containers`, { hint: 'use --stage1=crun for pods of several apps' });
+  }
+  const volumes = new Map(spec.volumes.map((volume) => [volume.name as string, plannedVolume(volume)]));
+  await checkHostSources([...volumes.values()].filter((volume) => volume.kind !== 'host' || volume.create === undefined));
+  for (const { container } of containers) {
+    for (const mount of container.volumeMounts) {
+      if (!volumes.has(mount.name)) throw notFound('ERR_VOLUME_UNKNOWN', `container "${container.name}" mounts volume "${mount.name}", which the pod does not define`);
+    }
+  }
+  const values: RuntimeFieldValues = {
+    uid: options.podUuid, nodeName: options.nodeName ?? osHostname(), podIP: options.podIP ?? '', hostIP: options.hostIP ?? '',
+  };
+  const context = { options, values, volumes };
+  const apps = containers.map((entry, index) => planContainer(spec, entry, images[index] as ResolvedImage, context));
+  return {
+    version: POD_PLAN_VERSION,
+    podName: spec.name,
+    specHash: hash,
+    stage1: options.stage1 ?? 'crun',
+    apps,
+    volumes: [...volumes.values()],
+    net: options.net ?? (spec.hostNetwork ? 'host' : 'default'),
+    dns: options.dns ?? dnsOf(spec),
+    hosts: options.hosts ?? { host: false, entries: [] },
+    hostAliases: spec.hostAliases.map((alias) => ({ ip: alias.ip, hostnames: [...alias.hostnames] })),
+    hostname: options.hostname ?? spec.hostname,
+    annotations: { ...spec.annotations },
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * @module pod/runtime/prepare — `prepare` (and the first half of `run` and `pod up`): fetch
+ * the images, render their trees, plan the pod, then create it in the pod store and write its
+ * files: `pod` (appc PodManifest, for `cat-manifest`), `pod-meta.json` (apps and image IDs,
+ * for `list` and so that `image gc` keeps the images) and `plan.json` (what execution runs).
+ *
+ * Failure behaviour: everything that can be wrong with the input (images, signatures, names,
+ * ports, host paths, pod-file errors) is found before the pod is created, so a refused
+ * prepare leaves no pod behind. A failure after creation (disk full, a crash) leaves an
+ * `aborted prepare` pod, as rkt did, which `gc` removes on its next pass. `--uuid-file-save`
+ * is written as soon as the pod exists. Trees are rendered before the pod exists and checked
+ * again after (see ensureTrees), because `image gc` only holds back while a pod is preparing.
+ */
+import { hostname } from 'node:os';
+import type { FetchEventHandler, FetchSettings, ImageId, ImageRecord, PullPolicy } from '../../image/index.js';
+import { ImageFetcher, ImageStore } from '../../image/index.js';
+import type { ContainerSpec, PodSpec, PullPolicy as PodPullPolicy, SpecHash } from '../../podfile/index.js';
+import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
+import type { InsecureFeature, InsecureOptions } from '../../util/index.js';
+import { invalidArgument } from '../../util/index.js';
+import { podStore } from '../store/layout.js';
+import type { PodMeta } from '../store/pod-files.js';
+import { writePodManifest } from '../store/pod-files.js';
+import type { LockedPod } from '../store/transitions.js';
+import { createPod, markPrepared } from '../store/transitions.js';
+import type { PodUuid } from '../store/uuid.js';
+import { writeUuidFile } from '../store/uuid.js';
+import type { RuntimeContext } from './context.js';
+import type { PodPlan } from './plan.js';
+import type { ResolvedImage } from './plan-common.js';
+import { appcPodManifestObject, writePodPlan } from './plan-file.js';
+import { planFromImages } from './plan-images.js';
+import { dockerImageError, dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from './plan-podspec.js';
+import type { DnsRequest, EnvPair, HostsRequest, NetRequest, RunRequest } from './request.js';
+
+/** What preparation needs of the runtime context (a full {@link RuntimeContext} will do). */
+export type PlanningContext = Pick<RuntimeContext, 'dataDir' | 'configDir' | 'insecure' | 'signal' | 'onEvent'>;
+
+export interface PrepareOptions {
+  /** From `loadFetchSettings` (TLS roots, stall timeout). */
+  readonly fetchSettings: FetchSettings;
+  /** `--pull-policy`; default `new` (rkt's for run/prepare); pod files: each container's imagePullPolicy. */
+  readonly pullPolicy?: PullPolicy;
+  readonly onFetchEvent?: FetchEventHandler;
+  /** The caller's environment, used when the request has `--inherit-env`. */
+  readonly inheritedEnv?: readonly EnvPair[];
+  /** Resolves relative image paths (default: the process's cwd). */
+  readonly cwd?: string;
+  /**
+   * Keep the new pod locked in `prepare/` and return it (`run`, `pod up` then call
+   * markRunning); default: mark it prepared and unlock it (`prepare`).
+   */
+  readonly keepLocked?: boolean;
+}
+
+export interface PreparedPod {
+  readonly uuid: PodUuid;
+  /** The pod directory (in `prepared/`, or in `prepare/` with `keepLocked`). */
+  readonly podDir: string;
+  readonly plan: PodPlan;
+  /** Only with `keepLocked`: the pod, its lock held by this process. */
+  readonly pod?: LockedPod;
+}
+
+/** Options of {@link preparePodFile} besides {@link PrepareOptions}. */
+export interface PodFilePrepareOptions extends PrepareOptions {
+  /** Only appc PodManifests are accepted (`--pod-manifest`). */
+  readonly appcOnly?: boolean;
+  readonly stage1?: 'crun' | 'fly';
+  /** Overrides the pod file's hostNetwork (`--net` with `--pod-manifest`). */
+  readonly net?: NetRequest;
+  /** Override the pod file's hostname, DNS and hosts settings. */
+  readonly hostname?: string;
+  readonly dns?: DnsRequest;
+  readonly hosts?: HostsRequest;
+  readonly uuidFileSave?: string;
+}
+
+/** Placeholder `metadata.uid` for the validation pass (the real UUID exists only after createPod). */
+const UUID_PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
+
+const KUBE_PULL: Readonly<Record<PodPullPolicy, PullPolicy>> = { Always: 'update', IfNotPresent: 'new', Never: 'never' };
+
+function fetcherFor(ctx: PlanningContext, store: ImageStore, pullPolicy: PullPolicy, options: PrepareOptions, insecure: InsecureOptions): ImageFetcher {
+  return new ImageFetcher({
+    store, configDir: ctx.configDir, pullPolicy, insecure, settings: options.fetchSettings, onEvent: options.onFetchEvent, signal: ctx.signal,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  });
+}
+
+async function resolve(store: ImageStore, fetcher: ImageFetcher, image: string, signature: string | undefined, signal: AbortSignal | undefined): Promise<ResolvedImage> {
+  const { record } = await fetcher.fetch(image, { signatureFile: signature });
+  const tree = await store.render(record.id, signal);
+  return { record, trees: [tree.id] };
+}
+
+function metaOf(plan: PodPlan): PodMeta {
+  return {
+    apps: plan.apps.map((app) => ({
+      name: app.name as PodMeta['apps'][number]['name'],
+      imageName: app.image.name,
+      imageId: app.image.id as NonNullable<PodMeta['apps'][number]['imageId']>,
+      ...(app.image.version === undefined ? {} : { imageVersion: app.image.version }),
+    })),
+  };
+}
+
+/**
+ * `image gc` keeps every tree while a pod is being prepared, but the trees were rendered before
+ * the pod existed: render again (a no-op when the tree is there; tree IDs are deterministic) so
+ * a gc that ran in between cannot leave the plan naming a missing tree.
+ */
+async function ensureTrees(ctx: PlanningContext, plan: PodPlan): Promise<void> {
+  const store = await ImageStore.open(ctx.dataDir);
+  for (const app of plan.apps) {
+    const tree = await store.render(app.image.id as ImageId, ctx.signal);
+    if (!app.image.trees.includes(tree.id)) throw new Error(`image ${app.image.id} rendered to tree ${tree.id}, planned ${app.image.trees.join(', ')}`);
+  }
+}
+
+/** Create the pod and write its files; see the module doc for what a failure leaves. */
+async function createPreparedPod(
+  ctx: PlanningContext,
+  plan: PodPlan,
+  options: { keepLocked?: boolean; uuidFileSave?: string | undefined; replan?: (uuid: PodUuid) => Promise<PodPlan> },
+): Promise<PreparedPod> {
+  const pod = await createPod(podStore(ctx.dataDir));
+  try {
+    if (options.uuidFileSave !== undefined) await writeUuidFile(options.uuidFileSave, pod.uuid);
+    await ensureTrees(ctx, plan);
+    const final = options.replan === undefined ? plan : await options.replan(pod.uuid);
+    await writePodPlan(pod.path, final);
+    await writePodManifest(pod.path, appcPodManifestObject(final, pod.uuid), metaOf(final));
+    if (options.keepLocked === true) return { uuid: pod.uuid, podDir: pod.path, plan: final, pod };
+    await markPrepared(pod);
+    return { uuid: pod.uuid, podDir: pod.path, plan: final };
+  } catch (error) {
+    // Unlocked in prepare/, the pod reads as "aborted prepare"; gc collects it.
+    if (pod.dir === 'prepare') await pod.release();
+    throw error;
+  }
+}
+
+/** Prepare a pod from a parsed `run`/`prepare` command line (IMAGE arguments, or a pod file/manifest). */
+export async function preparePod(ctx: PlanningContext, request: RunRequest, options: PrepareOptions): Promise<PreparedPod> {
+  const { source } = request;
+  if (source.kind !== 'images') {
+    const pod = request.options;
+    const dnsGiven = pod.dns.host || pod.dns.servers.length + pod.dns.searches.length + pod.dns.options.length > 0 || pod.dns.domain !== undefined;
+    const hostsGiven = pod.hosts.host || pod.hosts.entries.length > 0;
+    return preparePodFile(ctx, source.path, {
+      ...options, appcOnly: source.kind === 'pod-manifest', stage1: pod.stage1,
+      ...(pod.explicitNet === true ? { net: pod.net } : {}),
+      ...(pod.hostname === undefined ? {} : { hostname: pod.hostname }),
+      ...(dnsGiven ? { dns: pod.dns } : {}),
+      ...(hostsGiven ? { hosts: pod.hosts } : {}),
+      ...(pod.uuidFileSave === undefined ? {} : { uuidFileSave: pod.uuidFileSave }),
+    });
+  }
+  const store = await ImageStore.open(ctx.dataDir);
+  const fetcher = fetcherFor(ctx, store, options.pullPolicy ?? 'new', options, ctx.insecure);
+  const images: ResolvedImage[] = [];
+  for (const app of source.apps) images.push(await resolve(store, fetcher, app.image, app.signature, ctx.signal));
+  const plan = await planFromImages(request, images, {
+    insecure: ctx.insecure,
+    ...(options.inheritedEnv === undefined ? {} : { inheritedEnv: options.inheritedEnv }),
+    ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent }),
+  });
+  return createPreparedPod(ctx, plan, { ...(options.keepLocked === undefined ? {} : { keepLocked: options.keepLocked }), uuidFileSave: request.options.uuidFileSave });
+}
+
+/** Read and validate a pod file; throws `ERR_POD_FILE_INVALID` with every diagnostic. */
+export async function loadPodSpec(file: string, appcOnly: boolean): Promise<{ spec: PodSpec; hash: SpecHash }> {
+  const result = await readPodFile(file, { nodeName: hostname() });
+  if (!result.ok) {
+    const lines = result.errors.map((diagnostic) => formatDiagnostic(diagnostic));
+    throw invalidArgument('ERR_POD_FILE_INVALID', `${file} is not a valid pod file:\n${lines.join('\n')}`, {
+      hint: `"rocklet validate ${file}" shows the same report`,
+    });
+  }
+  if (appcOnly && result.spec.format !== 'appc') {
+    throw invalidArgument('ERR_POD_MANIFEST_FORMAT', `--pod-manifest expects an appc PodManifest (JSON), but ${file} is a ${result.spec.format} pod file`, {
+      hint: `use --pod-file=${file}`,
+    });
+  }
+  return { spec: result.spec, hash: result.hash };
+}
+
+function podInsecure(ctx: PlanningContext, spec: PodSpec): InsecureOptions {
+  return new Set<InsecureFeature>([...ctx.insecure, ...spec.insecureOptions]);
+}
+
+async function fetchContainers(ctx: PlanningContext, spec: PodSpec, options: PrepareOptions): Promise<ResolvedImage[]> {
+  const containers = podSpecContainers(spec).map((entry) => entry.container);
+  const store = await ImageStore.open(ctx.dataDir);
+  const insecure = podInsecure(ctx, spec);
+  const fetchers = new Map<PullPolicy, ImageFetcher>();
+  const fetcher = (container: ContainerSpec): ImageFetcher => {
+    const policy = options.pullPolicy ?? KUBE_PULL[container.imagePullPolicy];
+    const existing = fetchers.get(policy);
+    if (existing !== undefined) return existing;
+    const created = fetcherFor(ctx, store, policy, options, insecure);
+    fetchers.set(policy, created);
+    return created;
+  };
+  // Docker images are found in the store or refused before anything is fetched.
+  const stored = new Map<ContainerSpec, ImageRecord>();
+  for (const container of containers) {
+    if (container.image.kind !== 'docker') continue;
+    const { name, labels } = dockerStoreName(container.image.reference);
+    const record = await store.findByName(name, labels);
+    if (record === undefined) throw dockerImageError(container, container.image.reference);
+    stored.set(container, record);
+  }
+  const images: ResolvedImage[] = [];
+  for (const container of containers) {
+    const record = stored.get(container);
+    if (record === undefined) {
+      images.push(await resolve(store, fetcher(container), podSpecImageReference(container), undefined, ctx.signal));
+    } else {
+      images.push({ record, trees: [(await store.render(record.id, ctx.signal)).id] });
+    }
+  }
+  return images;
+}
+
+/**
+ * Prepare a pod from a pod file (`rocklet pod up POD-FILE`, `--pod-file`, `--pod-manifest`).
+ * Kubernetes imagePullPolicy maps to rkt's pull policies (Always → update, IfNotPresent →
+ * new, Never → never) unless `pullPolicy` overrides it.
+ */
+export async function preparePodFile(ctx: PlanningContext, file: string, options: PodFilePrepareOptions): Promise<PreparedPod> {
+  const { spec, hash } = await loadPodSpec(file, options.appcOnly === true);
+  const images = await fetchContainers(ctx, spec, options);
+  const planOptions = {
+    ...(options.stage1 === undefined ? {} : { stage1: options.stage1 }),
+    ...(options.net === undefined ? {} : { net: options.net }),
+    ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+    ...(options.dns === undefined ? {} : { dns: options.dns }),
+    ...(options.hosts === undefined ? {} : { hosts: options.hosts }),
+  };
+  // The second pass (with the real UUID) stays quiet: the first one already warned.
+  const plan = await planFromPodSpec(spec, hash, images, {
+    ...planOptions, podUuid: UUID_PLACEHOLDER, ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent }),
+  });
+  return createPreparedPod(ctx, plan, {
+    ...(options.keepLocked === undefined ? {} : { keepLocked: options.keepLocked }),
+    uuidFileSave: options.uuidFileSave,
+    replan: (uuid) => planFromPodSpec(spec, hash, images, { ...planOptions, podUuid: uuid }),
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * @module pod/runtime/sandbox-files — the parts of a pod sandbox that are files: the IPC and
+ * UTS namespaces bound to files (created with `unshare --ipc=F --uts=F hostname H`, the way
+ * the net layer binds network namespaces), and the pod's `/etc/hosts` and `/etc/resolv.conf`
+ * (`<pod>/hosts`, `<pod>/resolv.conf`, bound read-only into every app).
+ *
+ * Everything is idempotent: a namespace file already bound is kept, a crash's empty file is
+ * reused, files are rewritten atomically.
+ */
+import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { HostsEntry, Hostname, IpAddress } from '../../net/index.js';
+import { isNetnsFile, parseCustomDns, parseHostAlias, podResolvConf, renderEtcHosts } from '../../net/index.js';
+import { errnoCode, writeFileAtomic } from '../../util/index.js';
+import { checkedResult, runCommand } from '../stage1/command.js';
+import type { MountNamespace } from '../stage1/mount-namespace.js';
+import { nsPath } from '../stage1/mount-namespace.js';
+import type { PodPlan } from './plan.js';
+import { EXEC_FILES } from './pod-ref.js';
+
+// More mounts than this on one file: something else keeps mounting it; stop rather than spin.
+const MAX_UNMOUNTS = 8;
+
+/** Binds fresh IPC and UTS namespaces to `files` (hostname set in the UTS one). Idempotent. */
+export async function ensurePodNamespaces(
+  ns: MountNamespace,
+  files: { readonly ipc: string; readonly uts: string },
+  hostname: string,
+): Promise<void> {
+  const [ipcBound, utsBound] = [await isNetnsFile(nsPath(ns, files.ipc)), await isNetnsFile(nsPath(ns, files.uts))];
+  if (ipcBound && utsBound) return;
+  await mkdir(nsPath(ns, path.dirname(files.ipc)), { recursive: true, mode: 0o755 });
+  const flags: string[] = [];
+  for (const [kind, file, bound] of [['ipc', files.ipc, ipcBound], ['uts', files.uts, utsBound]] as const) {
+    if (bound) continue;
+    try {
+      await writeFile(nsPath(ns, file), '', { flag: 'wx', mode: 0o644 });
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw error;
+    }
+    flags.push(`--${kind}=${file}`);
+  }
+  // `hostname` runs inside the new UTS namespace, so the pod's name is set where apps see it.
+  checkedResult(await runCommand(ns, ['unshare', ...flags, 'hostname', hostname]), 'create the pod\'s IPC/UTS namespaces', 'ERR_POD_NAMESPACES');
+}
+
+/** Unbinds and deletes a namespace file; true when something was there. */
+export async function removeNamespaceFile(ns: MountNamespace, file: string): Promise<boolean> {
+  let found = false;
+  for (let i = 0; await isNetnsFile(nsPath(ns, file)); i++) {
+    if (i >= MAX_UNMOUNTS) throw new Error(`namespace file ${file} is still mounted after ${i} unmounts`);
+    found = true;
+    checkedResult(await runCommand(ns, ['umount', '--lazy', file]), `unmount namespace file ${file}`, 'ERR_POD_NAMESPACES');
+  }
+  try {
+    await rm(nsPath(ns, file));
+    found = true;
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  }
+  return found;
+}
+
+/** Removes the (empty) directory of a pod's namespace files. */
+export async function removeNamespaceDir(ns: MountNamespace, dir: string): Promise<void> {
+  try {
+    await rmdir(nsPath(ns, dir));
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  }
+}
+
+/** Writes `<pod>/hosts` and `<pod>/resolv.conf` (the latter only when the plan asks for one). */
+export async function writePodEtcFiles(ns: MountNamespace, podDir: string, plan: PodPlan, hostname: Hostname, podIp: IpAddress | undefined): Promise<void> {
+  const hostsFile = nsPath(ns, path.join(podDir, EXEC_FILES.hosts));
+  let hosts: string;
+  if (plan.hosts.host) {
+    hosts = await readFile('/etc/hosts', 'utf8');
+  } else {
+    const entries: HostsEntry[] = [
+      ...plan.hosts.entries.map((e) => parseHostAlias({ ip: e.ip, hostnames: [e.hostname] }, '--hosts-entry')),
+      ...plan.hostAliases.map((alias) => parseHostAlias(alias)),
+    ];
+    hosts = renderEtcHosts({ hostname, podIp, entries });
+  }
+  await writeFileAtomic(hostsFile, hosts, { mode: 0o644 });
+  const resolvFile = nsPath(ns, path.join(podDir, EXEC_FILES.resolvConf));
+  const dns = plan.dns;
+  const text = dns.host
+    ? await podResolvConf({ kind: 'host' })
+    : dns.servers.length > 0 || dns.searches.length > 0 || dns.options.length > 0 || dns.domain !== undefined
+      ? await podResolvConf(parseCustomDns({ nameservers: dns.servers, search: dns.searches, options: dns.options, domain: dns.domain }))
+      : undefined;
+  if (text === undefined) {
+    // No DNS settings: apps keep their image's own resolv.conf.
+    await rm(resolvFile, { force: true });
+    return;
+  }
+  await writeFileAtomic(resolvFile, text, { mode: 0o644 });
+}

@@ -1,0 +1,214 @@
+/**
+ * @module pod/runtime/supervise — standalone `rocklet run` / `run-prepared`: bring a prepared
+ * pod up, run its apps in the foreground, bring it down, and return its exit code.
+ *
+ * Order: init apps one after another (each must exit 0), then every other app at once under
+ * crun (`stage1: 'fly'`: exactly one app, host network). rocklet keeps the pod lock for the
+ * whole run and also hands it to every `crun run` as fd 3, so the pod stays `running` even if
+ * rocklet is killed while an app lives. SIGINT/SIGTERM (ctx.signal) stop the apps gracefully:
+ * SIGTERM, then SIGKILL after the app's stop timeout.
+ *
+ * Exit code, rkt's rule (rkt.md §2.3): the pod ends when every app has exited 0, or as soon as
+ * one app fails — the others are then stopped (their codes are recorded, but do not count).
+ * The result is the exit code of the first app that failed, else 0. A failing init app ends
+ * the pod with its code before the other apps start. Every app's code is recorded in
+ * `status/<app>` (a death by signal N as 128+N).
+ *
+ * Limits standalone: an app with resources (memory, cpu, pids) gets them in its OCI config
+ * (`linux.resources`) and is run with `crun --cgroup-manager=cgroupfs`, so crun creates and
+ * limits its cgroup (below the caller's); apps without limits run with the cgroup manager
+ * disabled. Under systemd the unit carries the limits instead (unit-plan.ts).
+ *
+ * After the apps: containers deleted, mounts, network and namespace files released
+ * (release.ts), the lock released; the pod stays in `run/`, reading `exited` (as rkt left it)
+ * until gc marks it.
+ */
+import type { ACName } from '../../image/index.js';
+import { invalidArgument, runtimeFailure } from '../../util/index.js';
+import { recordAppExit } from '../store/app-exits.js';
+import { locatePod } from '../store/locate.js';
+import { writePodPid } from '../store/pod-files.js';
+import type { LockedPod } from '../store/transitions.js';
+import { lockPreparedPod } from '../store/transitions.js';
+import type { PodUuid } from '../store/uuid.js';
+import type { CommandStdio } from '../stage1/command.js';
+import type { ContainerExit } from '../stage1/crun.js';
+import { FlyExecutor } from '../stage1/fly.js';
+import { unmountAppRootfs } from '../stage1/rootfs.js';
+import type { AppPrepared } from './app-unit.js';
+import { appPrepare, stage1Resources } from './app-unit.js';
+import type { RuntimeContext } from './context.js';
+import type { PlannedApp, PodPlan } from './plan.js';
+import { crunOf, loadPlan, storeOf } from './pod-ref.js';
+import { releasePodResources } from './release.js';
+import { abortStart, setUpSandbox, writeSupervisor } from './sandbox.js';
+
+/** Options of {@link runPreparedPod}. */
+export interface RunPreparedOptions {
+  /** The apps' stdio (default `inherit`). */
+  readonly stdio?: CommandStdio;
+  /** Write crun cgroup limits from the plan (default true). */
+  readonly resources?: boolean;
+}
+
+/** One app's end. */
+export interface AppResult {
+  readonly app: string;
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The result of {@link runPreparedPod}. */
+export interface PodRunResult {
+  readonly uuid: PodUuid;
+  readonly podDir: string;
+  /** rkt's rule: the first failing app's code, else 0. */
+  readonly exitCode: number;
+  /** In the order the apps ended. */
+  readonly apps: readonly AppResult[];
+  /** Resources released at the end (release.ts lines). */
+  readonly released: readonly string[];
+}
+
+function checkFly(plan: PodPlan): void {
+  if (plan.stage1 !== 'fly') return;
+  if (plan.apps.length !== 1) {
+    throw invalidArgument('ERR_FLY_ONE_APP', `the fly stage1 runs exactly one app; this pod has ${plan.apps.length}`, { hint: 'use --stage1=crun' });
+  }
+}
+
+/** Runs one prepared app to its end; the result's code is the app's (128+N for signal N). */
+class AppRunner {
+  #stopping = false;
+  #killTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: RuntimeContext,
+    private readonly pod: LockedPod,
+    private readonly plan: PodPlan,
+    readonly app: PlannedApp,
+    private readonly prepared: AppPrepared,
+    private readonly stdio: CommandStdio,
+  ) {}
+
+  async run(): Promise<AppResult> {
+    const exit = await this.#execute();
+    clearTimeout(this.#killTimer);
+    const exitCode = exit.exitCode ?? 128 + 9;
+    await recordAppExit(this.pod.path, this.app.name as ACName, Math.min(exitCode, 255));
+    return { app: this.app.name, exitCode, stdout: exit.stdout, stderr: exit.stderr };
+  }
+
+  #execute(): Promise<ContainerExit> {
+    const { prepared } = this;
+    const extraFds = [this.pod.lock.fd];
+    if (this.plan.stage1 === 'fly') {
+      const fly = new FlyExecutor(this.ctx.mountNamespace);
+      return fly.run({ id: prepared.containerId, bundle: prepared.prepared.dirs.dir, config: prepared.prepared.config }, { stdio: this.stdio, extraFds });
+    }
+    // Limits in the config only apply when crun manages the container's cgroup.
+    const manager = prepared.prepared.app.resources === undefined ? 'disabled' : 'cgroupfs';
+    return crunOf(this.ctx, manager).run(prepared.containerId, { bundle: prepared.prepared.dirs.dir, stdio: this.stdio, extraFds });
+  }
+
+  /** SIGTERM now, SIGKILL after the app's stop timeout (crun apps; fly apps get the signal from the terminal). */
+  stop(force = false): void {
+    if (this.plan.stage1 !== 'crun') return;
+    const crun = crunOf(this.ctx);
+    const kill = (signal: NodeJS.Signals): void => {
+      crun.kill(this.prepared.containerId, signal).catch((error: unknown) => this.ctx.onEvent?.({ message: `stopping app "${this.app.name}": ${String(error)}` }));
+    };
+    if (force) {
+      kill('SIGKILL');
+      return;
+    }
+    if (this.#stopping) return;
+    this.#stopping = true;
+    kill('SIGTERM');
+    this.#killTimer = setTimeout(() => kill('SIGKILL'), this.app.stopTimeoutSeconds * 1000);
+    this.#killTimer.unref();
+  }
+}
+
+async function runApps(ctx: RuntimeContext, pod: LockedPod, plan: PodPlan, stdio: CommandStdio, withResources: boolean): Promise<AppResult[]> {
+  const results: AppResult[] = [];
+  const prepare = (app: PlannedApp): Promise<AppPrepared> => {
+    const resources = withResources ? stage1Resources(app) : undefined;
+    return appPrepare(ctx, pod.uuid, app.name, resources === undefined ? {} : { resources });
+  };
+  for (const app of plan.apps.filter((a) => a.init)) {
+    if (ctx.signal?.aborted === true) return results;
+    const runner = new AppRunner(ctx, pod, plan, app, await prepare(app), stdio);
+    const result = await runner.run();
+    results.push(result);
+    if (result.exitCode !== 0) return results;
+  }
+  const runners: AppRunner[] = [];
+  for (const app of plan.apps.filter((a) => !a.init)) runners.push(new AppRunner(ctx, pod, plan, app, await prepare(app), stdio));
+  if (ctx.signal?.aborted === true) return results;
+  const stopAll = (): void => {
+    for (const runner of runners) runner.stop();
+  };
+  ctx.signal?.addEventListener('abort', stopAll, { once: true });
+  try {
+    await Promise.all(
+      runners.map(async (runner) => {
+        const result = await runner.run();
+        results.push(result);
+        // rkt: the first failure ends the pod.
+        if (result.exitCode !== 0) stopAll();
+      }),
+    );
+  } finally {
+    ctx.signal?.removeEventListener('abort', stopAll);
+  }
+  return results;
+}
+
+/** rkt's rule: the first failing app's code (in the order they ended), else 0. */
+export function podExitCode(results: readonly Pick<AppResult, 'exitCode'>[]): number {
+  return results.find((r) => r.exitCode !== 0)?.exitCode ?? 0;
+}
+
+/**
+ * Runs prepared pod `uuid` in the foreground (see the module doc). Throws for rocklet's own
+ * failures (the CLI exits 254); app failures are in the result.
+ */
+export async function runPreparedPod(ctx: RuntimeContext, uuid: PodUuid, options: RunPreparedOptions = {}): Promise<PodRunResult> {
+  const store = storeOf(ctx);
+  // What can be refused without touching the pod is refused first: it stays prepared.
+  const at = await locatePod(store, uuid, ['prepared']);
+  if (at !== undefined) {
+    const early = await loadPlan(ctx, at.path);
+    checkFly(early);
+    if (early.stage1 === 'crun') await crunOf(ctx).locate();
+  }
+  const pod = await lockPreparedPod(store, uuid);
+  let plan: PodPlan;
+  try {
+    plan = await loadPlan(ctx, pod.path);
+    checkFly(plan);
+    await setUpSandbox(ctx, uuid, pod.path, plan);
+    await writeSupervisor(pod.path, 'standalone');
+    await writePodPid(pod.path, process.pid);
+  } catch (error) {
+    return abortStart(ctx, pod, error);
+  }
+  let results: AppResult[] = [];
+  let released: string[] = [];
+  try {
+    results = await runApps(ctx, pod, plan, options.stdio ?? 'inherit', options.resources ?? true);
+    if (results.length === 0 && ctx.signal?.aborted === true) {
+      throw runtimeFailure('ERR_POD_INTERRUPTED', `pod "${uuid}" was interrupted before its apps started`);
+    }
+  } finally {
+    try {
+      for (const app of plan.apps) await unmountAppRootfs(ctx.mountNamespace, pod.path, app.name);
+      released = await releasePodResources(ctx, pod.path, uuid);
+    } finally {
+      await pod.release();
+    }
+  }
+  return { uuid, podDir: pod.path, exitCode: podExitCode(results), apps: results, released };
+}

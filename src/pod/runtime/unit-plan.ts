@@ -1,0 +1,216 @@
+/**
+ * @module pod/runtime/unit-plan — the transient systemd units that run a pod (DESIGN.md §3,
+ * docs/ARCHITECTURE.md §9). Pure: the daemon (and the e2e tests) start what this returns.
+ *
+ * For pod `web` (apps `nginx`, `logger`, init app `migrate`):
+ *
+ * - `rocklet-web.slice`: every process of the pod (systemd creates it on first use).
+ * - `rocklet-web.service`, the sandbox: Type=oneshot, RemainAfterExit=yes,
+ *   ExecStart=`rocklet pod up UUID` (network, namespaces, files, volumes; leaves the lock
+ *   holder in this unit), ExecStopPost=`rocklet pod down UUID` (runs after the holder is
+ *   killed, so the pod can be marked exited).
+ * - `rocklet-web_<app>.service` per app: BindsTo= and After= the sandbox (stopping the sandbox
+ *   stops the apps first), ExecStartPre=`rocklet app prepare UUID APP` (a fresh rootfs on every
+ *   (re)start), ExecStart=`crun … run --bundle=<pod>/apps/<app> <uuid>-<app>` (crun is the
+ *   resident process; `--cgroup-manager=disabled`, so the unit's cgroup and limits apply),
+ *   ExecStopPost=`rocklet app cleanup UUID APP` (exit status from $EXIT_CODE/$EXIT_STATUS).
+ *   KillMode=mixed: SIGTERM goes to crun, which forwards it to the app; the rest of the cgroup
+ *   is SIGKILLed after TimeoutStopSec= (the app's stop timeout). Restart= from the app's
+ *   restart policy; MemoryMax=, CPUQuotaPerSecUSec=, TasksMax= from its resources.
+ * - init apps: Type=oneshot units, each After (and Requires) the previous init unit; the other
+ *   app units Require and follow the last one, so a failed init app keeps them from starting.
+ *
+ * The pod layer may not import src/systemd, so the properties are plain data shaped like the
+ * facade's `UnitProperties` (same field names and units) and unit names are made by the
+ * caller's `unitName` (pass the facade's `parseUnitName`): the result goes to
+ * `SystemdManager.startTransientUnit` as it is.
+ *
+ * `_` cannot occur in a pod name, so `<pod>_<app>` is unambiguous. Every unit carries
+ * `ROCKLET_POD_UUID`, `ROCKLET_POD_NAME` and (pod files) `ROCKLET_SPEC_HASH` in Environment=
+ * and the hash in its Description, so a restarted daemon can adopt running pods.
+ */
+import path from 'node:path';
+import { invalidArgument } from '../../util/index.js';
+import type { PodStore } from '../store/layout.js';
+import { podPath } from '../store/layout.js';
+import type { PodUuid } from '../store/uuid.js';
+import { bundleVerbArgv, containerIdFor, globalArgv } from '../stage1/crun-argv.js';
+import { DEFAULT_CRUN_ROOT } from '../stage1/crun.js';
+import { appDirs } from '../stage1/rootfs.js';
+import type { PlannedApp, PlannedRestart, PodPlan } from './plan.js';
+
+/** One command of ExecStart= and friends (the facade's ExecCommand). */
+export interface UnitExecCommand {
+  readonly path: string;
+  /** The full argv, argv[0] included. */
+  readonly argv: readonly string[];
+}
+
+/** The facade's RestartPolicy values rocklet uses. */
+export type UnitRestart = 'no' | 'always' | 'on-failure';
+
+/** The subset of the facade's `UnitProperties` a pod's units use; `N` is its UnitName. */
+export interface PodUnitProperties<N extends string> {
+  readonly description?: string;
+  readonly type?: 'oneshot' | 'exec';
+  readonly execStartPre?: readonly UnitExecCommand[];
+  readonly execStart?: readonly UnitExecCommand[];
+  readonly execStopPost?: readonly UnitExecCommand[];
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly remainAfterExit?: boolean;
+  readonly restart?: UnitRestart;
+  readonly timeoutStopMs?: number;
+  readonly killMode?: 'mixed';
+  readonly collectMode?: 'inactive' | 'inactive-or-failed';
+  readonly slice?: N;
+  readonly requires?: readonly N[];
+  readonly bindsTo?: readonly N[];
+  readonly after?: readonly N[];
+  readonly memoryMaxBytes?: number;
+  readonly tasksMax?: number;
+  /** µs of CPU time per second (1000 millicores = 1_000_000). */
+  readonly cpuQuotaPerSecUSec?: number;
+}
+
+/** Input of {@link podUnits}. */
+export interface PodUnitsInput<N extends string> {
+  /** Makes (and checks) a unit name: the systemd facade's `parseUnitName`. */
+  readonly unitName: (name: string) => N;
+  readonly uuid: PodUuid;
+  readonly plan: PodPlan;
+  /** The pod's store (the pod runs from `run/<uuid>`). */
+  readonly store: PodStore;
+  /** Unit name part; default the plan's pod name, else the UUID. No `_`. */
+  readonly podName?: string;
+  /** How to run rocklet: absolute program path and leading argv (global flags included), e.g. `['/usr/bin/rocklet', '--dir=/var/lib/rocklet']`. */
+  readonly rocklet: readonly [string, ...string[]];
+  /** Absolute path of crun. */
+  readonly crun: string;
+  readonly crunRoot?: string;
+  /** Extra Environment= entries for every unit (e.g. DBUS or PATH for tests). */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** CollectMode= of every unit (default: systemd's). */
+  readonly collectMode?: 'inactive' | 'inactive-or-failed';
+}
+
+/** One transient unit. */
+export interface PlannedUnit<N extends string> {
+  readonly name: N;
+  readonly properties: PodUnitProperties<N>;
+}
+
+/** One app's unit. */
+export interface PlannedAppUnit<N extends string> extends PlannedUnit<N> {
+  readonly app: string;
+  readonly init: boolean;
+}
+
+/** The units of one pod, in start order: sandbox, init apps, apps. */
+export interface PodUnits<N extends string> {
+  readonly slice: N;
+  readonly sandbox: PlannedUnit<N>;
+  readonly apps: readonly PlannedAppUnit<N>[];
+}
+
+const POD_UNIT_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+
+/** Unit names of pod `podName`: `rocklet-<pod>.service`, `rocklet-<pod>_<app>.service`, `rocklet-<pod>.slice`. */
+export function podUnitNames<N extends string>(podName: string, unitName: (name: string) => N): { sandbox: N; slice: N; app(app: string): N } {
+  if (!POD_UNIT_NAME.test(podName)) {
+    throw invalidArgument('ERR_POD_UNIT_NAME', `pod name "${podName}" cannot name a unit (lowercase letters, digits, "-" and ".")`);
+  }
+  return {
+    sandbox: unitName(`rocklet-${podName}.service`),
+    slice: unitName(`rocklet-${podName}.slice`),
+    app: (app: string) => unitName(`rocklet-${podName}_${app}.service`),
+  };
+}
+
+const RESTART: Readonly<Record<PlannedRestart, UnitRestart>> = { Always: 'always', OnFailure: 'on-failure', Never: 'no' };
+
+function execOf(argv: readonly string[]): UnitExecCommand {
+  const program = argv[0];
+  if (program === undefined || !path.isAbsolute(program)) throw invalidArgument('ERR_UNIT_INVALID', `unit command needs an absolute program path, got "${String(program)}"`);
+  return { path: program, argv: [...argv] };
+}
+
+function limits(app: PlannedApp): Pick<PodUnitProperties<string>, 'memoryMaxBytes' | 'cpuQuotaPerSecUSec' | 'tasksMax'> {
+  const r = app.resources;
+  return {
+    ...(r.memoryBytes === undefined ? {} : { memoryMaxBytes: r.memoryBytes }),
+    // 1000 millicores = one CPU = 1 s of CPU time per second.
+    ...(r.cpuMillicores === undefined ? {} : { cpuQuotaPerSecUSec: r.cpuMillicores * 1000 }),
+    ...(r.pids === undefined ? {} : { tasksMax: r.pids }),
+  };
+}
+
+/** The transient units that run pod `uuid` (see the module doc). */
+export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N> {
+  const { uuid, plan } = input;
+  if (plan.stage1 !== 'crun') {
+    throw invalidArgument('ERR_POD_UNIT_STAGE1', `pod ${uuid} uses the ${plan.stage1} stage1, which runs standalone only ("rocklet run-prepared")`, {
+      hint: 'use --stage1=crun for pods run as systemd units',
+    });
+  }
+  const podName = input.podName ?? plan.podName ?? uuid;
+  const names = podUnitNames(podName, input.unitName);
+  const podDir = podPath(input.store, 'run', uuid);
+  const hash = plan.specHash;
+  const environment: Record<string, string> = {
+    ...input.environment,
+    ROCKLET_POD_UUID: uuid,
+    ROCKLET_POD_NAME: podName,
+    ...(hash === undefined ? {} : { ROCKLET_SPEC_HASH: hash }),
+  };
+  const described = (what: string): string => `rocklet pod ${podName} ${what} (${uuid}${hash === undefined ? '' : `, spec ${hash}`})`;
+  const common: PodUnitProperties<N> = {
+    slice: names.slice,
+    ...(input.collectMode === undefined ? {} : { collectMode: input.collectMode }),
+  };
+  const rocklet = (...args: string[]): UnitExecCommand => execOf([...input.rocklet, ...args]);
+  const sandbox: PlannedUnit<N> = {
+    name: names.sandbox,
+    properties: {
+      ...common,
+      description: described('sandbox'),
+      type: 'oneshot',
+      remainAfterExit: true,
+      execStart: [rocklet('pod', 'up', uuid)],
+      execStopPost: [rocklet('pod', 'down', uuid)],
+      environment,
+    },
+  };
+  const crunGlobals = { binary: input.crun, root: input.crunRoot ?? DEFAULT_CRUN_ROOT, cgroupManager: 'disabled' as const };
+  const inits = plan.apps.filter((a) => a.init);
+  const lastInit = inits.length === 0 ? [] : [names.app(inits[inits.length - 1]?.name ?? '')];
+  const apps: PlannedAppUnit<N>[] = [];
+  let previousInit: N[] = [];
+  for (const app of [...inits, ...plan.apps.filter((a) => !a.init)]) {
+    const name = names.app(app.name);
+    const crunRun = [...globalArgv(crunGlobals), ...bundleVerbArgv('run', containerIdFor(uuid, app.name), { bundle: appDirs(podDir, app.name).dir })];
+    const before = app.init ? previousInit : lastInit;
+    apps.push({
+      name,
+      app: app.name,
+      init: app.init,
+      properties: {
+        ...common,
+        description: described(`app ${app.name}`),
+        type: app.init ? 'oneshot' : 'exec',
+        execStartPre: [rocklet('app', 'prepare', uuid, app.name)],
+        execStart: [execOf(crunRun)],
+        execStopPost: [rocklet('app', 'cleanup', uuid, app.name)],
+        environment: { ...environment, ROCKLET_APP: app.name },
+        restart: app.init ? 'no' : RESTART[app.restart],
+        killMode: 'mixed',
+        timeoutStopMs: app.stopTimeoutSeconds * 1000,
+        bindsTo: [names.sandbox],
+        after: [names.sandbox, ...before],
+        ...(before.length === 0 ? {} : { requires: before }),
+        ...limits(app),
+      },
+    });
+    if (app.init) previousInit = [name];
+  }
+  return { slice: names.slice, sandbox, apps };
+}

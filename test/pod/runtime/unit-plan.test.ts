@@ -1,0 +1,89 @@
+/** unit-plan.ts (pure): unit names, dependencies, commands, limits and restart policies of a pod's units. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PodUuid } from '../../../src/pod/index.js';
+import { exitCodeOf, podExitCode, podStore, podUnitNames, podUnits } from '../../../src/pod/index.js';
+import type { UnitName } from '../../../src/systemd/index.js';
+import { buildUnitProperties, parseUnitName } from '../../../src/systemd/index.js';
+import { busyboxApp, podPlan } from './fixture.js';
+
+const UUID = '0b6f2f5c-3a41-4c55-9a0e-1f5b0d2d9e11' as PodUuid;
+const ROCKLET: [string, ...string[]] = ['/usr/bin/rocklet', '--dir=/var/lib/rocklet'];
+
+function units(plan = podPlan([busyboxApp('t', 'web', ['httpd', '-f'], { restart: 'Always', resources: { memoryBytes: 64 << 20, cpuMillicores: 250, pids: 32 }, stopTimeoutSeconds: 10 }), busyboxApp('t', 'logger', ['sh'])], { podName: 'shop', specHash: 'sha256:abc' })) {
+  return podUnits<UnitName>({ uuid: UUID, plan, store: podStore('/var/lib/rocklet'), rocklet: ROCKLET, crun: '/usr/bin/crun', unitName: parseUnitName });
+}
+
+describe('podUnits', () => {
+  it('names the units after the pod: sandbox, slice, <pod>_<app>', () => {
+    const u = units();
+    assert.equal(u.sandbox.name, 'rocklet-shop.service');
+    assert.equal(u.slice, 'rocklet-shop.slice');
+    assert.deepEqual(u.apps.map((a) => a.name), ['rocklet-shop_web.service', 'rocklet-shop_logger.service']);
+    assert.throws(() => podUnitNames('my_pod', parseUnitName), { code: 'ERR_POD_UNIT_NAME' });
+    assert.throws(() => units(podPlan([busyboxApp('t', 'a', ['true'])], { stage1: 'fly' })), { code: 'ERR_POD_UNIT_STAGE1' });
+  });
+
+  it('makes the sandbox a oneshot that stays active, with pod up / pod down', () => {
+    const p = units().sandbox.properties;
+    assert.equal(p.type, 'oneshot');
+    assert.equal(p.remainAfterExit, true);
+    assert.deepEqual(p.execStart?.[0]?.argv, [...ROCKLET, 'pod', 'up', UUID]);
+    assert.deepEqual(p.execStopPost?.[0]?.argv, [...ROCKLET, 'pod', 'down', UUID]);
+    assert.equal(p.slice, 'rocklet-shop.slice');
+    assert.equal(p.environment?.ROCKLET_SPEC_HASH, 'sha256:abc');
+    assert.match(p.description ?? '', /sha256:abc/);
+  });
+
+  it('runs each app with crun as ExecStart, bound to the sandbox, with its limits and restart policy', () => {
+    const [web, logger] = units().apps;
+    const p = web?.properties;
+    assert.deepEqual(p?.execStartPre?.[0]?.argv, [...ROCKLET, 'app', 'prepare', UUID, 'web']);
+    assert.deepEqual(p?.execStart?.[0]?.argv, [
+      '/usr/bin/crun', '--root=/run/rocklet/crun', '--cgroup-manager=disabled', 'run', `--bundle=/var/lib/rocklet/pods/run/${UUID}/apps/web`, `${UUID}-web`,
+    ]);
+    assert.deepEqual(p?.execStopPost?.[0]?.argv, [...ROCKLET, 'app', 'cleanup', UUID, 'web']);
+    assert.deepEqual(p?.bindsTo, ['rocklet-shop.service']);
+    assert.deepEqual(p?.after, ['rocklet-shop.service']);
+    assert.equal(p?.memoryMaxBytes, 64 << 20);
+    assert.equal(p?.cpuQuotaPerSecUSec, 250_000);
+    assert.equal(p?.tasksMax, 32);
+    assert.equal(p?.restart, 'always');
+    assert.equal(p?.timeoutStopMs, 10_000);
+    assert.equal(p?.killMode, 'mixed');
+    assert.equal(logger?.properties.restart, 'no');
+    assert.equal(logger?.properties.memoryMaxBytes, undefined);
+    // What the facade would send systemd: valid as it is.
+    for (const unit of [units().sandbox, ...units().apps]) assert.ok(buildUnitProperties(unit.properties).length > 0);
+  });
+
+  it('orders init apps first, one after another, and makes the apps require the last', () => {
+    const plan = podPlan([
+      busyboxApp('t', 'web', ['httpd']),
+      busyboxApp('t', 'migrate', ['true'], { init: true }),
+      busyboxApp('t', 'seed', ['true'], { init: true }),
+    ], { podName: 'shop' });
+    const [migrate, seed, web] = units(plan).apps;
+    assert.deepEqual([migrate?.app, seed?.app, web?.app], ['migrate', 'seed', 'web']);
+    assert.equal(migrate?.properties.type, 'oneshot');
+    assert.deepEqual(seed?.properties.after, ['rocklet-shop.service', 'rocklet-shop_migrate.service']);
+    assert.deepEqual(web?.properties.requires, ['rocklet-shop_seed.service']);
+    assert.equal(web?.properties.type, 'exec');
+  });
+});
+
+describe('exit codes', () => {
+  it('turns what systemd tells ExecStopPost into the recorded code', () => {
+    assert.equal(exitCodeOf({ kind: 'systemd', exitCode: 'exited', exitStatus: '3' }), 3);
+    assert.equal(exitCodeOf({ kind: 'systemd', exitCode: 'killed', exitStatus: 'TERM' }), 143);
+    assert.equal(exitCodeOf({ kind: 'systemd', exitCode: 'dumped', exitStatus: 'SEGV' }), 139);
+    assert.equal(exitCodeOf({ kind: 'systemd', exitCode: undefined, exitStatus: undefined }), undefined);
+    assert.equal(exitCodeOf({ kind: 'unknown' }), undefined);
+  });
+
+  it('returns the first failing app\'s code, else 0 (rkt)', () => {
+    assert.equal(podExitCode([{ exitCode: 0 }, { exitCode: 0 }]), 0);
+    assert.equal(podExitCode([{ exitCode: 0 }, { exitCode: 3 }, { exitCode: 143 }]), 3);
+    assert.equal(podExitCode([]), 0);
+  });
+});
