@@ -1,5 +1,6 @@
 // Image import vs GNU tar (BENCHMARKS.md: import within 1.5x of `tar -xf`, peak RSS < 100 MB).
 // Usage: npx tsc -p tsconfig.json && node bench/image-import.mjs [sizeMB=200] [runs=3] [--gzip] [--dir=DIR]
+//          [--baseline=DIST]   (DIST: another build's dist/ directory, e.g. of the last commit, timed alongside)
 // Generates an ACI (busybox-static + random-content files, ~sizeMB) in a fresh directory under
 // DIR (default: the OS temp dir; --dir=/dev/shm measures on tmpfs, i.e. CPU only), then for
 // each run:
@@ -19,6 +20,7 @@ import { copyFile, link, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'no
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { buildAci } from '../dist/src/image/index.js';
 
@@ -29,6 +31,8 @@ const runs = Number(args[1] ?? 3);
 const gzip = process.argv.includes('--gzip');
 const baseDir = process.argv.find((arg) => arg.startsWith('--dir='))?.slice('--dir='.length) ?? tmpdir();
 const imageModule = new URL('../dist/src/image/index.js', import.meta.url).href;
+const baselineDist = process.argv.find((arg) => arg.startsWith('--baseline='))?.slice('--baseline='.length);
+const baselineModule = baselineDist === undefined ? undefined : pathToFileURL(path.resolve(baselineDist, 'src/image/index.js')).href;
 
 const work = await mkdtemp(path.join(baseDir, 'rocklet-bench-import-'));
 try {
@@ -84,9 +88,9 @@ try {
     const [user, sys] = tar.stderr.trim().split(/\s+/).slice(-2).map(Number);
     return { tarMs, tarSyncMs: performance.now() - start, tarCpuMs: (user + sys) * 1000 };
   };
-  const timeImport = async (r) => {
-    const store = path.join(work, `store-${r}`);
-    const script = `import { ImageStore } from ${JSON.stringify(imageModule)};
+  const timeImport = async (r, module = imageModule, label = 'store') => {
+    const store = path.join(work, `${label}-${r}`);
+    const script = `import { ImageStore } from ${JSON.stringify(module)};
 const store = await ImageStore.open(${JSON.stringify(store)});
 const t = performance.now();
 const cpu = process.cpuUsage();
@@ -106,13 +110,20 @@ process.stdout.write(JSON.stringify({ ms: performance.now() - t, cpuMs: (used.us
   for (let r = -1; r < runs; r++) {
     const [first, second] = r % 2 === 0 ? [await timeTar(r), await timeImport(r)] : [await timeImport(r), await timeTar(r)];
     const x = { ...first, ...second };
+    if (baselineModule !== undefined) {
+      const base = await timeImport(r, baselineModule, 'baseline');
+      Object.assign(x, { baseMs: base.importMs, baseCpuMs: base.cpuMs, baseRssMb: base.rssMb });
+    }
     if (r < 0) continue;
     results.push(x);
-    console.log(`run ${r + 1} (${r % 2 === 0 ? 'tar first' : 'import first'}): tar -xf ${x.tarMs.toFixed(0)} ms (cpu ${x.tarCpuMs.toFixed(0)}) | tar -xf + sync ${x.tarSyncMs.toFixed(0)} ms | import ${x.importMs.toFixed(0)} ms (process ${x.wallMs.toFixed(0)} ms, cpu ${x.cpuMs.toFixed(0)}) | ratio ${(x.importMs / x.tarMs).toFixed(2)}x (${(x.importMs / x.tarSyncMs).toFixed(2)}x vs tar+sync) | peak RSS ${x.rssMb.toFixed(1)} MB`);
+    console.log(`run ${r + 1} (${r % 2 === 0 ? 'tar first' : 'import first'}): tar -xf ${x.tarMs.toFixed(0)} ms (cpu ${x.tarCpuMs.toFixed(0)}) | tar -xf + sync ${x.tarSyncMs.toFixed(0)} ms | import ${x.importMs.toFixed(0)} ms (process ${x.wallMs.toFixed(0)} ms, cpu ${x.cpuMs.toFixed(0)}) | ratio ${(x.importMs / x.tarMs).toFixed(2)}x (${(x.importMs / x.tarSyncMs).toFixed(2)}x vs tar+sync) | peak RSS ${x.rssMb.toFixed(1)} MB${x.baseMs === undefined ? '' : ` | baseline import ${x.baseMs.toFixed(0)} ms (cpu ${x.baseCpuMs.toFixed(0)}, RSS ${x.baseRssMb.toFixed(1)} MB)`}`);
   }
   const median = (key) => results.map((x) => x[key]).sort((a, b) => a - b)[Math.floor(results.length / 2)];
   const peak = Math.max(...results.map((x) => x.rssMb));
   console.log(`median: tar -xf ${median('tarMs').toFixed(0)} ms, tar -xf + sync ${median('tarSyncMs').toFixed(0)} ms, import ${median('importMs').toFixed(0)} ms -> ${(median('importMs') / median('tarMs')).toFixed(2)}x tar, ${(median('importMs') / median('tarSyncMs')).toFixed(2)}x tar+sync; cpu tar ${median('tarCpuMs').toFixed(0)} ms, import ${median('cpuMs').toFixed(0)} ms; peak RSS median ${median('rssMb').toFixed(1)} MB, max ${peak.toFixed(1)} MB`);
+  if (baselineModule !== undefined) {
+    console.log(`baseline (${baselineDist}): import ${median('baseMs').toFixed(0)} ms -> ${(median('baseMs') / median('tarMs')).toFixed(2)}x tar, ${(median('baseMs') / median('tarSyncMs')).toFixed(2)}x tar+sync; cpu ${median('baseCpuMs').toFixed(0)} ms`);
+  }
 
   const buffer = randomBytes(256 * 2 ** 20);
   const throughput = (algorithm) => {

@@ -21,7 +21,7 @@ import type { RootfsEntryHandler, RootfsSink } from './rootfs-sink.js';
 import { HandlerSink } from './rootfs-sink.js';
 import type { TarEntry } from './tar-entry.js';
 import { checkSymlinkTarget, toTarEntry } from './tar-entry.js';
-import type { HashSlot } from './tar-hasher.js';
+import type { CopyTarget, HashSlot } from './tar-hasher.js';
 import { TarHasher } from './tar-hasher.js';
 import type { TarEvent } from './tar-parser.js';
 import { TarFormatError, TarParser } from './tar-parser.js';
@@ -35,8 +35,10 @@ export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /**
  * When this many submitted slots still wait for the hashing thread as a file starts, this
  * thread digests that file itself: both cores stay busy instead of one waiting for the other.
+ * The count is a little stale (replies are seen between chunks), and hashing is the lighter
+ * side since the tree writes stay here: only a clear backlog (of at most 4) moves work back.
  */
-const DIGEST_HERE_BACKLOG = 2;
+const DIGEST_HERE_BACKLOG = 3;
 /** Files smaller than this are hashed on the calling thread: a worker takes longer to start. */
 export const INLINE_HASH_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -50,6 +52,11 @@ export interface ReadAciOptions {
    * The chunk is reused afterwards: it is valid until the call returns or its promise settles.
    */
   readonly onTarChunk?: ((chunk: Buffer) => void | Promise<void>) | undefined;
+  /**
+   * A new file that gets every byte of the uncompressed tar, written off this thread where it
+   * can be (see TarHasherOptions.copyTo).
+   */
+  readonly copyTarTo?: CopyTarget | undefined;
   /** Gets each rootfs entry (pull style); without it or `rootfsSink`, file bodies are skipped. */
   readonly onRootfsEntry?: RootfsEntryHandler | undefined;
   /** Gets each rootfs entry (push style, no copies); takes precedence over `onRootfsEntry`. */
@@ -85,8 +92,8 @@ function tarError(error: unknown, sourceName: string): unknown {
  * `ERR_COMPRESSION_CORRUPT`, `ERR_DECOMPRESSOR_MISSING`, `ERR_TAR_TRUNCATED`, `ERR_TAR_CORRUPT`,
  * `ERR_TAR_UNSAFE_PATH`, `ERR_TAR_UNSAFE_LINK`, `ERR_TAR_UNSUPPORTED_ENTRY`, `ERR_ACI_LAYOUT`,
  * `ERR_ACI_DUPLICATE_ENTRY`, `ERR_ACI_NO_MANIFEST`, `ERR_ACI_NO_ROOTFS`,
- * `ERR_MANIFEST_NOT_JSON`, `ERR_INVALID_MANIFEST`, `ERR_HASH_WORKER_FAILED`, plus whatever the
- * sink, handler or `onTarChunk` throws.
+ * `ERR_MANIFEST_NOT_JSON`, `ERR_INVALID_MANIFEST`, `ERR_HASH_WORKER_FAILED`,
+ * `ERR_TAR_COPY_FAILED`, plus whatever the sink, handler or `onTarChunk` throws.
  */
 export async function readAci(source: string | AsyncIterable<Uint8Array>, options: ReadAciOptions = {}): Promise<AciReadResult> {
   const sourceName = options.sourceName ?? (typeof source === 'string' ? source : 'image');
@@ -102,7 +109,7 @@ type Filled = { readonly slot: HashSlot; readonly length: number } | { readonly 
 
 async function readTar(tar: TarSource, sourceName: string, options: ReadAciOptions): Promise<Omit<AciReadResult, 'compression'>> {
   const small = tar.fileBytes !== undefined && tar.fileBytes < INLINE_HASH_MAX_BYTES;
-  const hasher = new TarHasher({ mode: small ? 'inline' : 'worker', label: sourceName });
+  const hasher = new TarHasher({ mode: small ? 'inline' : 'worker', label: sourceName, copyTo: options.copyTarTo });
   const sink = options.rootfsSink ?? (options.onRootfsEntry === undefined ? undefined : new HandlerSink(options.onRootfsEntry));
   const router = new EntryRouter(sourceName, sink, options.digestFiles === true, () => hasher.backlog >= DIGEST_HERE_BACKLOG);
   const parser = new TarParser();

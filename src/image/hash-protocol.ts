@@ -15,19 +15,24 @@ export const SEGMENT_END = 2;
 export interface HashWorkerData {
   readonly ring: SharedArrayBuffer;
   readonly slotBytes: number;
+  /** A file descriptor (open for writing) that chunks are copied to (see `copyAt`); -1 for none. */
+  readonly copyFd: number;
 }
 
 /**
  * Main → worker. `segments` holds triples `[start, end, flags]` (slot-relative byte ranges of
- * file content, flags from SEGMENT_*), in stream order.
+ * file content, flags from SEGMENT_*), in stream order. `copyAt` >= 0: also write the chunk at
+ * that offset of `copyFd`.
  */
 export type ToHashWorker =
-  | { readonly type: 'chunk'; readonly slot: number; readonly length: number; readonly segments: readonly number[] }
+  | { readonly type: 'chunk'; readonly slot: number; readonly length: number; readonly segments: readonly number[]; readonly copyAt: number }
   | { readonly type: 'finish' };
 
 /** Worker → main. `digests` holds the SHA-256 of each file, 32 bytes each, in the order they started. */
 export type FromHashWorker =
   | { readonly type: 'done'; readonly slot: number }
+  /** Writing to `copyFd` failed; the worker does nothing more. */
+  | { readonly type: 'copy-failed'; readonly message: string; readonly code: string | undefined }
   | { readonly type: 'result'; readonly sha512: string; readonly digests: Uint8Array };
 
 /** SHA-256 digest length in bytes. */

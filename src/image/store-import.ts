@@ -3,17 +3,18 @@
  *
  * The archive streams once: the uncompressed tar goes to `tmp/<work>/blob` while it is hashed,
  * its layout and manifest are checked, and its rootfs is unpacked into `tmp/<work>/tree`
- * (aci-unpack.ts: the blob is written from the same buffers, hashing runs on a worker thread).
- * The data is flushed to disk as it goes (writeback.ts) and made durable by one syncfs. Only
+ * (aci-unpack.ts). The blob is written from the buffers that are hashed, with O_DIRECT where
+ * the filesystem allows (tar-copy.ts): straight to the disk, no second copy in the page cache.
+ * The tree is flushed to disk as it goes (writeback.ts); one syncfs makes all durable. Only
  * then, under the exclusive store lock: blob → `blobs/`, tree → `trees/<id>`, and last the
  * record (the commit point). A crash before the record leaves only an invisible blob or tree
  * (gc removes them); a failed import leaves nothing. Two imports of the same image both do the
  * work, the second finds the record and discards its copy: one entry.
  */
-import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { chmod, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { fsyncDir, withLock } from '../util/index.js';
+import { errnoCode, fsyncDir, withLock } from '../util/index.js';
 import type { ExtractedAci } from './aci-extract.js';
 import { unpackAci } from './aci-unpack.js';
 import type { Compression } from './decompress.js';
@@ -21,7 +22,7 @@ import type { ImageRecord } from './image-record.js';
 import { readRecord, writeRecord } from './image-record.js';
 import type { StoreLayout } from './store-layout.js';
 import { createWorkDir } from './store-workdir.js';
-import { installTree, syncFileSystem, writeTreeMeta } from './tree-store.js';
+import { installTree, writeTreeMeta } from './tree-store.js';
 import { EarlyWriteback } from './writeback.js';
 
 /** Options of an import. */
@@ -41,13 +42,17 @@ export interface ImportResult {
   readonly skippedXattrs: readonly string[];
 }
 
-/** Start a background flush after this many bytes written (blob + tree). */
+/** Start a background flush after this many bytes written to the page cache. */
 const WRITEBACK_EVERY_BYTES = 64 * 1024 * 1024;
 
-/** Synchronous like the tree writer: a blob chunk is one write(2) into the page cache. */
-function writeAll(fd: number, chunk: Buffer): void {
-  let offset = 0;
-  while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
+/** `file` opened again with O_DIRECT, or undefined where the filesystem has no direct I/O (tmpfs before Linux 6.6). */
+function openDirect(file: string): number | undefined {
+  try {
+    return openSync(file, fsConstants.O_WRONLY | fsConstants.O_DIRECT);
+  } catch (error) {
+    if (errnoCode(error) === 'EINVAL') return undefined;
+    throw error;
+  }
 }
 
 /** Import `source` (a file path or a byte stream) into the store at `layout`. */
@@ -64,24 +69,26 @@ export async function importImage(
     await mkdir(treePath, { mode: 0o755 });
     const blob = openSync(blobPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
     let extracted: ExtractedAci;
+    let blobDirect: number | undefined;
     try {
+      blobDirect = openDirect(blobPath);
+      // Blob bytes written directly skip the page cache; the rest lands there twice (blob, tree).
+      const cachedCopies = blobDirect === undefined ? 2 : 1;
       extracted = await unpackAci(source, treePath, {
         ...(options.sourceName === undefined ? {} : { sourceName: options.sourceName }),
         signal: options.signal,
-        onTarChunk: (chunk) => {
-          writeAll(blob, chunk);
-          // Each tar byte lands twice: in the blob and (mostly) in the tree.
-          writeback.wrote(2 * chunk.length);
-        },
+        copyTarTo: { fd: blob, directFd: blobDirect },
+        onTarChunk: (chunk) => writeback.wrote(cachedCopies * chunk.length),
       });
     } finally {
+      if (blobDirect !== undefined) closeSync(blobDirect);
       closeSync(blob);
     }
     await writeback.settle();
     await chmod(blobPath, 0o444);
     await writeTreeMeta(treePath, extracted.treeHash, [extracted.id]);
     // A last syncfs makes blob and tree durable before anything points at them.
-    await syncFileSystem(work.path);
+    await writeback.sync();
     const now = new Date();
     const candidate: ImageRecord = {
       id: extracted.id,

@@ -1,9 +1,10 @@
 /**
  * @module tar-hasher — hashes the uncompressed tar while the main thread extracts it: the
  * SHA-512 of the whole stream (the image ID) and the SHA-256 of chosen byte ranges (regular
- * files, for the tree hash). The reader fills slots of a small ring, uses them, then submits
- * them; a slot comes back for reuse once it is hashed and whatever else the reader attached to
- * it (a blob write) is done. Memory stays at the ring's size whatever the image size.
+ * files, for the tree hash), and optionally copies the stream to a file (the store's blob).
+ * The reader fills slots of a small ring, uses them, then submits them; a slot comes back for
+ * reuse once it is hashed (and copied) and whatever else the reader attached to it is done.
+ * Memory stays at the ring's size whatever the image size.
  *
  * In `worker` mode the ring is a SharedArrayBuffer read by hash-worker.js on another core (no
  * copies); hashing is the largest part of an import's CPU time, and this takes it off the
@@ -16,14 +17,21 @@ import { Worker } from 'node:worker_threads';
 import { runtimeFailure } from '../util/index.js';
 import type { FromHashWorker, HashWorkerData, ToHashWorker } from './hash-protocol.js';
 import { FILE_DIGEST_BYTES, SEGMENT_END, SEGMENT_START } from './hash-protocol.js';
+import type { CopyTarget } from './tar-copy.js';
+import { StreamCopy, allocateRing, copyError, writeAt } from './tar-copy.js';
+
+export type { CopyTarget } from './tar-copy.js';
 
 export const HASH_MODES = ['worker', 'inline'] as const;
 export type HashMode = (typeof HASH_MODES)[number];
 
 /** Default slot size: large enough that per-slot overhead (a message, a read) is noise. */
 export const DEFAULT_SLOT_BYTES = 1024 * 1024;
-/** Default ring size: a slot being filled, one being extracted, two being hashed or written. */
-export const DEFAULT_SLOT_COUNT = 4;
+/**
+ * Default ring size: a slot being filled, one being extracted, and four being hashed or written
+ * (direct writes of the copy hold a slot until the disk has it).
+ */
+export const DEFAULT_SLOT_COUNT = 6;
 
 /** A slot of the ring: fill `buffer`, use it, then {@link TarHasher.submit} it. */
 export interface HashSlot {
@@ -46,6 +54,12 @@ export interface TarHasherOptions {
   readonly label: string;
   readonly slotBytes?: number;
   readonly slotCount?: number;
+  /**
+   * Copy every byte submitted into a file, at its offset in the stream (see tar-copy.ts; in
+   * `worker` mode, buffered writes happen on the worker). A failed write fails the hasher
+   * (`ERR_TAR_COPY_FAILED`); a slot is reused only once its copy is written.
+   */
+  readonly copyTo?: CopyTarget | undefined;
   /** The worker script (tests substitute a failing one). */
   readonly workerUrl?: URL;
 }
@@ -68,18 +82,23 @@ export class TarHasher {
   readonly #holds = new Set<Promise<unknown>>();
   readonly #worker: Worker | undefined;
   readonly #inline: { whole: Hash; file: Hash | undefined; digests: string[] } | undefined;
+  readonly #copy: StreamCopy | undefined;
   #result: Waiter<TarHashes> | undefined;
   #failure: Error | undefined;
   #closed = false;
+  #unhashed = 0;
 
   constructor(options: TarHasherOptions) {
     this.#label = options.label;
+    // Inline slots are ordinary (unaligned) buffers, and small inputs gain nothing from O_DIRECT.
+    const copyTo = options.mode === 'inline' && options.copyTo !== undefined ? { fd: options.copyTo.fd } : options.copyTo;
+    this.#copy = copyTo === undefined ? undefined : new StreamCopy(copyTo, options.label);
     const slotBytes = options.slotBytes ?? DEFAULT_SLOT_BYTES;
     const slotCount = options.slotCount ?? DEFAULT_SLOT_COUNT;
     if (options.mode === 'worker') {
-      const ring = new SharedArrayBuffer(slotBytes * slotCount);
+      const ring = allocateRing(slotBytes * slotCount, options.copyTo?.directFd !== undefined);
       for (let index = 0; index < slotCount; index += 1) this.#slots.push(Buffer.from(ring, index * slotBytes, slotBytes));
-      const workerData: HashWorkerData = { ring, slotBytes };
+      const workerData: HashWorkerData = { ring, slotBytes, copyFd: options.copyTo?.fd ?? -1 };
       // No inherited execArgv: flags meant for the main script (`--input-type`, loaders) make
       // a worker fail to start, and the worker needs none.
       const worker = new Worker(options.workerUrl ?? WORKER_URL, { workerData, execArgv: [] });
@@ -107,9 +126,7 @@ export class TarHasher {
 
   /** Slots submitted and not hashed yet: how far the hashing thread is behind. */
   get backlog(): number {
-    let behind = 0;
-    for (const state of this.#pending.values()) if (!state.hashed) behind += 1;
-    return behind;
+    return this.#unhashed;
   }
 
   /** A free slot right now, or undefined (lets a caller start a read without a microtask hop). */
@@ -124,10 +141,15 @@ export class TarHasher {
    * file content within them. The slot is reused only after `hold` (if any) settles; a
    * rejected hold fails the hasher with its error.
    */
-  submit(slot: HashSlot, length: number, segments: readonly number[], hold?: Promise<unknown>): void {
+  submit(slot: HashSlot, length: number, segments: readonly number[], callerHold?: Promise<unknown>): void {
     this.#throwIfFailed();
+    const chunk = slot.buffer.subarray(0, length);
+    const copyAt = this.#copy?.claim(length) ?? -1;
+    const direct = copyAt < 0 ? undefined : this.#copy?.writeDirect(chunk, copyAt);
+    const hold = direct === undefined ? callerHold : callerHold === undefined ? direct : Promise.all([callerHold, direct]);
     const state = { hashed: false, held: hold === undefined };
     this.#pending.set(slot.index, state);
+    this.#unhashed += 1;
     if (hold !== undefined) {
       this.#holds.add(hold);
       hold.then(
@@ -142,11 +164,13 @@ export class TarHasher {
         },
       );
     }
+    const buffered = direct === undefined ? copyAt : -1;
     if (this.#inline !== undefined) {
-      this.#hashInline(slot.buffer.subarray(0, length), segments);
+      if (buffered >= 0 && this.#copy !== undefined) this.#copyInline(chunk, buffered, this.#copy.fd);
+      this.#hashInline(chunk, segments);
       this.#onHashed(slot.index);
     } else {
-      this.#post({ type: 'chunk', slot: slot.index, length, segments });
+      this.#post({ type: 'chunk', slot: slot.index, length, segments, copyAt: buffered });
     }
   }
 
@@ -196,6 +220,10 @@ export class TarHasher {
       this.#onHashed(message.slot);
       return;
     }
+    if (message.type === 'copy-failed') {
+      this.#fail(copyError(this.#label, Object.assign(new Error(message.message), { code: message.code })));
+      return;
+    }
     const digests: string[] = [];
     const bytes = Buffer.from(message.digests.buffer, message.digests.byteOffset, message.digests.byteLength);
     for (let offset = 0; offset < bytes.length; offset += FILE_DIGEST_BYTES) {
@@ -207,8 +235,9 @@ export class TarHasher {
 
   #onHashed(index: number): void {
     const state = this.#pending.get(index);
-    if (state === undefined) return;
+    if (state === undefined || state.hashed) return;
     state.hashed = true;
+    this.#unhashed -= 1;
     if (state.held) this.#release(index);
   }
 
@@ -234,6 +263,16 @@ export class TarHasher {
         inline.digests.push(inline.file.digest('hex'));
         inline.file = undefined;
       }
+    }
+  }
+
+  #copyInline(chunk: Buffer, at: number, fd: number): void {
+    try {
+      writeAt(fd, chunk, at);
+    } catch (error) {
+      const failure = copyError(this.#label, error);
+      this.#fail(failure);
+      throw failure;
     }
   }
 

@@ -6,7 +6,8 @@
  * is SHA-256'd (SHA-256 rather than SHA-512: it runs twice as fast with the CPU's SHA
  * extensions and collisions are not the threat here). Timestamps and xattrs are left out: they
  * change legitimately (atime, copy-up) or cannot be read on every entry type.
- * During import the file digests come from the extraction pass, so file data is read once.
+ * During import the file digests come from the extraction pass, so file data is read once, and
+ * the writer records what it made ({@link TreeHashRecorder}), so the fresh tree is not walked.
  */
 import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
@@ -28,6 +29,11 @@ function typeOf(stats: Stats): string {
   if (stats.isBlockDevice()) return 'block';
   if (stats.isFIFO()) return 'fifo';
   return 'socket';
+}
+
+/** One line of the hashed listing. */
+function entryLine(rel: string, type: string, mode: number, uid: number, gid: number, payload: string): string {
+  return `${JSON.stringify(rel)} ${type} ${(mode & 0o7777).toString(8)} ${uid}:${gid} ${payload}\n`;
 }
 
 /** Linux's `major(dev)` / `minor(dev)` split of a device number. */
@@ -71,10 +77,98 @@ export async function hashTree(root: string, knownDigests?: ReadonlyMap<string, 
     if (stats.isFile()) payload = `${stats.size} ${knownDigests?.get(rel) ?? (await digestFile(abs))}`;
     else if (stats.isSymbolicLink()) payload = JSON.stringify(readlinkSync(abs));
     else if (stats.isCharacterDevice() || stats.isBlockDevice()) payload = deviceNumbers(stats.rdev);
-    hash.update(`${JSON.stringify(rel)} ${typeOf(stats)} ${(stats.mode & 0o7777).toString(8)} ${stats.uid}:${stats.gid} ${payload}\n`);
+    hash.update(entryLine(rel, typeOf(stats), stats.mode, stats.uid, stats.gid, payload));
     if (!stats.isDirectory()) continue;
     const names = readdirSync(abs).sort();
     for (let index = names.length - 1; index >= 0; index -= 1) stack.push(rel === '' ? (names[index] ?? '') : `${rel}/${names[index] ?? ''}`);
   }
   return `${TREE_HASH_PREFIX}${hash.digest('hex')}`;
+}
+
+/** An entry as lstat would report it after the writer made it. */
+interface RecordedEntry {
+  readonly type: 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo';
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  /** Regular file: its size (the digest is added at the end); others: the payload. */
+  readonly payload: string | number;
+}
+
+/**
+ * Records what a tree writer creates, so the tree hash of a freshly written tree needs no walk:
+ * {@link hash} gives exactly what {@link hashTree} would compute from the disk (the import's
+ * tests compare the two). A writer that did something the recorder cannot model (a process
+ * that cannot choose ownership, an ACL that changes mode bits) calls {@link inexact}, and the
+ * caller walks instead.
+ */
+export class TreeHashRecorder {
+  readonly #entries = new Map<string, RecordedEntry | { readonly linkTo: string }>();
+  #exact = true;
+
+  /** A regular file of `size` bytes (its digest comes with {@link hash}). */
+  file(rel: string, mode: number, uid: number, gid: number, size: number): void {
+    this.#entries.set(rel, { type: 'file', mode, uid, gid, payload: size });
+  }
+
+  dir(rel: string, mode: number, uid: number, gid: number): void {
+    this.#entries.set(rel, { type: 'dir', mode, uid, gid, payload: '-' });
+  }
+
+  /** Symlinks always have mode 0777 on Linux. */
+  symlink(rel: string, target: string, uid: number, gid: number): void {
+    this.#entries.set(rel, { type: 'symlink', mode: 0o777, uid, gid, payload: JSON.stringify(target) });
+  }
+
+  node(rel: string, type: 'char' | 'block' | 'fifo', mode: number, uid: number, gid: number, major: number, minor: number): void {
+    this.#entries.set(rel, { type, mode, uid, gid, payload: type === 'fifo' ? '-' : `${major},${minor}` });
+  }
+
+  /** A hardlink shares its target's inode: same type, mode, owner and content. */
+  hardlink(rel: string, targetRel: string): void {
+    this.#entries.set(rel, { linkTo: targetRel });
+  }
+
+  inexact(): void {
+    this.#exact = false;
+  }
+
+  /**
+   * The tree hash, given the SHA-256 of every regular file by path; undefined when the record
+   * is not exact or a digest is missing (then walk the tree with {@link hashTree}).
+   */
+  hash(digests: ReadonlyMap<string, string>): TreeHash | undefined {
+    if (!this.#exact) return undefined;
+    // hashTree visits depth-first with each directory's names sorted: component-wise order.
+    const rels = [...this.#entries.keys()].map((rel) => ({ rel, parts: rel === '' ? [] : rel.split('/') }));
+    rels.sort((a, b) => comparePaths(a.parts, b.parts));
+    const hash = createHash('sha256');
+    for (const { rel } of rels) {
+      let entry = this.#entries.get(rel);
+      let inode = rel;
+      while (entry !== undefined && 'linkTo' in entry) {
+        inode = entry.linkTo;
+        entry = this.#entries.get(inode);
+      }
+      if (entry === undefined) return undefined;
+      let { payload } = entry;
+      if (typeof payload === 'number') {
+        const digest = digests.get(inode);
+        if (digest === undefined) return undefined;
+        payload = `${payload} ${digest}`;
+      }
+      hash.update(entryLine(rel, entry.type, entry.mode, entry.uid, entry.gid, payload));
+    }
+    return `${TREE_HASH_PREFIX}${hash.digest('hex')}`;
+  }
+}
+
+function comparePaths(a: readonly string[], b: readonly string[]): number {
+  const common = Math.min(a.length, b.length);
+  for (let index = 0; index < common; index += 1) {
+    const x = a[index] ?? '';
+    const y = b[index] ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
 }

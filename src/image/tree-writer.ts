@@ -16,22 +16,21 @@
  * thousands of files) made it several times slower than GNU tar. The writer is a
  * {@link RootfsSink}: the reader pushes file content straight from its read buffer.
  */
-import { execFile } from 'node:child_process';
 import type { Hash } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import type { Stats } from 'node:fs';
 import {
-  chmodSync, closeSync, constants as fsConstants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync,
-  lutimesSync, mkdirSync, openSync, symlinkSync, writeSync,
+  chmodSync, closeSync, constants as fsConstants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lutimesSync,
+  mkdirSync, openSync, symlinkSync, writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { errnoCode, invalidArgument, runtimeFailure } from '../util/index.js';
 import type { RootfsSink } from './rootfs-sink.js';
 import type { TarEntry } from './tar-entry.js';
+import { depth, lstatOrUndefined, makeNode, newFileOwner } from './tree-fs.js';
+import type { TreeHash } from './tree-hash.js';
+import { TreeHashRecorder } from './tree-hash.js';
 import { setXattr } from './xattr.js';
 
-const execFileAsync = promisify(execFile);
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fsConstants;
 
 /** What an extraction produced besides the files. */
@@ -68,6 +67,7 @@ interface OpenFile {
   readonly rel: string;
   readonly entry: TarEntry;
   readonly hash: Hash | undefined;
+  bytes: number;
 }
 
 /** Writes the entries of one archive's rootfs/ under `root` (an existing, empty directory). */
@@ -82,12 +82,22 @@ export class TreeWriter implements RootfsSink {
   readonly #skipped: string[] = [];
   #bytes = 0;
   #file: OpenFile | undefined;
+  /** What was made, for the tree hash; only as root, where ownership is exactly the archive's. */
+  readonly #recorder: TreeHashRecorder | undefined;
+  /**
+   * The owner a file created here gets, when known: directories are made 0700 and get their
+   * setgid bits only in {@link finish}, so below a root without setgid every new file belongs
+   * to this process. A file already owned as the archive says needs no fchown (most are root's).
+   */
+  readonly #newFileOwner: { readonly uid: number; readonly gid: number } | undefined;
 
   constructor(root: string, sourceName: string, options: TreeWriterOptions = {}) {
     this.#root = root;
     this.#sourceName = sourceName;
     this.#preserveOwnership = process.getuid?.() === 0;
     this.#digestContent = options.digestContent ?? true;
+    this.#recorder = this.#preserveOwnership ? new TreeHashRecorder() : undefined;
+    this.#newFileOwner = this.#preserveOwnership ? newFileOwner(root) : undefined;
     this.#dirs.set('', { rel: '', entry: undefined });
   }
 
@@ -134,6 +144,7 @@ export class TreeWriter implements RootfsSink {
     file.hash?.update(chunk);
     let offset = 0;
     while (offset < chunk.length) offset += writeSync(file.fd, chunk, offset, chunk.length - offset);
+    file.bytes += chunk.length;
     this.#bytes += chunk.length;
   }
 
@@ -143,9 +154,10 @@ export class TreeWriter implements RootfsSink {
     if (file === undefined) return undefined;
     this.#file = undefined;
     if (file.hash !== undefined) this.#digests.set(file.rel, file.hash.digest('hex'));
+    this.#recorder?.file(file.rel, file.entry.mode, file.entry.uid, file.entry.gid, file.bytes);
     let pending: Promise<void> | undefined;
     try {
-      pending = this.#applyMetadata(file.fd, file.rel, file.entry);
+      pending = this.#applyMetadata(file.fd, file.rel, file.entry, this.#newFileOwner);
     } finally {
       if (pending === undefined) closeSync(file.fd);
     }
@@ -197,20 +209,22 @@ export class TreeWriter implements RootfsSink {
       if (errnoCode(error) === 'EEXIST') this.#duplicate(rel, error);
       throw error;
     }
-    this.#file = { fd, rel, entry, hash: this.#digestContent ? createHash('sha256') : undefined };
+    this.#file = { fd, rel, entry, hash: this.#digestContent ? createHash('sha256') : undefined, bytes: 0 };
   }
 
   /**
    * Ownership, then mode (chown clears setuid), then xattrs, then times (last: they change).
    * Synchronous unless there are xattrs to set.
    */
-  #applyMetadata(fd: number, rel: string, entry: TarEntry): Promise<void> | undefined {
-    if (this.#preserveOwnership) fchownSync(fd, entry.uid, entry.gid);
+  #applyMetadata(fd: number, rel: string, entry: TarEntry, owner?: { readonly uid: number; readonly gid: number }): Promise<void> | undefined {
+    if (this.#preserveOwnership && (owner?.uid !== entry.uid || owner.gid !== entry.gid)) fchownSync(fd, entry.uid, entry.gid);
     fchmodSync(fd, entry.mode);
     if (entry.xattrs.size === 0) {
       futimesSync(fd, entry.atime, entry.mtime);
       return undefined;
     }
+    // POSIX ACLs (system.posix_acl_*) rewrite the group permission bits.
+    for (const name of entry.xattrs.keys()) if (name.startsWith('system.')) this.#recorder?.inexact();
     return this.#applyXattrs(fd, rel, entry).then(() => futimesSync(fd, entry.atime, entry.mtime));
   }
 
@@ -242,6 +256,7 @@ export class TreeWriter implements RootfsSink {
     if (this.#preserveOwnership) lchownSync(this.#abs(rel), entry.uid, entry.gid);
     lutimesSync(this.#abs(rel), entry.atime, entry.mtime);
     this.#skipXattrs(rel, entry);
+    this.#recorder?.symlink(rel, entry.linkname ?? '', entry.uid, entry.gid);
   }
 
   #makeHardlink(rel: string, entry: TarEntry): void {
@@ -262,13 +277,12 @@ export class TreeWriter implements RootfsSink {
     }
     const digest = this.#digests.get(targetRel);
     if (digest !== undefined) this.#digests.set(rel, digest);
+    this.#recorder?.hardlink(rel, targetRel);
   }
 
   async #makeNode(rel: string, entry: TarEntry): Promise<void> {
-    const kind = entry.type === 'fifo' ? ['p'] : [entry.type === 'char-device' ? 'c' : 'b', String(entry.devmajor), String(entry.devminor)];
     try {
-      // Node has no mknod(2)/mkfifo(3); the coreutils command does it.
-      await execFileAsync('mknod', [this.#abs(rel), ...kind]);
+      await makeNode(this.#abs(rel), entry);
     } catch (error) {
       const stderr = (error as { stderr?: unknown }).stderr;
       const detail = typeof stderr === 'string' ? stderr.trim() : String(error);
@@ -280,6 +294,8 @@ export class TreeWriter implements RootfsSink {
     chmodSync(this.#abs(rel), entry.mode);
     lutimesSync(this.#abs(rel), entry.atime, entry.mtime);
     this.#skipXattrs(rel, entry);
+    const type = entry.type === 'fifo' ? 'fifo' : entry.type === 'char-device' ? 'char' : 'block';
+    this.#recorder?.node(rel, type, entry.mode, entry.uid, entry.gid, entry.devmajor, entry.devminor);
   }
 
   #skipXattrs(rel: string, entry: TarEntry): void {
@@ -296,8 +312,10 @@ export class TreeWriter implements RootfsSink {
           // Implied by a deeper entry but not in the archive: root-owned 0755, like GNU tar.
           if (this.#preserveOwnership) fchownSync(fd, 0, 0);
           fchmodSync(fd, 0o755);
+          this.#recorder?.dir(dir.rel, 0o755, 0, 0);
         } else {
           await this.#applyMetadata(fd, dir.rel, dir.entry);
+          this.#recorder?.dir(dir.rel, dir.entry.mode, dir.entry.uid, dir.entry.gid);
         }
       } finally {
         closeSync(fd);
@@ -305,17 +323,12 @@ export class TreeWriter implements RootfsSink {
     }
     return { contentDigests: this.#digests, contentBytes: this.#bytes, skippedXattrs: this.#skipped };
   }
-}
 
-function depth(rel: string): number {
-  return rel === '' ? 0 : rel.split('/').length;
-}
-
-function lstatOrUndefined(file: string): Stats | undefined {
-  try {
-    return lstatSync(file);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
+  /**
+   * After {@link finish}: the tree hash of what was written, from the writer's own record, given
+   * the content digests (by default its own); undefined when only a walk can tell.
+   */
+  treeHash(digests: ReadonlyMap<string, string> = this.#digests): TreeHash | undefined {
+    return this.#recorder?.hash(digests);
   }
 }

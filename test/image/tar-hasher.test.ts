@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -55,6 +56,42 @@ describe('tar hasher', () => {
       assert.deepEqual(hashes.fileDigests, files.map(([start, end]) => createHash('sha256').update(data.subarray(start, end)).digest('hex')));
     });
   }
+
+  // The import's blob is this copy: written on the worker, aligned chunks with O_DIRECT (from
+  // page-aligned ring memory) and the unaligned tail buffered, or all buffered inline.
+  for (const [mode, direct] of [['worker', true], ['worker', false], ['inline', false]] as [HashMode, boolean][]) {
+    it(`${mode}: copies the stream byte for byte to a file${direct ? ' (with O_DIRECT)' : ''}`, async () => {
+      const file = path.join(work, `copy-${mode}-${direct}`);
+      const fd = openSync(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+      const directFd = direct ? openSync(file, fsConstants.O_WRONLY | fsConstants.O_DIRECT) : undefined;
+      try {
+        const hashes = await feed({ mode, label: 'test', copyTo: { fd, directFd } }, data, files);
+        assert.equal(hashes.sha512, createHash('sha512').update(data).digest('hex'));
+      } finally {
+        if (directFd !== undefined) closeSync(directFd);
+        closeSync(fd);
+      }
+      assert.equal(data.length % 4096 === 0, false, 'the data ends with an unaligned tail');
+      assert.deepEqual(await readFile(file), data);
+    });
+  }
+
+  it('reports a failed copy as ERR_TAR_COPY_FAILED', async () => {
+    const file = path.join(work, 'read-only');
+    await writeFile(file, '');
+    for (const mode of ['worker', 'inline'] as HashMode[]) {
+      const fd = openSync(file, 'r');
+      try {
+        await assert.rejects(feed({ mode, label: 'image.aci', copyTo: { fd } }, data, []), (error: unknown) => {
+          assert.ok(hasErrorCode(error, 'ERR_TAR_COPY_FAILED'), String(error));
+          assert.match(error.message, /^image\.aci: cannot store the copy of the tar: EBADF/);
+          return true;
+        });
+      } finally {
+        closeSync(fd);
+      }
+    }
+  });
 
   it('reuses a slot only after its hold settles; finish waits for every hold', async () => {
     const hasher = new TarHasher({ mode: 'worker', label: 'test', slotBytes: SLOT, slotCount: 1 });
