@@ -7,8 +7,9 @@
 import { isIP, isIPv4 } from 'node:net';
 import path from 'node:path';
 import { LINUX_CAPABILITIES, isACName, parseQuantity } from '../image/index.js';
-import type { EnvPair, MountRequest, PortRequest, VolumeRequest } from '../pod/index.js';
+import type { DnsRequest, EnvPair, HostsRequest, MountRequest, NetRequest, PortRequest, VolumeRequest } from '../pod/index.js';
 import { usageError } from '../util/index.js';
+import type { FlagSpec, ParsedFlags } from './flags.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/i;
@@ -197,4 +198,74 @@ export function parseHostsEntry(raw: string): { ip: string; hostname: string }[]
 export function parseHostname(raw: string): string {
   if (!DNS_LABEL.test(raw)) bad('hostname', raw, 'must be a DNS label (letters, digits and dashes, at most 63)');
   return raw;
+}
+
+/** The values `--net` takes; a bare `--net` followed by anything else means `default` (rkt). */
+const NET_VALUE = /^(host|none|default)(,(host|none|default))*$/;
+
+/**
+ * `--net` has an optional value, so the flag parser reads `--net host` as a bare `--net` and an
+ * IMAGE "host" (pflag's NoOptDefVal, as in rkt). Nobody means that: among the pod flags, join
+ * `--net` with a following word that is a network mode.
+ */
+export function joinNetValue(rawArgs: readonly string[], podFlags: readonly FlagSpec[]): string[] {
+  const args = [...rawArgs];
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i] as string;
+    if (token === '--' || !token.startsWith('-') || token === '-') break;
+    if (token.includes('=')) continue;
+    const name = token.replace(/^--?/, '');
+    const spec = podFlags.find((flag) => (token.startsWith('--') ? flag.name === name : flag.short === name));
+    if (spec === undefined) break; // the flag parser reports it
+    if (spec.name === 'net') {
+      const next = args[i + 1];
+      if (next !== undefined && NET_VALUE.test(next)) args.splice(i, 2, `--net=${next}`);
+      continue;
+    }
+    if (spec.kind !== 'boolean' && spec.optionalValue === undefined) i++;
+  }
+  return args;
+}
+
+/** `--net` (rkt: a bare `--net` is `default`; only host, none and default exist here). */
+export function parseNet(flags: ParsedFlags): NetRequest {
+  const values = flags.list('net').flatMap((value) => value.split(','));
+  if (values.length === 0) return 'default';
+  const [only, ...others] = values;
+  if (others.length > 0 && others.some((value) => value !== only)) {
+    throw usageError('ERR_FLAG_VALUE', `--net takes one of host, none, default; got ${values.join(', ')}`, { hint: 'named CNI networks are not supported' });
+  }
+  if (only === 'host' || only === 'none' || only === 'default') return only;
+  throw usageError('ERR_FLAG_VALUE', `invalid value "${only ?? ''}" for --net: expected host, none or default`, { hint: 'named CNI networks are not supported' });
+}
+
+/** `--dns*` flags → the pod's resolv.conf request. */
+export function parseDns(flags: ParsedFlags): DnsRequest {
+  const servers = flags.list('dns');
+  const host = servers.includes('host');
+  const searches = flags.list('dns-search').map((domain) => parseDomain('dns-search', domain));
+  const options = flags.list('dns-opt');
+  const domain = flags.string('dns-domain');
+  if (host && (servers.length > 1 || searches.length > 0 || options.length > 0 || domain !== undefined)) {
+    throw usageError('ERR_FLAG_CONFLICT', '--dns=host cannot be combined with other --dns, --dns-search, --dns-opt or --dns-domain flags', {
+      hint: '--dns=host uses the host\'s /etc/resolv.conf as it is',
+    });
+  }
+  return {
+    host,
+    servers: host ? [] : servers.map(parseDnsServer),
+    searches,
+    options,
+    ...(domain === undefined ? {} : { domain: parseDomain('dns-domain', domain) }),
+  };
+}
+
+/** `--hosts-entry` flags → the pod's /etc/hosts request. */
+export function parseHosts(flags: ParsedFlags): HostsRequest {
+  const entries = flags.list('hosts-entry');
+  const host = entries.includes('host');
+  if (host && entries.length > 1) {
+    throw usageError('ERR_FLAG_CONFLICT', '--hosts-entry=host cannot be combined with other --hosts-entry flags', { hint: '--hosts-entry=host uses the host\'s /etc/hosts as it is' });
+  }
+  return { host, entries: host ? [] : entries.flatMap(parseHostsEntry) };
 }

@@ -8,17 +8,21 @@
  * starts the app's arguments, which run up to a lone `---` (then the next IMAGE) or the end; a
  * word that is not a flag starts the next IMAGE. `--pod-manifest` / `--pod-file` describe the
  * whole pod, so IMAGE arguments and the image-only flags are refused beside them (rkt's
- * "conflicting flags set with --pod-manifest"). All syntax is checked here; what needs the
- * image or the host (port names, host paths, users) is checked by planning.
+ * "conflicting flags set with --pod-manifest"), and so are `--pull-policy=never|update` beside
+ * `--pod-manifest` (its images must already be in the store). As in rkt, a `--mount` before the
+ * first IMAGE applies to every app (an app's own `--mount` with the same target wins), and a
+ * bare `--net` means `default`. All syntax is checked here; what needs the image or the host
+ * (port names, host paths, users) is checked by planning.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { isACName } from '../image/index.js';
-import type { AppRequest, DnsRequest, EnvPair, HostsRequest, NetRequest, PodOptions, PodSource, RunRequest, VolumeRequest } from '../pod/index.js';
+import type { AppRequest, EnvPair, MountRequest, PodOptions, PodSource, RunRequest, VolumeRequest } from '../pod/index.js';
 import { errnoCode, usageError } from '../util/index.js';
 import type { FlagSpec, ParsedFlags } from './flags.js';
 import { parseFlags } from './flags.js';
 import {
-  parseCapabilities, parseCpu, parseDnsServer, parseDomain, parseEnvFile, parseEnvPair, parseHostname, parseHostsEntry, parseMemory, parseMount,
+  joinNetValue, parseCapabilities, parseCpu, parseDns, parseEnvFile, parseEnvPair, parseHostname, parseHosts, parseMemory, parseMount, parseNet,
   parseOomScoreAdj, parsePort, parseVolume,
 } from './run-args-values.js';
 import { APP_FLAGS } from './table/shared-flags.js';
@@ -36,7 +40,7 @@ export interface RunArgsOptions {
 }
 
 /** Pod flags that only make sense with IMAGE arguments (rkt refuses them with --pod-manifest). */
-const IMAGE_ONLY_FLAGS = ['volume', 'port', 'set-env', 'set-env-file', 'inherit-env'] as const;
+const IMAGE_ONLY_FLAGS = ['volume', 'mount', 'port', 'set-env', 'set-env-file', 'inherit-env'] as const;
 
 interface RawApp {
   readonly image: string;
@@ -101,7 +105,24 @@ function splitApps(words: readonly string[], podFlags: readonly FlagSpec[]): Raw
   return apps;
 }
 
-function appRequest(raw: RawApp, volumes: readonly VolumeRequest[]): AppRequest {
+function checkMountVolumes(mounts: readonly MountRequest[], volumes: readonly VolumeRequest[], whose: string): void {
+  for (const mount of mounts) {
+    if (!volumes.some((volume) => volume.name === mount.volume)) {
+      throw usageError('ERR_MOUNT_NO_VOLUME', `--mount ${whose}names volume "${mount.volume}", which no --volume defines`, {
+        hint: `add --volume=${mount.volume},kind=host,source=PATH (or kind=empty) before the first IMAGE`,
+      });
+    }
+  }
+}
+
+/** The app's own mounts, then the pod-wide ones whose target it does not mount itself (rkt). */
+function withPodMounts(own: readonly MountRequest[], podMounts: readonly MountRequest[]): MountRequest[] {
+  const target = (mount: MountRequest): string => path.posix.resolve('/', mount.target);
+  const taken = new Set(own.map(target));
+  return [...own, ...podMounts.filter((mount) => !taken.has(target(mount)))];
+}
+
+function appRequest(raw: RawApp, volumes: readonly VolumeRequest[], podMounts: readonly MountRequest[]): AppRequest {
   const { flags, args } = parseFlags(raw.flagTokens, APP_FLAGS);
   if (args.length > 0) throw new Error(`splitApps left positional words among app flags: ${args.join(' ')}`);
   const str = (name: string): string | undefined => flags.string(name);
@@ -110,14 +131,9 @@ function appRequest(raw: RawApp, volumes: readonly VolumeRequest[]): AppRequest 
   if (retain !== undefined && remove !== undefined) {
     throw usageError('ERR_FLAG_CONFLICT', `flags --caps-retain and --caps-remove are mutually exclusive (image ${raw.image})`);
   }
-  const mounts = flags.list('mount').map(parseMount);
-  for (const mount of mounts) {
-    if (!volumes.some((volume) => volume.name === mount.volume)) {
-      throw usageError('ERR_MOUNT_NO_VOLUME', `--mount of image ${raw.image} names volume "${mount.volume}", which no --volume defines`, {
-        hint: `add --volume=${mount.volume},kind=host,source=PATH (or kind=empty) before the first IMAGE`,
-      });
-    }
-  }
+  const own = flags.list('mount').map(parseMount);
+  checkMountVolumes(own, volumes, `of image ${raw.image} `);
+  const mounts = withPodMounts(own, podMounts);
   const optional = {
     signature: str('signature'),
     name: str('name'),
@@ -150,46 +166,6 @@ function appRequest(raw: RawApp, volumes: readonly VolumeRequest[]): AppRequest 
 
 function definedOnly<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
-}
-
-function parseNet(flags: ParsedFlags): NetRequest {
-  const values = flags.list('net').flatMap((value) => value.split(','));
-  if (values.length === 0) return 'default';
-  const [only, ...others] = values;
-  if (others.length > 0 && others.some((value) => value !== only)) {
-    throw usageError('ERR_FLAG_VALUE', `--net takes one of host, none, default; got ${values.join(', ')}`, { hint: 'named CNI networks are not supported' });
-  }
-  if (only === 'host' || only === 'none' || only === 'default') return only;
-  throw usageError('ERR_FLAG_VALUE', `invalid value "${only ?? ''}" for --net: expected host, none or default`, { hint: 'named CNI networks are not supported' });
-}
-
-function parseDns(flags: ParsedFlags): DnsRequest {
-  const servers = flags.list('dns');
-  const host = servers.includes('host');
-  const searches = flags.list('dns-search').map((domain) => parseDomain('dns-search', domain));
-  const options = flags.list('dns-opt');
-  const domain = flags.string('dns-domain');
-  if (host && (servers.length > 1 || searches.length > 0 || options.length > 0 || domain !== undefined)) {
-    throw usageError('ERR_FLAG_CONFLICT', '--dns=host cannot be combined with other --dns, --dns-search, --dns-opt or --dns-domain flags', {
-      hint: '--dns=host uses the host\'s /etc/resolv.conf as it is',
-    });
-  }
-  return {
-    host,
-    servers: host ? [] : servers.map(parseDnsServer),
-    searches,
-    options,
-    ...(domain === undefined ? {} : { domain: parseDomain('dns-domain', domain) }),
-  };
-}
-
-function parseHosts(flags: ParsedFlags): HostsRequest {
-  const entries = flags.list('hosts-entry');
-  const host = entries.includes('host');
-  if (host && entries.length > 1) {
-    throw usageError('ERR_FLAG_CONFLICT', '--hosts-entry=host cannot be combined with other --hosts-entry flags', { hint: '--hosts-entry=host uses the host\'s /etc/hosts as it is' });
-  }
-  return { host, entries: host ? [] : entries.flatMap(parseHostsEntry) };
 }
 
 function uniqueEnv(flag: string, pairs: readonly EnvPair[]): EnvPair[] {
@@ -225,9 +201,12 @@ function podSource(flags: ParsedFlags, words: readonly string[], volumes: readon
   const described = manifest ?? podFile;
   if (described !== undefined) {
     const flag = manifest === undefined ? 'pod-file' : 'pod-manifest';
-    const extra = IMAGE_ONLY_FLAGS.filter((name) => flags.given(name));
+    const extra = IMAGE_ONLY_FLAGS.filter((name) => flags.given(name)).map((name) => `--${name}`);
+    // rkt: a pod manifest names its images by ID, already in the store; only "new" fits that.
+    const pull = flags.string('pull-policy');
+    if (flag === 'pod-manifest' && (pull === 'never' || pull === 'update')) extra.push(`--pull-policy=${pull}`);
     if (words.length > 0 || extra.length > 0) {
-      const what = [...(words.length > 0 ? [`IMAGE argument ${words[0] ?? ''}`] : []), ...extra.map((name) => `--${name}`)];
+      const what = [...(words.length > 0 ? [`IMAGE argument ${words[0] ?? ''}`] : []), ...extra];
       throw usageError('ERR_FLAG_CONFLICT', `conflicting flags set with --${flag} (see --help)`, {
         hint: `--${flag} describes the whole pod; remove ${what.join(', ')} (volumes, ports, environment and per-app flags belong in the file)`,
       });
@@ -235,7 +214,9 @@ function podSource(flags: ParsedFlags, words: readonly string[], volumes: readon
     if (described === '') throw usageError('ERR_FLAG_VALUE', `--${flag} needs a file name`);
     return { kind: flag, path: described };
   }
-  const apps = splitApps(words, podFlags).map((raw) => appRequest(raw, volumes));
+  const podMounts = flags.list('mount').map(parseMount);
+  checkMountVolumes(podMounts, volumes, '');
+  const apps = splitApps(words, podFlags).map((raw) => appRequest(raw, volumes, podMounts));
   if (apps.length === 0) {
     throw usageError('ERR_MISSING_ARGUMENT', 'must provide at least one image or specify the pod manifest', {
       hint: `rocklet ${command} ./app.aci, example.com/app:1.0 or an image ID; or ${command} --pod-manifest=FILE / --pod-file=FILE`,
@@ -246,7 +227,7 @@ function podSource(flags: ParsedFlags, words: readonly string[], volumes: readon
 
 /** Parses the raw arguments of `run` / `prepare` (global flags may be among the pod flags). Throws usage errors. */
 export async function parseRunArgs(rawArgs: readonly string[], options: RunArgsOptions): Promise<RunRequest> {
-  const { flags, args: words } = parseFlags(rawArgs, options.podFlags, { stopAtFirstPositional: true });
+  const { flags, args: words } = parseFlags(joinNetValue(rawArgs, options.podFlags), options.podFlags, { stopAtFirstPositional: true });
   const volumes = flags.list('volume').map(parseVolume);
   for (const [index, volume] of volumes.entries()) {
     if (volumes.findIndex((other) => other.name === volume.name) !== index) throw usageError('ERR_FLAG_VALUE', `--volume: volume "${volume.name}" is defined twice`);

@@ -170,6 +170,44 @@ describe('parseRunArgs: values', () => {
     await refused(['--hosts-entry=db', 'a.aci'], 'ERR_FLAG_VALUE', /expected IP=HOST/);
   });
 
+  it('applies a --mount before the first IMAGE to every app; an app\'s own --mount of the same target wins (rkt)', async () => {
+    const request = await parse([
+      '--volume=data,kind=host,source=/srv/data', '--volume=alt,kind=empty', '--mount=volume=data,target=/var/data',
+      'a.aci', '---', 'b.aci', '--mount=volume=alt,target=/var/data/', '---', 'c.aci', '--mount=volume=alt,target=/cache',
+    ]);
+    assert.deepEqual(apps(request).map((app) => app.mounts), [
+      [{ volume: 'data', target: '/var/data' }],
+      [{ volume: 'alt', target: '/var/data/' }],
+      [{ volume: 'alt', target: '/cache' }, { volume: 'data', target: '/var/data' }],
+    ]);
+    await refused(['--mount=volume=nope,target=/x', 'a.aci'], 'ERR_MOUNT_NO_VOLUME', '--mount names volume "nope", which no --volume defines');
+    await refused(['--pod-manifest=pod.json', '--mount=volume=d,target=/x'], 'ERR_FLAG_CONFLICT', 'conflicting flags set with --pod-manifest (see --help)');
+  });
+
+  it('reads a bare --net as default (rkt), and --net followed by a mode as that mode', async () => {
+    assert.equal((await parse(['--net', 'a.aci'])).options.net, 'default');
+    assert.deepEqual(apps(await parse(['--net', 'a.aci'])).map((app) => app.image), ['a.aci']);
+    assert.equal((await parse(['--net', '--hostname=h', 'a.aci'])).options.net, 'default');
+    assert.equal((await parse(['--net', 'none', 'a.aci'])).options.net, 'none');
+    assert.equal((await parse(['--hostname', 'net', '--net', 'host', 'a.aci'])).options.net, 'host');
+    assert.equal((await parse(['--pod-manifest=pod.json', '--net'])).options.net, 'default');
+    assert.equal((await parse(['--pod-manifest=pod.json', '--net'])).options.explicitNet, true);
+  });
+
+  it('refuses --pull-policy=never|update with --pod-manifest (rkt), allows new, and any policy with --pod-file', async () => {
+    const conflict = 'conflicting flags set with --pod-manifest (see --help)';
+    for (const policy of ['never', 'update']) {
+      await assert.rejects(parse(['--pod-manifest=pod.json', `--pull-policy=${policy}`]), (error: unknown) => {
+        assert.ok(isRockletError(error));
+        assert.equal(error.message, conflict);
+        assert.match(error.hint ?? '', new RegExp(`--pull-policy=${policy}`));
+        return true;
+      });
+    }
+    assert.equal((await parse(['--pod-manifest=pod.json', '--pull-policy=new'])).source.kind, 'pod-manifest');
+    assert.equal((await parse(['--pod-file=pod.yaml', '--pull-policy=never'])).source.kind, 'pod-file');
+  });
+
   it('allows one app with --stage1=fly', async () => {
     assert.equal((await parse(['--stage1=fly', 'a.aci'])).options.stage1, 'fly');
     await refused(['--stage1=fly', 'a.aci', 'b.aci'], 'ERR_FLAG_CONFLICT', '--stage1=fly runs exactly one app, got 2 images');
