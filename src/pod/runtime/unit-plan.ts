@@ -134,8 +134,20 @@ function execOf(argv: readonly string[]): UnitExecCommand {
   return { path: program, argv: [...argv] };
 }
 
+/**
+ * The smallest TasksMax= an app unit may get: `rocklet app prepare` (ExecStartPre=, a Node
+ * process of ~12 threads) runs in the same cgroup before crun, so a lower limit would make it
+ * abort with pthread_create failures instead of limiting the app.
+ */
+export const MIN_UNIT_TASKS = 32;
+
 function limits(app: PlannedApp): Pick<PodUnitProperties<string>, 'memoryMaxBytes' | 'cpuQuotaPerSecUSec' | 'tasksMax'> {
   const r = app.resources;
+  if (r.pids !== undefined && r.pids < MIN_UNIT_TASKS) {
+    throw invalidArgument('ERR_UNIT_PIDS_TOO_LOW', `app "${app.name}": a pids limit of ${r.pids} is too low to run under systemd (at least ${MIN_UNIT_TASKS})`, {
+      hint: `the unit's TasksMax= also covers "rocklet app prepare", which runs in the app's unit first; use ${MIN_UNIT_TASKS} or more`,
+    });
+  }
   return {
     ...(r.memoryBytes === undefined ? {} : { memoryMaxBytes: r.memoryBytes }),
     // 1000 millicores = one CPU = 1 s of CPU time per second.

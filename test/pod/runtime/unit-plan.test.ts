@@ -24,6 +24,15 @@ describe('podUnits', () => {
     assert.throws(() => units(podPlan([busyboxApp('t', 'a', ['true'])], { stage1: 'fly' })), { code: 'ERR_POD_UNIT_STAGE1' });
   });
 
+  it('refuses a pids limit too low for the app unit to run "rocklet app prepare"', () => {
+    const plan = podPlan([busyboxApp('t', 'web', ['true'], { resources: { pids: 8 } })]);
+    assert.throws(() => units(plan), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ERR_UNIT_PIDS_TOO_LOW');
+      assert.match(error.message, /app "web": a pids limit of 8 is too low .*at least 32/);
+      return true;
+    });
+  });
+
   it('makes the sandbox a oneshot that stays active, with pod up / pod down', () => {
     const p = units().sandbox.properties;
     assert.equal(p.type, 'oneshot');
