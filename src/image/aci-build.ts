@@ -13,7 +13,6 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Header, Pack } from 'tar-stream';
-import { pack as createPack } from 'tar-stream';
 import { errnoCode, fsyncDir, invalidArgument } from '../util/index.js';
 import { checkDestination } from './aci-extract.js';
 import type { ImageId } from './image-id.js';
@@ -69,6 +68,8 @@ export async function buildAci(dir: string, out: string, options: BuildAciOption
       callback(null, chunk);
     },
   });
+  // Loaded here, not at the top: every importer of the image layer would pay for tar-stream.
+  const { pack: createPack } = await import('tar-stream');
   const pack = createPack();
   let renamed = false;
   try {

@@ -27,6 +27,9 @@ import { copyTreeOver } from './tree-copy.js';
 import type { StoredTree } from './tree-store.js';
 import { listTrees, readTree } from './tree-store.js';
 
+// Touches closer together than this rewrite nothing (see ImageStore.touch).
+const TOUCH_RESOLUTION_MS = 1_000;
+
 export const IMAGE_SORT_FIELDS = ['id', 'name', 'importTime', 'lastUsed', 'size'] as const;
 export type ImageSortField = (typeof IMAGE_SORT_FIELDS)[number];
 export type SortOrder = 'asc' | 'desc';
@@ -116,11 +119,19 @@ export class ImageStore {
     return record;
   }
 
-  /** Mark an image as used now (drives gc's grace period). */
+  /**
+   * Mark an image as used now (drives gc's grace period). A mark less than a second old is left
+   * as is: one `run` uses its image several times (fetch, render, re-render), and each rewrite
+   * of the record costs two fsyncs for a difference gc cannot tell.
+   */
   async touch(id: ImageId): Promise<void> {
     await withLock(this.layout.lock, 'exclusive', async () => {
       const record = await readRecord(this.layout, id);
-      if (record !== undefined) await writeRecord(this.layout, { ...record, lastUsed: new Date() });
+      const now = new Date();
+      if (record === undefined) return;
+      const age = now.getTime() - record.lastUsed.getTime();
+      if (age >= 0 && age < TOUCH_RESOLUTION_MS) return;
+      await writeRecord(this.layout, { ...record, lastUsed: now });
     });
   }
 

@@ -15,7 +15,12 @@ interface NativeXattr {
   listAttrs(fd: number): Promise<string[]>;
 }
 
-const native = createRequire(import.meta.url)('fs-native-extensions') as NativeXattr;
+let addon: NativeXattr | undefined;
+// Loaded on first use: most importers of the image layer never touch an xattr.
+function native(): NativeXattr {
+  addon ??= createRequire(import.meta.url)('fs-native-extensions') as NativeXattr;
+  return addon;
+}
 
 /** Errnos meaning "this filesystem or this process cannot hold that attribute". */
 const UNSUPPORTED = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EPERM', 'EACCES']);
@@ -27,7 +32,7 @@ const UNSUPPORTED = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EPERM', 'EACCES']);
  */
 export async function setXattr(fd: number, name: string, value: string | Buffer): Promise<boolean> {
   try {
-    await native.setAttr(fd, name, typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
+    await native().setAttr(fd, name, typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
     return true;
   } catch (error) {
     if (UNSUPPORTED.has(errnoCode(error) ?? '')) return false;
@@ -40,13 +45,13 @@ export async function readXattrs(fd: number): Promise<Map<string, Buffer>> {
   const attributes = new Map<string, Buffer>();
   let names: string[];
   try {
-    names = await native.listAttrs(fd);
+    names = await native().listAttrs(fd);
   } catch (error) {
     if (UNSUPPORTED.has(errnoCode(error) ?? '')) return attributes;
     throw error;
   }
   for (const name of names) {
-    const value = await native.getAttr(fd, name);
+    const value = await native().getAttr(fd, name);
     if (value !== null) attributes.set(name, value);
   }
   return attributes;

@@ -47,7 +47,7 @@ export {
   collectPodNetworks,
   listPodNetworkOwners,
 } from './pod-network.js';
-export type { PodNetwork, CreatePodNetworkOptions, DestroyPodNetworkResult } from './pod-network.js';
+export type { PodNetwork, CreatePodNetworkOptions, DestroyPodNetworkOptions, DestroyPodNetworkResult } from './pod-network.js';
 export {
   POD_HOSTNAME_MAX_LENGTH,
   isHostname,

@@ -42,7 +42,7 @@ export async function isNetnsFile(file: string): Promise<boolean> {
  * Make sure a fresh network namespace is bound to `file`; returns whether it was created now
  * (false: it already existed and is reused untouched).
  */
-export async function ensureNetnsFile(file: string): Promise<boolean> {
+export async function ensureNetnsFile(file: string, init: readonly string[] = ['true']): Promise<boolean> {
   if (await isNetnsFile(file)) return false;
   await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
   try {
@@ -51,7 +51,8 @@ export async function ensureNetnsFile(file: string): Promise<boolean> {
     // A file left by an earlier crash between creation and mount: reuse it.
     if (errnoCode(error) !== 'EEXIST') throw error;
   }
-  checked(await runTool(['unshare', `--net=${file}`, 'true']), `create network namespace ${file}`);
+  // `init` runs inside the new namespace: one fork creates and configures it (e.g. lo up).
+  checked(await runTool(['unshare', `--net=${file}`, ...init]), `create network namespace ${file}`);
   return true;
 }
 

@@ -14,13 +14,13 @@ import { ensureBridge } from './bridge.js';
 import type { NetworkConfig, NetworkMode, PodId } from './config.js';
 import { isPodId } from './config.js';
 import type { HostNetns } from './host-netns.js';
-import { acquireLease, listLeases, releaseLease } from './ipam.js';
+import { acquireLease, findLease, listLeases, releaseLease } from './ipam.js';
 import { ensureNetnsFile, podNetnsPath, removeNetnsFile } from './netns.js';
 import { applyPodRules, listPodRuleOwners, podRulesScript, removePodRules } from './nft.js';
 import type { PortForward } from './ports.js';
 import { describeHostPort } from './ports.js';
 import { findListenerClash, readHostListeners } from './proc-net.js';
-import { POD_INTERFACE, removeVeth, setUpLoopback, setUpVeth } from './veth.js';
+import { LOOPBACK_UP, POD_INTERFACE, removeVeth, setUpLoopback, setUpVeth } from './veth.js';
 
 /** Options of {@link createPodNetwork}. */
 export interface CreatePodNetworkOptions {
@@ -102,9 +102,11 @@ export async function createPodNetwork(config: NetworkConfig, host: HostNetns, p
   if (options.mode === 'host') return { mode: 'host', podId };
   const netnsPath = podNetnsPath(config.netnsDir, podId);
   try {
-    await ensureNetnsFile(netnsPath);
+    // A new namespace gets lo up from the `unshare` that makes it; one kept from an interrupted
+    // setup gets it (again) here. `default` brings lo up with the pod's veth anyway.
+    const created = await ensureNetnsFile(netnsPath, options.mode === 'none' ? LOOPBACK_UP : undefined);
     if (options.mode === 'none') {
-      await setUpLoopback(netnsPath, options.signal);
+      if (!created) await setUpLoopback(netnsPath, options.signal);
       return { mode: 'none', podId, netnsPath };
     }
     return await createDefault(config, host, podId, netnsPath, options);
@@ -127,10 +129,30 @@ export interface DestroyPodNetworkResult {
   readonly releasedAddresses: readonly Ipv4Address[];
 }
 
+/** Options of {@link destroyPodNetwork}. */
+export interface DestroyPodNetworkOptions {
+  /**
+   * Remove nft chains and veth even when the pod holds no lease (default false). Without a lease
+   * there are none of either — setup takes the lease before making them and teardown releases it
+   * after removing them — so `pod down` of a `none` pod forks neither `nft` nor `ip`; the
+   * collector, which also finds pods by their chains, asks for the thorough teardown.
+   */
+  readonly evenWithoutLease?: boolean;
+}
+
 /** Remove everything of pod `podId`'s network, whatever its mode. Idempotent. */
-export async function destroyPodNetwork(config: NetworkConfig, host: HostNetns, podId: PodId, signal?: AbortSignal): Promise<DestroyPodNetworkResult> {
-  await removePodRules(host, podId, signal);
-  const vethRemoved = await removeVeth(host, podId, signal);
+export async function destroyPodNetwork(
+  config: NetworkConfig,
+  host: HostNetns,
+  podId: PodId,
+  signal?: AbortSignal,
+  options: DestroyPodNetworkOptions = {},
+): Promise<DestroyPodNetworkResult> {
+  let vethRemoved = false;
+  if (options.evenWithoutLease === true || (await findLease(config.leaseDir, podId)) !== undefined) {
+    await removePodRules(host, podId, signal);
+    vethRemoved = await removeVeth(host, podId, signal);
+  }
   const netnsRemoved = await removeNetnsFile(podNetnsPath(config.netnsDir, podId));
   const releasedAddresses = await releaseLease(config.leaseDir, podId, signal);
   return { vethRemoved, netnsRemoved, releasedAddresses };
@@ -159,7 +181,7 @@ export async function collectPodNetworks(
   const collected: PodId[] = [];
   for (const podId of await listPodNetworkOwners(config, host)) {
     if (await isPodAlive(podId)) continue;
-    await destroyPodNetwork(config, host, podId, signal);
+    await destroyPodNetwork(config, host, podId, signal, { evenWithoutLease: true });
     collected.push(podId);
   }
   return collected;

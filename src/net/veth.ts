@@ -77,7 +77,10 @@ export async function setUpVeth(host: HostNetns, options: VethOptions): Promise<
   return name;
 }
 
+/** The command that brings loopback up, run inside a pod netns. */
+export const LOOPBACK_UP: readonly string[] = Object.freeze(['ip', 'link', 'set', 'dev', 'lo', 'up']);
+
 /** Bring loopback up inside a pod netns (the whole of `none` mode). */
 export async function setUpLoopback(podNetns: string, signal?: AbortSignal): Promise<void> {
-  checked(await runTool(inNetns(podNetns, ['ip', 'link', 'set', 'dev', 'lo', 'up']), { signal }), `bring up lo in ${podNetns}`);
+  checked(await runTool(inNetns(podNetns, LOOPBACK_UP), { signal }), `bring up lo in ${podNetns}`);
 }

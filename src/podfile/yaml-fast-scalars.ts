@@ -5,8 +5,8 @@
  * quote is not the final one, throw {@link UNSUPPORTED}: the full reader then decides.
  */
 import type { CST } from 'yaml';
-import { CST as Cst } from 'yaml';
 import type { ScalarValue } from './node.js';
+import { yamlLib } from './yaml-lib.js';
 import { UNRESOLVED, resolvePlainScalar } from './yaml-options.js';
 
 class FastPathUnsupported extends Error {}
@@ -51,12 +51,12 @@ export function quotedValue(token: string, offset: number): string {
     if (/(?:^|[^\\])(?:\\\\)*\\$/.test(inner)) unsupported(); // the closing quote is escaped
   }
   const type = quote === '"' ? 'double-quoted-scalar' : 'single-quoted-scalar';
-  return Cst.resolveAsScalar({ type, offset, indent: 0, source: token }, true, unsupported).value;
+  return yamlLib().CST.resolveAsScalar({ type, offset, indent: 0, source: token }, true, unsupported).value;
 }
 
 /** A block scalar, as the parser would hand it to the composer (header and line end in `props`). */
 export function blockScalarValue(scalar: CST.BlockScalar): string {
-  return Cst.resolveAsScalar(scalar, true, unsupported).value;
+  return yamlLib().CST.resolveAsScalar(scalar, true, unsupported).value;
 }
 
 /** The keys of one map so far: scanned while few, hashed past 16 (a huge map must not go quadratic). */

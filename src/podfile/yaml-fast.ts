@@ -16,10 +16,10 @@
  * test/podfile/yaml-fast.test.ts holds the two to that, over fixtures and mutated text.
  */
 import type { CST } from 'yaml';
-import { Lexer } from 'yaml';
 import type { MapEntry, PodNode, Position, ScalarNode } from './node.js';
 import { PARSE_LIMITS } from './node.js';
 import { SeenKeys, UNSUPPORTED, blockScalarValue, plainKey, plainValue, quotedValue, unsupported } from './yaml-fast-scalars.js';
+import { yamlLib } from './yaml-lib.js';
 
 // Lexer control tokens (yaml's parse/cst.ts): they stand for no text.
 const DOCUMENT = '\x02';
@@ -306,7 +306,7 @@ class FastReader {
 export function parseYamlFast(text: string): PodNode | undefined {
   if (UNSUPPORTED_TEXT.test(text)) return undefined;
   try {
-    const tokens = [...new Lexer().lex(text)];
+    const tokens = [...new (yamlLib().Lexer)().lex(text)];
     return new FastReader(tokens).document();
   } catch (error) {
     if (error === UNSUPPORTED) return undefined;

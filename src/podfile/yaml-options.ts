@@ -5,8 +5,9 @@
  * numbers, which go-yaml hands to JSON as strings.
  */
 import type { ScalarTag, Tags } from 'yaml';
-import { Document, isScalar } from 'yaml';
+import type { Document } from 'yaml';
 import type { ScalarValue } from './node.js';
+import { yamlLib } from './yaml-lib.js';
 
 // go-yaml v2 decodes these into interface{} as plain strings, so Kubernetes sees strings.
 function kubernetesTags(tags: Tags): Tags {
@@ -28,11 +29,24 @@ export const YAML_OPTIONS = {
   merge: true,
 } as const;
 
-// The schema and options exactly as the composer builds them for a document (Document.setSchema).
-const reference = new Document(null, YAML_OPTIONS);
-const PLAIN_TAGS: readonly ScalarTag[] = reference.schema.tags.filter(
-  (tag): tag is ScalarTag => tag.default === true && !('collection' in tag && tag.collection !== undefined) && tag.test !== undefined,
-);
+interface PlainScalarRules {
+  readonly reference: Document;
+  readonly tags: readonly ScalarTag[];
+}
+
+let rules: PlainScalarRules | undefined;
+
+// The schema and options exactly as the composer builds them for a document (Document.setSchema);
+// built on first use, so that loading the layer does not load `yaml` (yaml-lib.ts).
+function plainScalarRules(): PlainScalarRules {
+  if (rules !== undefined) return rules;
+  const reference = new (yamlLib().Document)(null, YAML_OPTIONS);
+  const tags = reference.schema.tags.filter(
+    (tag): tag is ScalarTag => tag.default === true && !('collection' in tag && tag.collection !== undefined) && tag.test !== undefined,
+  );
+  rules = { reference, tags };
+  return rules;
+}
 
 /** Marks a plain scalar the fast path leaves to the full reader (a resolver complained or threw). */
 export const UNRESOLVED = Symbol('unresolved');
@@ -43,7 +57,9 @@ export const UNRESOLVED = Symbol('unresolved');
  * caller's business: this is the value rule, which never yields a merge.
  */
 export function resolvePlainScalar(source: string): ScalarValue | typeof UNRESOLVED {
-  for (const tag of PLAIN_TAGS) {
+  const { reference, tags } = plainScalarRules();
+  const { isScalar } = yamlLib();
+  for (const tag of tags) {
     if (tag.test?.test(source) !== true) continue;
     let failed = false;
     let resolved: unknown;

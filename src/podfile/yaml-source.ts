@@ -6,14 +6,28 @@
  * fewer than one non-empty document, alias bombs and deep nesting are errors (formats.md §4
  * #1–#6, #17, #23).
  */
-import type { Document, Node as YamlNode, Pair } from 'yaml';
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import type { Alias, Document, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { DiagnosticSink } from './diagnostics.js';
 import type { MapEntry, PodNode, Position } from './node.js';
 import { PARSE_LIMITS, childPath, itemPath } from './node.js';
 import { LineIndex } from './source-text.js';
 import { parseYamlFast } from './yaml-fast.js';
+import { yamlLib } from './yaml-lib.js';
 import { YAML_OPTIONS } from './yaml-options.js';
+
+// `yaml`'s node guards, through the lazily loaded package (yaml-lib.ts).
+function isScalar(node: unknown): node is Scalar {
+  return yamlLib().isScalar(node);
+}
+function isAlias(node: unknown): node is Alias {
+  return yamlLib().isAlias(node);
+}
+function isSeq(node: unknown): node is YAMLSeq {
+  return yamlLib().isSeq(node);
+}
+function isMap(node: unknown): node is YAMLMap {
+  return yamlLib().isMap(node);
+}
 
 interface Walk {
   readonly doc: Document.Parsed;
@@ -161,7 +175,7 @@ export function parseYamlSource(text: string, sink: DiagnosticSink): PodNode | u
 /** {@link parseYamlSource} without the fast path: `yaml`'s Document, converted. */
 export function parseYamlFull(text: string, sink: DiagnosticSink): PodNode | undefined {
   const lines = new LineIndex(text);
-  const docs = parseAllDocuments(text, YAML_OPTIONS);
+  const docs = yamlLib().parseAllDocuments(text, YAML_OPTIONS);
   let failed = false;
   for (const doc of docs) {
     for (const problem of [...doc.errors, ...doc.warnings]) {

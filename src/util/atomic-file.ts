@@ -17,6 +17,12 @@ import { errnoCode } from './errors.js';
 export interface AtomicWriteOptions {
   /** Permission bits of the new file, applied exactly (the umask does not matter). Default 0o644. */
   readonly mode?: number;
+  /**
+   * fsync the file and its directory (default true). `false` keeps the replacement atomic for
+   * readers but not across a crash: for runtime files that only matter while their pod runs
+   * and are rewritten whenever it starts (a bundle's config.json, a pod's hosts file).
+   */
+  readonly durable?: boolean;
 }
 
 const TEMP_MARK = '.tmp-';
@@ -55,6 +61,7 @@ export async function writeFileAtomic(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const mode = options.mode ?? 0o644;
+  const durable = options.durable ?? true;
   const temp = tempPathFor(target);
   const handle = await open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
   let renamed = false;
@@ -62,13 +69,13 @@ export async function writeFileAtomic(
     try {
       await handle.writeFile(data);
       await handle.chmod(mode);
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
     await rename(temp, target);
     renamed = true;
-    await fsyncDir(path.dirname(target));
+    if (durable) await fsyncDir(path.dirname(target));
   } finally {
     if (!renamed) await removeIfPresent(temp);
   }

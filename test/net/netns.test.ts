@@ -31,6 +31,15 @@ describe('netns files', () => {
     assert.deepEqual(links.map((l) => l.ifname), ['lo']);
   });
 
+  it('runs an init command inside the namespace it creates (loopback up in one fork)', async () => {
+    const file = path.join(dir, 'pod-init');
+    assert.equal(await ensureNetnsFile(file, ['ip', 'link', 'set', 'dev', 'lo', 'up']), true);
+    const links = JSON.parse(await execChecked(inNs(file, ['ip', '-j', 'link', 'show', 'dev', 'lo']))) as { flags: string[] }[];
+    assert.ok(links[0]?.flags.includes('UP'), `lo is up: ${JSON.stringify(links)}`);
+    const host = JSON.parse(await execChecked(['ip', '-j', 'link', 'show'])) as unknown[];
+    assert.ok(host.length > 0, 'the caller\'s own namespace is untouched');
+  });
+
   it('reuses an empty file left by a crash before the mount', async () => {
     const file = path.join(dir, 'pod-crashed');
     await writeFile(file, '');

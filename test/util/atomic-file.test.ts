@@ -21,6 +21,15 @@ describe('writeFileAtomic', async () => {
     assert.equal((await stat(target)).mode & 0o7777, 0o644);
   });
 
+  it('replaces a file atomically without fsync when not durable, with the same content and mode', async () => {
+    const target = path.join(dir, 'volatile');
+    await writeFile(target, 'old');
+    await writeFileAtomic(target, 'new', { mode: 0o600, durable: false });
+    assert.equal(await readFile(target, 'utf8'), 'new');
+    assert.equal((await stat(target)).mode & 0o7777, 0o600);
+    assert.deepEqual((await readdir(dir)).filter(isAtomicTempName), []);
+  });
+
   it('replaces existing content and leaves no temp file behind', async () => {
     const target = path.join(dir, 'b.json');
     await writeFile(target, 'old');

@@ -6,7 +6,6 @@
  */
 import { open } from 'node:fs/promises';
 import type { Extract } from 'tar-stream';
-import { extract as createExtract } from 'tar-stream';
 import { invalidArgument, isRockletError } from '../../util/index.js';
 import { MAX_MANIFEST_BYTES } from '../aci-reader.js';
 import { decompress } from '../decompress.js';
@@ -30,6 +29,8 @@ async function readManifestEntry(entry: Entry, sourceName: string): Promise<stri
  * parsing, `ERR_ACI_NO_MANIFEST`, `ERR_TAR_CORRUPT`.
  */
 export async function peekManifest(file: string, sourceName: string): Promise<ImageManifest> {
+  // tar-stream (and its stream stack) is loaded only when an ACI file is really peeked into.
+  const { extract: createExtract } = await import('tar-stream');
   const stream = (await open(file, 'r')).createReadStream({ highWaterMark: 256 * 1024 });
   const extract = createExtract();
   let text: string | undefined;

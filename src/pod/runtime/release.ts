@@ -18,7 +18,7 @@ import { listMountPoints, unmount } from '../stage1/mounts.js';
 import { APPS_DIR } from '../stage1/rootfs.js';
 import type { RuntimeContext } from './context.js';
 import { crunOf, loadPlan, nsFiles, podNsDir } from './pod-ref.js';
-import { removeNamespaceDir, removeNamespaceFile } from './sandbox-files.js';
+import { removeNamespaceDir, removeNamespaceFiles } from './sandbox-files.js';
 
 /** The pod's app names: from its plan, plus any app directory a crash left behind. */
 async function appNames(ctx: RuntimeContext, podDir: string): Promise<string[]> {
@@ -80,17 +80,22 @@ export async function releasePodResources(ctx: RuntimeContext, podDir: string, u
   const released: string[] = [];
   for (const id of await deletePodContainers(ctx, podDir, uuid)) released.push(`container ${id}`);
   for (const point of await unmountUnder(ctx, podDir)) released.push(`mount ${point}`);
-  if (isPodId(uuid)) {
-    // Not ctx.signal: a SIGINT that stops the pod must not also stop its teardown.
-    const net = await destroyPodNetwork(ctx.network, ctx.hostNetns, uuid);
-    if (net.vethRemoved) released.push(`network interface of ${uuid}`);
-    if (net.netnsRemoved) released.push(`network namespace ${path.join(ctx.network.netnsDir, uuid)}`);
-    for (const ip of net.releasedAddresses) released.push(`address ${ip}`);
-  }
   const files = nsFiles(ctx, uuid);
-  for (const file of [files.ipc, files.uts]) {
-    if (await removeNamespaceFile(ctx.mountNamespace, file)) released.push(`namespace ${file}`);
+  // The network and the IPC/UTS namespace files are independent: release them at the same time,
+  // and let both finish before a failure of either is thrown.
+  const [net, namespaces] = await Promise.allSettled([
+    // Not ctx.signal: a SIGINT that stops the pod must not also stop its teardown.
+    isPodId(uuid) ? destroyPodNetwork(ctx.network, ctx.hostNetns, uuid) : Promise.resolve(undefined),
+    removeNamespaceFiles(ctx.mountNamespace, [files.ipc, files.uts]),
+  ]);
+  if (net.status === 'rejected') throw net.reason;
+  if (namespaces.status === 'rejected') throw namespaces.reason;
+  if (net.value !== undefined) {
+    if (net.value.vethRemoved) released.push(`network interface of ${uuid}`);
+    if (net.value.netnsRemoved) released.push(`network namespace ${path.join(ctx.network.netnsDir, uuid)}`);
+    for (const ip of net.value.releasedAddresses) released.push(`address ${ip}`);
   }
+  for (const file of namespaces.value) released.push(`namespace ${file}`);
   await removeNamespaceDir(ctx.mountNamespace, podNsDir(ctx, uuid));
   return released;
 }

@@ -44,21 +44,26 @@ export async function ensurePodNamespaces(
   checkedResult(await runCommand(ns, ['unshare', ...flags, 'hostname', hostname]), 'create the pod\'s IPC/UTS namespaces', 'ERR_POD_NAMESPACES');
 }
 
-/** Unbinds and deletes a namespace file; true when something was there. */
-export async function removeNamespaceFile(ns: MountNamespace, file: string): Promise<boolean> {
-  let found = false;
-  for (let i = 0; await isNetnsFile(nsPath(ns, file)); i++) {
-    if (i >= MAX_UNMOUNTS) throw new Error(`namespace file ${file} is still mounted after ${i} unmounts`);
-    found = true;
-    checkedResult(await runCommand(ns, ['umount', '--lazy', file]), `unmount namespace file ${file}`, 'ERR_POD_NAMESPACES');
+/** Unbinds and deletes namespace files (one `umount` for all); those that were there. */
+export async function removeNamespaceFiles(ns: MountNamespace, files: readonly string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (let i = 0; ; i++) {
+    const bound: string[] = [];
+    for (const file of files) if (await isNetnsFile(nsPath(ns, file))) bound.push(file);
+    if (bound.length === 0) break;
+    if (i >= MAX_UNMOUNTS) throw new Error(`namespace file ${bound.join(', ')} is still mounted after ${i} unmounts`);
+    for (const file of bound) found.add(file);
+    checkedResult(await runCommand(ns, ['umount', '--lazy', ...bound]), `unmount namespace files ${bound.join(' ')}`, 'ERR_POD_NAMESPACES');
   }
-  try {
-    await rm(nsPath(ns, file));
-    found = true;
-  } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw error;
+  for (const file of files) {
+    try {
+      await rm(nsPath(ns, file));
+      found.add(file);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+    }
   }
-  return found;
+  return files.filter((file) => found.has(file));
 }
 
 /** Removes the (empty) directory of a pod's namespace files. */
@@ -83,7 +88,8 @@ export async function writePodEtcFiles(ns: MountNamespace, podDir: string, plan:
     ];
     hosts = renderEtcHosts({ hostname, podIp, entries });
   }
-  await writeFileAtomic(hostsFile, hosts, { mode: 0o644 });
+  // Both are written afresh at every start and only bound into running apps: no fsync needed.
+  await writeFileAtomic(hostsFile, hosts, { mode: 0o644, durable: false });
   const resolvFile = nsPath(ns, path.join(podDir, EXEC_FILES.resolvConf));
   const dns = plan.dns;
   const text = dns.host
@@ -96,5 +102,5 @@ export async function writePodEtcFiles(ns: MountNamespace, podDir: string, plan:
     await rm(resolvFile, { force: true });
     return;
   }
-  await writeFileAtomic(resolvFile, text, { mode: 0o644 });
+  await writeFileAtomic(resolvFile, text, { mode: 0o644, durable: false });
 }

@@ -99,14 +99,21 @@ export function networkModeOf(plan: PodPlan): PodPlan['net'] {
 export async function setUpSandbox(ctx: RuntimeContext, uuid: PodUuid, podDir: string, plan: PodPlan): Promise<Sandbox> {
   const ns = ctx.mountNamespace;
   const hostname = podHostname(plan, uuid);
-  const network = await createPodNetwork(ctx.network, ctx.hostNetns, parsePodId(uuid), {
-    mode: networkModeOf(plan),
-    ports: plannedPortForwards(plan),
-    signal: ctx.signal,
-  });
+  // The network and the IPC/UTS namespaces are independent: make them at the same time. Both
+  // are settled before anything is thrown, so the caller's release finds all that was made.
+  const [networkMade, namespacesMade] = await Promise.allSettled([
+    createPodNetwork(ctx.network, ctx.hostNetns, parsePodId(uuid), {
+      mode: networkModeOf(plan),
+      ports: plannedPortForwards(plan),
+      signal: ctx.signal,
+    }),
+    plan.stage1 === 'crun' ? ensurePodNamespaces(ns, nsFiles(ctx, uuid), hostname) : Promise.resolve(),
+  ]);
+  if (networkMade.status === 'rejected') throw networkMade.reason;
+  if (namespacesMade.status === 'rejected') throw namespacesMade.reason;
+  const network = networkMade.value;
   if (network.mode !== 'host') await writeNetnsPath(podDir, network.netnsPath);
   await writeNetInfo(podDir, netInfoOf(network));
-  if (plan.stage1 === 'crun') await ensurePodNamespaces(ns, nsFiles(ctx, uuid), hostname);
   await writePodEtcFiles(ns, podDir, plan, hostname, network.mode === 'default' ? parseIpAddress(network.ip) : undefined);
   for (const volume of plan.volumes) await prepareVolume(ns, podDir, volumeSpecOf(volume));
   return { hostname, network };
@@ -136,7 +143,8 @@ export async function abortStart(ctx: RuntimeContext, pod: LockedPod, error: unk
 
 /** Records who keeps the pod's lock. */
 export async function writeSupervisor(podDir: string, kind: SupervisorKind): Promise<void> {
-  await writeFileAtomic(path.join(podDir, SUPERVISOR_FILE), `${kind}\n`, { mode: 0o644 });
+  // Only read while the pod runs (stop, pod down), and written at every start: no fsync.
+  await writeFileAtomic(path.join(podDir, SUPERVISOR_FILE), `${kind}\n`, { mode: 0o644, durable: false });
 }
 
 /** Who keeps the pod's lock (undefined for pods started by something else). */

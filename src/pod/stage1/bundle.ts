@@ -14,7 +14,8 @@ export const BUNDLE_CONFIG = 'config.json';
 /** Writes `config` as `<dir>/config.json` (mode 0600: it can hold secrets in env). `dir` must exist. */
 export async function writeBundle(dir: string, config: OciSpec): Promise<string> {
   const file = path.join(dir, BUNDLE_CONFIG);
-  await writeJsonAtomic(file, config, { mode: 0o600 });
+  // Every app prepare writes it afresh, and it is only read while the app starts: no fsync.
+  await writeJsonAtomic(file, config, { mode: 0o600, durable: false });
   return file;
 }
 

@@ -13,7 +13,7 @@
  * (`/run/rocklet/crun-log`) and are removed after each call.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, failedPrecondition } from '../../util/index.js';
 import type { CommandResult, CommandStdio } from './command.js';
@@ -191,12 +191,24 @@ export class CrunRuntime {
   /** `crun delete` (`force`: kill a running container first). false when there was none. */
   async delete(id: string, options: { force?: boolean } = {}): Promise<boolean> {
     checkContainerId(id);
-    if ((await this.state(id)) === undefined) return false;
+    // No state directory, no container: the common case (`crun run` deletes its own) costs no fork.
+    if (!(await this.#hasStateDir(id)) || (await this.state(id)) === undefined) return false;
     const inv = await this.#invoke('delete', id, ['delete', ...(options.force === true ? ['--force'] : []), id], 'pipe');
     if (inv.result.exitCode === 0) return true;
     const message = inv.errors.join('\n') || inv.result.stderr;
     if (this.#isMissing(message, id)) return false; // a concurrent delete got there first
     return this.#fail(`delete container ${id}`, inv, id);
+  }
+
+  /** Whether crun keeps state for `id` (`<root>/<id>/`, created before crun reports it exists). */
+  async #hasStateDir(id: string): Promise<boolean> {
+    try {
+      await lstat(nsPath(this.namespace, path.join(this.root, id)));
+      return true;
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return false;
+      throw error;
+    }
   }
 
   /** `crun state`; undefined when no such container exists. */

@@ -71,7 +71,8 @@ export function formatNetworks(networks: readonly PodNetworkInfo[]): string {
 /** Record the path of the pod's network namespace file. */
 export async function writeNetnsPath(podDir: string, netnsPath: string): Promise<void> {
   if (!path.isAbsolute(netnsPath) || netnsPath.includes('\n')) throw new Error(`writeNetnsPath: not an absolute path: ${netnsPath}`);
-  await writeFileAtomic(path.join(podDir, POD_FILES.netns), `${netnsPath}\n`, { mode: 0o644 });
+  // Read only while the pod runs (app prepare); a start writes it again: no fsync needed.
+  await writeFileAtomic(path.join(podDir, POD_FILES.netns), `${netnsPath}\n`, { mode: 0o644, durable: false });
 }
 
 /** The recorded netns path, or undefined when none was recorded (host network, or not yet). */
