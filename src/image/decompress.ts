@@ -47,7 +47,7 @@ export function sniffCompression(head: Uint8Array, sourceName: string): Compress
 }
 
 /** The first `count` bytes of `source` (fewer at its end) and an iterable of everything. */
-async function peek(source: AsyncIterable<Uint8Array>, count: number): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
+export async function peek(source: AsyncIterable<Uint8Array>, count: number): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
   const iterator = source[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
   let length = 0;
@@ -123,7 +123,8 @@ async function* gunzip(input: AsyncIterable<Buffer>, sourceName: string): AsyncG
   if (failure !== undefined) throw gzipError(failure, sourceName);
 }
 
-function gzipError(error: unknown, sourceName: string): unknown {
+/** zlib's errors as ERR_COMPRESSION_TRUNCATED / ERR_COMPRESSION_CORRUPT; others unchanged. */
+export function gzipError(error: unknown, sourceName: string): unknown {
   if (isRockletError(error)) return error;
   const code = errnoCode(error);
   if (code === 'Z_BUF_ERROR') {

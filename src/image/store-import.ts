@@ -3,8 +3,9 @@
  *
  * The archive streams once: the uncompressed tar goes to `tmp/<work>/blob` while it is hashed,
  * its layout and manifest are checked, and its rootfs is unpacked into `tmp/<work>/tree`
- * (aci-unpack.ts). The blob is written from the buffers that are hashed, with O_DIRECT where
- * the filesystem allows (tar-copy.ts): straight to the disk, no second copy in the page cache.
+ * (aci-unpack.ts; its tree hash is left to the first verify). The blob is written from the
+ * buffers that are hashed, with O_DIRECT where the filesystem allows (tar-copy.ts): straight to
+ * the disk, no second copy in the page cache.
  * The tree is flushed to disk as it goes (writeback.ts); one syncfs makes all durable. Only
  * then, under the exclusive store lock: blob → `blobs/`, tree → `trees/<id>`, and last the
  * record (the commit point). A crash before the record leaves only an invisible blob or tree
@@ -15,7 +16,7 @@ import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { chmod, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, fsyncDir, withLock } from '../util/index.js';
-import type { ExtractedAci } from './aci-extract.js';
+import type { UnpackedAci } from './aci-unpack.js';
 import { unpackAci } from './aci-unpack.js';
 import type { Compression } from './decompress.js';
 import type { ImageRecord } from './image-record.js';
@@ -68,7 +69,7 @@ export async function importImage(
     const treePath = path.join(work.path, 'tree');
     await mkdir(treePath, { mode: 0o755 });
     const blob = openSync(blobPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
-    let extracted: ExtractedAci;
+    let extracted: UnpackedAci;
     let blobDirect: number | undefined;
     try {
       blobDirect = openDirect(blobPath);
@@ -79,6 +80,9 @@ export async function importImage(
         signal: options.signal,
         copyTarTo: { fd: blob, directFd: blobDirect },
         onTarChunk: (chunk) => writeback.wrote(cachedCopies * chunk.length),
+        // Derived from the blob when first verified (store-render.ts): a second hash of every
+        // file here would cost each import what only a verify needs.
+        treeHash: false,
       });
     } finally {
       if (blobDirect !== undefined) closeSync(blobDirect);

@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { verificationFailed, withLock, writeFileAtomic } from '../util/index.js';
 import { extractAciInto } from './aci-extract.js';
+import { unpackAci } from './aci-unpack.js';
 import type { ImageRecord } from './image-record.js';
 import type { StoreLayout } from './store-layout.js';
 import { dependencyLayers } from './store-resolve.js';
@@ -15,7 +16,7 @@ import { createWorkDir } from './store-workdir.js';
 import { applyPathWhitelist, copyTreeOver } from './tree-copy.js';
 import { hashTree } from './tree-hash.js';
 import type { StoredTree } from './tree-store.js';
-import { installTree, readTree, removeTree, syncFileSystem, treeIdFor, writeTreeMeta } from './tree-store.js';
+import { installTree, readTree, removeTree, syncFileSystem, treeIdFor, writeTreeHash, writeTreeMeta } from './tree-store.js';
 
 /** The image's own tree, unpacked again from its blob when missing. */
 export async function ensureImageTree(layout: StoreLayout, record: ImageRecord, signal?: AbortSignal): Promise<StoredTree> {
@@ -94,8 +95,31 @@ export type TreeVerification =
   | { readonly status: 'rebuilt'; readonly tree: StoredTree; readonly expected: string; readonly actual: string };
 
 /**
- * Recompute the hash of `record`'s rendered tree; when it differs from the recorded one, the
- * tree was modified: remove it and render it again.
+ * The hash `record`'s own tree must have, from its blob: unpacked again into a work dir (the
+ * same code as the import's) and hashed there. Errors: `ERR_IMAGE_CORRUPT` when the blob no
+ * longer matches the image ID.
+ */
+async function treeHashFromBlob(layout: StoreLayout, record: ImageRecord, signal?: AbortSignal): Promise<string> {
+  const work = await createWorkDir(layout, signal);
+  try {
+    const unpacked = await withLock(layout.lock, 'shared', () => unpackAci(layout.blob(record.id), work.path, { sourceName: record.id, signal }), { signal });
+    if (unpacked.id !== record.id) {
+      throw verificationFailed('ERR_IMAGE_CORRUPT', `the stored blob of ${record.id} no longer matches its ID (it hashes to ${unpacked.id})`, {
+        hint: 'remove the image and fetch it again',
+      });
+    }
+    if (unpacked.treeHash === undefined) throw new Error(`no tree hash for the blob of ${record.id}`);
+    return unpacked.treeHash;
+  } finally {
+    await work.release();
+  }
+}
+
+/**
+ * Recompute the hash of `record`'s rendered tree; when it differs from the expected one, the
+ * tree was modified: remove it and render it again. The expected hash is the one recorded when
+ * the tree was made, or for a tree an import made, the hash of the tree its blob unpacks to
+ * (recorded once the tree matches it, so later verifies need no unpacking).
  */
 export async function verifyRendered(
   layout: StoreLayout,
@@ -107,8 +131,18 @@ export async function verifyRendered(
   const tree = await readTree(layout, id);
   if (tree === undefined) return { status: 'not-rendered' };
   const actual = await hashTree(tree.rootfs);
-  if (actual === tree.hash) return { status: 'ok', tree };
+  // Only an image's own tree can lack a recorded hash (imports make no other kind).
+  const expected = tree.hash ?? (id === record.id ? await treeHashFromBlob(layout, record, signal) : 'none');
+  if (actual === expected) {
+    if (tree.hash === undefined) {
+      // Under the lock: gc may have removed the tree meanwhile; then there is nothing to record.
+      await withLock(layout.lock, 'exclusive', async () => {
+        if ((await readTree(layout, id)) !== undefined) await writeTreeHash(tree.path, expected);
+      }, { signal });
+    }
+    return { status: 'ok', tree: { ...tree, hash: expected } };
+  }
   await withLock(layout.lock, 'exclusive', () => removeTree(layout, id), { signal });
   const rebuilt = await renderImage(layout, records, record, signal);
-  return { status: 'rebuilt', tree: rebuilt, expected: tree.hash, actual };
+  return { status: 'rebuilt', tree: rebuilt, expected, actual };
 }

@@ -6,8 +6,10 @@
  * is SHA-256'd (SHA-256 rather than SHA-512: it runs twice as fast with the CPU's SHA
  * extensions and collisions are not the threat here). Timestamps and xattrs are left out: they
  * change legitimately (atime, copy-up) or cannot be read on every entry type.
- * During import the file digests come from the extraction pass, so file data is read once, and
- * the writer records what it made ({@link TreeHashRecorder}), so the fresh tree is not walked.
+ * When an unpack computes it (aci-unpack.ts, for the first verify of an imported tree: an
+ * import itself leaves it to then), the file digests come from the extraction pass, so file data
+ * is read once, and the writer records what it made ({@link TreeHashRecorder}), so the fresh
+ * tree is not walked.
  */
 import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';

@@ -25,9 +25,15 @@ export interface StoredTree {
   readonly rootfs: string;
   /** The images whose content the tree holds, lowest first. */
   readonly layers: readonly ImageId[];
-  /** The tree hash recorded when the tree was made. */
-  readonly hash: TreeHash;
+  /**
+   * The tree hash recorded when the tree was made; undefined for a tree an import made, whose
+   * hash is derived from the image's blob when it is first verified (store-render.ts).
+   */
+  readonly hash: TreeHash | undefined;
 }
+
+/** Written as the `hash` of a tree whose hash was not computed when it was made. */
+const HASH_FROM_BLOB = 'from-blob';
 
 /**
  * The tree ID for a list of layers: an image's own tree is named by its image ID; a tree that
@@ -46,10 +52,18 @@ export function isTreeId(name: string): boolean {
   return isImageId(name) || /^deps-[0-9a-f]{64}$/.test(name);
 }
 
-/** Write the `hash` and `layers` files of a tree being assembled in `workTree`. */
-export async function writeTreeMeta(workTree: string, hash: TreeHash, layers: readonly ImageId[]): Promise<void> {
-  await writeFileAtomic(path.join(workTree, 'hash'), `${hash}\n`);
+/**
+ * Write the `hash` and `layers` files of a tree being assembled in `workTree`; `hash`
+ * undefined: to be derived from the blob of its single layer.
+ */
+export async function writeTreeMeta(workTree: string, hash: TreeHash | undefined, layers: readonly ImageId[]): Promise<void> {
+  await writeTreeHash(workTree, hash);
   await writeFileAtomic(path.join(workTree, 'layers'), `${layers.join('\n')}\n`);
+}
+
+/** Replace the `hash` file of the tree directory `dir` (atomically). */
+export async function writeTreeHash(dir: string, hash: TreeHash | undefined): Promise<void> {
+  await writeFileAtomic(path.join(dir, 'hash'), `${hash ?? HASH_FROM_BLOB}\n`);
 }
 
 /**
@@ -88,7 +102,7 @@ export async function readTree(layout: StoreLayout, id: TreeId): Promise<StoredT
     throw error;
   }
   const ids = layers.split('\n').filter((line) => line !== '').filter(isImageId);
-  return { id, path: dir, rootfs: path.join(dir, 'rootfs'), layers: ids, hash };
+  return { id, path: dir, rootfs: path.join(dir, 'rootfs'), layers: ids, hash: hash === HASH_FROM_BLOB ? undefined : hash };
 }
 
 /** IDs of every tree directory in the store. */

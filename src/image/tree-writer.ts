@@ -60,6 +60,8 @@ interface PendingDir {
 export interface TreeWriterOptions {
   /** Compute each file's SHA-256 while writing it (default true; off when the reader digests). */
   readonly digestContent?: boolean;
+  /** Record what is made for {@link TreeWriter.treeHash} (default true). */
+  readonly recordTree?: boolean;
 }
 
 interface OpenFile {
@@ -96,7 +98,7 @@ export class TreeWriter implements RootfsSink {
     this.#sourceName = sourceName;
     this.#preserveOwnership = process.getuid?.() === 0;
     this.#digestContent = options.digestContent ?? true;
-    this.#recorder = this.#preserveOwnership ? new TreeHashRecorder() : undefined;
+    this.#recorder = this.#preserveOwnership && options.recordTree !== false ? new TreeHashRecorder() : undefined;
     this.#newFileOwner = this.#preserveOwnership ? newFileOwner(root) : undefined;
     this.#dirs.set('', { rel: '', entry: undefined });
   }

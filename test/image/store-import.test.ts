@@ -46,18 +46,35 @@ describe('image import (hashing on a worker thread)', () => {
   });
   after(() => removeDir(work));
 
-  it('imports: blob byte-identical, tree hash computed from the worker\'s digests equals a fresh walk', async () => {
+  it('imports: blob byte-identical; the first verify derives the tree hash from the blob, equal to a fresh walk', async () => {
     const result = await store.importAci(aci);
     assert.equal(result.alreadyPresent, false);
     assert.deepEqual(await readFile(store.layout.blob(result.record.id)), aciBytes);
     const tree = store.layout.tree(result.record.id);
-    const recorded = (await readFile(path.join(tree, 'hash'), 'utf8')).trim();
-    assert.equal(recorded, await hashTree(path.join(tree, 'rootfs')), 'digests from the worker match the files on disk');
+    const hashFile = path.join(tree, 'hash');
+    assert.equal((await readFile(hashFile, 'utf8')).trim(), 'from-blob', 'the import leaves the tree hash to the first verify');
+    assert.equal((await store.verify(result.record.id)).status, 'ok');
+    const recorded = (await readFile(hashFile, 'utf8')).trim();
+    assert.equal(recorded, await hashTree(path.join(tree, 'rootfs')), 'the hash derived from the blob matches the files on disk');
     assert.equal(recorded, await hashTree(path.join(work, 'image', 'rootfs')), 'and the source tree');
     assert.equal((await store.verify(result.record.id)).status, 'ok');
     const out = path.join(work, 'exported.aci');
     await store.exportAci(result.record.id, out);
     assert.deepEqual(await readFile(out), aciBytes);
+  });
+
+  it('a tree modified before its first verify is detected and rendered again from the blob', async () => {
+    const fresh = await ImageStore.open(path.join(work, 'tamper-data'));
+    const { record } = await fresh.importAci(aci);
+    const rootfs = path.join(fresh.layout.tree(record.id), 'rootfs');
+    const victim = path.join(rootfs, 'data', 'small', 'f-7');
+    const original = await readFile(victim);
+    await writeFile(victim, 'tampered');
+    const result = await fresh.verify(record.id);
+    assert.equal(result.status, 'rebuilt');
+    assert.ok(result.status === 'rebuilt' && result.expected === await hashTree(path.join(work, 'image', 'rootfs')), 'expected: the hash of the image\'s own tree');
+    assert.deepEqual(await readFile(victim), original, 'repaired');
+    assert.equal((await fresh.verify(record.id)).status, 'ok');
   });
 
   it('imports the same image from a gzip byte stream to the same ID', async () => {
