@@ -28,42 +28,13 @@ import { buildAci } from '../dist/src/image/index.js';
 import { connectSystemd, parseUnitName } from '../dist/src/systemd/index.js';
 import { mountNamespaceOf, podStore, podUnits, prepareApp, removeAppDir } from '../dist/src/pod/index.js';
 import { DEFAULT_CAPABILITIES } from '../dist/src/podfile/index.js';
+import { ALTERNATING_RUNNER, median } from './lib/alternating.mjs';
 
 const runs = Number(process.argv[2] ?? 20);
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const podIndex = fileURLToPath(new URL('../dist/src/pod/index.js', import.meta.url));
 const IMAGE = 'bench.rocklet/true:1.0.0';
 
-// Runs inside the instance: argv[2] = JSON { variants: { label: argv }, rounds, between: argv }.
-const INNER = `
-import { spawn } from 'node:child_process';
-const { variants, rounds, warmups, between } = JSON.parse(process.argv[2]);
-const run = (argv) => new Promise((resolve, reject) => {
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
-  child.on('error', reject);
-  child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(argv.join(' ') + ' exited ' + code + ': ' + err))));
-});
-const labels = Object.keys(variants);
-const times = Object.fromEntries(labels.map((l) => [l, []]));
-for (let round = -warmups; round < rounds; round++) {
-  const order = labels.map((_, i) => labels[(i + Math.max(round, 0)) % labels.length]);
-  for (const label of order) {
-    const t0 = performance.now();
-    await run(variants[label]);
-    if (round >= 0) times[label].push(performance.now() - t0);
-  }
-  await run(between);
-}
-console.log(JSON.stringify(times));
-`;
-
-const median = (xs) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const ms = (x) => `${x.toFixed(1)} ms`;
 
 /** Host PIDs and parents, for walking a process tree. */
@@ -166,7 +137,7 @@ try {
   const rocklet = [process.execPath, CLI, '--dir', fx.dataDir];
 
   const inner = path.join(fx.tmp.path, 'inner.mjs');
-  await writeFile(inner, INNER);
+  await writeFile(inner, ALTERNATING_RUNNER);
   const results = {};
   for (const [mode, rockletNet, podmanNet] of [['none', 'none', 'none'], ['default', 'default', 'bridge']]) {
     const spec = {

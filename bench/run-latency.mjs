@@ -14,42 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { RuntimeFixture } from '../dist/test/pod/runtime/fixture.js';
 import { buildBusyboxRootfs } from '../dist/test/harness/index.js';
 import { buildAci } from '../dist/src/image/index.js';
+import { ALTERNATING_RUNNER, median } from './lib/alternating.mjs';
 
 const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 15);
 const trace = process.argv.includes('--trace');
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const IMAGE = 'bench.rocklet/true:1.0.0';
 
-// Runs inside the instance: argv[2] = JSON { variants: { label: argv }, rounds, warmups, between }.
-const INNER = `
-import { spawn } from 'node:child_process';
-const { variants, rounds, warmups, between } = JSON.parse(process.argv[2]);
-const run = (argv) => new Promise((resolve, reject) => {
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
-  child.on('error', reject);
-  child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(argv.join(' ') + ' exited ' + code + ': ' + err))));
-});
-const labels = Object.keys(variants);
-const times = Object.fromEntries(labels.map((l) => [l, []]));
-for (let round = -warmups; round < rounds; round++) {
-  const order = labels.map((_, i) => labels[(i + Math.max(round, 0)) % labels.length]);
-  for (const label of order) {
-    const t0 = performance.now();
-    await run(variants[label]);
-    if (round >= 0) times[label].push(performance.now() - t0);
-  }
-  await run(between);
-}
-console.log(JSON.stringify(times));
-`;
-
-const median = (xs) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const fx = await RuntimeFixture.create('bench-run-latency');
 try {
@@ -68,7 +39,7 @@ try {
   const rocklet = [process.execPath, CLI, '--dir', fx.dataDir];
   const runArgv = (net) => [...rocklet, '--insecure-options=image', 'run', `--net=${net}`, IMAGE];
   const inner = path.join(fx.tmp.path, 'inner.mjs');
-  await writeFile(inner, INNER);
+  await writeFile(inner, ALTERNATING_RUNNER);
   const spec = {
     variants: {
       'run --net=none': runArgv('none'),
