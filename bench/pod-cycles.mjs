@@ -18,17 +18,16 @@
 //   crun state   /run/rocklet/crun/* (containers crun still knows)
 //   pod dirs     <data dir>/pods/*/*
 //   processes    processes whose command line names the data dir
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { RuntimeFixture } from '../dist/test/pod/runtime/fixture.js';
-import { buildBusyboxRootfs } from '../dist/test/harness/index.js';
-import { buildAci } from '../dist/src/image/index.js';
+import { TRUE_IMAGE, fetchTrueImage } from './lib/true-image.mjs';
 
 const cycles = Number(process.argv[2] ?? 1000);
 const gcEvery = Number(process.argv[3] ?? 10);
 const parallel = Number(process.argv[4] ?? 1);
 const maxMs = process.argv[5] === undefined ? Infinity : Number(process.argv[5]) * 60_000;
-const IMAGE = 'bench.rocklet/true:1.0.0';
+const IMAGE = TRUE_IMAGE;
 
 async function list(dir) {
   try {
@@ -74,16 +73,7 @@ async function rocklet(fx, args) {
 const fx = await RuntimeFixture.create('bench-pod-cycles');
 let failed = false;
 try {
-  const aciDir = path.join(fx.tmp.path, 'true.d');
-  await buildBusyboxRootfs(path.join(aciDir, 'rootfs'));
-  await writeFile(path.join(aciDir, 'manifest'), JSON.stringify({
-    acKind: 'ImageManifest', acVersion: '0.8.11', name: 'bench.rocklet/true',
-    labels: [{ name: 'version', value: '1.0.0' }, { name: 'os', value: 'linux' }, { name: 'arch', value: 'amd64' }],
-    app: { exec: ['/bin/true'], user: '0', group: '0' },
-  }));
-  const aci = path.join(fx.tmp.path, 'true.aci');
-  await buildAci(aciDir, aci, { compression: 'none', overwrite: true });
-  await rocklet(fx, ['--insecure-options=image', 'fetch', aci]);
+  await fetchTrueImage(fx);
   // One cycle first, so the bridge, the nft table and the lease dir exist in the baseline.
   await rocklet(fx, ['run', '--net=default', IMAGE]);
   await rocklet(fx, ['gc', '--grace-period=0s']);

@@ -23,17 +23,17 @@ import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeFixture, podPlan } from '../dist/test/pod/runtime/fixture.js';
-import { buildBusyboxRootfs, waitFor } from '../dist/test/harness/index.js';
-import { buildAci } from '../dist/src/image/index.js';
+import { waitFor } from '../dist/test/harness/index.js';
 import { connectSystemd, parseUnitName } from '../dist/src/systemd/index.js';
 import { mountNamespaceOf, podStore, podUnits, prepareApp, removeAppDir } from '../dist/src/pod/index.js';
 import { DEFAULT_CAPABILITIES } from '../dist/src/podfile/index.js';
 import { ALTERNATING_RUNNER, median } from './lib/alternating.mjs';
+import { TRUE_IMAGE, fetchTrueImage } from './lib/true-image.mjs';
 
 const runs = Number(process.argv[2] ?? 20);
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const podIndex = fileURLToPath(new URL('../dist/src/pod/index.js', import.meta.url));
-const IMAGE = 'bench.rocklet/true:1.0.0';
+const IMAGE = TRUE_IMAGE;
 
 const ms = (x) => `${x.toFixed(1)} ms`;
 
@@ -102,18 +102,7 @@ const runroot = `/run/rlbench-${process.pid}`; // in the instance's own /run; po
 let manager;
 const units = [];
 try {
-  // The image: busybox + exec /bin/true, imported into the store once.
-  const aciDir = path.join(fx.tmp.path, 'true.d');
-  await buildBusyboxRootfs(path.join(aciDir, 'rootfs'));
-  await writeFile(path.join(aciDir, 'manifest'), JSON.stringify({
-    acKind: 'ImageManifest', acVersion: '0.8.11', name: 'bench.rocklet/true',
-    labels: [{ name: 'version', value: '1.0.0' }, { name: 'os', value: 'linux' }, { name: 'arch', value: 'amd64' }],
-    app: { exec: ['/bin/true'], user: '0', group: '0' },
-  }));
-  const aci = path.join(fx.tmp.path, 'true.aci');
-  await buildAci(aciDir, aci, { compression: 'none', overwrite: true });
-  const fetched = await fx.rocklet(['--insecure-options=image', 'fetch', aci]);
-  if (fetched.code !== 0) throw new Error(`rocklet fetch: ${fetched.stderr}`);
+  const { rootfs: busyboxRootfs } = await fetchTrueImage(fx);
 
   // crun's bundle: the same tree, rendered once.
   const prepared = await prepareApp(ns, {
@@ -126,7 +115,7 @@ try {
 
   // podman: its own copy of the busybox rootfs, storage and state in temp dirs, CNI leases too.
   const podmanRootfs = path.join(fx.tmp.path, 'podman-rootfs');
-  await cp(path.join(aciDir, 'rootfs'), podmanRootfs, { recursive: true, verbatimSymlinks: true });
+  await cp(busyboxRootfs, podmanRootfs, { recursive: true, verbatimSymlinks: true });
   const cniDir = path.join(fx.tmp.path, 'cni');
   await mkdir(cniDir);
   const conf = JSON.parse(await readFile('/etc/cni/net.d/87-podman-bridge.conflist', 'utf8'));

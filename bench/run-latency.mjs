@@ -12,29 +12,18 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeFixture } from '../dist/test/pod/runtime/fixture.js';
-import { buildBusyboxRootfs } from '../dist/test/harness/index.js';
-import { buildAci } from '../dist/src/image/index.js';
 import { ALTERNATING_RUNNER, median } from './lib/alternating.mjs';
+import { TRUE_IMAGE, fetchTrueImage } from './lib/true-image.mjs';
 
 const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 15);
 const trace = process.argv.includes('--trace');
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
-const IMAGE = 'bench.rocklet/true:1.0.0';
+const IMAGE = TRUE_IMAGE;
 
 
 const fx = await RuntimeFixture.create('bench-run-latency');
 try {
-  const aciDir = path.join(fx.tmp.path, 'true.d');
-  await buildBusyboxRootfs(path.join(aciDir, 'rootfs'));
-  await writeFile(path.join(aciDir, 'manifest'), JSON.stringify({
-    acKind: 'ImageManifest', acVersion: '0.8.11', name: 'bench.rocklet/true',
-    labels: [{ name: 'version', value: '1.0.0' }, { name: 'os', value: 'linux' }, { name: 'arch', value: 'amd64' }],
-    app: { exec: ['/bin/true'], user: '0', group: '0' },
-  }));
-  const aci = path.join(fx.tmp.path, 'true.aci');
-  await buildAci(aciDir, aci, { compression: 'none', overwrite: true });
-  const fetched = await fx.rocklet(['--insecure-options=image', 'fetch', aci]);
-  if (fetched.code !== 0) throw new Error(`rocklet fetch: ${fetched.stderr}`);
+  await fetchTrueImage(fx);
 
   const rocklet = [process.execPath, CLI, '--dir', fx.dataDir];
   const runArgv = (net) => [...rocklet, '--insecure-options=image', 'run', `--net=${net}`, IMAGE];
