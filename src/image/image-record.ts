@@ -3,8 +3,8 @@
  * (`index/<id>.json`), written atomically. A record's presence makes its image visible; it
  * holds the manifest, so listing and resolving never open blobs.
  */
-import { readFile, readdir, unlink } from 'node:fs/promises';
-import { errnoCode, internalError, isAtomicTempName, writeJsonAtomic } from '../util/index.js';
+import { readdir, unlink } from 'node:fs/promises';
+import { errnoCode, internalError, isAtomicTempName, readTextIfExists, writeJsonAtomic } from '../util/index.js';
 import type { ACIdentifier } from './ac-types.js';
 import type { ImageId } from './image-id.js';
 import { isImageId } from './image-id.js';
@@ -79,14 +79,8 @@ function toRecord(file: string, json: unknown): ImageRecord {
 /** The record of `id`, or undefined when the image is not in the store. */
 export async function readRecord(layout: StoreLayout, id: ImageId): Promise<ImageRecord | undefined> {
   const file = layout.record(id);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  return toRecord(file, JSON.parse(text));
+  const text = await readTextIfExists(file);
+  return text === undefined ? undefined : toRecord(file, JSON.parse(text));
 }
 
 /** Every record in the store (unordered). Leftover temp files of atomic writes are skipped. */

@@ -11,7 +11,7 @@
  */
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { conflict, errnoCode, invalidArgument, isAtomicTempName, unavailable, withLock, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
+import { conflict, errnoCode, invalidArgument, isAtomicTempName, readTextIfExists, unavailable, withLock, writeFileAtomic, writeJsonAtomic } from '../util/index.js';
 import type { Ipv4Address, Ipv4Subnet } from './address.js';
 import { ipv4ToNumber, numberToIpv4, podAddressCount, subnetContains, tryParseIpv4 } from './address.js';
 import type { PodId } from './config.js';
@@ -118,12 +118,8 @@ async function withLeaseLock<T>(leaseDir: string, signal: AbortSignal | undefine
 }
 
 async function readLast(leaseDir: string): Promise<Ipv4Address | undefined> {
-  try {
-    return tryParseIpv4((await readFile(path.join(leaseDir, LAST_FILE), 'utf8')).trim());
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(path.join(leaseDir, LAST_FILE));
+  return text === undefined ? undefined : tryParseIpv4(text.trim());
 }
 
 function pickAddress(subnet: Ipv4Subnet, used: ReadonlySet<string>, last: Ipv4Address | undefined): Ipv4Address | undefined {

@@ -33,3 +33,4 @@ export type { AtomicWriteOptions } from './atomic-file.js';
 export { LOCK_MODES, tryLockFile, lockFile, withLock } from './lock.js';
 export type { LockMode, FileLock, LockOptions } from './lock.js';
 export { parseDuration, formatDuration } from './duration.js';
+export { readTextIfExists } from './read-if-exists.js';

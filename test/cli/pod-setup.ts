@@ -4,7 +4,7 @@
  * scratch network namespace (gc and rm release pod networks where they run). Lock holders
  * (`/bin/sleep`) and tmpfs mounts are recorded and released in `after`, also when a test fails.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -19,7 +19,7 @@ import {
 } from '../../src/pod/index.js';
 import { createNetns, makeTempDir } from '../harness/index.js';
 import type { CliResult } from './run-cli.js';
-import { CLI_PATH } from './run-cli.js';
+import { runRocklet } from './run-cli.js';
 
 const run = promisify(execFile);
 
@@ -149,8 +149,8 @@ export async function podWorkspace(label: string): Promise<PodWorkspace> {
   return {
     dataDir: tmp.path,
     store,
-    rocklet: (args) => runCli(inNetns, [`--dir=${tmp.path}`, ...args]),
-    rockletAs: (uid, args) => runCli([...inNetns, 'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups'], [`--dir=${tmp.path}`, ...args]),
+    rocklet: (args) => runRocklet([`--dir=${tmp.path}`, ...args], { prefix: inNetns }),
+    rockletAs: (uid, args) => runRocklet([`--dir=${tmp.path}`, ...args], { prefix: [...inNetns, 'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups'] }),
     pod,
     async stop(uuid) {
       const child = holders.get(uuid);
@@ -167,20 +167,6 @@ export async function podWorkspace(label: string): Promise<PodWorkspace> {
       mounts.push(dir);
     },
   };
-}
-
-/** Run the built CLI as `prefix… node main.js args…`. */
-function runCli(prefix: readonly string[], args: readonly string[]): Promise<CliResult> {
-  const [command = process.execPath, ...rest] = [...prefix, process.execPath, CLI_PATH, ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 /** True when `p` exists. */

@@ -10,9 +10,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runRocklet(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+export interface RunRockletOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly input?: string;
+  /** Commands to run the CLI under, e.g. `nsenter --net=FILE` or `setpriv --reuid=N`. */
+  readonly prefix?: readonly string[];
+}
+
+export function runRocklet(args: readonly string[], options: RunRockletOptions = {}): Promise<CliResult> {
+  const [command = process.execPath, ...rest] = [...(options.prefix ?? []), process.execPath, CLI_PATH, ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, rest, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -13,9 +13,9 @@
  * cached". A record whose image was removed from the store is ignored.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { errnoCode, tryLockFile, writeJsonAtomic } from '../../util/index.js';
+import { errnoCode, readTextIfExists, tryLockFile, writeJsonAtomic } from '../../util/index.js';
 import type { ImageId } from '../image-id.js';
 import { isImageId } from '../image-id.js';
 import type { StoreLayout } from '../store-layout.js';
@@ -69,13 +69,8 @@ export async function remotePaths(layout: StoreLayout, url: string): Promise<Rem
 }
 
 async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;

@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hostname, PodNetwork, PortForward } from '../../net/index.js';
 import { createPodNetwork, defaultPodHostname, parseIpAddress, parsePodHostname, parsePodId, parsePortForward } from '../../net/index.js';
 import type { VolumeSpec } from '../../podfile/index.js';
-import { errnoCode, failedPrecondition, hasErrorCode, notFound, writeFileAtomic } from '../../util/index.js';
+import { errnoCode, failedPrecondition, hasErrorCode, notFound, readTextIfExists, writeFileAtomic } from '../../util/index.js';
 import { acquirePodLock } from '../store/acquire.js';
 import type { PodStore } from '../store/layout.js';
 import { spawnLockHolder } from '../store/handoff.js';
@@ -149,13 +149,8 @@ export async function writeSupervisor(podDir: string, kind: SupervisorKind): Pro
 
 /** Who keeps the pod's lock (undefined for pods started by something else). */
 export async function readSupervisor(podDir: string): Promise<SupervisorKind | undefined> {
-  try {
-    const text = (await readFile(path.join(podDir, SUPERVISOR_FILE), 'utf8')).trim();
-    return text === 'unit' || text === 'standalone' ? text : undefined;
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = (await readTextIfExists(path.join(podDir, SUPERVISOR_FILE)))?.trim();
+  return text === 'unit' || text === 'standalone' ? text : undefined;
 }
 
 /** The result of {@link podUp}. */

@@ -8,10 +8,10 @@
  * Reads return undefined for a file that does not exist (yet), and throw `ERR_POD_FILE_CORRUPT`
  * for one that does but cannot be understood.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ACName, ImageId } from '../../image/index.js';
-import { errnoCode, failedPrecondition, writeFileAtomic, writeJsonAtomic } from '../../util/index.js';
+import { errnoCode, failedPrecondition, readTextIfExists, writeFileAtomic, writeJsonAtomic } from '../../util/index.js';
 import { POD_FILES } from './layout.js';
 
 /** What `list` shows about one app, independent of the (opaque) manifest. */
@@ -54,14 +54,7 @@ export function corrupt(file: string, why: string, cause?: unknown): never {
 }
 
 /** Read a file, or undefined when it does not exist. */
-export async function readOptional(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-}
+export const readOptional = readTextIfExists;
 
 /** A file's mtime, or undefined when it does not exist. */
 export async function mtimeOf(file: string): Promise<Date | undefined> {
