@@ -22,6 +22,9 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { RuntimeFixture } from '../dist/test/pod/runtime/fixture.js';
 import { TRUE_IMAGE, fetchTrueImage } from './lib/true-image.mjs';
+import { guardHarnessBench } from './lib/harness-guard.mjs';
+
+await guardHarnessBench();
 
 const cycles = Number(process.argv[2] ?? 1000);
 const gcEvery = Number(process.argv[3] ?? 10);

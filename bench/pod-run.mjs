@@ -29,6 +29,9 @@ import { mountNamespaceOf, podStore, podUnits, prepareApp, removeAppDir } from '
 import { DEFAULT_CAPABILITIES } from '../dist/src/podfile/index.js';
 import { ALTERNATING_RUNNER, median } from './lib/alternating.mjs';
 import { TRUE_IMAGE, fetchTrueImage } from './lib/true-image.mjs';
+import { guardHarnessBench } from './lib/harness-guard.mjs';
+
+await guardHarnessBench();
 
 const runs = Number(process.argv[2] ?? 20);
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));

@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { RuntimeFixture } from '../dist/test/pod/runtime/fixture.js';
 import { ALTERNATING_RUNNER, median } from './lib/alternating.mjs';
 import { TRUE_IMAGE, fetchTrueImage } from './lib/true-image.mjs';
+import { guardHarnessBench } from './lib/harness-guard.mjs';
+
+await guardHarnessBench();
 
 const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 15);
 const trace = process.argv.includes('--trace');

@@ -17,6 +17,9 @@ const podIndex = fileURLToPath(new URL('../dist/src/pod/index.js', import.meta.u
 const INNER = `
 import { spawn } from 'node:child_process';
 import { CrunRuntime } from ${JSON.stringify(podIndex)};
+import { guardHarnessBench } from './lib/harness-guard.mjs';
+
+await guardHarnessBench();
 const [bundle, runs] = [process.argv[2], Number(process.argv[3])];
 const crun = new CrunRuntime({ root: '/run/rocklet/crun-bench' });
 const argv = await crun.runArgv('bench-raw', { bundle });

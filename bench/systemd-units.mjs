@@ -7,6 +7,9 @@
 // npx tsc -p tsconfig.json) and stops it afterwards. Prints a summary and one JSON line.
 import { parseArgs } from 'node:util';
 import { connectSystemd, parseUnitName } from '../dist/src/systemd/index.js';
+import { guardHarnessBench } from './lib/harness-guard.mjs';
+
+await guardHarnessBench();
 
 const { values } = parseArgs({
   options: {

@@ -3,6 +3,9 @@
 // Boot = bootTestSystemd() until Manager.SystemState is running/degraded over the instance bus.
 // Stop = stop(): SIGRTMIN+4 → PID 1 gone → launcher reaped → cgroups rmdir'ed → dir removed.
 import { bootTestSystemd } from '../dist/test/harness/index.js';
+import { guardHarnessBench } from './lib/harness-guard.mjs';
+
+await guardHarnessBench();
 
 const runs = Number(process.argv[2] ?? 10);
 const mode = process.argv[3] ?? 'hybrid';
