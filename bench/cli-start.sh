@@ -9,8 +9,8 @@ OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$OUT" \
   'node -e 0' \
-  "node dist/src/cli/main.js version" \
-  "node dist/src/cli/main.js --help" >/dev/null
+  "node dist/rocklet/main.js version" \
+  "node dist/rocklet/main.js --help" >/dev/null
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
   const base = r[0].median;

@@ -1,5 +1,5 @@
 // `rocklet run` of /bin/true vs `crun run` vs `podman run --rm`, side by side, then the resident memory of a running pod.
-// Usage: npx tsc -p tsconfig.json && node bench/pod-run.mjs [runs=20]   (needs root, crun, podman)
+// Usage: npm run build && node bench/pod-run.mjs [runs=20]   (needs root, crun, podman)
 //
 // Everything runs INSIDE one private test systemd with its own network namespace (crun needs a
 // systemd it owns on these hybrid-cgroup hosts; the namespace keeps rocklet0, cni-podman0, the
@@ -34,7 +34,7 @@ import { guardHarnessBench } from './lib/harness-guard.mjs';
 await guardHarnessBench();
 
 const runs = Number(process.argv[2] ?? 20);
-const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/rocklet/main.js', import.meta.url));
 const podIndex = fileURLToPath(new URL('../dist/src/pod/index.js', import.meta.url));
 const IMAGE = TRUE_IMAGE;
 

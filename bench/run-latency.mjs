@@ -1,5 +1,5 @@
 // Start-to-finish latency of `rocklet run` of /bin/true, and what a run spends its time on.
-// Usage: npx tsc -p tsconfig.json && node bench/run-latency.mjs [runs=15] [--trace]   (root, crun)
+// Usage: npm run build && node bench/run-latency.mjs [runs=15] [--trace]   (root, crun)
 //
 // Boots one private test systemd (own network namespace), builds a busybox ACI whose exec is
 // /bin/true, fetches it into a fresh store, then times N × `rocklet run --insecure-options=image
@@ -20,7 +20,7 @@ await guardHarnessBench();
 
 const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 15);
 const trace = process.argv.includes('--trace');
-const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/rocklet/main.js', import.meta.url));
 const IMAGE = TRUE_IMAGE;
 
 

@@ -1,5 +1,5 @@
 // Memory and time of verifying a detached signature over a large image (BENCHMARKS.md: memory
-// must not grow with the image size). Usage: npx tsc -p tsconfig.json && node bench/trust-verify.mjs [sizeMB=1024]
+// must not grow with the image size). Usage: npm run build && node bench/trust-verify.mjs [sizeMB=1024]
 // Makes a file of random data (the bytes openpgp hashes; it need not be a valid ACI), signs it
 // with a fresh gpg key, trusts the key with `rocklet trust --root`, then verifies in a child
 // process under /usr/bin/time -v (peak RSS), for sizeMB and for sizeMB/8 side by side.
@@ -16,7 +16,7 @@ import { createGpgKey } from '../dist/test/harness/index.js';
 const run = promisify(execFile);
 const sizeMb = Number(process.argv[2] ?? 1024);
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const cli = path.join(root, 'dist/src/cli/main.js');
+const cli = path.join(root, 'dist/rocklet/main.js');
 
 async function writeRandom(file, mb) {
   const out = createWriteStream(file);

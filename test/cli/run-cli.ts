@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** The bundled executable, as package.json's "bin" and install.sh ship it (built by scripts/bundle.mjs). */
+export const CLI_PATH = fileURLToPath(new URL('../../rocklet/main.js', import.meta.url));
 
 export interface CliResult {
   readonly code: number | null;
