@@ -2,7 +2,7 @@
 # Installs rocklet on a Debian-family host. Idempotent; run as root: sudo ./install.sh
 #
 #   - Debian packages rocklet needs at run time (crun, iproute2, nftables, util-linux, ...)
-#   - builds the TypeScript sources and installs the CLI as /usr/local/bin/rocklet
+#   - builds the TypeScript sources into one bundle and installs the CLI as /usr/local/bin/rocklet
 #     (code in /usr/local/lib/rocklet, production dependencies only)
 #   - systemd units from units/, tmpfiles rule for /run/rocklet
 #   - /etc/pods, /etc/rocklet (+ trustedkeys/) and /var/lib/rocklet with safe modes
@@ -18,6 +18,8 @@ PREFIX=${PREFIX:-/usr/local}
 LIBDIR=$PREFIX/lib/rocklet
 BINDIR=$PREFIX/bin
 RUNTIME_PACKAGES=(crun iproute2 nftables util-linux ca-certificates xz-utils bzip2)
+# node-gyp builds rocklet's native helper (native/linux-sys.c: mount, umount, namespaces) in `npm ci`.
+BUILD_PACKAGES=(g++ make python3)
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (try: sudo ./install.sh)"
 
@@ -36,18 +38,18 @@ missing_packages() {
 }
 
 if [ "${ROCKLET_SKIP_APT:-0}" != 1 ]; then
-  command -v apt-get >/dev/null || die "apt-get not found: install ${RUNTIME_PACKAGES[*]} yourself and rerun with ROCKLET_SKIP_APT=1"
-  mapfile -t MISSING < <(missing_packages "${RUNTIME_PACKAGES[@]}")
+  command -v apt-get >/dev/null || die "apt-get not found: install ${RUNTIME_PACKAGES[*]} ${BUILD_PACKAGES[*]} yourself and rerun with ROCKLET_SKIP_APT=1"
+  mapfile -t MISSING < <(missing_packages "${RUNTIME_PACKAGES[@]}" "${BUILD_PACKAGES[@]}")
   if [ "${#MISSING[@]}" -gt 0 ]; then
     say "installing Debian packages: ${MISSING[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${MISSING[@]}" >/dev/null
   else
-    say "Debian packages present: ${RUNTIME_PACKAGES[*]}"
+    say "Debian packages present: ${RUNTIME_PACKAGES[*]} ${BUILD_PACKAGES[*]}"
   fi
 fi
 
-say "building (npm ci, tsc)"
+say "building (npm ci with the native helper, tsc, esbuild)"
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
 
@@ -56,7 +58,11 @@ say "installing to $LIBDIR"
 STAGE=$(mktemp -d "$PREFIX/lib/.rocklet-stage.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
 mkdir -p "$STAGE/dist"
-cp -a dist/src "$STAGE/dist/src"
+# Only the bundle runs (package.json "bin"); dist/src and dist/test are the build's inputs and tests.
+cp -a dist/rocklet "$STAGE/dist/rocklet"
+# The native helper built by npm ci above; the CLI finds it at <libdir>/build/Release.
+mkdir -p "$STAGE/build/Release"
+cp build/Release/linux_sys.node "$STAGE/build/Release/"
 cp package.json package-lock.json README.md "$STAGE/"
 (cd "$STAGE" && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
 chmod -R go-w "$STAGE"
@@ -69,7 +75,7 @@ rm -rf "$LIBDIR.old.$$"
 # A wrapper with Node's absolute path, so units and sudo work whatever PATH they have.
 install -d -m 0755 "$BINDIR"
 WRAPPER=$(mktemp "$BINDIR/.rocklet.XXXXXX")
-printf '#!/bin/sh\nexec %s %s/dist/src/cli/main.js "$@"\n' "$NODE" "$LIBDIR" >"$WRAPPER"
+printf '#!/bin/sh\nexec %s %s/dist/rocklet/main.js "$@"\n' "$NODE" "$LIBDIR" >"$WRAPPER"
 chmod 0755 "$WRAPPER"
 mv -f "$WRAPPER" "$BINDIR/rocklet"
 

@@ -14,9 +14,10 @@ command -v node >/dev/null || die "Node.js 20 or newer is required"
 [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || die "Node.js 20 or newer is required; found $(node --version)"
 
 # What the tests use: a private systemd + dbus-daemon, crun, namespaces and nft, busybox as the
-# universal payload, docker-registry/skopeo/umoci for registry tests, gpg for signatures.
+# universal payload, docker-registry/skopeo/umoci for registry tests, gpg for signatures;
+# g++/make/python3 for node-gyp, which `npm ci` runs to build rocklet's native helper.
 TEST_PACKAGES=(systemd dbus util-linux iproute2 nftables crun busybox-static docker-registry skopeo umoci
-  gnupg curl openssl ca-certificates xz-utils bzip2 tar psmisc procps)
+  gnupg curl openssl ca-certificates xz-utils bzip2 tar psmisc procps g++ make python3)
 
 missing=()
 for p in "${TEST_PACKAGES[@]}"; do
@@ -35,7 +36,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$added_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
 fi
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || [ ! -f build/Release/linux_sys.node ] || [ native/linux-sys.c -nt build/Release/linux_sys.node ]; then
   say "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi

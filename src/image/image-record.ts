@@ -37,7 +37,7 @@ interface RecordJson {
 }
 
 /** Write a record atomically (the commit point of an import). */
-export async function writeRecord(layout: StoreLayout, record: ImageRecord): Promise<void> {
+export async function writeRecord(layout: StoreLayout, record: ImageRecord, options: { readonly durable?: boolean } = {}): Promise<void> {
   const json: RecordJson = {
     id: record.id,
     sizeBytes: record.sizeBytes,
@@ -46,7 +46,7 @@ export async function writeRecord(layout: StoreLayout, record: ImageRecord): Pro
     lastUsed: record.lastUsed.toISOString(),
     manifest: { ...record.manifest.raw },
   };
-  await writeJsonAtomic(layout.record(record.id), json);
+  await writeJsonAtomic(layout.record(record.id), json, { durable: options.durable ?? true });
 }
 
 function corrupt(file: string, why: string): Error {

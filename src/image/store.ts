@@ -122,7 +122,9 @@ export class ImageStore {
   /**
    * Mark an image as used now (drives gc's grace period). A mark less than a second old is left
    * as is: one `run` uses its image several times (fetch, render, re-render), and each rewrite
-   * of the record costs two fsyncs for a difference gc cannot tell.
+   * of the record would cost time for a difference gc cannot tell. The rewrite is not fsynced:
+   * a crash can at worst lose the mark, making the image look older to `image gc`, which keeps
+   * images that pods use anyway.
    */
   async touch(id: ImageId): Promise<void> {
     await withLock(this.layout.lock, 'exclusive', async () => {
@@ -131,7 +133,7 @@ export class ImageStore {
       if (record === undefined) return;
       const age = now.getTime() - record.lastUsed.getTime();
       if (age >= 0 && age < TOUCH_RESOLUTION_MS) return;
-      await writeRecord(this.layout, { ...record, lastUsed: now });
+      await writeRecord(this.layout, { ...record, lastUsed: now }, { durable: false });
     });
   }
 

@@ -1,21 +1,20 @@
 /**
  * @module net/netns — network namespaces bound to files (`<netnsDir>/<podId>`).
  *
- * Created with `unshare --net=<file> true`: unshare bind-mounts the new namespace's nsfs inode
- * onto the (pre-created, empty) file, so the namespace outlives the short `true` process.
- * Measured on the project machine: this works whether the parent mount is private or shared
- * (only `--mount=<file>` needs a private parent), so no bind mount of the directory is made.
- * The mount lives in the caller's mount namespace: `pod up` must not run with PrivateMounts=,
- * or the file would be an empty regular file for everyone else.
+ * Created by {@link bindNamespaces} (util's native helper): a short-lived child unshares a new
+ * network namespace, brings `lo` up in it and bind-mounts its nsfs inode onto the (pre-created,
+ * empty) file, so the namespace outlives the child. This works whether the parent mount is
+ * private or shared, so no bind mount of the directory is made. The mount lives in the caller's
+ * mount namespace: `pod up` must not run with PrivateMounts=, or the file would be an empty
+ * regular file for everyone else.
  *
  * A file counts as a namespace when statfs reports nsfs. Create and remove are idempotent:
  * an empty file left by a crash is reused, a stacked mount is unmounted until none is left.
  */
 import { mkdir, statfs, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errnoCode, runtimeFailure } from '../util/index.js';
+import { bindNamespaces, errnoCode, runtimeFailure, unmountFs } from '../util/index.js';
 import type { PodId } from './config.js';
-import { checked, runTool } from './exec.js';
 
 // NSFS_MAGIC from <linux/magic.h>.
 const NSFS_MAGIC = 0x6e736673;
@@ -39,10 +38,10 @@ export async function isNetnsFile(file: string): Promise<boolean> {
 }
 
 /**
- * Make sure a fresh network namespace is bound to `file`; returns whether it was created now
- * (false: it already existed and is reused untouched).
+ * Make sure a fresh network namespace, loopback up, is bound to `file`; returns whether it was
+ * created now (false: it already existed and is reused untouched).
  */
-export async function ensureNetnsFile(file: string, init: readonly string[] = ['true']): Promise<boolean> {
+export async function ensureNetnsFile(file: string): Promise<boolean> {
   if (await isNetnsFile(file)) return false;
   await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
   try {
@@ -51,8 +50,11 @@ export async function ensureNetnsFile(file: string, init: readonly string[] = ['
     // A file left by an earlier crash between creation and mount: reuse it.
     if (errnoCode(error) !== 'EEXIST') throw error;
   }
-  // `init` runs inside the new namespace: one fork creates and configures it (e.g. lo up).
-  checked(await runTool(['unshare', `--net=${file}`, ...init]), `create network namespace ${file}`);
+  try {
+    bindNamespaces({ net: file, loopbackUp: true });
+  } catch (error) {
+    throw runtimeFailure('ERR_NET_NETNS_CREATE', `cannot create network namespace ${file}: ${(error as Error).message}`, { cause: error });
+  }
   return true;
 }
 
@@ -67,7 +69,11 @@ export async function removeNetnsFile(file: string): Promise<boolean> {
       throw runtimeFailure('ERR_NET_NETNS_BUSY', `network namespace file ${file} is still mounted after ${i} unmounts`);
     }
     found = true;
-    checked(await runTool(['umount', '--lazy', file]), `unmount network namespace ${file}`);
+    try {
+      unmountFs(file, { detach: true });
+    } catch (error) {
+      throw runtimeFailure('ERR_NET_NETNS_BUSY', `cannot unmount network namespace ${file}: ${(error as Error).message}`, { cause: error });
+    }
   }
   try {
     await unlink(file);

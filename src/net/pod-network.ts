@@ -20,7 +20,7 @@ import { applyPodRules, listPodRuleOwners, podRulesScript, removePodRules } from
 import type { PortForward } from './ports.js';
 import { describeHostPort } from './ports.js';
 import { findListenerClash, readHostListeners } from './proc-net.js';
-import { LOOPBACK_UP, POD_INTERFACE, removeVeth, setUpLoopback, setUpVeth } from './veth.js';
+import { POD_INTERFACE, removeVeth, setUpLoopback, setUpVeth } from './veth.js';
 
 /** Options of {@link createPodNetwork}. */
 export interface CreatePodNetworkOptions {
@@ -102,9 +102,9 @@ export async function createPodNetwork(config: NetworkConfig, host: HostNetns, p
   if (options.mode === 'host') return { mode: 'host', podId };
   const netnsPath = podNetnsPath(config.netnsDir, podId);
   try {
-    // A new namespace gets lo up from the `unshare` that makes it; one kept from an interrupted
-    // setup gets it (again) here. `default` brings lo up with the pod's veth anyway.
-    const created = await ensureNetnsFile(netnsPath, options.mode === 'none' ? LOOPBACK_UP : undefined);
+    // A new namespace gets lo up as it is made; one kept from an interrupted setup gets it
+    // (again) here. `default` brings lo up with the pod's veth anyway.
+    const created = await ensureNetnsFile(netnsPath);
     if (options.mode === 'none') {
       if (!created) await setUpLoopback(netnsPath, options.signal);
       return { mode: 'none', podId, netnsPath };

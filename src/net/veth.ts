@@ -78,7 +78,7 @@ export async function setUpVeth(host: HostNetns, options: VethOptions): Promise<
 }
 
 /** The command that brings loopback up, run inside a pod netns. */
-export const LOOPBACK_UP: readonly string[] = Object.freeze(['ip', 'link', 'set', 'dev', 'lo', 'up']);
+const LOOPBACK_UP: readonly string[] = Object.freeze(['ip', 'link', 'set', 'dev', 'lo', 'up']);
 
 /** Bring loopback up inside a pod netns (the whole of `none` mode). */
 export async function setUpLoopback(podNetns: string, signal?: AbortSignal): Promise<void> {

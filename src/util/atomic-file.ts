@@ -23,6 +23,12 @@ export interface AtomicWriteOptions {
    * and are rewritten whenever it starts (a bundle's config.json, a pod's hosts file).
    */
   readonly durable?: boolean;
+  /**
+   * With `durable`, also fsync the directory after the rename (default true). `false` when the
+   * caller fsyncs that directory itself once after writing several files into it (a pod's
+   * files before the pod leaves `prepare/`): the data is durable, the names once the caller syncs.
+   */
+  readonly syncDirectory?: boolean;
 }
 
 const TEMP_MARK = '.tmp-';
@@ -75,7 +81,7 @@ export async function writeFileAtomic(
     }
     await rename(temp, target);
     renamed = true;
-    if (durable) await fsyncDir(path.dirname(target));
+    if (durable && options.syncDirectory !== false) await fsyncDir(path.dirname(target));
   } finally {
     if (!renamed) await removeIfPresent(temp);
   }

@@ -34,3 +34,5 @@ export { LOCK_MODES, tryLockFile, lockFile, withLock } from './lock.js';
 export type { LockMode, FileLock, LockOptions } from './lock.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { readTextIfExists } from './read-if-exists.js';
+export { MOUNT_FLAGS, mountFs, unmountFs, bindNamespaces, ofdTryLock, ofdUnlock } from './linux-sys.js';
+export type { NamespaceFiles, LockRange } from './linux-sys.js';

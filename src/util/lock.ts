@@ -1,7 +1,7 @@
 /**
  * @module lock — kernel file locks (shared/exclusive) on lock files.
  *
- * Uses open-file-description locks (`fcntl(F_OFD_SETLK)`) through `fs-native-extensions`:
+ * Uses open-file-description locks (`fcntl(F_OFD_SETLK)`) through rocklet's native helper:
  * they belong to the open file, so two opens in one process conflict like two processes do,
  * and the kernel drops a lock the moment its holder closes the file or dies (even by SIGKILL);
  * a stale lock cannot outlive its process. Locks are advisory.
@@ -15,21 +15,8 @@
 import { constants as fsConstants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-/** The part of `fs-native-extensions` used here (the package ships no types). */
-interface NativeLocks {
-  tryLock(fd: number, options: { shared: boolean }): boolean;
-  unlock(fd: number): void;
-}
-
-let nativeLocks: NativeLocks | undefined;
-// Loaded on first use: the addon's resolver costs ~15 ms, which short CLI commands must not pay.
-function native(): NativeLocks {
-  nativeLocks ??= createRequire(import.meta.url)('fs-native-extensions') as NativeLocks;
-  return nativeLocks;
-}
+import { ofdTryLock, ofdUnlock } from './linux-sys.js';
 
 export const LOCK_MODES = ['shared', 'exclusive'] as const;
 /** `shared`: many holders at once (readers); `exclusive`: one holder, no shared holders. */
@@ -67,7 +54,7 @@ function heldLock(file: string, mode: LockMode, handle: FileHandle): FileLock {
       if (released) return;
       released = true;
       try {
-        native().unlock(handle.fd);
+        ofdUnlock(handle.fd);
       } finally {
         await handle.close();
       }
@@ -83,7 +70,7 @@ export async function tryLockFile(file: string, mode: LockMode): Promise<FileLoc
   const handle = await openLockFile(file);
   let granted = false;
   try {
-    granted = native().tryLock(handle.fd, { shared: mode === 'shared' });
+    granted = ofdTryLock(handle.fd, mode);
   } finally {
     if (!granted) await handle.close();
   }
@@ -102,7 +89,7 @@ export async function lockFile(file: string, mode: LockMode, options: LockOption
   try {
     let delayMs = 1;
     for (;;) {
-      granted = native().tryLock(handle.fd, { shared: mode === 'shared' });
+      granted = ofdTryLock(handle.fd, mode);
       if (granted) return heldLock(file, mode, handle);
       await sleep(delayMs, undefined, signal === undefined ? {} : { signal });
       delayMs = Math.min(delayMs * 2, MAX_POLL_MS);

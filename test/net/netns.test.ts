@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,18 +26,20 @@ describe('netns files', () => {
     assert.equal(await ensureNetnsFile(file), false, 'second call must reuse the namespace');
     assert.equal((await stat(file)).ino, ino);
     assert.deepEqual(await mountsUnder(dir), [file], 'exactly one mount');
-    // A fresh namespace: only a loopback that is down.
-    const links = JSON.parse(await execChecked(inNs(file, ['ip', '-j', 'link', 'show']))) as { ifname: string }[];
+    // A fresh namespace: only a loopback, and it is up.
+    const links = JSON.parse(await execChecked(inNs(file, ['ip', '-j', 'link', 'show']))) as { ifname: string; flags: string[] }[];
     assert.deepEqual(links.map((l) => l.ifname), ['lo']);
+    assert.ok(links[0]?.flags.includes('UP'), `lo is up: ${JSON.stringify(links)}`);
   });
 
-  it('runs an init command inside the namespace it creates (loopback up in one fork)', async () => {
-    const file = path.join(dir, 'pod-init');
-    assert.equal(await ensureNetnsFile(file, ['ip', 'link', 'set', 'dev', 'lo', 'up']), true);
-    const links = JSON.parse(await execChecked(inNs(file, ['ip', '-j', 'link', 'show', 'dev', 'lo']))) as { flags: string[] }[];
-    assert.ok(links[0]?.flags.includes('UP'), `lo is up: ${JSON.stringify(links)}`);
-    const host = JSON.parse(await execChecked(['ip', '-j', 'link', 'show'])) as unknown[];
-    assert.ok(host.length > 0, 'the caller\'s own namespace is untouched');
+  it('leaves the caller\'s own network namespace alone', async () => {
+    const ownNs = await readlink('/proc/self/ns/net');
+    const hostLinks = await execChecked(['ip', '-br', 'link', 'show']);
+    const file = path.join(dir, 'pod-own');
+    assert.equal(await ensureNetnsFile(file), true);
+    assert.equal(await readlink('/proc/self/ns/net'), ownNs, 'this process is still in its own netns');
+    assert.notEqual((await stat(file)).ino, (await stat('/proc/self/ns/net')).ino, 'the file holds another namespace');
+    assert.equal(await execChecked(['ip', '-br', 'link', 'show']), hostLinks, 'host links unchanged');
   });
 
   it('reuses an empty file left by a crash before the mount', async () => {

@@ -1,7 +1,8 @@
 /**
  * @module pod/runtime/sandbox-files — the parts of a pod sandbox that are files: the IPC and
- * UTS namespaces bound to files (created with `unshare --ipc=F --uts=F hostname H`, the way
- * the net layer binds network namespaces), and the pod's `/etc/hosts` and `/etc/resolv.conf`
+ * UTS namespaces bound to files (made by util's native helper, the way the net layer binds
+ * network namespaces; `unshare --ipc=F --uts=F hostname H` through `nsenter` when the pod's
+ * mount namespace is not this process's own, as in tests), and the pod's `/etc/hosts` and `/etc/resolv.conf`
  * (`<pod>/hosts`, `<pod>/resolv.conf`, bound read-only into every app).
  *
  * Everything is idempotent: a namespace file already bound is kept, a crash's empty file is
@@ -11,7 +12,7 @@ import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HostsEntry, Hostname, IpAddress } from '../../net/index.js';
 import { isNetnsFile, parseCustomDns, parseHostAlias, podResolvConf, renderEtcHosts } from '../../net/index.js';
-import { errnoCode, writeFileAtomic } from '../../util/index.js';
+import { bindNamespaces, errnoCode, runtimeFailure, unmountFs, writeFileAtomic } from '../../util/index.js';
 import { checkedResult, runCommand } from '../stage1/command.js';
 import type { MountNamespace } from '../stage1/mount-namespace.js';
 import { nsPath } from '../stage1/mount-namespace.js';
@@ -30,18 +31,31 @@ export async function ensurePodNamespaces(
   const [ipcBound, utsBound] = [await isNetnsFile(nsPath(ns, files.ipc)), await isNetnsFile(nsPath(ns, files.uts))];
   if (ipcBound && utsBound) return;
   await mkdir(nsPath(ns, path.dirname(files.ipc)), { recursive: true, mode: 0o755 });
-  const flags: string[] = [];
-  for (const [kind, file, bound] of [['ipc', files.ipc, ipcBound], ['uts', files.uts, utsBound]] as const) {
+  for (const [file, bound] of [[files.ipc, ipcBound], [files.uts, utsBound]] as const) {
     if (bound) continue;
     try {
       await writeFile(nsPath(ns, file), '', { flag: 'wx', mode: 0o644 });
     } catch (error) {
       if (errnoCode(error) !== 'EEXIST') throw error;
     }
-    flags.push(`--${kind}=${file}`);
   }
-  // `hostname` runs inside the new UTS namespace, so the pod's name is set where apps see it.
-  checkedResult(await runCommand(ns, ['unshare', ...flags, 'hostname', hostname]), 'create the pod\'s IPC/UTS namespaces', 'ERR_POD_NAMESPACES');
+  const what = 'create the pod\'s IPC/UTS namespaces';
+  if (ns.enter.length === 0) {
+    try {
+      bindNamespaces({
+        ipc: ipcBound ? undefined : files.ipc,
+        ...(utsBound ? {} : { uts: files.uts, hostname }),
+      });
+    } catch (error) {
+      throw runtimeFailure('ERR_POD_NAMESPACES', `${what}: ${(error as Error).message}`, { cause: error });
+    }
+    return;
+  }
+  const flags = [...(ipcBound ? [] : [`--ipc=${files.ipc}`]), ...(utsBound ? [] : [`--uts=${files.uts}`])];
+  // `hostname` runs inside the new UTS namespace, so the pod's name is set where apps see it;
+  // with the UTS namespace already there it must not run at all (it would rename the host).
+  const init = utsBound ? ['true'] : ['hostname', hostname];
+  checkedResult(await runCommand(ns, ['unshare', ...flags, ...init]), what, 'ERR_POD_NAMESPACES');
 }
 
 /** Unbinds and deletes namespace files (one `umount` for all); those that were there. */
@@ -53,7 +67,16 @@ export async function removeNamespaceFiles(ns: MountNamespace, files: readonly s
     if (bound.length === 0) break;
     if (i >= MAX_UNMOUNTS) throw new Error(`namespace file ${bound.join(', ')} is still mounted after ${i} unmounts`);
     for (const file of bound) found.add(file);
-    checkedResult(await runCommand(ns, ['umount', '--lazy', ...bound]), `unmount namespace files ${bound.join(' ')}`, 'ERR_POD_NAMESPACES');
+    const what = `unmount namespace files ${bound.join(' ')}`;
+    if (ns.enter.length !== 0) {
+      checkedResult(await runCommand(ns, ['umount', '--lazy', ...bound]), what, 'ERR_POD_NAMESPACES');
+      continue;
+    }
+    try {
+      for (const file of bound) unmountFs(file, { detach: true });
+    } catch (error) {
+      throw runtimeFailure('ERR_POD_NAMESPACES', `${what}: ${(error as Error).message}`, { cause: error });
+    }
   }
   for (const file of files) {
     try {

@@ -1,13 +1,15 @@
 /**
  * @module pod/stage1/mounts — the host-side mounts of stage1 (overlay rootfs, tmpfs volumes)
- * through util-linux `mount`/`umount` (one fork each: Node has no mount(2)), and the
- * namespace's mount table to make every call idempotent.
+ * and the namespace's mount table to make every call idempotent. In this process's own mount
+ * namespace (production) they are direct mount(2)/umount2(2) calls through util's native
+ * helper; in another one (tests reaching into a private systemd) util-linux `mount`/`umount`
+ * run there through `nsenter`.
  *
  * Paths given to mount options must not contain `,` `:` `\` or newlines (overlay's option
  * syntax has no reliable escaping); rocklet's own directories never do.
  */
 import { readFile, realpath } from 'node:fs/promises';
-import { errnoCode, invalidArgument, runtimeFailure } from '../../util/index.js';
+import { errnoCode, invalidArgument, MOUNT_FLAGS, mountFs, runtimeFailure, unmountFs } from '../../util/index.js';
 import { checkedResult, runCommand, tail } from './command.js';
 import type { MountNamespace } from './mount-namespace.js';
 import { nsPath } from './mount-namespace.js';
@@ -49,6 +51,51 @@ export async function isMountPoint(ns: MountNamespace, p: string): Promise<boole
   return (await listMountPoints(ns)).includes(target);
 }
 
+/** True when `ns` is this process's own mount namespace, where system calls reach directly. */
+function isOwnNamespace(ns: MountNamespace): boolean {
+  return ns.enter.length === 0;
+}
+
+/** mount(2) here, or `mount -t TYPE -o OPTIONS` in `ns`; ERR_MOUNT_FAILED either way. */
+async function mountIn(ns: MountNamespace, fstype: string, flags: readonly (keyof typeof MOUNT_FLAGS)[], data: string, target: string): Promise<void> {
+  const what = `mount ${fstype} at ${target}`;
+  if (!isOwnNamespace(ns)) {
+    const options = [...flags, data].filter((o) => o !== '').join(',');
+    checkedResult(await runCommand(ns, ['mount', '-t', fstype, '-o', options, fstype, target]), what, 'ERR_MOUNT_FAILED');
+    return;
+  }
+  try {
+    mountFs(fstype, target, fstype, flags.reduce((bits, flag) => bits | MOUNT_FLAGS[flag], 0), data);
+  } catch (error) {
+    throw runtimeFailure('ERR_MOUNT_FAILED', `${what}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** One unmount of `target`, detached lazily when it is busy. */
+async function unmountOnce(ns: MountNamespace, target: string): Promise<void> {
+  if (!isOwnNamespace(ns)) {
+    const result = await runCommand(ns, ['umount', target]);
+    if (result.exitCode === 0) return;
+    const lazy = await runCommand(ns, ['umount', '--lazy', target]);
+    if (lazy.exitCode !== 0) {
+      throw runtimeFailure('ERR_UNMOUNT_FAILED', `cannot unmount ${target}: ${tail(lazy.stderr) || tail(result.stderr)}`);
+    }
+    return;
+  }
+  try {
+    unmountFs(target);
+  } catch (error) {
+    // EINVAL: unmounted meanwhile (the caller re-reads the mount table); EBUSY: still in use.
+    if (errnoCode(error) === 'EINVAL') return;
+    if (errnoCode(error) !== 'EBUSY') throw runtimeFailure('ERR_UNMOUNT_FAILED', `cannot unmount ${target}: ${(error as Error).message}`, { cause: error });
+    try {
+      unmountFs(target, { detach: true });
+    } catch (lazyError) {
+      throw runtimeFailure('ERR_UNMOUNT_FAILED', `cannot unmount ${target}: ${(lazyError as Error).message}`, { cause: lazyError });
+    }
+  }
+}
+
 function checkOptionPath(p: string): void {
   if (/[,:\\\n]/.test(p)) throw invalidArgument('ERR_MOUNT_PATH', `cannot pass path "${p}" in mount options (contains , : \\ or a newline)`);
 }
@@ -71,7 +118,7 @@ export async function mountOverlay(ns: MountNamespace, options: OverlayOptions):
     throw invalidArgument('ERR_MOUNT_PATH', `overlay options for ${options.target} are ${data.length} bytes, over the kernel's ${MAX_MOUNT_OPTIONS}`);
   }
   if (await isMountPoint(ns, options.target)) return false;
-  checkedResult(await runCommand(ns, ['mount', '-t', 'overlay', '-o', data, 'overlay', options.target]), `mount overlay at ${options.target}`, 'ERR_MOUNT_FAILED');
+  await mountIn(ns, 'overlay', [], data, options.target);
   return true;
 }
 
@@ -87,14 +134,12 @@ export interface TmpfsOptions {
 export async function mountTmpfs(ns: MountNamespace, target: string, options: TmpfsOptions): Promise<boolean> {
   if (await isMountPoint(ns, target)) return false;
   const data = [
-    'nosuid',
-    'nodev',
     `mode=${options.mode.toString(8).padStart(4, '0')}`,
     `uid=${options.uid}`,
     `gid=${options.gid}`,
     ...(options.sizeBytes === undefined ? [] : [`size=${options.sizeBytes}`]),
   ].join(',');
-  checkedResult(await runCommand(ns, ['mount', '-t', 'tmpfs', '-o', data, 'tmpfs', target]), `mount tmpfs at ${target}`, 'ERR_MOUNT_FAILED');
+  await mountIn(ns, 'tmpfs', ['nosuid', 'nodev'], data, target);
   return true;
 }
 
@@ -108,12 +153,7 @@ export async function unmount(ns: MountNamespace, target: string): Promise<boole
   for (let i = 0; await isMountPoint(ns, target); i++) {
     if (i >= MAX_UNMOUNTS) throw runtimeFailure('ERR_UNMOUNT_FAILED', `${target} is still mounted after ${i} unmounts`);
     found = true;
-    const result = await runCommand(ns, ['umount', target]);
-    if (result.exitCode === 0) continue;
-    const lazy = await runCommand(ns, ['umount', '--lazy', target]);
-    if (lazy.exitCode !== 0) {
-      throw runtimeFailure('ERR_UNMOUNT_FAILED', `cannot unmount ${target}: ${tail(lazy.stderr) || tail(result.stderr)}`);
-    }
+    await unmountOnce(ns, target);
   }
   return found;
 }

@@ -13,7 +13,7 @@
  * A pod's state is which of these directories holds it plus whether its lock is held
  * (states.ts); a transition is one rename(2) between them.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { renameDurable } from '../../util/index.js';
 import path from 'node:path';
 import type { PodUuid } from './uuid.js';
@@ -79,10 +79,15 @@ export const POD_FILES = {
 
 /**
  * Move pod `uuid` from state dir `from` to `to`: one rename(2), made durable (both parents
- * fsynced). The target state dir is created when missing. The caller holds the pod's lock (or
- * knows that the pod has no lock file). Fails with ENOENT when the pod is not in `from`.
+ * fsynced) unless `durable` is false. The target state dir is created when missing. The caller
+ * holds the pod's lock (or knows that the pod has no lock file). Fails with ENOENT when the pod
+ * is not in `from`.
  */
-export async function movePod(store: PodStore, uuid: PodUuid, from: StateDir, to: StateDir): Promise<void> {
+export async function movePod(store: PodStore, uuid: PodUuid, from: StateDir, to: StateDir, options: { readonly durable?: boolean } = {}): Promise<void> {
   await mkdir(stateDirPath(store, to), { recursive: true, mode: POD_DIR_MODE });
+  if (options.durable === false) {
+    await rename(podPath(store, from, uuid), podPath(store, to, uuid));
+    return;
+  }
   await renameDurable(podPath(store, from, uuid), podPath(store, to, uuid));
 }

@@ -29,7 +29,8 @@ const OPTIONAL_STRINGS = ['ifName', 'ip', 'gateway'] as const;
 
 /** Record the pod's networks (replaces the previous record). */
 export async function writeNetInfo(podDir: string, networks: readonly PodNetworkInfo[]): Promise<void> {
-  await writeJsonAtomic(path.join(podDir, POD_FILES.netInfo), networks, { mode: 0o644 });
+  // Describes the running pod's networks only (after a crash they are gone): no fsync.
+  await writeJsonAtomic(path.join(podDir, POD_FILES.netInfo), networks, { mode: 0o644, durable: false });
 }
 
 /** The recorded networks; empty when none were recorded. */

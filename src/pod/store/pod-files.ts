@@ -93,8 +93,9 @@ export async function writePodManifest(podDir: string, manifest: unknown, meta: 
     if (seen.has(app.name)) throw new Error(`writePodManifest: duplicate app name: ${app.name}`);
     seen.add(app.name);
   }
-  await writeJsonAtomic(path.join(podDir, POD_FILES.meta), meta, { mode: MANIFEST_MODE });
-  await writeFileAtomic(path.join(podDir, POD_FILES.manifest), `${JSON.stringify(manifest)}\n`, { mode: MANIFEST_MODE });
+  // Written while the pod is in prepare/; leaving it fsyncs the pod dir (transitions.ts).
+  await writeJsonAtomic(path.join(podDir, POD_FILES.meta), meta, { mode: MANIFEST_MODE, syncDirectory: false });
+  await writeFileAtomic(path.join(podDir, POD_FILES.manifest), `${JSON.stringify(manifest)}\n`, { mode: MANIFEST_MODE, syncDirectory: false });
 }
 
 /** The stored pod manifest (parsed JSON), or undefined before preparation wrote it. */
@@ -154,7 +155,8 @@ function parseMeta(file: string, value: unknown): PodMeta {
 /** Record the pod's resident PID; the file's mtime becomes STARTED. */
 export async function writePodPid(podDir: string, pid: number): Promise<void> {
   if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`writePodPid: not a PID: ${pid}`);
-  await writeFileAtomic(path.join(podDir, POD_FILES.pid), `${pid}\n`, { mode: 0o644 });
+  // A PID names a process of this boot only: after a crash it means nothing, so no fsync.
+  await writeFileAtomic(path.join(podDir, POD_FILES.pid), `${pid}\n`, { mode: 0o644, durable: false });
 }
 
 /** The recorded PID and start time, or undefined before the pod started. */

@@ -35,21 +35,11 @@
 import { constants as fsConstants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { errnoCode } from '../../util/index.js';
+import { errnoCode, ofdTryLock, ofdUnlock } from '../../util/index.js';
 import type { LockStatus } from './states.js';
 
-/** The part of `fs-native-extensions` used here (F_OFD_SETLK on Linux; no types shipped). */
-interface NativeLocks {
-  tryLock(fd: number, offset: number, length: number, options: { shared: boolean }): boolean;
-  /** Length 0 means "to the end of the file": offset 0, length 0 unlocks everything. */
-  unlock(fd: number, offset?: number, length?: number): void;
-}
-
-const native = createRequire(import.meta.url)('fs-native-extensions') as NativeLocks;
-
-const LIVE_BYTE = 0;
-const CHANGE_BYTE = 1;
+const LIVE_BYTE = { offset: 0, length: 1 };
+const CHANGE_BYTE = { offset: 1, length: 1 };
 
 /** Why a lock is taken: to be the pod's holder, or to change (move, delete) a pod that has none. */
 export type LockPurpose = 'hold' | 'change';
@@ -75,7 +65,7 @@ function heldLock(file: string, handle: FileHandle): PodLock {
       if (!open) return;
       open = false;
       try {
-        native.unlock(handle.fd, 0, 0);
+        ofdUnlock(handle.fd);
       } finally {
         await handle.close();
       }
@@ -102,10 +92,8 @@ export async function tryLockPod(
   const handle = await open(file, flags, 0o644);
   let granted = false;
   try {
-    const exclusive = { shared: false };
     granted =
-      (options.purpose === 'hold' || native.tryLock(handle.fd, CHANGE_BYTE, 1, exclusive)) &&
-      native.tryLock(handle.fd, LIVE_BYTE, 1, exclusive);
+      (options.purpose === 'hold' || ofdTryLock(handle.fd, 'exclusive', CHANGE_BYTE)) && ofdTryLock(handle.fd, 'exclusive', LIVE_BYTE);
   } finally {
     // Closing drops whatever part was granted.
     if (!granted) await handle.close();
@@ -128,9 +116,8 @@ export async function probePodLock(file: string): Promise<LockStatus> {
     throw error;
   }
   try {
-    const shared = { shared: true };
-    if (native.tryLock(handle.fd, LIVE_BYTE, 1, shared)) return 'free';
-    return native.tryLock(handle.fd, CHANGE_BYTE, 1, shared) ? 'held' : 'changing';
+    if (ofdTryLock(handle.fd, 'shared', LIVE_BYTE)) return 'free';
+    return ofdTryLock(handle.fd, 'shared', CHANGE_BYTE) ? 'held' : 'changing';
   } finally {
     await handle.close();
   }

@@ -51,8 +51,8 @@ export class LockedPod {
   }
 
   /** Move the pod directory to `to` (durably) and follow it. For the transitions of this layer only. */
-  async moveTo(to: StateDir): Promise<void> {
-    await movePod(this.#store, this.uuid, this.#dir, to);
+  async moveTo(to: StateDir, options: { readonly durable?: boolean } = {}): Promise<void> {
+    await movePod(this.#store, this.uuid, this.#dir, to, options);
     this.#dir = to;
   }
 
@@ -81,8 +81,9 @@ export async function createPod(store: PodStore): Promise<LockedPod> {
   const pod = new LockedPod(store, uuid, 'embryo', lock);
   try {
     await writeCreatedMarker(embryo);
-    await fsyncDir(embryo);
-    await pod.moveTo('prepare');
+    // Nothing is synced before the pod leaves prepare/ (markPrepared, markRunning): until then
+    // a crash leaves garbage whichever directory it finds the pod in.
+    await pod.moveTo('prepare', { durable: false });
   } catch (error) {
     await lock.release();
     throw error;
@@ -93,6 +94,8 @@ export async function createPod(store: PodStore): Promise<LockedPod> {
 /** `prepare/` → `prepared/`, then unlock: the pod waits for `run-prepared` (or expires in gc). */
 export async function markPrepared(pod: LockedPod): Promise<void> {
   expectDir(pod, 'prepare', 'markPrepared');
+  // The pod's files were written without syncing their names (writeFileAtomic syncDirectory).
+  await fsyncDir(pod.path);
   await pod.moveTo('prepared');
   await pod.release();
 }
@@ -100,6 +103,7 @@ export async function markPrepared(pod: LockedPod): Promise<void> {
 /** `prepare/` → `run/` keeping the lock: the pod is `running` while the lock is held. */
 export async function markRunning(pod: LockedPod): Promise<void> {
   expectDir(pod, 'prepare', 'markRunning');
+  await fsyncDir(pod.path);
   await pod.moveTo('run');
 }
 

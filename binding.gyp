@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "linux_sys",
+      "sources": ["native/linux-sys.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-O2"]
+    }
+  ]
+}
