@@ -150,6 +150,7 @@ export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: st
     ...(options.resources === undefined ? {} : { resources: options.resources }),
     ...(options.terminal === undefined ? {} : { terminal: options.terminal }),
     unmaskKernelPaths: ctx.insecure.has('paths'),
+    ...(plan.sysctls === undefined ? {} : { sysctls: plan.sysctls }),
   });
   return { uuid, podDir, containerId: id, prepared };
 }

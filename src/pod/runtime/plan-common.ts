@@ -105,3 +105,21 @@ export function imageIsolators(record: ImageRecord): ImageIsolators {
 export function planProtocol(protocol: string): Protocol {
   return protocol.toLowerCase() === 'udp' ? 'UDP' : 'TCP';
 }
+
+// podfile's rules (kube-security.ts): a sysctl name, and the namespaced ones a pod may set.
+const SYSCTL_NAME = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/;
+const NAMESPACED_SYSCTL = /^(net\.|kernel\.shm|kernel\.msg|kernel\.sem$|fs\.mqueue\.)/;
+
+/**
+ * Why sysctl `name` cannot be set in a pod of `stage1` with network `net`, or undefined when
+ * it can. A pod's sysctls are written into its own network and IPC namespaces; fly apps run in
+ * the host's, and a host-network pod shares the host's network namespace, so there the write
+ * would change the host.
+ */
+export function sysctlRefusal(name: string, stage1: 'crun' | 'fly', net: string): string | undefined {
+  if (name.length > 253 || !SYSCTL_NAME.test(name)) return `"${name}" is not a valid sysctl name`;
+  if (!NAMESPACED_SYSCTL.test(name)) return `sysctl "${name}" is not namespaced (allowed: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)`;
+  if (stage1 === 'fly') return `sysctl "${name}" cannot be set with stage1 fly: its app runs in the host's namespaces, so it would change the host`;
+  if (net === 'host' && name.startsWith('net.')) return `sysctl "${name}" would change the host's network settings (the pod uses the host network)`;
+  return undefined;
+}

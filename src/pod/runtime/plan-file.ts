@@ -11,12 +11,14 @@ import { failedPrecondition, writeJsonAtomic } from '../../util/index.js';
 import { corrupt, parseJsonFile, readOptional } from '../store/pod-files.js';
 import type { PlannedApp, PodPlan } from './plan.js';
 import { POD_PLAN_FILE, POD_PLAN_VERSION } from './plan.js';
+import { sysctlRefusal } from './plan-common.js';
 
 const PLAN_MODE = 0o600;
 
 /** Write `plan` to `<podDir>/plan.json` atomically, mode 0600. */
 export async function writePodPlan(podDir: string, plan: PodPlan): Promise<void> {
-  await writeJsonAtomic(path.join(podDir, POD_PLAN_FILE), plan, { mode: PLAN_MODE });
+  // Written while the pod is in prepare/; leaving it fsyncs the pod dir (store transitions).
+  await writeJsonAtomic(path.join(podDir, POD_PLAN_FILE), plan, { mode: PLAN_MODE, syncDirectory: false });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -33,6 +35,17 @@ function checkApp(file: string, value: unknown, index: number): void {
   }
   if (typeof value.workingDir !== 'string') corrupt(file, `${where}.workingDir must be a string`);
   if (!isRecord(value.resources) || !isRecord(value.seccomp)) corrupt(file, `${where} lacks resources or seccomp`);
+}
+
+/** `sysctls` is optional (plans of older rocklets have none); present, it must be safe to apply. */
+function checkSysctls(file: string, value: unknown, stage1: 'crun' | 'fly', net: string): void {
+  if (value === undefined) return;
+  if (!isRecord(value)) corrupt(file, '"sysctls" must be an object of names and string values');
+  for (const [name, setting] of Object.entries(value)) {
+    if (typeof setting !== 'string') corrupt(file, `sysctls["${name}"] must be a string`);
+    const refusal = sysctlRefusal(name, stage1, net);
+    if (refusal !== undefined) corrupt(file, `sysctls: ${refusal}`);
+  }
 }
 
 /**
@@ -63,6 +76,7 @@ export async function readPodPlan(podDir: string): Promise<PodPlan> {
   if (!isRecord(value.dns) || !isRecord(value.hosts) || !Array.isArray(value.hostAliases) || !isRecord(value.annotations)) {
     corrupt(file, 'dns, hosts, hostAliases or annotations missing');
   }
+  checkSysctls(file, value.sysctls, value.stage1, value.net);
   return value as unknown as PodPlan;
 }
 
@@ -146,7 +160,7 @@ export function appcPodManifestObject(plan: PodPlan, uuid?: string): Record<stri
     volumes: plan.volumes.map((volume) => volume.kind === 'host'
       ? { name: volume.name, kind: 'host', source: volume.source, readOnly: volume.readOnly, recursive: volume.recursive }
       : { name: volume.name, kind: 'empty', readOnly: false, mode: `0${volume.mode.toString(8)}`, uid: volume.uid, gid: volume.gid }),
-    isolators: [],
+    isolators: plan.sysctls === undefined || Object.keys(plan.sysctls).length === 0 ? [] : [{ name: 'os/unix/sysctl', value: { ...plan.sysctls } }],
     annotations,
     ports: plan.apps.flatMap((app) => app.ports.filter((port) => port.hostPort !== undefined).map((port) => ({
       name: port.name, hostPort: port.hostPort, ...(port.hostIp === undefined ? {} : { hostIP: port.hostIp }),

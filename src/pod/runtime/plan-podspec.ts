@@ -14,6 +14,8 @@
  *   0777); image mount points nobody mounts get rkt's implicit empty volumes.
  * - restartPolicy, terminationGracePeriodSeconds → restart, stopTimeoutSeconds; init
  *   containers are `init: true` apps, retried unless the policy is Never.
+ * - sysctls (pod securityContext, appc `os/unix/sysctl`) → the plan's `sysctls`, refused
+ *   here when they would land in a host namespace (stage1 fly; `net.*` with the host network).
  *
  * Docker image references cannot be pulled yet: prepare looks them up in the store by the name
  * {@link dockerStoreName} gives, and fails with `ERR_POD_DOCKER_IMAGE` otherwise.
@@ -30,7 +32,7 @@ import { mergeEnvironment } from './env.js';
 import type { PlannedApp, PlannedMount, PlannedPort, PlannedVolume, PodPlan } from './plan.js';
 import { POD_PLAN_VERSION } from './plan.js';
 import type { ResolvedImage } from './plan-common.js';
-import { checkUniqueAppNames, plannedImage } from './plan-common.js';
+import { checkUniqueAppNames, plannedImage, sysctlRefusal } from './plan-common.js';
 import { checkHostSources } from './plan-images.js';
 import type { DnsRequest, HostsRequest, NetRequest } from './request.js';
 
@@ -206,6 +208,24 @@ function planContainer(
 }
 
 /**
+ * The pod's sysctls (undefined when none). Throws `ERR_SYSCTL_REFUSED` for one that would change
+ * the host: the podfile layer refuses `net.*` with hostNetwork, but only planning knows
+ * the stage1 and a `--net=host` given on the command line.
+ */
+function plannedSysctls(spec: PodSpec, stage1: 'crun' | 'fly', net: NetRequest): Record<string, string> | undefined {
+  if (spec.sysctls.length === 0) return undefined;
+  for (const { name } of spec.sysctls) {
+    const refusal = sysctlRefusal(name, stage1, net);
+    if (refusal === undefined) continue;
+    const hint = stage1 === 'fly'
+      ? 'run the pod with --stage1=crun, or remove the sysctl from the pod file'
+      : 'give the pod its own network (no hostNetwork, no --net=host), or remove the sysctl';
+    throw invalidArgument('ERR_SYSCTL_REFUSED', refusal, { hint });
+  }
+  return Object.fromEntries(spec.sysctls.map(({ name, value }) => [name, value]));
+}
+
+/**
  * The plan of a pod file. `images[i]` is the fetched image of `podSpecContainers(spec)[i]`.
  * Throws for host paths that must exist and do not.
  */
@@ -216,6 +236,9 @@ export async function planFromPodSpec(spec: PodSpec, hash: SpecHash, images: rea
   if (options.stage1 === 'fly' && containers.length > 1) {
     throw invalidArgument('ERR_FLY_ONE_APP', `stage1 fly runs exactly one app, but the pod has ${containers.length} containers`, { hint: 'use --stage1=crun for pods of several apps' });
   }
+  const stage1 = options.stage1 ?? 'crun';
+  const net = options.net ?? (spec.hostNetwork ? 'host' : 'default');
+  const sysctls = plannedSysctls(spec, stage1, net);
   const volumes = new Map(spec.volumes.map((volume) => [volume.name as string, plannedVolume(volume)]));
   await checkHostSources([...volumes.values()].filter((volume) => volume.kind !== 'host' || volume.create === undefined));
   for (const { container } of containers) {
@@ -232,14 +255,15 @@ export async function planFromPodSpec(spec: PodSpec, hash: SpecHash, images: rea
     version: POD_PLAN_VERSION,
     podName: spec.name,
     specHash: hash,
-    stage1: options.stage1 ?? 'crun',
+    stage1,
     apps,
     volumes: [...volumes.values()],
-    net: options.net ?? (spec.hostNetwork ? 'host' : 'default'),
+    net,
     dns: options.dns ?? dnsOf(spec),
     hosts: options.hosts ?? { host: false, entries: [] },
     hostAliases: spec.hostAliases.map((alias) => ({ ip: alias.ip, hostnames: [...alias.hostnames] })),
     hostname: options.hostname ?? spec.hostname,
     annotations: { ...spec.annotations },
+    ...(sysctls === undefined ? {} : { sysctls }),
   };
 }

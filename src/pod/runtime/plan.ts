@@ -125,4 +125,10 @@ export interface PodPlan {
   /** Default `rocklet-<uuid>` is filled in by `pod up`. */
   readonly hostname?: string;
   readonly annotations: Readonly<Record<string, string>>;
+  /**
+   * Pod files only: namespaced sysctls, name → value in file order. They belong to the pod's
+   * network and IPC namespaces, which all apps share, so every app's OCI config carries all of
+   * them (setting a value again is harmless). Absent: none — also in plans of older rocklets.
+   */
+  readonly sysctls?: Readonly<Record<string, string>>;
 }

@@ -100,5 +100,10 @@ export interface Stage1App {
   readonly terminal?: boolean;
   /** `--insecure-options=paths`: skip the masked and read-only kernel paths. */
   readonly unmaskKernelPaths?: boolean;
+  /**
+   * Namespaced sysctls (name → value), written by the runtime into the app's network or IPC
+   * namespace when it starts; each needs that namespace to be new or the pod's, never the host's.
+   */
+  readonly sysctls?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
 }

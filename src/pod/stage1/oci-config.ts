@@ -5,7 +5,8 @@
  * Fixed choices (see README.md): the capability set is bounding = effective = permitted, with
  * no inheritable or ambient capabilities (a non-root app keeps only the bounding set across
  * exec, as with Docker); the app gets its own mount, PID and cgroup namespaces; no rlimits are
- * set (this kind of host cannot raise them); no AppArmor or SELinux label.
+ * set (this kind of host cannot raise them); no AppArmor or SELinux label. Sysctls go into
+ * `linux.sysctl` only when the namespace they belong to is not the host's.
  */
 import path from 'node:path';
 import { assertNever, invalidArgument } from '../../util/index.js';
@@ -157,6 +158,23 @@ function buildResources(app: Stage1App, r: Stage1Resources): OciResources {
   };
 }
 
+const SYSCTL_NAME = /^[a-z0-9][-_a-z0-9./]*$/;
+const IPC_SYSCTL = /^(kernel\.shm|kernel\.msg|kernel\.sem$|fs\.mqueue\.)/;
+
+/** `linux.sysctl` (undefined when there are none); refuses a sysctl that would change the host. */
+function buildSysctl(app: Stage1App): Record<string, string> | undefined {
+  const entries = Object.entries(app.sysctls ?? {});
+  if (entries.length === 0) return undefined;
+  for (const [name, value] of entries) {
+    if (!SYSCTL_NAME.test(name) || name.includes('..') || name.endsWith('.')) invalid(app, `"${name}" is not a valid sysctl name`);
+    if (value.includes('\0')) invalid(app, `sysctl "${name}" has a NUL byte in its value`);
+    const owner = name.startsWith('net.') ? 'network' : IPC_SYSCTL.test(name) ? 'ipc' : undefined;
+    if (owner === undefined) invalid(app, `sysctl "${name}" is not namespaced (allowed: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)`);
+    if (app.namespaces[owner].kind === 'host') invalid(app, `sysctl "${name}" belongs to the ${owner === 'ipc' ? 'IPC' : 'network'} namespace, and the app shares the host's`);
+  }
+  return Object.fromEntries(entries);
+}
+
 /** CPU quota for `millicores` of CPU in each `periodUs` (1000m = one CPU). */
 export function cpuQuota(millicores: number, periodUs = 100_000): { quotaUs: number; periodUs: number } {
   return { quotaUs: Math.max(1_000, Math.round((millicores * periodUs) / 1000)), periodUs };
@@ -171,12 +189,14 @@ export function buildOciConfig(app: Stage1App): OciSpec {
   if (!path.isAbsolute(app.rootfs)) invalid(app, `rootfs "${app.rootfs}" is not absolute`);
   if (app.hostname !== undefined && app.namespaces.uts.kind === 'host') invalid(app, 'a hostname needs a UTS namespace of its own or the pod\'s');
   const seccomp = seccompProfile(app.seccomp, app.capabilities);
+  const sysctl = buildSysctl(app);
   const linux: OciLinux = {
     namespaces: buildNamespaces(app),
     ...(app.resources === undefined ? {} : { resources: buildResources(app, app.resources) }),
     maskedPaths: app.unmaskKernelPaths === true ? [] : [...MASKED_PATHS],
     readonlyPaths: app.unmaskKernelPaths === true ? [] : [...READONLY_PATHS],
     ...(seccomp === undefined ? {} : { seccomp }),
+    ...(sysctl === undefined ? {} : { sysctl }),
   };
   return {
     ociVersion: OCI_VERSION,

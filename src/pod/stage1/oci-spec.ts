@@ -94,6 +94,8 @@ export interface OciLinux {
   readonly maskedPaths: readonly string[];
   readonly readonlyPaths: readonly string[];
   readonly seccomp?: OciSeccomp;
+  /** Kernel parameters the runtime writes under the container's /proc/sys (`net.ipv4.x` keys). */
+  readonly sysctl?: Readonly<Record<string, string>>;
 }
 
 /** The whole `config.json`. */

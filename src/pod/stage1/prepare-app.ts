@@ -62,6 +62,8 @@ export interface PrepareAppOptions {
   readonly resources?: Stage1Resources;
   readonly terminal?: boolean;
   readonly unmaskKernelPaths?: boolean;
+  /** The pod's namespaced sysctls; each app writes them into the namespaces it joins. */
+  readonly sysctls?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
@@ -143,6 +145,7 @@ function optional(options: PrepareAppOptions): Partial<Stage1App> {
     ...(options.resources === undefined ? {} : { resources: options.resources }),
     ...(options.terminal === undefined ? {} : { terminal: options.terminal }),
     ...(options.unmaskKernelPaths === undefined ? {} : { unmaskKernelPaths: options.unmaskKernelPaths }),
+    ...(options.sysctls === undefined ? {} : { sysctls: options.sysctls }),
     ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
   };
 }

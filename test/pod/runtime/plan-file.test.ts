@@ -57,6 +57,36 @@ describe('plan.json and the appc pod manifest', () => {
     await corrupt(JSON.stringify({ ...plan, net: 'bridge' }), 'ERR_POD_FILE_CORRUPT', /"net" must be host, none or default/);
   });
 
+  it('reads sysctls back, reads a plan.json of an older rocklet (no sysctls field) as none, and refuses unsafe ones', async () => {
+    const withSysctls: PodPlan = { ...plan, sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0', 'kernel.shm_rmid_forced': '1' } };
+    const dir = await podDir();
+    await writePodPlan(dir, withSysctls);
+    assert.deepEqual((await readPodPlan(dir)).sysctls, { 'net.ipv4.ip_unprivileged_port_start': '0', 'kernel.shm_rmid_forced': '1' });
+    // What a rocklet without sysctls wrote: the same plan, no such key.
+    const older = JSON.parse(JSON.stringify(withSysctls)) as Record<string, unknown>;
+    delete older.sysctls;
+    const old = await podDir();
+    await writeFile(path.join(old, POD_PLAN_FILE), JSON.stringify(older));
+    const read = await readPodPlan(old);
+    assert.equal(read.sysctls, undefined);
+    assert.equal(read.apps.length, 1);
+    await corrupt(JSON.stringify({ ...plan, sysctls: ['net.core.somaxconn=1'] }), 'ERR_POD_FILE_CORRUPT', /"sysctls" must be an object/);
+    await corrupt(JSON.stringify({ ...plan, sysctls: { 'net.core.somaxconn': 512 } }), 'ERR_POD_FILE_CORRUPT', /sysctls\["net\.core\.somaxconn"\] must be a string/);
+    await corrupt(JSON.stringify({ ...plan, sysctls: { 'vm.swappiness': '1' } }), 'ERR_POD_FILE_CORRUPT', /sysctl "vm\.swappiness" is not namespaced/);
+    await corrupt(JSON.stringify({ ...plan, stage1: 'fly', net: 'host', sysctls: { 'kernel.shm_rmid_forced': '1' } }), 'ERR_POD_FILE_CORRUPT', /sysctl "kernel\.shm_rmid_forced" cannot be set with stage1 fly/);
+    await corrupt(JSON.stringify({ ...plan, net: 'host', sysctls: { 'net.core.somaxconn': '512' } }), 'ERR_POD_FILE_CORRUPT', /sysctl "net\.core\.somaxconn" would change the host's network settings/);
+  });
+
+  it('puts the sysctls into the manifest as the pod isolator os/unix/sysctl, which --pod-manifest reads back', () => {
+    assert.deepEqual((JSON.parse(appcPodManifest(plan)) as { isolators: unknown }).isolators, []);
+    const sysctls = { 'kernel.shm_rmid_forced': '1', 'net.core.somaxconn': '512' };
+    const manifest = appcPodManifest({ ...plan, sysctls });
+    assert.deepEqual((JSON.parse(manifest) as { isolators: unknown }).isolators, [{ name: 'os/unix/sysctl', value: sysctls }]);
+    const parsed = parsePodFile(Buffer.from(manifest), 'again.json');
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.map((e) => e.message).join('\n'));
+    assert.deepEqual(parsed.spec.sysctls, [{ name: 'kernel.shm_rmid_forced', value: '1' }, { name: 'net.core.somaxconn', value: '512' }]);
+  });
+
   it('derives an appc PodManifest with merged app sections, volumes, ports and isolators', () => {
     const manifest = JSON.parse(appcPodManifest(plan, '11111111-2222-4333-8444-555555555555')) as Record<string, unknown>;
     assert.equal(manifest.acKind, 'PodManifest');

@@ -164,6 +164,56 @@ describe('planFromPodSpec', () => {
       && error.message === 'stage1 fly runs exactly one app, but the pod has 2 containers');
   });
 
+  it('carries the pod\'s sysctls in file order (Kubernetes securityContext and appc os/unix/sysctl); none: no field', async () => {
+    const kube = await planOf(pod(`  securityContext:
+    sysctls:
+    - {name: net.ipv4.ip_unprivileged_port_start, value: "0"}
+    - {name: kernel.shm_rmid_forced, value: "1"}
+    - {name: fs.mqueue.msg_max, value: "20"}
+  containers:
+  - name: web
+    image: web:1
+  - name: side
+    image: web:1
+`), all);
+    assert.deepEqual(Object.entries(kube.sysctls ?? {}), [['net.ipv4.ip_unprivileged_port_start', '0'], ['kernel.shm_rmid_forced', '1'], ['fs.mqueue.msg_max', '20']]);
+    const appc = podFile(JSON.stringify({
+      acKind: 'PodManifest', acVersion: '0.8.11',
+      apps: [{ name: 'web', image: { id: WEB.record.id } }],
+      isolators: [{ name: 'os/unix/sysctl', value: { 'kernel.msgmax': '16384', 'net.core.somaxconn': '512' } }],
+    }), 'appcpod.json');
+    const fromAppc = await planFromPodSpec(appc.spec, appc.hash, all(1), { podUuid: 'x' });
+    assert.deepEqual(fromAppc.sysctls, { 'kernel.msgmax': '16384', 'net.core.somaxconn': '512' });
+    const none = await planOf(pod('  containers:\n  - name: web\n    image: web:1\n'), all);
+    assert.equal('sysctls' in none, false, 'a pod without sysctls plans none');
+  });
+
+  it('refuses sysctls that would land in the host\'s namespaces: any with stage1 fly, net.* with --net=host', async () => {
+    const { spec, hash } = podFile(pod(`  securityContext:
+    sysctls:
+    - {name: kernel.shm_rmid_forced, value: "1"}
+    - {name: net.core.somaxconn, value: "512"}
+  containers:
+  - name: web
+    image: web:1
+`));
+    await assert.rejects(planFromPodSpec(spec, hash, all(1), { podUuid: 'x', stage1: 'fly' }), (error: unknown) => hasErrorCode(error, 'ERR_SYSCTL_REFUSED')
+      && error.message === 'sysctl "kernel.shm_rmid_forced" cannot be set with stage1 fly: its app runs in the host\'s namespaces, so it would change the host'
+      && /--stage1=crun/.test(error.hint ?? ''));
+    await assert.rejects(planFromPodSpec(spec, hash, all(1), { podUuid: 'x', net: 'host' }), (error: unknown) => hasErrorCode(error, 'ERR_SYSCTL_REFUSED')
+      && error.message === 'sysctl "net.core.somaxconn" would change the host\'s network settings (the pod uses the host network)');
+    const ipcOnly = podFile(pod(`  hostNetwork: true
+  securityContext:
+    sysctls:
+    - {name: kernel.shm_rmid_forced, value: "1"}
+  containers:
+  - name: web
+    image: web:1
+`));
+    const hostNet = await planFromPodSpec(ipcOnly.spec, ipcOnly.hash, all(1), { podUuid: 'x' });
+    assert.deepEqual([hostNet.net, hostNet.sysctls], ['host', { 'kernel.shm_rmid_forced': '1' }], 'IPC sysctls stay in the pod\'s own IPC namespace');
+  });
+
   it('refuses Docker images by name with ERR_POD_DOCKER_IMAGE, names the store lookup, and passes appc references', () => {
     const { spec } = podFile(pod(`  containers:
   - name: web

@@ -149,6 +149,27 @@ describe('buildOciConfig', () => {
     assert.equal(buildOciConfig(app({ hostname: 'rocklet-1' })).hostname, 'rocklet-1');
     assert.equal(buildOciConfig(app()).hostname, undefined);
   });
+
+  it('writes the pod\'s sysctls as linux.sysctl, and none when there are none', () => {
+    const sysctls = { 'net.ipv4.ip_unprivileged_port_start': '0', 'kernel.shm_rmid_forced': '1', 'fs.mqueue.msg_max': '20' };
+    const spec = buildOciConfig(app({ sysctls }));
+    assert.deepEqual(spec.linux.sysctl, sysctls);
+    assert.deepEqual((JSON.parse(JSON.stringify(spec)) as { linux: { sysctl?: unknown } }).linux.sysctl, sysctls, 'config.json carries them under the OCI name');
+    assert.equal('sysctl' in buildOciConfig(app()).linux, false);
+    assert.equal('sysctl' in buildOciConfig(app({ sysctls: {} })).linux, false);
+    const hostNetwork = { network: { kind: 'host' }, ipc: { kind: 'join', path: '/run/rocklet/ns/p1-ipc' }, uts: { kind: 'new' } } as const;
+    assert.deepEqual(buildOciConfig(app({ namespaces: hostNetwork, sysctls: { 'kernel.msgmax': '16384' } })).linux.sysctl, { 'kernel.msgmax': '16384' });
+  });
+
+  it('refuses a sysctl whose namespace is the host\'s, or that is not namespaced, naming it', () => {
+    const host = { network: { kind: 'host' }, ipc: { kind: 'host' }, uts: { kind: 'host' } } as const;
+    assert.throws(() => buildOciConfig(app({ namespaces: host, sysctls: { 'net.core.somaxconn': '512' } })), (error: unknown) => hasErrorCode(error, 'ERR_STAGE1_APP_INVALID')
+      && error.message === 'app "web": sysctl "net.core.somaxconn" belongs to the network namespace, and the app shares the host\'s');
+    assert.throws(() => buildOciConfig(app({ namespaces: host, sysctls: { 'kernel.shm_rmid_forced': '1' } })), /sysctl "kernel\.shm_rmid_forced" belongs to the IPC namespace, and the app shares the host's/);
+    assert.throws(() => buildOciConfig(app({ sysctls: { 'kernel.hostname': 'x' } })), /sysctl "kernel\.hostname" is not namespaced/);
+    rejectsWith('ERR_STAGE1_APP_INVALID', () => buildOciConfig(app({ sysctls: { '../../sysrq': '1' } })));
+    rejectsWith('ERR_STAGE1_APP_INVALID', () => buildOciConfig(app({ sysctls: { 'net.core.somaxconn': '1\u0000' } })));
+  });
 });
 
 describe('seccomp profiles', () => {
