@@ -6,7 +6,8 @@
  * (both idempotent), {@link collectPodNetworks} for gc. Everything done to the host goes
  * through a {@link HostNetns} handle (`currentHostNetns()` in production). Owns
  * `<leaseDir>` (default `/var/lib/rocklet/net/<bridge>/`), `<netnsDir>/<podId>` (default
- * `/run/rocklet/netns/`), the host bridge (default `rocklet0`), veths `rlv…` and the nft
+ * `/run/rocklet/netns/`), the host bridge (default `rocklet0`; bridge and subnet come from the
+ * `network` section of config.yaml, {@link loadNetworkConfig}), veths `rlv…` and the nft
  * table `ip rocklet`.
  */
 export {
@@ -32,6 +33,8 @@ export {
   isPodId,
 } from './config.js';
 export type { NetworkMode, NetworkConfig, NetworkConfigInput, PodId } from './config.js';
+export { loadNetworkConfig, parseNetworkSection } from './network-settings.js';
+export type { NetworkSection } from './network-settings.js';
 export { currentHostNetns, hostNetnsAt } from './host-netns.js';
 export type { HostNetns } from './host-netns.js';
 export { podNetnsPath, isNetnsFile, ensureNetnsFile, removeNetnsFile } from './netns.js';

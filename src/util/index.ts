@@ -36,3 +36,5 @@ export { parseDuration, formatDuration } from './duration.js';
 export { readTextIfExists } from './read-if-exists.js';
 export { MOUNT_FLAGS, mountFs, unmountFs, bindNamespaces, ofdTryLock, ofdUnlock } from './linux-sys.js';
 export type { NamespaceFiles, LockRange } from './linux-sys.js';
+export { CONFIG_FILE_NAME, readConfigFile, describeYamlValue } from './config-file.js';
+export type { ConfigFile } from './config-file.js';

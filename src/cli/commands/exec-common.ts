@@ -10,9 +10,9 @@ import type { CommandContext } from '../command.js';
 import { runtimeContext } from './store-common.js';
 
 /** The runtime context of this process; `verbose`: events as diag lines instead of debug lines. */
-export function execContext(ctx: CommandContext, verbose = false): RuntimeContext {
+export async function execContext(ctx: CommandContext, verbose = false): Promise<RuntimeContext> {
   return {
-    ...runtimeContext(ctx),
+    ...(await runtimeContext(ctx)),
     onEvent: (event) => (verbose ? ctx.out.diag(event.message) : ctx.out.debug(event.message)),
   };
 }

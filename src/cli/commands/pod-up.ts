@@ -12,7 +12,7 @@ export const handler: CommandHandler = async (ctx) => {
   const [arg = ''] = exactArguments(ctx, ['UUID']);
   requireRoot();
   const uuid = await resolvePodUuid(storeOf(ctx), arg);
-  const result = await podUp(execContext(ctx), uuid);
+  const result = await podUp(await execContext(ctx), uuid);
   if (!result.started) ctx.out.debug(`pod "${uuid}" is already up`);
   ctx.out.stdout(`${uuid}\n`);
   return 0;

@@ -24,5 +24,5 @@ export const handler: CommandHandler = async (ctx) => {
     if (ctx.flags.given(flag)) ctx.out.warn(`--${flag} is ignored: the pod's network settings were fixed by "prepare"`);
   }
   const uuid = await resolvePodUuid(storeOf(ctx), arg);
-  return runInForeground(ctx, execContext(ctx, true), uuid);
+  return runInForeground(ctx, await execContext(ctx, true), uuid);
 };

@@ -22,7 +22,7 @@ export const handler: CommandHandler = async (ctx) => {
   const fetchSettings = await loadFetchSettings(ctx.globals.configDir, { caFile: ctx.flags.string('ca-file'), stallTimeout: ctx.flags.string('stall-timeout') });
   if (ctx.globals.insecure.has('image')) ctx.out.warn(INSECURE_IMAGE_WARNING);
   await ImageStore.open(ctx.globals.dir); // fail on an unusable --dir before anything else
-  const runtime = execContext(ctx, true);
+  const runtime = await execContext(ctx, true);
   const progress = new FetchProgress(ctx.out, (text) => process.stderr.write(text));
   let uuid;
   try {

@@ -2,10 +2,11 @@
  * @module cli/commands/store-common — what the pod commands share (the store commands `list`,
  * `status`, `rm`, `gc`, `export`, and the execution commands through exec-common): the pod store
  * of `--dir`, UUID arguments (a unique prefix, or `--uuid-file`), rkt's root check, the runtime
- * context of this process, and the `beforeDelete` of gc and rm (the runtime's
+ * context of this process (its pod network from the `network` section of
+ * `<config-dir>/config.yaml`), and the `beforeDelete` of gc and rm (the runtime's
  * releasePodResources, then any mount still below the pod directory).
  */
-import { currentHostNetns, parseNetworkConfig } from '../../net/index.js';
+import { currentHostNetns, loadNetworkConfig } from '../../net/index.js';
 import type { BeforeDelete, PodStore, PodUuid, RuntimeContext } from '../../pod/index.js';
 import {
   CURRENT_MOUNT_NAMESPACE, podCollector, podStore, readUuidFile, releasePodResources, resolvePodUuid,
@@ -42,21 +43,25 @@ export async function podArgument(ctx: CommandContext, store: PodStore, args: re
   return resolvePodUuid(store, first);
 }
 
-/** The runtime context of a store command run from the CLI (this process's namespaces). */
-export function runtimeContext(ctx: CommandContext): RuntimeContext {
+/**
+ * The runtime context of a store command run from the CLI (this process's namespaces). The
+ * configured network, so gc and rm release leases where pod up took them and run creates the
+ * configured bridge; a bad config.yaml fails the command before it changes anything.
+ */
+export async function runtimeContext(ctx: CommandContext): Promise<RuntimeContext> {
   return {
     dataDir: ctx.globals.dir,
     configDir: ctx.globals.configDir,
     insecure: ctx.globals.insecure,
     mountNamespace: CURRENT_MOUNT_NAMESPACE,
     hostNetns: currentHostNetns(),
-    network: parseNetworkConfig({ dataDir: ctx.globals.dir }),
+    network: await loadNetworkConfig(ctx.globals.configDir, { dataDir: ctx.globals.dir }),
     signal: ctx.signal,
     onEvent: (event) => ctx.out.debug(event.message),
   };
 }
 
 /** What gc and rm run before deleting a pod: the runtime's release, then leftover mounts. */
-export function podBeforeDelete(ctx: CommandContext): BeforeDelete {
-  return podCollector(runtimeContext(ctx), releasePodResources);
+export async function podBeforeDelete(ctx: CommandContext): Promise<BeforeDelete> {
+  return podCollector(await runtimeContext(ctx), releasePodResources);
 }

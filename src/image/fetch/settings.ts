@@ -9,13 +9,19 @@
  *   stallTimeout: 30s               # a download without progress for this long fails (ERR_FETCH_STALLED)
  * ```
  *
- * The config file is read (and the yaml parser loaded) only when it exists; other keys belong
- * to other parts of rocklet and are left alone here.
+ * The config file is read by util's readConfigFile (the yaml parser is loaded only when it
+ * exists); other sections belong to other parts of rocklet and are left alone here, e.g.
+ *
+ * ```yaml
+ * network:
+ *   bridge: rocklet0                # the pods' host bridge (net/network-settings)
+ *   subnet: 172.16.28.0/24          # the pods' IPv4 subnet; the bridge gets its first address
+ * ```
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { errnoCode, invalidArgument, notFound, parseDuration } from '../../util/index.js';
+import { errnoCode, invalidArgument, notFound, parseDuration, readConfigFile } from '../../util/index.js';
 
 /** A download that receives nothing for this long fails (rkt had no such limit). */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
@@ -42,23 +48,10 @@ interface ConfigValues {
 }
 
 async function readConfig(configDir: string): Promise<ConfigValues> {
-  const file = path.join(configDir, 'config.yaml');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return {};
-    throw error;
-  }
-  const { parse } = await import('yaml');
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (error) {
-    throw invalidArgument('ERR_CONFIG_INVALID', `${file}: not valid YAML: ${(error as Error).message}`, { cause: error });
-  }
+  const { file, values } = await readConfigFile(configDir);
+  // These sections are lenient as they always were: anything but a mapping counts as absent.
   const section = (key: string): Record<string, unknown> => {
-    const value = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)[key] : undefined;
+    const value = values[key];
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   };
   const caFile = section('tls').caFile;
