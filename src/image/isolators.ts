@@ -32,6 +32,15 @@ export const ISOLATOR_NAMES = [
 ] as const;
 export type IsolatorName = (typeof ISOLATOR_NAMES)[number];
 
+/**
+ * The default bounding set of appc, rkt, Docker and containerd (formats.md §1.5): what an app
+ * gets without retain/remove isolators or Kubernetes add/drop.
+ */
+export const DEFAULT_CAPABILITIES = [
+  'CAP_AUDIT_WRITE', 'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_KILL', 'CAP_MKNOD',
+  'CAP_NET_RAW', 'CAP_NET_BIND_SERVICE', 'CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETFCAP', 'CAP_SYS_CHROOT',
+] as const;
+
 /** Every Linux capability name (capability.h, up to CAP_CHECKPOINT_RESTORE). */
 export const LINUX_CAPABILITIES = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',

@@ -114,11 +114,10 @@ export { defaultAppName, capabilitySet, imageIsolators } from './runtime/plan-co
 export type { ResolvedImage, ImageIsolators } from './runtime/plan-common.js';
 export { DEFAULT_STOP_TIMEOUT_SECONDS, planFromImages, checkHostSources } from './runtime/plan-images.js';
 export type { ImagePlanOptions } from './runtime/plan-images.js';
-export { planFromPodSpec, podSpecContainers, podSpecImageReference, dockerStoreName, dockerImageError } from './runtime/plan-podspec.js';
 export type { PodSpecPlanOptions } from './runtime/plan-podspec.js';
 export { writePodPlan, readPodPlan, appcPodManifest, appcPodManifestObject } from './runtime/plan-file.js';
-export { preparePod, preparePodFile, loadPodSpec } from './runtime/prepare.js';
-export type { PlanningContext, PrepareOptions, PodFilePrepareOptions, PreparedPod } from './runtime/prepare.js';
+export { preparePod } from './runtime/prepare.js';
+export type { PlanningContext, PrepareOptions, PreparedPod } from './runtime/prepare.js';
 // end runtime: planning
 
 // runtime: execution (pod up/down, app prepare/cleanup, standalone run, stop, enter, units).

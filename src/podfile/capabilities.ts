@@ -3,14 +3,11 @@
  * Kubernetes runtimes (containerd/CRI-O): start from the default 14 (appc's and Docker's
  * set), `drop: [ALL]` empties it, `add` then adds, individual drops remove last.
  */
-import { LINUX_CAPABILITIES } from '../image/index.js';
+import { DEFAULT_CAPABILITIES, LINUX_CAPABILITIES } from '../image/index.js';
 import type { CapabilityName } from './types.js';
 
-/** The default bounding set of appc, rkt, Docker and containerd (formats.md §1.5). */
-export const DEFAULT_CAPABILITIES = [
-  'CAP_AUDIT_WRITE', 'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_KILL', 'CAP_MKNOD',
-  'CAP_NET_RAW', 'CAP_NET_BIND_SERVICE', 'CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETFCAP', 'CAP_SYS_CHROOT',
-] as const;
+// The default set is appc's, so it lives with the image manifest's isolators.
+export { DEFAULT_CAPABILITIES };
 
 /** The OCI name of a capability, or undefined when Linux has none by that name. */
 export function capabilityName(name: string): CapabilityName | undefined {

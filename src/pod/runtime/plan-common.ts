@@ -3,9 +3,8 @@
  * see them, app names, the image's app section read as rkt reads it, and port resolution.
  */
 import type { ImageRecord } from '../../image/index.js';
-import { isACName, labelValue } from '../../image/index.js';
+import { DEFAULT_CAPABILITIES, isACName, labelValue } from '../../image/index.js';
 import type { CapabilityName, Protocol, SeccompPolicy } from '../../podfile/index.js';
-import { DEFAULT_CAPABILITIES } from '../../podfile/index.js';
 import { invalidArgument } from '../../util/index.js';
 import type { PlannedImage, PlannedResources } from './plan.js';
 

@@ -11,13 +11,9 @@
  * is written as soon as the pod exists. Trees are rendered before the pod exists and checked
  * again after (see ensureTrees), because `image gc` only holds back while a pod is preparing.
  */
-import { hostname } from 'node:os';
-import type { FetchEventHandler, FetchSettings, ImageId, ImageRecord, PullPolicy } from '../../image/index.js';
+import type { FetchEventHandler, FetchSettings, ImageId, PullPolicy } from '../../image/index.js';
 import { ImageFetcher, ImageStore } from '../../image/index.js';
-import type { ContainerSpec, PodSpec, PullPolicy as PodPullPolicy, SpecHash } from '../../podfile/index.js';
-import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
-import type { InsecureFeature, InsecureOptions } from '../../util/index.js';
-import { invalidArgument } from '../../util/index.js';
+import type { InsecureOptions } from '../../util/index.js';
 import { podStore } from '../store/layout.js';
 import type { PodMeta } from '../store/pod-files.js';
 import { writePodManifest } from '../store/pod-files.js';
@@ -30,8 +26,7 @@ import type { PodPlan } from './plan.js';
 import type { ResolvedImage } from './plan-common.js';
 import { appcPodManifestObject, writePodPlan } from './plan-file.js';
 import { planFromImages } from './plan-images.js';
-import { dockerImageError, dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from './plan-podspec.js';
-import type { DnsRequest, EnvPair, HostsRequest, NetRequest, RunRequest } from './request.js';
+import type { EnvPair, RunRequest } from './request.js';
 
 /** What preparation needs of the runtime context (a full {@link RuntimeContext} will do). */
 export type PlanningContext = Pick<RuntimeContext, 'dataDir' | 'configDir' | 'insecure' | 'signal' | 'onEvent'>;
@@ -62,33 +57,15 @@ export interface PreparedPod {
   readonly pod?: LockedPod;
 }
 
-/** Options of {@link preparePodFile} besides {@link PrepareOptions}. */
-export interface PodFilePrepareOptions extends PrepareOptions {
-  /** Only appc PodManifests are accepted (`--pod-manifest`). */
-  readonly appcOnly?: boolean;
-  readonly stage1?: 'crun' | 'fly';
-  /** Overrides the pod file's hostNetwork (`--net` with `--pod-manifest`). */
-  readonly net?: NetRequest;
-  /** Override the pod file's hostname, DNS and hosts settings. */
-  readonly hostname?: string;
-  readonly dns?: DnsRequest;
-  readonly hosts?: HostsRequest;
-  readonly uuidFileSave?: string;
-}
 
-/** Placeholder `metadata.uid` for the validation pass (the real UUID exists only after createPod). */
-const UUID_PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
-
-const KUBE_PULL: Readonly<Record<PodPullPolicy, PullPolicy>> = { Always: 'update', IfNotPresent: 'new', Never: 'never' };
-
-function fetcherFor(ctx: PlanningContext, store: ImageStore, pullPolicy: PullPolicy, options: PrepareOptions, insecure: InsecureOptions): ImageFetcher {
+export function fetcherFor(ctx: PlanningContext, store: ImageStore, pullPolicy: PullPolicy, options: PrepareOptions, insecure: InsecureOptions): ImageFetcher {
   return new ImageFetcher({
     store, configDir: ctx.configDir, pullPolicy, insecure, settings: options.fetchSettings, onEvent: options.onFetchEvent, signal: ctx.signal,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
 }
 
-async function resolve(store: ImageStore, fetcher: ImageFetcher, image: string, signature: string | undefined, signal: AbortSignal | undefined): Promise<ResolvedImage> {
+export async function resolveImage(store: ImageStore, fetcher: ImageFetcher, image: string, signature: string | undefined, signal: AbortSignal | undefined): Promise<ResolvedImage> {
   const { record } = await fetcher.fetch(image, { signatureFile: signature });
   const tree = await store.render(record.id, signal);
   return { record, trees: [tree.id] };
@@ -119,7 +96,7 @@ async function ensureTrees(ctx: PlanningContext, plan: PodPlan): Promise<void> {
 }
 
 /** Create the pod and write its files; see the module doc for what a failure leaves. */
-async function createPreparedPod(
+export async function createPreparedPod(
   ctx: PlanningContext,
   plan: PodPlan,
   options: { keepLocked?: boolean; uuidFileSave?: string | undefined; replan?: (uuid: PodUuid) => Promise<PodPlan> },
@@ -148,6 +125,8 @@ export async function preparePod(ctx: PlanningContext, request: RunRequest, opti
     const pod = request.options;
     const dnsGiven = pod.dns.host || pod.dns.servers.length + pod.dns.searches.length + pod.dns.options.length > 0 || pod.dns.domain !== undefined;
     const hostsGiven = pod.hosts.host || pod.hosts.entries.length > 0;
+    // Pod files need the podfile layer (YAML parser included): loaded only for them.
+    const { preparePodFile } = await import('./prepare-pod-file.js');
     return preparePodFile(ctx, source.path, {
       ...options, appcOnly: source.kind === 'pod-manifest', stage1: pod.stage1,
       ...(pod.explicitNet === true ? { net: pod.net } : {}),
@@ -160,92 +139,11 @@ export async function preparePod(ctx: PlanningContext, request: RunRequest, opti
   const store = await ImageStore.open(ctx.dataDir);
   const fetcher = fetcherFor(ctx, store, options.pullPolicy ?? 'new', options, ctx.insecure);
   const images: ResolvedImage[] = [];
-  for (const app of source.apps) images.push(await resolve(store, fetcher, app.image, app.signature, ctx.signal));
+  for (const app of source.apps) images.push(await resolveImage(store, fetcher, app.image, app.signature, ctx.signal));
   const plan = await planFromImages(request, images, {
     insecure: ctx.insecure,
     ...(options.inheritedEnv === undefined ? {} : { inheritedEnv: options.inheritedEnv }),
     ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent }),
   });
   return createPreparedPod(ctx, plan, { ...(options.keepLocked === undefined ? {} : { keepLocked: options.keepLocked }), uuidFileSave: request.options.uuidFileSave });
-}
-
-/** Read and validate a pod file; throws `ERR_POD_FILE_INVALID` with every diagnostic. */
-export async function loadPodSpec(file: string, appcOnly: boolean): Promise<{ spec: PodSpec; hash: SpecHash }> {
-  const result = await readPodFile(file, { nodeName: hostname() });
-  if (!result.ok) {
-    const lines = result.errors.map((diagnostic) => formatDiagnostic(diagnostic));
-    throw invalidArgument('ERR_POD_FILE_INVALID', `${file} is not a valid pod file:\n${lines.join('\n')}`, {
-      hint: `"rocklet validate ${file}" shows the same report`,
-    });
-  }
-  if (appcOnly && result.spec.format !== 'appc') {
-    throw invalidArgument('ERR_POD_MANIFEST_FORMAT', `--pod-manifest expects an appc PodManifest (JSON), but ${file} is a ${result.spec.format} pod file`, {
-      hint: `use --pod-file=${file}`,
-    });
-  }
-  return { spec: result.spec, hash: result.hash };
-}
-
-function podInsecure(ctx: PlanningContext, spec: PodSpec): InsecureOptions {
-  return new Set<InsecureFeature>([...ctx.insecure, ...spec.insecureOptions]);
-}
-
-async function fetchContainers(ctx: PlanningContext, spec: PodSpec, options: PrepareOptions): Promise<ResolvedImage[]> {
-  const containers = podSpecContainers(spec).map((entry) => entry.container);
-  const store = await ImageStore.open(ctx.dataDir);
-  const insecure = podInsecure(ctx, spec);
-  const fetchers = new Map<PullPolicy, ImageFetcher>();
-  const fetcher = (container: ContainerSpec): ImageFetcher => {
-    const policy = options.pullPolicy ?? KUBE_PULL[container.imagePullPolicy];
-    const existing = fetchers.get(policy);
-    if (existing !== undefined) return existing;
-    const created = fetcherFor(ctx, store, policy, options, insecure);
-    fetchers.set(policy, created);
-    return created;
-  };
-  // Docker images are found in the store or refused before anything is fetched.
-  const stored = new Map<ContainerSpec, ImageRecord>();
-  for (const container of containers) {
-    if (container.image.kind !== 'docker') continue;
-    const { name, labels } = dockerStoreName(container.image.reference);
-    const record = await store.findByName(name, labels);
-    if (record === undefined) throw dockerImageError(container, container.image.reference);
-    stored.set(container, record);
-  }
-  const images: ResolvedImage[] = [];
-  for (const container of containers) {
-    const record = stored.get(container);
-    if (record === undefined) {
-      images.push(await resolve(store, fetcher(container), podSpecImageReference(container), undefined, ctx.signal));
-    } else {
-      images.push({ record, trees: [(await store.render(record.id, ctx.signal)).id] });
-    }
-  }
-  return images;
-}
-
-/**
- * Prepare a pod from a pod file (`rocklet pod up POD-FILE`, `--pod-file`, `--pod-manifest`).
- * Kubernetes imagePullPolicy maps to rkt's pull policies (Always → update, IfNotPresent →
- * new, Never → never) unless `pullPolicy` overrides it.
- */
-export async function preparePodFile(ctx: PlanningContext, file: string, options: PodFilePrepareOptions): Promise<PreparedPod> {
-  const { spec, hash } = await loadPodSpec(file, options.appcOnly === true);
-  const images = await fetchContainers(ctx, spec, options);
-  const planOptions = {
-    ...(options.stage1 === undefined ? {} : { stage1: options.stage1 }),
-    ...(options.net === undefined ? {} : { net: options.net }),
-    ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
-    ...(options.dns === undefined ? {} : { dns: options.dns }),
-    ...(options.hosts === undefined ? {} : { hosts: options.hosts }),
-  };
-  // The second pass (with the real UUID) stays quiet: the first one already warned.
-  const plan = await planFromPodSpec(spec, hash, images, {
-    ...planOptions, podUuid: UUID_PLACEHOLDER, ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent }),
-  });
-  return createPreparedPod(ctx, plan, {
-    ...(options.keepLocked === undefined ? {} : { keepLocked: options.keepLocked }),
-    uuidFileSave: options.uuidFileSave,
-    replan: (uuid) => planFromPodSpec(spec, hash, images, { ...planOptions, podUuid: uuid }),
-  });
 }

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { PodPlan, ResolvedImage } from '../../../src/pod/index.js';
-import { dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from '../../../src/pod/index.js';
+import { dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from '../../../src/pod/runtime/plan-podspec.js';
 import type { PodSpec, SpecHash } from '../../../src/podfile/index.js';
 import { parsePodFile } from '../../../src/podfile/index.js';
 import { hasErrorCode } from '../../../src/util/index.js';

@@ -1,0 +1,118 @@
+/**
+ * @module pod/runtime/prepare-pod-file — `prepare` of a pod file (`--pod-file`, `--pod-manifest`,
+ * `pod up POD-FILE`): read and validate it, fetch its images by each container's pull policy,
+ * plan it twice (the second time with the pod's UUID). Split from prepare.ts and loaded on
+ * demand, so `rocklet run IMAGE` does not evaluate the podfile layer and its YAML parser.
+ */
+import { hostname } from 'node:os';
+import type { ImageFetcher, ImageRecord, PullPolicy } from '../../image/index.js';
+import { ImageStore } from '../../image/index.js';
+import type { ContainerSpec, PodSpec, PullPolicy as PodPullPolicy, SpecHash } from '../../podfile/index.js';
+import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
+import type { InsecureFeature, InsecureOptions } from '../../util/index.js';
+import { invalidArgument } from '../../util/index.js';
+import type { ResolvedImage } from './plan-common.js';
+import { dockerImageError, dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from './plan-podspec.js';
+import type { PlanningContext, PreparedPod, PrepareOptions } from './prepare.js';
+import { createPreparedPod, fetcherFor, resolveImage } from './prepare.js';
+import type { DnsRequest, HostsRequest, NetRequest } from './request.js';
+
+/** Options of {@link preparePodFile} besides {@link PrepareOptions}. */
+export interface PodFilePrepareOptions extends PrepareOptions {
+  /** Only appc PodManifests are accepted (`--pod-manifest`). */
+  readonly appcOnly?: boolean;
+  readonly stage1?: 'crun' | 'fly';
+  /** Overrides the pod file's hostNetwork (`--net` with `--pod-manifest`). */
+  readonly net?: NetRequest;
+  /** Override the pod file's hostname, DNS and hosts settings. */
+  readonly hostname?: string;
+  readonly dns?: DnsRequest;
+  readonly hosts?: HostsRequest;
+  readonly uuidFileSave?: string;
+}
+
+/** Placeholder `metadata.uid` for the validation pass (the real UUID exists only after createPod). */
+const UUID_PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
+
+const KUBE_PULL: Readonly<Record<PodPullPolicy, PullPolicy>> = { Always: 'update', IfNotPresent: 'new', Never: 'never' };
+
+/** Read and validate a pod file; throws `ERR_POD_FILE_INVALID` with every diagnostic. */
+export async function loadPodSpec(file: string, appcOnly: boolean): Promise<{ spec: PodSpec; hash: SpecHash }> {
+  const result = await readPodFile(file, { nodeName: hostname() });
+  if (!result.ok) {
+    const lines = result.errors.map((diagnostic) => formatDiagnostic(diagnostic));
+    throw invalidArgument('ERR_POD_FILE_INVALID', `${file} is not a valid pod file:\n${lines.join('\n')}`, {
+      hint: `"rocklet validate ${file}" shows the same report`,
+    });
+  }
+  if (appcOnly && result.spec.format !== 'appc') {
+    throw invalidArgument('ERR_POD_MANIFEST_FORMAT', `--pod-manifest expects an appc PodManifest (JSON), but ${file} is a ${result.spec.format} pod file`, {
+      hint: `use --pod-file=${file}`,
+    });
+  }
+  return { spec: result.spec, hash: result.hash };
+}
+
+function podInsecure(ctx: PlanningContext, spec: PodSpec): InsecureOptions {
+  return new Set<InsecureFeature>([...ctx.insecure, ...spec.insecureOptions]);
+}
+
+async function fetchContainers(ctx: PlanningContext, spec: PodSpec, options: PrepareOptions): Promise<ResolvedImage[]> {
+  const containers = podSpecContainers(spec).map((entry) => entry.container);
+  const store = await ImageStore.open(ctx.dataDir);
+  const insecure = podInsecure(ctx, spec);
+  const fetchers = new Map<PullPolicy, ImageFetcher>();
+  const fetcher = (container: ContainerSpec): ImageFetcher => {
+    const policy = options.pullPolicy ?? KUBE_PULL[container.imagePullPolicy];
+    const existing = fetchers.get(policy);
+    if (existing !== undefined) return existing;
+    const created = fetcherFor(ctx, store, policy, options, insecure);
+    fetchers.set(policy, created);
+    return created;
+  };
+  // Docker images are found in the store or refused before anything is fetched.
+  const stored = new Map<ContainerSpec, ImageRecord>();
+  for (const container of containers) {
+    if (container.image.kind !== 'docker') continue;
+    const { name, labels } = dockerStoreName(container.image.reference);
+    const record = await store.findByName(name, labels);
+    if (record === undefined) throw dockerImageError(container, container.image.reference);
+    stored.set(container, record);
+  }
+  const images: ResolvedImage[] = [];
+  for (const container of containers) {
+    const record = stored.get(container);
+    if (record === undefined) {
+      images.push(await resolveImage(store, fetcher(container), podSpecImageReference(container), undefined, ctx.signal));
+    } else {
+      images.push({ record, trees: [(await store.render(record.id, ctx.signal)).id] });
+    }
+  }
+  return images;
+}
+
+/**
+ * Prepare a pod from a pod file (`rocklet pod up POD-FILE`, `--pod-file`, `--pod-manifest`).
+ * Kubernetes imagePullPolicy maps to rkt's pull policies (Always → update, IfNotPresent →
+ * new, Never → never) unless `pullPolicy` overrides it.
+ */
+export async function preparePodFile(ctx: PlanningContext, file: string, options: PodFilePrepareOptions): Promise<PreparedPod> {
+  const { spec, hash } = await loadPodSpec(file, options.appcOnly === true);
+  const images = await fetchContainers(ctx, spec, options);
+  const planOptions = {
+    ...(options.stage1 === undefined ? {} : { stage1: options.stage1 }),
+    ...(options.net === undefined ? {} : { net: options.net }),
+    ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+    ...(options.dns === undefined ? {} : { dns: options.dns }),
+    ...(options.hosts === undefined ? {} : { hosts: options.hosts }),
+  };
+  // The second pass (with the real UUID) stays quiet: the first one already warned.
+  const plan = await planFromPodSpec(spec, hash, images, {
+    ...planOptions, podUuid: UUID_PLACEHOLDER, ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent }),
+  });
+  return createPreparedPod(ctx, plan, {
+    ...(options.keepLocked === undefined ? {} : { keepLocked: options.keepLocked }),
+    uuidFileSave: options.uuidFileSave,
+    replan: (uuid) => planFromPodSpec(spec, hash, images, { ...planOptions, podUuid: uuid }),
+  });
+}
