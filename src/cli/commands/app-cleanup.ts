@@ -16,7 +16,7 @@ export const handler: CommandHandler = async (ctx) => {
   requireRoot();
   const uuid = await resolvePodUuid(storeOf(ctx), arg);
   const end: AppEnd = ctx.env.EXIT_CODE === undefined ? { kind: 'unknown' } : { kind: 'systemd', exitCode: ctx.env.EXIT_CODE, exitStatus: ctx.env.EXIT_STATUS };
-  const result = await appCleanup(await execContext(ctx), uuid, app, end);
+  const result = await appCleanup(execContext(ctx), uuid, app, end);
   ctx.out.debug(`app "${app}": exit ${result.recorded ?? 'unknown'}, container deleted: ${String(result.containerDeleted)}, unmounted: ${String(result.unmounted)}`);
   return 0;
 };

@@ -12,7 +12,7 @@ export const handler: CommandHandler = async (ctx) => {
   const [arg = '', app = ''] = exactArguments(ctx, ['UUID', 'APP']);
   requireRoot();
   const uuid = await resolvePodUuid(storeOf(ctx), arg);
-  const prepared = await appPrepare(await execContext(ctx), uuid, app);
+  const prepared = await appPrepare(execContext(ctx), uuid, app);
   ctx.out.debug(`prepared ${prepared.prepared.dirs.dir}`);
   return 0;
 };

@@ -16,5 +16,5 @@ export const handler: CommandHandler = async (ctx) => {
   requireRoot();
   const uuid = await resolvePodUuid(storeOf(ctx), arg);
   const app = ctx.flags.string('app');
-  return enterPod(await execContext(ctx, true), uuid, command, { ...(app === undefined ? {} : { app }), tty: ctx.out.stdinIsTTY });
+  return enterPod(execContext(ctx, true), uuid, command, { ...(app === undefined ? {} : { app }), tty: ctx.out.stdinIsTTY });
 };

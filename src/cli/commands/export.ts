@@ -16,7 +16,7 @@ export const handler: CommandHandler = async (ctx) => {
   requireRoot();
   const uuid = await podArgument(ctx, storeOf(ctx), [uuidText]);
   const app = ctx.flags.string('app');
-  const exported = await exportPodApp(await runtimeContext(ctx), uuid, {
+  const exported = await exportPodApp(runtimeContext(ctx), uuid, {
     out, overwrite: ctx.flags.boolean('overwrite'), ...(app === undefined ? {} : { app }),
   });
   ctx.out.debug(`exported app "${exported.app}" of pod "${uuid}" to ${out} (${exported.id}, ${exported.sizeBytes} bytes)`);

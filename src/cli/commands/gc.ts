@@ -39,7 +39,7 @@ export const handler: CommandHandler = async (ctx) => {
     gracePeriodMs,
     expirePreparedMs,
     markOnly: ctx.flags.boolean('mark-only'),
-    beforeDelete: await podBeforeDelete(ctx),
+    beforeDelete: podBeforeDelete(ctx),
     onEvent: (event) => {
       const { stream, text } = gcEventMessage(event);
       if (stream === 'stdout') ctx.out.stdout(`${text}\n`);

@@ -12,7 +12,7 @@ export const handler: CommandHandler = async (ctx) => {
   const [arg = ''] = exactArguments(ctx, ['UUID']);
   requireRoot();
   const uuid = await resolvePodUuid(storeOf(ctx), arg);
-  const result = await podDown(await execContext(ctx), uuid);
+  const result = await podDown(execContext(ctx), uuid);
   for (const line of result.released) ctx.out.debug(`released ${line}`);
   return 0;
 };

@@ -5,14 +5,14 @@
  */
 import { podUp, resolvePodUuid } from '../../pod/index.js';
 import type { CommandHandler } from '../command.js';
-import { exactArguments, execContext } from './exec-common.js';
+import { exactArguments, networkingContext } from './exec-common.js';
 import { requireRoot, storeOf } from './store-common.js';
 
 export const handler: CommandHandler = async (ctx) => {
   const [arg = ''] = exactArguments(ctx, ['UUID']);
   requireRoot();
   const uuid = await resolvePodUuid(storeOf(ctx), arg);
-  const result = await podUp(await execContext(ctx), uuid);
+  const result = await podUp(await networkingContext(ctx), uuid);
   if (!result.started) ctx.out.debug(`pod "${uuid}" is already up`);
   ctx.out.stdout(`${uuid}\n`);
   return 0;

@@ -20,7 +20,7 @@ export const handler: CommandHandler = async (ctx) => {
   }
   requireRoot();
   const store = storeOf(ctx);
-  const beforeDelete = await podBeforeDelete(ctx);
+  const beforeDelete = podBeforeDelete(ctx);
   let failed = 0;
   const report = (error: unknown): void => {
     failed += 1;

@@ -7,7 +7,7 @@
 import type { PodUuid, RuntimeContext } from '../../pod/index.js';
 import { resolvePodUuid, runPreparedPod } from '../../pod/index.js';
 import type { CommandContext, CommandHandler } from '../command.js';
-import { exactArguments, execContext } from './exec-common.js';
+import { exactArguments, networkingContext } from './exec-common.js';
 import { requireRoot, storeOf } from './store-common.js';
 
 /** Runs prepared pod `uuid` with the apps on this process's stdio; returns the exit code. */
@@ -24,5 +24,5 @@ export const handler: CommandHandler = async (ctx) => {
     if (ctx.flags.given(flag)) ctx.out.warn(`--${flag} is ignored: the pod's network settings were fixed by "prepare"`);
   }
   const uuid = await resolvePodUuid(storeOf(ctx), arg);
-  return runInForeground(ctx, await execContext(ctx, true), uuid);
+  return runInForeground(ctx, await networkingContext(ctx, true), uuid);
 };

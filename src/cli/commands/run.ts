@@ -9,7 +9,7 @@
 import { ImageStore, loadFetchSettings, resolvePullPolicy } from '../../image/index.js';
 import { envPairsOf, preparePod } from '../../pod/index.js';
 import type { CommandHandler } from '../command.js';
-import { execContext } from './exec-common.js';
+import { networkingContext } from './exec-common.js';
 import { FetchProgress, INSECURE_IMAGE_WARNING } from './fetch.js';
 import { runRequestOf } from './prepare.js';
 import { runInForeground } from './run-prepared.js';
@@ -22,7 +22,7 @@ export const handler: CommandHandler = async (ctx) => {
   const fetchSettings = await loadFetchSettings(ctx.globals.configDir, { caFile: ctx.flags.string('ca-file'), stallTimeout: ctx.flags.string('stall-timeout') });
   if (ctx.globals.insecure.has('image')) ctx.out.warn(INSECURE_IMAGE_WARNING);
   await ImageStore.open(ctx.globals.dir); // fail on an unusable --dir before anything else
-  const runtime = await execContext(ctx, true);
+  const runtime = await networkingContext(ctx, true);
   const progress = new FetchProgress(ctx.out, (text) => process.stderr.write(text));
   let uuid;
   try {

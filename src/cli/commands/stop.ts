@@ -19,7 +19,7 @@ export const handler: CommandHandler = async (ctx) => {
   }
   requireRoot();
   const store = storeOf(ctx);
-  const runtime = await execContext(ctx);
+  const runtime = execContext(ctx);
   const force = ctx.flags.boolean('force');
   let failed = 0;
   const inputs: Array<() => Promise<string>> = [...(file === undefined ? [] : [() => readUuidFile(file)]), ...ctx.args.map((arg) => () => Promise.resolve(arg))];

@@ -3,9 +3,10 @@
  * `status`, `rm`, `gc`, `export`, and the execution commands through exec-common): the pod store
  * of `--dir`, UUID arguments (a unique prefix, or `--uuid-file`), rkt's root check, the runtime
  * context of this process (its pod network from the `network` section of
- * `<config-dir>/config.yaml`), and the `beforeDelete` of gc and rm (the runtime's
+ * `<config-dir>/config.yaml`, read when needed), and the `beforeDelete` of gc and rm (the runtime's
  * releasePodResources, then any mount still below the pod directory).
  */
+import type { NetworkConfig } from '../../net/index.js';
 import { currentHostNetns, loadNetworkConfig } from '../../net/index.js';
 import type { BeforeDelete, PodStore, PodUuid, RuntimeContext } from '../../pod/index.js';
 import {
@@ -45,23 +46,26 @@ export async function podArgument(ctx: CommandContext, store: PodStore, args: re
 
 /**
  * The runtime context of a store command run from the CLI (this process's namespaces). The
- * configured network, so gc and rm release leases where pod up took them and run creates the
- * configured bridge; a bad config.yaml fails the command before it changes anything.
+ * configured network is read from config.yaml when first needed, once: by the commands that
+ * create a pod network (exec-common's networkingContext reads it up front, so a bad section
+ * fails them before they change anything), and by teardown of a pod that recorded no network.
+ * gc, rm, stop and pod down of pods with a record never read it.
  */
-export async function runtimeContext(ctx: CommandContext): Promise<RuntimeContext> {
+export function runtimeContext(ctx: CommandContext): RuntimeContext {
+  let network: Promise<NetworkConfig> | undefined;
   return {
     dataDir: ctx.globals.dir,
     configDir: ctx.globals.configDir,
     insecure: ctx.globals.insecure,
     mountNamespace: CURRENT_MOUNT_NAMESPACE,
     hostNetns: currentHostNetns(),
-    network: await loadNetworkConfig(ctx.globals.configDir, { dataDir: ctx.globals.dir }),
+    loadNetwork: () => (network ??= loadNetworkConfig(ctx.globals.configDir, { dataDir: ctx.globals.dir })),
     signal: ctx.signal,
     onEvent: (event) => ctx.out.debug(event.message),
   };
 }
 
 /** What gc and rm run before deleting a pod: the runtime's release, then leftover mounts. */
-export async function podBeforeDelete(ctx: CommandContext): Promise<BeforeDelete> {
-  return podCollector(await runtimeContext(ctx), releasePodResources);
+export function podBeforeDelete(ctx: CommandContext): BeforeDelete {
+  return podCollector(runtimeContext(ctx), releasePodResources);
 }

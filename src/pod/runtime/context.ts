@@ -23,7 +23,13 @@ export interface RuntimeContext {
   readonly mountNamespace: MountNamespace;
   /** The host side of pod networks (currentHostNetns() in production). */
   readonly hostNetns: HostNetns;
-  readonly network: NetworkConfig;
+  /**
+   * The configured pod network (the `network` section of config.yaml). A loader, called only
+   * where a pod network is created (pod up, run) and by teardown of a pod that recorded none
+   * (net-record.ts): a broken section then fails the commands that create networks, never the
+   * cleanup of pods that already have one.
+   */
+  readonly loadNetwork: () => Promise<NetworkConfig>;
   /** crun's state root (default DEFAULT_CRUN_ROOT). */
   readonly crunRoot?: string;
   /** Parent of the pods' IPC/UTS namespace files (default `/run/rocklet/ns`; execution). */

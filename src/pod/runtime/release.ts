@@ -1,8 +1,8 @@
 /**
  * @module pod/runtime/release — give back everything a pod holds on the host, whatever state
  * it was left in: its crun containers (`<uuid>-<app>`), every mount under its directory (app
- * overlays, Memory emptyDirs), its network (nft rules, veth, netns file, IP lease) and its
- * IPC/UTS namespace files.
+ * overlays, Memory emptyDirs), its network (nft rules, veth, netns file, IP lease; in the pod
+ * network it recorded at `pod up`, net-record.ts) and its IPC/UTS namespace files.
  *
  * Used by `pod down`, by the standalone supervisor when the pod ends, and by `gc`/`rm` before a
  * pod directory is deleted. Idempotent and tolerant of a reboot: what is already gone is
@@ -10,6 +10,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { PodId } from '../../net/index.js';
 import { destroyPodNetwork, isPodId } from '../../net/index.js';
 import { errnoCode, hasErrorCode } from '../../util/index.js';
 import { containerIdFor } from '../stage1/crun-argv.js';
@@ -17,6 +18,7 @@ import { nsPath } from '../stage1/mount-namespace.js';
 import { listMountPoints, unmount } from '../stage1/mounts.js';
 import { APPS_DIR } from '../stage1/rootfs.js';
 import type { RuntimeContext } from './context.js';
+import { podNetworkOf } from './net-record.js';
 import { crunOf, loadPlan, nsFiles, podNsDir } from './pod-ref.js';
 import { removeNamespaceDir, removeNamespaceFiles } from './sandbox-files.js';
 
@@ -71,6 +73,18 @@ export async function unmountUnder(ctx: RuntimeContext, podDir: string): Promise
   return released;
 }
 
+/** Releases the pod's network in the network it was made in (net-record.ts); what was released. */
+async function releasePodNetwork(ctx: RuntimeContext, podDir: string, podId: PodId): Promise<string[]> {
+  const network = await podNetworkOf(ctx, podDir, podId);
+  // Not ctx.signal: a SIGINT that stops the pod must not also stop its teardown.
+  const result = await destroyPodNetwork(network, ctx.hostNetns, podId);
+  const released: string[] = [];
+  if (result.vethRemoved) released.push(`network interface of ${podId}`);
+  if (result.netnsRemoved) released.push(`network namespace ${path.join(network.netnsDir, podId)}`);
+  for (const ip of result.releasedAddresses) released.push(`address ${ip}`);
+  return released;
+}
+
 /**
  * Releases everything pod `uuid` (directory `podDir`) holds on the host; returns one line per
  * thing released (`container …`, `mount …`, `network …`, `namespace …`). Safe to call any number
@@ -84,17 +98,12 @@ export async function releasePodResources(ctx: RuntimeContext, podDir: string, u
   // The network and the IPC/UTS namespace files are independent: release them at the same time,
   // and let both finish before a failure of either is thrown.
   const [net, namespaces] = await Promise.allSettled([
-    // Not ctx.signal: a SIGINT that stops the pod must not also stop its teardown.
-    isPodId(uuid) ? destroyPodNetwork(ctx.network, ctx.hostNetns, uuid) : Promise.resolve(undefined),
+    isPodId(uuid) ? releasePodNetwork(ctx, podDir, uuid) : Promise.resolve([]),
     removeNamespaceFiles(ctx.mountNamespace, [files.ipc, files.uts]),
   ]);
   if (net.status === 'rejected') throw net.reason;
   if (namespaces.status === 'rejected') throw namespaces.reason;
-  if (net.value !== undefined) {
-    if (net.value.vethRemoved) released.push(`network interface of ${uuid}`);
-    if (net.value.netnsRemoved) released.push(`network namespace ${path.join(ctx.network.netnsDir, uuid)}`);
-    for (const ip of net.value.releasedAddresses) released.push(`address ${ip}`);
-  }
+  released.push(...net.value);
   for (const file of namespaces.value) released.push(`namespace ${file}`);
   await removeNamespaceDir(ctx.mountNamespace, podNsDir(ctx, uuid));
   return released;

@@ -13,7 +13,8 @@
  * one in `run/` whose lock nobody holds (an earlier `pod up` died half-way) and finishes its
  * set-up; a pod whose lock is held is already up (nothing to do). A failing `pod up` releases
  * what it made and marks the pod exited. `pod down` releases everything recorded and can run
- * any number of times.
+ * any number of times. The pod network (bridge, subnet, lease dir) is recorded in the pod before
+ * any of it is made (net-record.ts): teardown uses the record, not today's config.yaml.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,6 +34,7 @@ import { LockedPod, lockPreparedPod, markExited } from '../store/transitions.js'
 import type { PodUuid } from '../store/uuid.js';
 import { prepareVolume } from '../stage1/volumes.js';
 import type { RuntimeContext } from './context.js';
+import { recordPodNetwork } from './net-record.js';
 import type { PlannedVolume, PodPlan } from './plan.js';
 import { crunOf, loadPlan, nsFiles, storeOf } from './pod-ref.js';
 import { releasePodResources } from './release.js';
@@ -99,10 +101,13 @@ export function networkModeOf(plan: PodPlan): PodPlan['net'] {
 export async function setUpSandbox(ctx: RuntimeContext, uuid: PodUuid, podDir: string, plan: PodPlan): Promise<Sandbox> {
   const ns = ctx.mountNamespace;
   const hostname = podHostname(plan, uuid);
+  const podId = parsePodId(uuid);
+  const config = await ctx.loadNetwork();
+  await recordPodNetwork(ctx, podDir, podId, config);
   // The network and the IPC/UTS namespaces are independent: make them at the same time. Both
   // are settled before anything is thrown, so the caller's release finds all that was made.
   const [networkMade, namespacesMade] = await Promise.allSettled([
-    createPodNetwork(ctx.network, ctx.hostNetns, parsePodId(uuid), {
+    createPodNetwork(config, ctx.hostNetns, podId, {
       mode: networkModeOf(plan),
       ports: plannedPortForwards(plan),
       signal: ctx.signal,

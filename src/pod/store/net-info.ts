@@ -5,6 +5,9 @@
  * - `net-info.json`: the networks the pod joined, `[{netName, ifName?, ip?, prefixLength?, gateway?}]`
  *   (rkt's file had `netName, ifName, ip, mask, …` in the same place).
  * - `netns`: the path of the pod's network namespace file, one line.
+ * - `net-config.json`: the pod network the pod's network was made in (`{bridge, subnet, leaseDir,
+ *   netnsDir}`, config.yaml's at `pod up`), so teardown finds its lease, veth and nft chains even
+ *   after config.yaml changed.
  *
  * The store only reads and writes these; the runtime (net layer) decides their content.
  */
@@ -12,6 +15,9 @@ import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/index.js';
 import { POD_FILES } from './layout.js';
 import { corrupt, parseJsonFile, readOptional } from './pod-files.js';
+
+/** `<pod>/net-config.json` (see {@link PodNetworkRecord}). */
+export const NET_CONFIG_FILE = 'net-config.json';
 
 /** One network a pod is attached to. */
 export interface PodNetworkInfo {
@@ -84,4 +90,42 @@ export async function readNetnsPath(podDir: string): Promise<string | undefined>
   const value = text.trim();
   if (!path.isAbsolute(value)) return corrupt(file, 'must hold an absolute path');
   return value;
+}
+
+/**
+ * The pod network a pod's network was created in, as text; the runtime parses it back into the
+ * net layer's NetworkConfig (values are not checked here).
+ */
+export interface PodNetworkRecord {
+  readonly bridge: string;
+  /** `network/prefix`. */
+  readonly subnet: string;
+  readonly leaseDir: string;
+  readonly netnsDir: string;
+}
+
+const RECORD_KEYS = ['bridge', 'subnet', 'leaseDir', 'netnsDir'] as const;
+
+/** Record the pod network the pod's network is about to be made in (replaces any earlier record). */
+export async function writeNetworkRecord(podDir: string, record: PodNetworkRecord): Promise<void> {
+  // No fsync, like net-info.json: a record lost in a crash falls back to config.yaml (runtime).
+  const { bridge, subnet, leaseDir, netnsDir } = record;
+  await writeJsonAtomic(path.join(podDir, NET_CONFIG_FILE), { bridge, subnet, leaseDir, netnsDir }, { mode: 0o644, durable: false });
+}
+
+/** The recorded pod network; undefined when none was recorded, `ERR_POD_FILE_CORRUPT` when unreadable. */
+export async function readNetworkRecord(podDir: string): Promise<PodNetworkRecord | undefined> {
+  const file = path.join(podDir, NET_CONFIG_FILE);
+  const text = await readOptional(file);
+  if (text === undefined) return undefined;
+  const value = parseJsonFile(file, text);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return corrupt(file, 'must be a JSON object');
+  const record = value as Record<string, unknown>;
+  const out: Partial<Record<(typeof RECORD_KEYS)[number], string>> = {};
+  for (const key of RECORD_KEYS) {
+    const item = record[key];
+    if (typeof item !== 'string' || item === '') return corrupt(file, `${key} must be a non-empty string`);
+    out[key] = item;
+  }
+  return out as PodNetworkRecord;
 }
