@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import type { RockletError } from '../util/index.js';
 import { errnoCode, failedPrecondition, invalidArgument, isRockletError } from '../util/index.js';
 
@@ -105,6 +104,8 @@ export async function decompress(source: AsyncIterable<Uint8Array>, options: Dec
 }
 
 async function* gunzip(input: AsyncIterable<Buffer>, sourceName: string): AsyncGenerator<Buffer> {
+  // node:zlib loads on demand (~8 ms): most importers of this module never inflate anything.
+  const { createGunzip } = await import('node:zlib');
   const transform = createGunzip({ chunkSize: 256 * 1024 });
   // The feeding promise settles to its error instead of rejecting, so it never goes unhandled
   // while we are still reading; it is awaited (and its error rethrown) below.

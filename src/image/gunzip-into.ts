@@ -15,8 +15,9 @@
  * so they are mapped the same way. The inflating runs on the calling thread; the input reads run
  * ahead on libuv's pool.
  */
+import { createRequire } from 'node:module';
+import type * as Zlib from 'node:zlib';
 import type { Gunzip } from 'node:zlib';
-import { constants as zlibConstants, createGunzip } from 'node:zlib';
 
 /** The native inflater's synchronous call: [avail_out, avail_in] land in the write state. */
 interface ZlibHandle {
@@ -34,6 +35,14 @@ export type CompressedInput = () => Promise<Uint8Array | undefined>;
 const EMPTY = new Uint8Array(0);
 
 /** Inflates a gzip stream into the buffers given to {@link fill}. Always {@link close} it. */
+// node:zlib is required on first use (synchronously, as create() is): importing it costs
+// every importer of the image layer ~8 ms, and only gzip imports need it.
+let zlibModule: typeof Zlib | undefined;
+function zlib(): typeof Zlib {
+  zlibModule ??= createRequire(import.meta.url)('node:zlib') as typeof Zlib;
+  return zlibModule;
+}
+
 export class GunzipInto {
   readonly #gunzip: Gunzip;
   readonly #handle: ZlibHandle;
@@ -57,7 +66,7 @@ export class GunzipInto {
 
   /** A decompressor reading from `next`, or undefined when this Node's zlib lacks the internals. */
   static create(next: CompressedInput): GunzipInto | undefined {
-    const gunzip = createGunzip();
+    const gunzip = zlib().createGunzip();
     const { _handle: handle, _writeState: state } = gunzip as unknown as ZlibInternals;
     if (handle === null || handle === undefined || typeof handle.writeSync !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
       gunzip.close();
@@ -82,7 +91,7 @@ export class GunzipInto {
       const room = target.length - filled;
       // Z_FINISH once the input is exhausted: a stream that has not reached its end then fails
       // with Z_BUF_ERROR ("unexpected end of file") instead of waiting for more.
-      const flush = this.#inputEnded ? zlibConstants.Z_FINISH : zlibConstants.Z_NO_FLUSH;
+      const flush = this.#inputEnded ? zlib().constants.Z_FINISH : zlib().constants.Z_NO_FLUSH;
       this.#handle.writeSync(flush, this.#input, 0, this.#input.length, target, filled, room);
       const failure = this.#failure ?? this.#gunzip.errored ?? undefined;
       if (failure !== undefined) throw failure;

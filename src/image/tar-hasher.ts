@@ -13,7 +13,9 @@
  */
 import type { Hash } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type * as WorkerThreads from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { runtimeFailure } from '../util/index.js';
 import type { FromHashWorker, HashWorkerData, ToHashWorker } from './hash-protocol.js';
 import { FILE_DIGEST_BYTES, SEGMENT_END, SEGMENT_START } from './hash-protocol.js';
@@ -101,6 +103,9 @@ export class TarHasher {
       const workerData: HashWorkerData = { ring, slotBytes, copyFd: options.copyTo?.fd ?? -1 };
       // No inherited execArgv: flags meant for the main script (`--input-type`, loaders) make
       // a worker fail to start, and the worker needs none.
+      // node:worker_threads is required here, not imported at the top: it costs every importer
+      // of the image layer ~8 ms, and only imports of large images start a worker.
+      const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof WorkerThreads;
       const worker = new Worker(options.workerUrl ?? WORKER_URL, { workerData, execArgv: [] });
       worker.on('message', (message: FromHashWorker) => this.#onMessage(message));
       worker.on('error', (error) => this.#fail(this.#workerError(error)));

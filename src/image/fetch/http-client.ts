@@ -7,8 +7,6 @@
  * The caller reads the body and calls {@link HttpResponse.progress} per chunk.
  */
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { InsecureOptions } from '../../util/index.js';
 import { errnoCode, failedPrecondition, isRockletError, unavailable, verificationFailed } from '../../util/index.js';
 import type { FetchSettings } from './settings.js';
@@ -67,8 +65,11 @@ function connectionError(url: URL, error: Error): Error {
   return unavailable('ERR_FETCH_CONNECT', `${url.href}: cannot connect: ${detail}`, { cause: error });
 }
 
-function once(url: URL, headers: Record<string, string>, context: HttpContext): Promise<HttpResponse> {
+async function once(url: URL, headers: Record<string, string>, context: HttpContext): Promise<HttpResponse> {
   const { settings, insecure, signal } = context;
+  // Loaded on the first request: node:https (with tls) costs ~15 ms to import, and most
+  // commands that can fetch (run, prepare) find their images in the store.
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let target: ClientRequest | IncomingMessage | undefined;
@@ -90,7 +91,7 @@ function once(url: URL, headers: Record<string, string>, context: HttpContext): 
       agent: false as const,
       ...(url.protocol === 'https:' ? { rejectUnauthorized: !insecure.has('tls'), ...(settings.ca === undefined ? {} : { ca: [...settings.ca] }) } : {}),
     };
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res) => {
+    const req = request(url, options, (res) => {
       target = res;
       arm();
       resolve({
