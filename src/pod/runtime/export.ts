@@ -17,9 +17,8 @@ import path from 'node:path';
 import type { ImageId } from '../../image/index.js';
 import { buildAci } from '../../image/index.js';
 import { errnoCode, failedPrecondition, invalidArgument } from '../../util/index.js';
-import { checkedResult, runCommand } from '../stage1/command.js';
 import { nsPath } from '../stage1/mount-namespace.js';
-import { unmount } from '../stage1/mounts.js';
+import { mountOverlay, unmount } from '../stage1/mounts.js';
 import { appDirs } from '../stage1/rootfs.js';
 import { acquirePodLock } from '../store/acquire.js';
 import { podStore } from '../store/layout.js';
@@ -153,9 +152,8 @@ async function exportLocked(ctx: RuntimeContext, uuid: PodUuid, podDir: string, 
   let mounted = false;
   try {
     await writeFile(nsPath(ns, path.join(staging, 'manifest')), await exportManifest(path.dirname(nsPath(ns, treeRootfs(ctx.dataDir, top)))));
-    // No upper dir: a read-only overlay; the app's upper dir is its topmost layer.
-    const data = `ro,lowerdir=${[dirs.upper, ...lowers].join(':')}`;
-    checkedResult(await runCommand(ns, ['mount', '-t', 'overlay', '-o', data, 'overlay', rootfs]), `mount the final rootfs of app "${app.name}"`, 'ERR_MOUNT_FAILED');
+    // No writable layer: a read-only overlay; the app's upper dir is its topmost layer.
+    await mountOverlay(ns, { lowerDirs: [dirs.upper, ...lowers], target: rootfs });
     mounted = true;
     const built = await buildAci(nsPath(ns, staging), options.out, { overwrite: options.overwrite === true, compression: 'gzip' });
     return { app: app.name, id: built.id, sizeBytes: built.sizeBytes };

@@ -2,8 +2,8 @@
  * @module pod/runtime/sandbox-files — the parts of a pod sandbox that are files: the IPC and
  * UTS namespaces bound to files (made by util's native helper, the way the net layer binds
  * network namespaces; `unshare --ipc=F --uts=F hostname H` through `nsenter` when the pod's
- * mount namespace is not this process's own, as in tests), and the pod's `/etc/hosts` and `/etc/resolv.conf`
- * (`<pod>/hosts`, `<pod>/resolv.conf`, bound read-only into every app).
+ * mount namespace is not this process's own, as in tests), and the pod's `/etc/hosts` and
+ * `/etc/resolv.conf` (`<pod>/hosts`, `<pod>/resolv.conf`, bound read-only into every app).
  *
  * Everything is idempotent: a namespace file already bound is kept, a crash's empty file is
  * reused, files are rewritten atomically.
@@ -15,7 +15,7 @@ import { isNetnsFile, parseCustomDns, parseHostAlias, podResolvConf, renderEtcHo
 import { bindNamespaces, errnoCode, runtimeFailure, unmountFs, writeFileAtomic } from '../../util/index.js';
 import { checkedResult, runCommand } from '../stage1/command.js';
 import type { MountNamespace } from '../stage1/mount-namespace.js';
-import { nsPath } from '../stage1/mount-namespace.js';
+import { isOwnNamespace, nsPath } from '../stage1/mount-namespace.js';
 import type { PodPlan } from './plan.js';
 import { EXEC_FILES } from './pod-ref.js';
 
@@ -40,7 +40,7 @@ export async function ensurePodNamespaces(
     }
   }
   const what = 'create the pod\'s IPC/UTS namespaces';
-  if (ns.enter.length === 0) {
+  if (isOwnNamespace(ns)) {
     try {
       bindNamespaces({
         ipc: ipcBound ? undefined : files.ipc,
@@ -68,7 +68,7 @@ export async function removeNamespaceFiles(ns: MountNamespace, files: readonly s
     if (i >= MAX_UNMOUNTS) throw new Error(`namespace file ${bound.join(', ')} is still mounted after ${i} unmounts`);
     for (const file of bound) found.add(file);
     const what = `unmount namespace files ${bound.join(' ')}`;
-    if (ns.enter.length !== 0) {
+    if (!isOwnNamespace(ns)) {
       checkedResult(await runCommand(ns, ['umount', '--lazy', ...bound]), what, 'ERR_POD_NAMESPACES');
       continue;
     }

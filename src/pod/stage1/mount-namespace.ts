@@ -39,6 +39,11 @@ export function mountNamespaceOf(pid: number): MountNamespace {
   });
 }
 
+/** True when `ns` is this process's own mount namespace, where system calls reach directly. */
+export function isOwnNamespace(ns: MountNamespace): boolean {
+  return ns.enter.length === 0;
+}
+
 /** The path by which this process reaches absolute path `p` of namespace `ns`. */
 export function nsPath(ns: MountNamespace, p: string): string {
   return ns.root === '' ? p : `${ns.root}${p}`;

@@ -12,7 +12,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { errnoCode, invalidArgument, MOUNT_FLAGS, mountFs, runtimeFailure, unmountFs } from '../../util/index.js';
 import { checkedResult, runCommand, tail } from './command.js';
 import type { MountNamespace } from './mount-namespace.js';
-import { nsPath } from './mount-namespace.js';
+import { isOwnNamespace, nsPath } from './mount-namespace.js';
 
 // The kernel takes at most one page of mount options.
 const MAX_MOUNT_OPTIONS = 4096;
@@ -49,11 +49,6 @@ async function canonical(ns: MountNamespace, p: string): Promise<string> {
 export async function isMountPoint(ns: MountNamespace, p: string): Promise<boolean> {
   const target = await canonical(ns, p);
   return (await listMountPoints(ns)).includes(target);
-}
-
-/** True when `ns` is this process's own mount namespace, where system calls reach directly. */
-function isOwnNamespace(ns: MountNamespace): boolean {
-  return ns.enter.length === 0;
 }
 
 /** mount(2) here, or `mount -t TYPE -o OPTIONS` in `ns`; ERR_MOUNT_FAILED either way. */
@@ -104,21 +99,22 @@ function checkOptionPath(p: string): void {
 export interface OverlayOptions {
   /** Read-only layers, topmost first (overlayfs' lowerdir order). */
   readonly lowerDirs: readonly string[];
-  readonly upperDir: string;
-  readonly workDir: string;
+  /** The writable layer and overlayfs' work dir; without them the overlay is mounted read-only. */
+  readonly writable?: { readonly upperDir: string; readonly workDir: string };
   readonly target: string;
 }
 
 /** Mounts an overlayfs at `target` (a no-op when something is mounted there already). */
 export async function mountOverlay(ns: MountNamespace, options: OverlayOptions): Promise<boolean> {
   if (options.lowerDirs.length === 0) throw invalidArgument('ERR_MOUNT_PATH', `overlay at ${options.target} needs at least one lower dir`);
-  for (const p of [...options.lowerDirs, options.upperDir, options.workDir]) checkOptionPath(p);
-  const data = `lowerdir=${options.lowerDirs.join(':')},upperdir=${options.upperDir},workdir=${options.workDir}`;
+  const { writable } = options;
+  for (const p of [...options.lowerDirs, ...(writable === undefined ? [] : [writable.upperDir, writable.workDir])]) checkOptionPath(p);
+  const data = `lowerdir=${options.lowerDirs.join(':')}${writable === undefined ? '' : `,upperdir=${writable.upperDir},workdir=${writable.workDir}`}`;
   if (data.length >= MAX_MOUNT_OPTIONS) {
     throw invalidArgument('ERR_MOUNT_PATH', `overlay options for ${options.target} are ${data.length} bytes, over the kernel's ${MAX_MOUNT_OPTIONS}`);
   }
   if (await isMountPoint(ns, options.target)) return false;
-  await mountIn(ns, 'overlay', [], data, options.target);
+  await mountIn(ns, 'overlay', writable === undefined ? ['rdonly'] : [], data, options.target);
   return true;
 }
 

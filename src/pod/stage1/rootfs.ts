@@ -87,7 +87,7 @@ export async function mountAppRootfs(ns: MountNamespace, options: MountAppRootfs
   await mkdir(nsPath(ns, dirs.dir), { recursive: true, mode: 0o750 });
   for (const sub of [dirs.rootfs, dirs.work]) await mkdir(nsPath(ns, sub), { recursive: true, mode: 0o755 });
   await createUpper(ns, dirs.upper, options.lowerDirs[0]);
-  await mountOverlay(ns, { lowerDirs: options.lowerDirs, upperDir: dirs.upper, workDir: dirs.work, target: dirs.rootfs });
+  await mountOverlay(ns, { lowerDirs: options.lowerDirs, writable: { upperDir: dirs.upper, workDir: dirs.work }, target: dirs.rootfs });
   return dirs;
 }
 

@@ -27,8 +27,8 @@ describe('stage1 mounts in the own mount namespace', () => {
     const [lower, upper, work, target] = ['lower', 'upper', 'work', 'rootfs'].map((d) => path.join(dir, d)) as [string, string, string, string];
     for (const d of [lower, upper, work, target]) await mkdir(d);
     await writeFile(path.join(lower, 'from-image'), 'image\n');
-    assert.equal(await mountOverlay(HERE, { lowerDirs: [lower], upperDir: upper, workDir: work, target }), true);
-    assert.equal(await mountOverlay(HERE, { lowerDirs: [lower], upperDir: upper, workDir: work, target }), false, 'second call is a no-op');
+    assert.equal(await mountOverlay(HERE, { lowerDirs: [lower], writable: { upperDir: upper, workDir: work }, target }), true);
+    assert.equal(await mountOverlay(HERE, { lowerDirs: [lower], writable: { upperDir: upper, workDir: work }, target }), false, 'second call is a no-op');
     assert.equal((await listMountPoints(HERE)).filter((m) => m === target).length, 1, 'mounted exactly once');
     assert.equal(await readFile(path.join(target, 'from-image'), 'utf8'), 'image\n');
     await writeFile(path.join(target, 'from-app'), 'app\n');
@@ -37,6 +37,22 @@ describe('stage1 mounts in the own mount namespace', () => {
     assert.equal(await unmount(HERE, target), true);
     assert.equal(await isMountPoint(HERE, target), false);
     assert.equal(await unmount(HERE, target), false, 'nothing left to unmount');
+  });
+
+  it('mounts a read-only overlay when no writable layer is given', async () => {
+    const [top, bottom, target] = ['ro-top', 'ro-bottom', 'ro-rootfs'].map((d) => path.join(dir, d)) as [string, string, string];
+    for (const d of [top, bottom, target]) await mkdir(d);
+    await writeFile(path.join(top, 'f'), 'top\n');
+    await writeFile(path.join(bottom, 'f'), 'bottom\n');
+    await writeFile(path.join(bottom, 'g'), 'bottom only\n');
+    assert.equal(await mountOverlay(HERE, { lowerDirs: [top, bottom], target }), true);
+    try {
+      assert.equal(await readFile(path.join(target, 'f'), 'utf8'), 'top\n', 'the first lower dir wins');
+      assert.equal(await readFile(path.join(target, 'g'), 'utf8'), 'bottom only\n');
+      await assert.rejects(writeFile(path.join(target, 'new'), 'x'), { code: 'EROFS' });
+    } finally {
+      await unmount(HERE, target);
+    }
   });
 
   it('mounts a tmpfs with mode, owner and size, and detaches it while a file is open in it', async () => {
@@ -61,7 +77,7 @@ describe('stage1 mounts in the own mount namespace', () => {
     await mkdir(target);
     const missing = path.join(dir, 'missing-lower');
     await assert.rejects(
-      mountOverlay(HERE, { lowerDirs: [missing], upperDir: path.join(dir, 'u2'), workDir: path.join(dir, 'w2'), target }),
+      mountOverlay(HERE, { lowerDirs: [missing], writable: { upperDir: path.join(dir, 'u2'), workDir: path.join(dir, 'w2') }, target }),
       (error: unknown) => hasErrorCode(error, 'ERR_MOUNT_FAILED') && /mount overlay at .*no-upper: E[A-Z]+: /.test((error as Error).message),
     );
     assert.equal(await isMountPoint(HERE, target), false);
