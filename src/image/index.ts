@@ -28,6 +28,7 @@ export { readAci, MAX_MANIFEST_BYTES } from './aci-reader.js';
 export type { ExtractionReport } from './tree-writer.js';
 export type { TreeHash } from './tree-hash.js';
 export { hashTree } from './tree-hash.js';
+export { copyTreeOver } from './tree-copy.js';
 export type { ExtractedAci, ExtractAciOptions } from './aci-extract.js';
 export { extractAci, checkDestination } from './aci-extract.js';
 export type { BuildAciOptions, BuildAciResult } from './aci-build.js';

@@ -1,12 +1,14 @@
 /**
  * @module pod/runtime/plan-common — what both planners need: fetched images as the planners
- * see them, app names, the image's app section read as rkt reads it, and port resolution.
+ * see them, app names, the image's app section read as rkt reads it, port resolution and the
+ * implicit volumes of unmounted image mount points.
  */
-import type { ImageRecord } from '../../image/index.js';
+import type { ImageRecord, MountPoint } from '../../image/index.js';
 import { DEFAULT_CAPABILITIES, isACName, labelValue } from '../../image/index.js';
 import type { CapabilityName, Protocol, SeccompPolicy } from '../../podfile/index.js';
 import { invalidArgument } from '../../util/index.js';
-import type { PlannedImage, PlannedResources } from './plan.js';
+import type { RuntimeEvent } from './context.js';
+import type { PlannedImage, PlannedResources, PlannedVolume } from './plan.js';
 
 /** One fetched image, its tree rendered: what planning needs from the image layer. */
 export interface ResolvedImage {
@@ -18,6 +20,38 @@ export interface ResolvedImage {
 export function plannedImage(image: ResolvedImage): PlannedImage {
   const version = labelValue(image.record.labels, 'version');
   return { id: image.record.id, name: image.record.name, trees: [...image.trees], ...(version === undefined ? {} : { version }) };
+}
+
+/** docker2aci marks every image it converts with annotations under this prefix. */
+export const DOCKER_ANNOTATION_PREFIX = 'appc.io/docker/';
+
+/** True for an image converted from a Docker image (any `appc.io/docker/` annotation). */
+export function isDockerStyleImage(record: ImageRecord): boolean {
+  return record.manifest.annotations.some((annotation) => annotation.name.startsWith(DOCKER_ANNOTATION_PREFIX));
+}
+
+/** An image mount point that no volume covers, and the app whose image declares it. */
+export interface ImplicitVolumeRequest {
+  /** The volume's name (`<app>-<mount point>`, or the mount point's own name). */
+  readonly name: string;
+  readonly app: string;
+  readonly record: ImageRecord;
+  readonly point: MountPoint;
+}
+
+/**
+ * rkt's implicit empty volume (0755 root:root) for `request.point`, reporting rkt's warning. A
+ * Docker-style image's volume is planned prefilled from the image (Docker's VOLUME semantics;
+ * an ACI-native image's stays empty, as in rkt).
+ */
+export function implicitVolume(request: ImplicitVolumeRequest, onEvent: ((event: RuntimeEvent) => void) | undefined): PlannedVolume {
+  const { name, app, record, point } = request;
+  const prefill = isDockerStyleImage(record);
+  onEvent?.({
+    message: `warning: no volume specified for mount point "${point.name}" of app "${app}", implicitly creating an "empty" volume${
+      prefill ? ` filled with the image's ${point.path} (Docker image)` : ''}. This volume will be removed when the pod is garbage-collected.`,
+  });
+  return { name, kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0, ...(prefill ? { prefillFrom: { app, path: point.path } } : {}) };
 }
 
 /**

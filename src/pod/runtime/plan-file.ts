@@ -37,6 +37,19 @@ function checkApp(file: string, value: unknown, index: number): void {
   if (!isRecord(value.resources) || !isRecord(value.seccomp)) corrupt(file, `${where} lacks resources or seccomp`);
 }
 
+/** `prefillFrom` is optional (plans of older rocklets have none); present, it names an app and a path of a Disk volume. */
+function checkVolume(file: string, value: unknown, index: number, apps: readonly unknown[]): void {
+  const where = `volumes[${index}]`;
+  if (!isRecord(value)) corrupt(file, `${where} must be an object`);
+  const from = value.prefillFrom;
+  if (from === undefined) return;
+  if (value.kind !== 'empty' || value.medium !== 'Disk') corrupt(file, `${where}.prefillFrom is only for Disk empty volumes`);
+  if (!isRecord(from) || typeof from.app !== 'string' || typeof from.path !== 'string' || !from.path.startsWith('/')) {
+    corrupt(file, `${where}.prefillFrom must name an app and an absolute path`);
+  }
+  if (!apps.some((app) => isRecord(app) && app.name === from.app)) corrupt(file, `${where}.prefillFrom names app "${from.app}", which the pod does not have`);
+}
+
 /** `sysctls` is optional (plans of older rocklets have none); present, it must be safe to apply. */
 function checkSysctls(file: string, value: unknown, stage1: 'crun' | 'fly', net: string): void {
   if (value === undefined) return;
@@ -71,6 +84,8 @@ export async function readPodPlan(podDir: string): Promise<PodPlan> {
   if (!Array.isArray(value.apps) || value.apps.length === 0) corrupt(file, '"apps" must be a non-empty array');
   value.apps.forEach((app, index) => checkApp(file, app, index));
   if (!Array.isArray(value.volumes)) corrupt(file, '"volumes" must be an array');
+  const apps: readonly unknown[] = value.apps;
+  value.volumes.forEach((volume, index) => checkVolume(file, volume, index, apps));
   if (value.stage1 !== 'crun' && value.stage1 !== 'fly') corrupt(file, '"stage1" must be crun or fly');
   if (value.net !== 'host' && value.net !== 'none' && value.net !== 'default') corrupt(file, '"net" must be host, none or default');
   if (!isRecord(value.dns) || !isRecord(value.hosts) || !Array.isArray(value.hostAliases) || !isRecord(value.annotations)) {

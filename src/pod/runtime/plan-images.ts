@@ -11,8 +11,8 @@
  *   capabilities` gives all, `seccomp` switches seccomp off.
  * - mounts: `--mount` targets are absolute paths or image mount-point names; a mount point no
  *   `--mount` covers takes the pod volume of its name, else an implicit empty volume
- *   `<app>-<mountpoint>` (0755, root) with rkt's warning. A read-only volume or mount point
- *   makes the mount read-only.
+ *   `<app>-<mountpoint>` (0755, root) with rkt's warning — prefilled from the image when it is
+ *   Docker-style (plan-common.ts). A read-only volume or mount point makes the mount read-only.
  * - `--port NAME`: NAME must be a port some app's image declares.
  * - host volumes must exist when the pod is prepared.
  */
@@ -28,7 +28,9 @@ import { mergeEnvironment } from './env.js';
 import type { PlannedApp, PlannedMount, PlannedPort, PlannedVolume, PodPlan } from './plan.js';
 import { POD_PLAN_VERSION } from './plan.js';
 import type { ResolvedImage } from './plan-common.js';
-import { capabilitySet, checkAppNameSyntax, checkUniqueAppNames, defaultAppName, imageIsolators, planProtocol, plannedImage } from './plan-common.js';
+import {
+  capabilitySet, checkAppNameSyntax, checkUniqueAppNames, defaultAppName, imageIsolators, implicitVolume, planProtocol, plannedImage,
+} from './plan-common.js';
 import type { AppRequest, EnvPair, PodOptions, PortRequest, RunRequest, VolumeRequest } from './request.js';
 
 /** Seconds between SIGTERM and SIGKILL for CLI pods (Kubernetes' default grace period). */
@@ -113,10 +115,7 @@ function mountsOf(
     }
     const name = `${appName}-${point.name}`;
     if (volumes.has(name)) throw invalidArgument('ERR_VOLUME_DUPLICATE', `the implicit volume "${name}" for mount point "${point.name}" of app "${appName}" clashes with a volume of that name`);
-    volumes.set(name, { planned: { name, kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0 }, readOnly: false });
-    onEvent?.({
-      message: `warning: no volume specified for mount point "${point.name}" of app "${appName}", implicitly creating an "empty" volume. This volume will be removed when the pod is garbage-collected.`,
-    });
+    volumes.set(name, { planned: implicitVolume({ name, app: appName, record, point }, onEvent), readOnly: false });
     add(name, point.path, point);
   }
   return mounts;

@@ -11,7 +11,10 @@
  *   unless the caller knows them, and listed in `fieldEnv` for execution to fill in.
  * - user/group: the container's security context, else the image's app.user/app.group.
  * - volumes: hostPath (checked to exist unless the type creates it), emptyDir (Kubernetes'
- *   0777); image mount points nobody mounts get rkt's implicit empty volumes.
+ *   0777); image mount points nobody mounts get rkt's implicit empty volumes, prefilled from
+ *   the image when it is Docker-style (plan-common.ts).
+ * - `shareProcessNamespace: true` is refused (ERR_POD_UNSUPPORTED): every app has its own PID
+ *   namespace, so accepting it would be a silent lie.
  * - restartPolicy, terminationGracePeriodSeconds → restart, stopTimeoutSeconds; init
  *   containers are `init: true` apps, retried unless the policy is Never.
  * - sysctls (pod securityContext, appc `os/unix/sysctl`) → the plan's `sysctls`, refused
@@ -32,7 +35,7 @@ import { mergeEnvironment } from './env.js';
 import type { PlannedApp, PlannedMount, PlannedPort, PlannedVolume, PodPlan } from './plan.js';
 import { POD_PLAN_VERSION } from './plan.js';
 import type { ResolvedImage } from './plan-common.js';
-import { checkUniqueAppNames, plannedImage, sysctlRefusal } from './plan-common.js';
+import { checkUniqueAppNames, implicitVolume, plannedImage, sysctlRefusal } from './plan-common.js';
 import { checkHostSources } from './plan-images.js';
 import type { DnsRequest, HostsRequest, NetRequest } from './request.js';
 
@@ -121,12 +124,7 @@ function mountsOf(container: ContainerSpec, image: ResolvedImage, volumes: Map<s
   for (const point of points) {
     if (mounts.some((mount) => mount.mountPath === point.path)) continue;
     const name = volumes.has(point.name) ? point.name : `${container.name}-${point.name}`;
-    if (!volumes.has(name)) {
-      volumes.set(name, { name, kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0 });
-      onEvent?.({
-        message: `warning: no volume specified for mount point "${point.name}" of app "${container.name}", implicitly creating an "empty" volume. This volume will be removed when the pod is garbage-collected.`,
-      });
-    }
+    if (!volumes.has(name)) volumes.set(name, implicitVolume({ name, app: container.name, record: image.record, point }, onEvent));
     mounts.push({ volume: name, mountPath: point.path, readOnly: point.readOnly });
   }
   return mounts;
@@ -226,12 +224,26 @@ function plannedSysctls(spec: PodSpec, stage1: 'crun' | 'fly', net: NetRequest):
 }
 
 /**
+ * Throws `ERR_POD_UNSUPPORTED` for what podfile accepts (it is valid Kubernetes) but the runtime
+ * cannot do: a shared PID namespace (crun gives each app its own, and the pod has none to join).
+ */
+export function checkPodSpecSupported(spec: PodSpec): void {
+  if (spec.shareProcessNamespace) {
+    throw invalidArgument('ERR_POD_UNSUPPORTED', `pod "${spec.name}": spec.shareProcessNamespace: true is not supported: rocklet runs each app in its own PID namespace`, {
+      hint: 'remove spec.shareProcessNamespace; to reach another app\'s processes use "rocklet enter --app=APP UUID"',
+    });
+  }
+}
+
+/**
  * The plan of a pod file. `images[i]` is the fetched image of `podSpecContainers(spec)[i]`.
- * Throws for host paths that must exist and do not.
+ * Throws for host paths that must exist and do not, and `ERR_POD_UNSUPPORTED` for
+ * `shareProcessNamespace: true`.
  */
 export async function planFromPodSpec(spec: PodSpec, hash: SpecHash, images: readonly ResolvedImage[], options: PodSpecPlanOptions): Promise<PodPlan> {
   const containers = podSpecContainers(spec);
   if (images.length !== containers.length) throw new Error(`planFromPodSpec: ${images.length} images for ${containers.length} containers`);
+  checkPodSpecSupported(spec);
   checkUniqueAppNames(containers.map((entry) => entry.container.name), 'container names must be unique across initContainers and containers');
   if (options.stage1 === 'fly' && containers.length > 1) {
     throw invalidArgument('ERR_FLY_ONE_APP', `stage1 fly runs exactly one app, but the pod has ${containers.length} containers`, { hint: 'use --stage1=crun for pods of several apps' });

@@ -106,7 +106,22 @@ export type PlannedVolume =
       readonly mode: number;
       readonly uid: number;
       readonly gid: number;
+      /**
+       * Docker semantics: an implicit volume of a Docker-style image (docker2aci's
+       * `appc.io/docker/` annotations) starts with what that app's image holds at the mount
+       * point's path, copied once, into the freshly made volume (mode and owner then follow the
+       * image's directory). Absent: the volume starts empty, as every volume in rkt did — also in
+       * plans of older rocklets. Disk volumes only.
+       */
+      readonly prefillFrom?: PlannedPrefill;
     };
+
+/** Where a prefilled volume's first content comes from: `path` in the image of app `app`. */
+export interface PlannedPrefill {
+  readonly app: string;
+  /** Absolute path inside the image (the mount point's). */
+  readonly path: string;
+}
 
 export interface PodPlan {
   readonly version: typeof POD_PLAN_VERSION;

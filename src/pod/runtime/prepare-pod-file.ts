@@ -12,7 +12,7 @@ import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
 import type { InsecureFeature, InsecureOptions } from '../../util/index.js';
 import { invalidArgument } from '../../util/index.js';
 import type { ResolvedImage } from './plan-common.js';
-import { dockerImageError, dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from './plan-podspec.js';
+import { checkPodSpecSupported, dockerImageError, dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from './plan-podspec.js';
 import type { PlanningContext, PreparedPod, PrepareOptions } from './prepare.js';
 import { createPreparedPod, fetcherFor, resolveImage } from './prepare.js';
 import type { DnsRequest, HostsRequest, NetRequest } from './request.js';
@@ -98,6 +98,8 @@ async function fetchContainers(ctx: PlanningContext, spec: PodSpec, options: Pre
  */
 export async function preparePodFile(ctx: PlanningContext, file: string, options: PodFilePrepareOptions): Promise<PreparedPod> {
   const { spec, hash } = await loadPodSpec(file, options.appcOnly === true);
+  // Refused before any image is fetched.
+  checkPodSpecSupported(spec);
   const images = await fetchContainers(ctx, spec, options);
   const planOptions = {
     ...(options.stage1 === undefined ? {} : { stage1: options.stage1 }),

@@ -10,9 +10,14 @@
  * ENOENT. The binds themselves are made by crun inside the app's own mount namespace (they
  * are entries of config.json), so none is left on the host when the app ends; only Memory
  * emptyDirs are host mounts, released by {@link releaseVolume}.
+ *
+ * A prefilled emptyDir (Docker's VOLUME semantics) is filled in `<pod>/volumes/.<name>.prefill`
+ * and renamed into place, so it exists only complete, and only its first preparation copies:
+ * later ones (an app or pod restart) keep what the apps wrote.
  */
-import { chmod, chown, mkdir, open, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { copyTreeOver } from '../../image/index.js';
 import { assertNever, errnoCode, failedPrecondition, notFound } from '../../util/index.js';
 import type { VolumeSpec } from '../../podfile/index.js';
 import type { Stage1Mount } from './app.js';
@@ -21,7 +26,7 @@ import { nsPath } from './mount-namespace.js';
 import { mountTmpfs, unmount } from './mounts.js';
 import { checkAppName } from './rootfs.js';
 import type { MountTargetKind } from './safe-path.js';
-import { ensureMountTarget } from './safe-path.js';
+import { ensureMountTarget, hostPathOf, resolveInRoot } from './safe-path.js';
 
 /** The directory under a pod dir holding its emptyDir volumes. */
 export const VOLUMES_DIR = 'volumes';
@@ -35,6 +40,20 @@ export interface PreparedVolume {
   readonly kind: MountTargetKind;
   /** rbind (host volumes with `recursive`). */
   readonly recursive: boolean;
+}
+
+/** Where a new emptyDir takes its first content from (implicit volumes of Docker-style images). */
+export interface VolumePrefill {
+  /** The image's trees, topmost first (paths of the stage1 mount namespace). */
+  readonly lowerDirs: readonly string[];
+  /** Absolute path inside the image. */
+  readonly path: string;
+}
+
+/** Options of {@link prepareVolume}. */
+export interface PrepareVolumeOptions {
+  /** Fill the emptyDir from the image when it is first made (Disk only). */
+  readonly prefill?: VolumePrefill;
 }
 
 /** `<pod>/volumes/<name>` */
@@ -79,35 +98,81 @@ async function prepareHostPath(ns: MountNamespace, volume: VolumeSpec & { source
   return { name: volume.name, source, kind: isDir ? 'directory' : 'file', recursive };
 }
 
+type EmptyDirSource = Extract<VolumeSpec['source'], { kind: 'emptyDir' }>;
+
+/**
+ * The image's directory at `prefill.path` (host path), from the topmost layer that has the path
+ * (as overlayfs shows it); undefined when no layer has it or it is not a directory. Symlinks on
+ * the way resolve inside the layer; one leading out of it is ERR_ROOTFS_PATH_ESCAPE.
+ */
+async function imageDirectory(ns: MountNamespace, prefill: VolumePrefill): Promise<string | undefined> {
+  for (const layer of prefill.lowerDirs) {
+    const root = nsPath(ns, layer);
+    const resolved = await resolveInRoot(root, prefill.path);
+    if (resolved.stats === undefined) continue;
+    return resolved.stats.isDirectory() && resolved.path !== '/' ? hostPathOf(root, resolved.path) : undefined;
+  }
+  return undefined;
+}
+
+/** Makes the Disk emptyDir `host` filled from the image, unless it exists already. */
+async function createPrefilled(ns: MountNamespace, host: string, source: EmptyDirSource, prefill: VolumePrefill): Promise<void> {
+  if ((await statOrUndefined(host)) !== undefined) return;
+  const staging = path.join(path.dirname(host), `.${path.basename(host)}.prefill`);
+  // One left behind by a crash is incomplete: start over.
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { mode: 0o700 });
+  const from = await imageDirectory(ns, prefill);
+  if (from === undefined) {
+    await chown(staging, source.uid, source.gid);
+    await chmod(staging, source.mode);
+  } else {
+    // Copies the directory's own owner, mode and times too; symlinks are copied, never followed.
+    await copyTreeOver(from, staging);
+  }
+  await rename(staging, host);
+}
+
+async function prepareEmptyDir(ns: MountNamespace, podDir: string, name: string, source: EmptyDirSource, prefill: VolumePrefill | undefined): Promise<PreparedVolume> {
+  const dir = volumeDir(podDir, name);
+  const host = nsPath(ns, dir);
+  await mkdir(path.dirname(host), { recursive: true, mode: 0o755 });
+  if (prefill !== undefined) {
+    // A tmpfs starts empty at every mount: there is no first preparation to fill it at.
+    if (source.medium !== 'Disk') throw new Error(`volume "${name}": only Disk volumes can be prefilled`);
+    await createPrefilled(ns, host, source, prefill);
+    return { name, source: dir, kind: 'directory', recursive: false };
+  }
+  let created = true;
+  try {
+    await mkdir(host, { mode: 0o700 });
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw error;
+    created = false;
+  }
+  if (source.medium === 'Memory') {
+    await mountTmpfs(ns, dir, { mode: source.mode, uid: source.uid, gid: source.gid, ...(source.sizeLimitBytes === undefined ? {} : { sizeBytes: source.sizeLimitBytes }) });
+  } else if (created) {
+    await chown(host, source.uid, source.gid);
+    await chmod(host, source.mode);
+  }
+  return { name, source: dir, kind: 'directory', recursive: false };
+}
+
 /**
  * Makes `volume` ready on the host (idempotent): checks or creates a host path, creates an
- * emptyDir (mode/uid/gid applied when it is created) or mounts its tmpfs. Throws
- * ERR_HOST_PATH_NOT_FOUND (not-found) and ERR_HOST_PATH_TYPE (failed-precondition).
+ * emptyDir (mode/uid/gid applied when it is created; with `options.prefill`, filled from the
+ * image instead, its mode and owner those of the image's directory when the image has one) or
+ * mounts its tmpfs. Throws ERR_HOST_PATH_NOT_FOUND (not-found), ERR_HOST_PATH_TYPE
+ * (failed-precondition) and, prefilling, ERR_ROOTFS_PATH_ESCAPE (permission-denied).
  */
-export async function prepareVolume(ns: MountNamespace, podDir: string, volume: VolumeSpec): Promise<PreparedVolume> {
+export async function prepareVolume(ns: MountNamespace, podDir: string, volume: VolumeSpec, options: PrepareVolumeOptions = {}): Promise<PreparedVolume> {
   const source = volume.source;
   switch (source.kind) {
     case 'hostPath':
       return prepareHostPath(ns, { ...volume, source });
-    case 'emptyDir': {
-      const dir = volumeDir(podDir, volume.name);
-      const host = nsPath(ns, dir);
-      await mkdir(path.dirname(host), { recursive: true, mode: 0o755 });
-      let created = true;
-      try {
-        await mkdir(host, { mode: 0o700 });
-      } catch (error) {
-        if (errnoCode(error) !== 'EEXIST') throw error;
-        created = false;
-      }
-      if (source.medium === 'Memory') {
-        await mountTmpfs(ns, dir, { mode: source.mode, uid: source.uid, gid: source.gid, ...(source.sizeLimitBytes === undefined ? {} : { sizeBytes: source.sizeLimitBytes }) });
-      } else if (created) {
-        await chown(host, source.uid, source.gid);
-        await chmod(host, source.mode);
-      }
-      return { name: volume.name, source: dir, kind: 'directory', recursive: false };
-    }
+    case 'emptyDir':
+      return prepareEmptyDir(ns, podDir, volume.name, source, options.prefill);
     default:
       return assertNever(source, 'volume source');
   }

@@ -77,6 +77,28 @@ describe('plan.json and the appc pod manifest', () => {
     await corrupt(JSON.stringify({ ...plan, net: 'host', sysctls: { 'net.core.somaxconn': '512' } }), 'ERR_POD_FILE_CORRUPT', /sysctl "net\.core\.somaxconn" would change the host's network settings/);
   });
 
+  it('reads prefillFrom back, reads volumes of an older rocklet (no prefillFrom) as empty ones, and refuses a bad one', async () => {
+    const docker = image('docker.io/library/server', { exec: ['/bin/httpd'], mountPoints: [{ name: 'www', path: '/var/www' }] }, '1', [
+      { name: 'appc.io/docker/imageid', value: 'sha256:00' },
+    ]);
+    const prefilled = await planFromImages(request([app('srv')]), [docker]);
+    assert.deepEqual(prefilled.volumes, [{ name: 'server-www', kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0, prefillFrom: { app: 'server', path: '/var/www' } }]);
+    const dir = await podDir();
+    await writePodPlan(dir, prefilled);
+    assert.deepEqual((await readPodPlan(dir)).volumes, prefilled.volumes);
+    // What a rocklet without prefilling wrote: the same volume, no such key.
+    const older = JSON.parse(JSON.stringify(prefilled)) as { volumes: Record<string, unknown>[] };
+    for (const volume of older.volumes) delete volume.prefillFrom;
+    const old = await podDir();
+    await writeFile(path.join(old, POD_PLAN_FILE), JSON.stringify(older));
+    assert.deepEqual((await readPodPlan(old)).volumes, [{ name: 'server-www', kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0 }]);
+    const [volume] = prefilled.volumes;
+    const bad = (change: Record<string, unknown>): string => JSON.stringify({ ...prefilled, volumes: [{ ...volume, ...change }] });
+    await corrupt(bad({ prefillFrom: { app: 'server', path: 'var/www' } }), 'ERR_POD_FILE_CORRUPT', /volumes\[0\]\.prefillFrom must name an app and an absolute path/);
+    await corrupt(bad({ prefillFrom: { app: 'nosuch', path: '/var/www' } }), 'ERR_POD_FILE_CORRUPT', /volumes\[0\]\.prefillFrom names app "nosuch", which the pod does not have/);
+    await corrupt(bad({ medium: 'Memory' }), 'ERR_POD_FILE_CORRUPT', /volumes\[0\]\.prefillFrom is only for Disk empty volumes/);
+  });
+
   it('puts the sysctls into the manifest as the pod isolator os/unix/sysctl, which --pod-manifest reads back', () => {
     assert.deepEqual((JSON.parse(appcPodManifest(plan)) as { isolators: unknown }).isolators, []);
     const sysctls = { 'kernel.shm_rmid_forced': '1', 'net.core.somaxconn': '512' };

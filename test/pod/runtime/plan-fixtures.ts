@@ -9,12 +9,18 @@ import type { AppRequest, PodOptions, ResolvedImage, RunRequest, VolumeRequest }
 
 let counter = 0;
 
-/** A fetched-and-rendered image with `app` as its manifest's app section (undefined: none). */
-export function image(name: string, app: Record<string, unknown> | undefined, version = '1.0.0'): ResolvedImage {
+/**
+ * A fetched-and-rendered image with `app` as its manifest's app section (undefined: none) and
+ * `annotations` (docker2aci's `appc.io/docker/…` make it Docker-style).
+ */
+export function image(
+  name: string, app: Record<string, unknown> | undefined, version = '1.0.0', annotations: readonly { name: string; value: string }[] = [],
+): ResolvedImage {
   const manifest = parseImageManifest(JSON.stringify({
     acKind: 'ImageManifest', acVersion: '0.8.11', name,
     labels: [{ name: 'version', value: version }, { name: 'os', value: 'linux' }, { name: 'arch', value: 'amd64' }],
     ...(app === undefined ? {} : { app: { user: '0', group: '0', ...app } }),
+    ...(annotations.length === 0 ? {} : { annotations }),
   }));
   const id = `sha512-${(++counter).toString(16).padStart(128, '0')}` as ImageId;
   const record: ImageRecord = {

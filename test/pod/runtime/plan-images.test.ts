@@ -128,6 +128,32 @@ describe('planFromImages', () => {
     );
   });
 
+  it('plans the implicit volumes of a Docker-style image prefilled from it; explicit volumes and ACI images stay empty', async () => {
+    const docker = image('docker.io/library/busy-box', {
+      exec: ['/bin/sh'], mountPoints: [{ name: 'data', path: '/var/data' }, { name: 'cache', path: '/var/cache' }],
+    }, 'latest', [{ name: 'appc.io/docker/imageid', value: 'sha256:0123' }, { name: 'appc.io/docker/repository', value: 'library/busy-box' }]);
+    const events: RuntimeEvent[] = [];
+    const planned = await plan(
+      request([app('d', { mounts: [{ volume: 'mine', target: 'data' }] }), app('a', { name: 'aci' })], {}, [
+        { name: 'mine', kind: 'empty', mode: 0o700, uid: 0, gid: 0, readOnly: false },
+      ]),
+      [docker, BUSY],
+      { onEvent: (event) => events.push(event) },
+    );
+    assert.deepEqual(planned.volumes, [
+      { name: 'mine', kind: 'empty', medium: 'Disk', mode: 0o700, uid: 0, gid: 0 },
+      { name: 'busy-box-cache', kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0, prefillFrom: { app: 'busy-box', path: '/var/cache' } },
+      { name: 'aci-data', kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0 },
+      { name: 'aci-cache', kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0 },
+    ]);
+    assert.match(events[0]?.message ?? '', /^warning: no volume specified for mount point "cache" of app "busy-box", implicitly creating an "empty" volume filled with the image's \/var\/cache \(Docker image\)\. /);
+    assert.doesNotMatch(events[1]?.message ?? '', /filled/);
+    // An annotation outside appc.io/docker/ does not make an image Docker-style.
+    const other = image('example.com/other', { exec: ['/bin/sh'], mountPoints: [{ name: 'data', path: '/var/data' }] }, '1', [{ name: 'appc.io/dockerish', value: 'x' }]);
+    const plain = await plan(request([app('o')]), [other]);
+    assert.deepEqual(plain.volumes, [{ name: 'other-data', kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0 }]);
+  });
+
   it('refuses a host volume whose source does not exist', async () => {
     const missing = path.join(tmp.path, 'no-such-dir');
     await refused(

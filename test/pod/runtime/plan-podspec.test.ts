@@ -6,7 +6,7 @@ import type { PodPlan, ResolvedImage } from '../../../src/pod/index.js';
 import { dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from '../../../src/pod/runtime/plan-podspec.js';
 import type { PodSpec, SpecHash } from '../../../src/podfile/index.js';
 import { parsePodFile } from '../../../src/podfile/index.js';
-import { hasErrorCode } from '../../../src/util/index.js';
+import { hasErrorCode, isErrorCategory } from '../../../src/util/index.js';
 import type { TempDir } from '../../harness/index.js';
 import { makeTempDir } from '../../harness/index.js';
 import { image } from './plan-fixtures.js';
@@ -212,6 +212,40 @@ describe('planFromPodSpec', () => {
 `));
     const hostNet = await planFromPodSpec(ipcOnly.spec, ipcOnly.hash, all(1), { podUuid: 'x' });
     assert.deepEqual([hostNet.net, hostNet.sysctls], ['host', { 'kernel.shm_rmid_forced': '1' }], 'IPC sysctls stay in the pod\'s own IPC namespace');
+  });
+
+  it('prefills the implicit volumes of a Docker-style image only; declared volumes stay empty', async () => {
+    const docker = image('docker.io/library/web', { exec: ['/bin/httpd'], mountPoints: [{ name: 'logs', path: '/var/log/web' }, { name: 'data', path: '/data' }] },
+      '1', [{ name: 'appc.io/docker/entrypoint', value: '["/bin/httpd"]' }]);
+    const planned = await planOf(pod(`  volumes:
+  - name: data
+    emptyDir: {}
+  containers:
+  - name: docker
+    image: web:1
+  - name: aci
+    image: web:1
+`), () => [docker, WEB]);
+    assert.deepEqual(planned.volumes, [
+      { name: 'data', kind: 'empty', medium: 'Disk', mode: 0o777, uid: 0, gid: 0 },
+      { name: 'docker-logs', kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0, prefillFrom: { app: 'docker', path: '/var/log/web' } },
+      { name: 'aci-logs', kind: 'empty', medium: 'Disk', mode: 0o755, uid: 0, gid: 0 },
+    ]);
+    assert.deepEqual(planned.apps[0]?.mounts, [{ volume: 'docker-logs', mountPath: '/var/log/web', readOnly: false }, { volume: 'data', mountPath: '/data', readOnly: false }]);
+  });
+
+  it('refuses shareProcessNamespace: true (each app has its own PID namespace), naming the field and rocklet enter', async () => {
+    const { spec, hash } = podFile(pod(`  shareProcessNamespace: true
+  containers:
+  - name: web
+    image: web:1
+`));
+    await assert.rejects(planFromPodSpec(spec, hash, all(1), { podUuid: 'x' }), (error: unknown) => hasErrorCode(error, 'ERR_POD_UNSUPPORTED')
+      && isErrorCategory(error, 'invalid-argument')
+      && error.message === 'pod "demo": spec.shareProcessNamespace: true is not supported: rocklet runs each app in its own PID namespace'
+      && /rocklet enter --app=APP/.test(error.hint ?? ''));
+    const off = podFile(pod('  shareProcessNamespace: false\n  containers:\n  - name: web\n    image: web:1\n'));
+    assert.equal((await planFromPodSpec(off.spec, off.hash, all(1), { podUuid: 'x' })).apps.length, 1);
   });
 
   it('refuses Docker images by name with ERR_POD_DOCKER_IMAGE, names the store lookup, and passes appc references', () => {
