@@ -1,6 +1,8 @@
 // N cycles of `rocklet run --net=default` (/bin/true) + `rocklet gc --grace-period=0s`: prove nothing leaks.
-// Usage: npx tsc -p tsconfig.json && node bench/pod-cycles.mjs [cycles=1000] [gc-every=10] [parallel=1] [max-minutes]
+// Usage: npm run build && node bench/pod-cycles.mjs [cycles=1000] [gc-every=10] [parallel=1] [max-minutes] [--limited-every=N]
 //   (max-minutes: stop starting new cycles after that long, then check as usual; the cycles done are printed)
+//   (--limited-every=N: every Nth run gives its app --memory=64M --cpu=500m, so crun's cgroupfs manager
+//   makes a cgroup per app in every hierarchy: the cgroup count then checks their removal too)
 //   (needs root and crun; boots a private test systemd with its own network namespace, so rocklet0,
 //   the nft table, the veths and the netns files never touch the host's network)
 //
@@ -26,10 +28,13 @@ import { guardHarnessBench } from './lib/harness-guard.mjs';
 
 await guardHarnessBench();
 
-const cycles = Number(process.argv[2] ?? 1000);
-const gcEvery = Number(process.argv[3] ?? 10);
-const parallel = Number(process.argv[4] ?? 1);
-const maxMs = process.argv[5] === undefined ? Infinity : Number(process.argv[5]) * 60_000;
+const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const cycles = Number(positional[0] ?? 1000);
+const gcEvery = Number(positional[1] ?? 10);
+const parallel = Number(positional[2] ?? 1);
+const maxMs = positional[3] === undefined ? Infinity : Number(positional[3]) * 60_000;
+const limitedEvery = Number(process.argv.find((arg) => arg.startsWith('--limited-every='))?.slice('--limited-every='.length) ?? 0);
+const LIMITS = ['--memory=64M', '--cpu=500m'];
 const IMAGE = TRUE_IMAGE;
 
 async function list(dir) {
@@ -100,7 +105,10 @@ try {
   let collected = 0;
   while (done < cycles && performance.now() - t0 < maxMs) {
     const batch = Math.min(parallel, cycles - done);
-    await Promise.all(Array.from({ length: batch }, () => rocklet(fx, ['run', '--net=default', IMAGE])));
+    await Promise.all(Array.from({ length: batch }, (_, i) => {
+      const limited = limitedEvery > 0 && (done + i + 1) % limitedEvery === 0;
+      return rocklet(fx, ['run', '--net=default', IMAGE, ...(limited ? LIMITS : [])]);
+    }));
     const previous = done;
     done += batch;
     if (Math.floor(done / gcEvery) > Math.floor(previous / gcEvery)) {
@@ -118,7 +126,8 @@ try {
   const seconds = (performance.now() - t0) / 1000;
   const after = await snapshot(fx);
 
-  console.log(`\n${done}${done < cycles ? ` of ${cycles} (time budget reached)` : ''} cycles of \`rocklet run --net=default ${IMAGE}\` (parallel ${parallel}), gc every ${gcEvery}: ${seconds.toFixed(0)} s, ${collected} pods collected by gc`);
+  const limitedNote = limitedEvery > 0 ? `, every ${limitedEvery}th with ${LIMITS.join(' ')}` : '';
+  console.log(`\n${done}${done < cycles ? ` of ${cycles} (time budget reached)` : ''} cycles of \`rocklet run --net=default ${IMAGE}\`${limitedNote} (parallel ${parallel}), gc every ${gcEvery}: ${seconds.toFixed(0)} s, ${collected} pods collected by gc`);
   console.log(`${'what'.padEnd(12)} ${'before'.padStart(7)} ${'1 pod up'.padStart(9)} ${'after'.padStart(7)}  leaked`);
   for (const key of Object.keys(before)) {
     const leaked = after[key].filter((x) => !before[key].includes(x));
