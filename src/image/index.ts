@@ -12,7 +12,7 @@ export {
 } from './image-id.js';
 export type { Problem } from './problems.js';
 export type { Isolator, IsolatorName, IsolatorValue } from './isolators.js';
-export { DEFAULT_CAPABILITIES, ISOLATOR_NAMES, LINUX_CAPABILITIES } from './isolators.js';
+export { DEFAULT_CAPABILITIES, ISOLATOR_NAMES, LINUX_CAPABILITIES, isSysctlName, notNamespacedSysctl, sysctlNamespace } from './isolators.js';
 export type { App, EventHandler, EventHandlerName, EnvironmentVariable, MountPoint, Port } from './manifest-app.js';
 export { EVENT_HANDLER_NAMES } from './manifest-app.js';
 export type { Label, Annotation } from './manifest-labels.js';

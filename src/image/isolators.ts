@@ -32,6 +32,30 @@ export const ISOLATOR_NAMES = [
 ] as const;
 export type IsolatorName = (typeof ISOLATOR_NAMES)[number];
 
+/** A sysctl name as Kubernetes accepts it: dot- (or slash-) separated lower-case segments. */
+const SYSCTL_NAME = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/;
+const IPC_SYSCTL = /^(kernel\.shm|kernel\.msg|kernel\.sem$|fs\.mqueue\.)/;
+
+/** True for a well-formed sysctl name (at most 253 characters). */
+export function isSysctlName(name: string): boolean {
+  return name.length <= 253 && SYSCTL_NAME.test(name);
+}
+
+/**
+ * The kernel namespace a sysctl belongs to (`network` for net.*, `ipc` for kernel.shm*,
+ * kernel.msg*, kernel.sem and fs.mqueue.*), or undefined when it is not namespaced: setting
+ * it from a pod would change the host (appc's os/unix/sysctl and Kubernetes allow only these).
+ */
+export function sysctlNamespace(name: string): 'network' | 'ipc' | undefined {
+  if (name.startsWith('net.')) return 'network';
+  return IPC_SYSCTL.test(name) ? 'ipc' : undefined;
+}
+
+/** The message for a sysctl that {@link sysctlNamespace} rejects. */
+export function notNamespacedSysctl(name: string): string {
+  return `sysctl "${name}" is not namespaced (allowed: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)`;
+}
+
 /**
  * The default bounding set of appc, rkt, Docker and containerd (formats.md §1.5): what an app
  * gets without retain/remove isolators or Kubernetes add/drop.

@@ -7,7 +7,7 @@
  * Isolators rocklet cannot honour (bandwidth, SELinux, AppArmor) are validated, then refused.
  */
 import { constants as osConstants } from 'node:os';
-import { LINUX_CAPABILITIES } from '../image/index.js';
+import { LINUX_CAPABILITIES, notNamespacedSysctl, sysctlNamespace } from '../image/index.js';
 import { capabilityName, effectiveCapabilities, sortCapabilities } from './capabilities.js';
 import { didYouMean } from './diagnostics.js';
 import { readQuantity } from './kube-resources.js';
@@ -27,7 +27,6 @@ const REFUSED = ['resource/block-bandwidth', 'resource/block-iops', 'resource/ne
 const POD_ISOLATORS = ['os/unix/sysctl'] as const;
 const ALL = [...APP_ISOLATORS, ...REFUSED, ...POD_ISOLATORS];
 const SYSCALL = /^(@[a-z0-9._/-]+|[a-z0-9_]+)$/;
-const NAMESPACED_SYSCTL = /^(net\.|kernel\.shm|kernel\.msg|kernel\.sem$|fs\.mqueue\.)/;
 
 /** What an app's isolators set. */
 export interface AppIsolation {
@@ -190,8 +189,8 @@ export function readPodIsolators(scope: Scope, node: PodNode | undefined, path: 
       continue;
     }
     for (const { entry: item, value } of readStringMap(scope.sink, entry.value, entry.path) ?? []) {
-      if (!NAMESPACED_SYSCTL.test(item.key)) {
-        scope.sink.error(item.keyPos, entry.path, `sysctl "${item.key}" is not namespaced (allowed: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)`);
+      if (sysctlNamespace(item.key) === undefined) {
+        scope.sink.error(item.keyPos, entry.path, notNamespacedSysctl(item.key));
       } else sysctls.push({ name: item.key, value });
     }
   }

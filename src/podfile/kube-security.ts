@@ -5,7 +5,7 @@
  * RuntimeDefault (rkt's and kubelet `--seccomp-default` behaviour); sysctls must be
  * namespaced, and `net.*` is refused with hostNetwork (it would change the host).
  */
-import { LINUX_CAPABILITIES } from '../image/index.js';
+import { LINUX_CAPABILITIES, isSysctlName, notNamespacedSysctl, sysctlNamespace } from '../image/index.js';
 import { capabilityName, effectiveCapabilities } from './capabilities.js';
 import { didYouMean } from './diagnostics.js';
 import { CAPABILITIES_SHAPE, CONTAINER_SECURITY_SHAPE, POD_SECURITY_SHAPE, SECCOMP_SHAPE, SYSCTL_SHAPE } from './kube-shapes.js';
@@ -28,8 +28,6 @@ export interface PodSecurityDefaults {
 }
 
 const ID_RANGE = { min: 0, max: POD_LIMITS.maxId };
-const SYSCTL_NAME = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/;
-const NAMESPACED_SYSCTL = /^(net\.|kernel\.shm|kernel\.msg|kernel\.sem$|fs\.mqueue\.)/;
 
 function readId(scope: Scope, fields: Fields, key: string): number | undefined {
   const node = fields.get(key);
@@ -68,9 +66,9 @@ function readSysctls(scope: Scope, node: PodNode | undefined, path: string, host
     const name = nameNode === undefined ? undefined : readString(scope.sink, nameNode, fields.at('name'));
     const value = valueNode === undefined ? undefined : readString(scope.sink, valueNode, fields.at('value'));
     if (name === undefined || value === undefined || nameNode === undefined) return;
-    if (name.length > 253 || !SYSCTL_NAME.test(name)) scope.sink.error(nameNode.pos, fields.at('name'), `"${name}" is not a valid sysctl name`);
-    else if (!NAMESPACED_SYSCTL.test(name)) {
-      scope.sink.error(nameNode.pos, fields.at('name'), `sysctl "${name}" is not namespaced (allowed: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)`);
+    if (!isSysctlName(name)) scope.sink.error(nameNode.pos, fields.at('name'), `"${name}" is not a valid sysctl name`);
+    else if (sysctlNamespace(name) === undefined) {
+      scope.sink.error(nameNode.pos, fields.at('name'), notNamespacedSysctl(name));
     } else if (hostNetwork && name.startsWith('net.')) {
       scope.sink.error(nameNode.pos, fields.at('name'), `sysctl "${name}" would change the host's network settings (hostNetwork is true)`);
     } else if (sysctls.some((sysctl) => sysctl.name === name)) scope.sink.error(nameNode.pos, fields.at('name'), `duplicate sysctl "${name}"`);

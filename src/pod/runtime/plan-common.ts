@@ -4,7 +4,7 @@
  * implicit volumes of unmounted image mount points.
  */
 import type { ImageRecord, MountPoint } from '../../image/index.js';
-import { DEFAULT_CAPABILITIES, isACName, labelValue } from '../../image/index.js';
+import { DEFAULT_CAPABILITIES, isACName, isSysctlName, labelValue, notNamespacedSysctl, sysctlNamespace } from '../../image/index.js';
 import type { CapabilityName, Protocol, SeccompPolicy } from '../../podfile/index.js';
 import { invalidArgument } from '../../util/index.js';
 import type { RuntimeEvent } from './context.js';
@@ -139,10 +139,6 @@ export function planProtocol(protocol: string): Protocol {
   return protocol.toLowerCase() === 'udp' ? 'UDP' : 'TCP';
 }
 
-// podfile's rules (kube-security.ts): a sysctl name, and the namespaced ones a pod may set.
-const SYSCTL_NAME = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/;
-const NAMESPACED_SYSCTL = /^(net\.|kernel\.shm|kernel\.msg|kernel\.sem$|fs\.mqueue\.)/;
-
 /**
  * Why sysctl `name` cannot be set in a pod of `stage1` with network `net`, or undefined when
  * it can. A pod's sysctls are written into its own network and IPC namespaces; fly apps run in
@@ -150,8 +146,8 @@ const NAMESPACED_SYSCTL = /^(net\.|kernel\.shm|kernel\.msg|kernel\.sem$|fs\.mque
  * would change the host.
  */
 export function sysctlRefusal(name: string, stage1: 'crun' | 'fly', net: string): string | undefined {
-  if (name.length > 253 || !SYSCTL_NAME.test(name)) return `"${name}" is not a valid sysctl name`;
-  if (!NAMESPACED_SYSCTL.test(name)) return `sysctl "${name}" is not namespaced (allowed: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)`;
+  if (!isSysctlName(name)) return `"${name}" is not a valid sysctl name`;
+  if (sysctlNamespace(name) === undefined) return notNamespacedSysctl(name);
   if (stage1 === 'fly') return `sysctl "${name}" cannot be set with stage1 fly: its app runs in the host's namespaces, so it would change the host`;
   if (net === 'host' && name.startsWith('net.')) return `sysctl "${name}" would change the host's network settings (the pod uses the host network)`;
   return undefined;

@@ -9,6 +9,7 @@
  * `linux.sysctl` only when the namespace they belong to is not the host's.
  */
 import path from 'node:path';
+import { isSysctlName, notNamespacedSysctl, sysctlNamespace } from '../../image/index.js';
 import { assertNever, invalidArgument } from '../../util/index.js';
 import type { NamespaceChoice, Stage1App, Stage1Mount, Stage1Resources } from './app.js';
 import { DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS, SYSTEM_MOUNTS } from './oci-defaults.js';
@@ -158,18 +159,15 @@ function buildResources(app: Stage1App, r: Stage1Resources): OciResources {
   };
 }
 
-const SYSCTL_NAME = /^[a-z0-9][-_a-z0-9./]*$/;
-const IPC_SYSCTL = /^(kernel\.shm|kernel\.msg|kernel\.sem$|fs\.mqueue\.)/;
-
 /** `linux.sysctl` (undefined when there are none); refuses a sysctl that would change the host. */
 function buildSysctl(app: Stage1App): Record<string, string> | undefined {
   const entries = Object.entries(app.sysctls ?? {});
   if (entries.length === 0) return undefined;
   for (const [name, value] of entries) {
-    if (!SYSCTL_NAME.test(name) || name.includes('..') || name.endsWith('.')) invalid(app, `"${name}" is not a valid sysctl name`);
+    if (!isSysctlName(name)) invalid(app, `"${name}" is not a valid sysctl name`);
     if (value.includes('\0')) invalid(app, `sysctl "${name}" has a NUL byte in its value`);
-    const owner = name.startsWith('net.') ? 'network' : IPC_SYSCTL.test(name) ? 'ipc' : undefined;
-    if (owner === undefined) invalid(app, `sysctl "${name}" is not namespaced (allowed: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)`);
+    const owner = sysctlNamespace(name);
+    if (owner === undefined) invalid(app, notNamespacedSysctl(name));
     if (app.namespaces[owner].kind === 'host') invalid(app, `sysctl "${name}" belongs to the ${owner === 'ipc' ? 'IPC' : 'network'} namespace, and the app shares the host's`);
   }
   return Object.fromEntries(entries);
