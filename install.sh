@@ -55,6 +55,7 @@ npm run --silent build
 
 # Stage the new version beside the old one and swap, so a failed install never leaves half a tree.
 say "installing to $LIBDIR"
+install -d -m 0755 "$PREFIX/lib"
 STAGE=$(mktemp -d "$PREFIX/lib/.rocklet-stage.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
 mkdir -p "$STAGE/dist"
