@@ -57,9 +57,8 @@ function podInsecure(ctx: PlanningContext, spec: PodSpec): InsecureOptions {
   return new Set<InsecureFeature>([...ctx.insecure, ...spec.insecureOptions]);
 }
 
-async function fetchContainers(ctx: PlanningContext, spec: PodSpec, options: PrepareOptions): Promise<ResolvedImage[]> {
+async function fetchContainers(ctx: PlanningContext, store: ImageStore, spec: PodSpec, options: PrepareOptions): Promise<ResolvedImage[]> {
   const containers = podSpecContainers(spec).map((entry) => entry.container);
-  const store = await ImageStore.open(ctx.dataDir);
   const insecure = podInsecure(ctx, spec);
   const fetchers = new Map<PullPolicy, ImageFetcher>();
   const fetcher = (container: ContainerSpec): ImageFetcher => {
@@ -100,7 +99,8 @@ export async function preparePodFile(ctx: PlanningContext, file: string, options
   const { spec, hash } = await loadPodSpec(file, options.appcOnly === true);
   // Refused before any image is fetched.
   checkPodSpecSupported(spec);
-  const images = await fetchContainers(ctx, spec, options);
+  const store = await ImageStore.open(ctx.dataDir);
+  const images = await fetchContainers(ctx, store, spec, options);
   const planOptions = {
     ...(options.stage1 === undefined ? {} : { stage1: options.stage1 }),
     ...(options.net === undefined ? {} : { net: options.net }),
@@ -112,7 +112,7 @@ export async function preparePodFile(ctx: PlanningContext, file: string, options
   const plan = await planFromPodSpec(spec, hash, images, {
     ...planOptions, podUuid: UUID_PLACEHOLDER, ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent }),
   });
-  return createPreparedPod(ctx, plan, {
+  return createPreparedPod(ctx, store, plan, {
     ...(options.keepLocked === undefined ? {} : { keepLocked: options.keepLocked }),
     uuidFileSave: options.uuidFileSave,
     replan: (uuid) => planFromPodSpec(spec, hash, images, { ...planOptions, podUuid: uuid }),

@@ -87,8 +87,7 @@ function metaOf(plan: PodPlan): PodMeta {
  * the pod existed: render again (a no-op when the tree is there; tree IDs are deterministic) so
  * a gc that ran in between cannot leave the plan naming a missing tree.
  */
-async function ensureTrees(ctx: PlanningContext, plan: PodPlan): Promise<void> {
-  const store = await ImageStore.open(ctx.dataDir);
+async function ensureTrees(ctx: PlanningContext, store: ImageStore, plan: PodPlan): Promise<void> {
   for (const app of plan.apps) {
     const tree = await store.render(app.image.id as ImageId, ctx.signal);
     if (!app.image.trees.includes(tree.id)) throw new Error(`image ${app.image.id} rendered to tree ${tree.id}, planned ${app.image.trees.join(', ')}`);
@@ -98,13 +97,14 @@ async function ensureTrees(ctx: PlanningContext, plan: PodPlan): Promise<void> {
 /** Create the pod and write its files; see the module doc for what a failure leaves. */
 export async function createPreparedPod(
   ctx: PlanningContext,
+  store: ImageStore,
   plan: PodPlan,
   options: { keepLocked?: boolean; uuidFileSave?: string | undefined; replan?: (uuid: PodUuid) => Promise<PodPlan> },
 ): Promise<PreparedPod> {
   const pod = await createPod(podStore(ctx.dataDir));
   try {
     if (options.uuidFileSave !== undefined) await writeUuidFile(options.uuidFileSave, pod.uuid);
-    await ensureTrees(ctx, plan);
+    await ensureTrees(ctx, store, plan);
     const final = options.replan === undefined ? plan : await options.replan(pod.uuid);
     await writePodPlan(pod.path, final);
     await writePodManifest(pod.path, appcPodManifestObject(final, pod.uuid), metaOf(final));
@@ -145,5 +145,5 @@ export async function preparePod(ctx: PlanningContext, request: RunRequest, opti
     ...(options.inheritedEnv === undefined ? {} : { inheritedEnv: options.inheritedEnv }),
     ...(ctx.onEvent === undefined ? {} : { onEvent: ctx.onEvent }),
   });
-  return createPreparedPod(ctx, plan, { ...(options.keepLocked === undefined ? {} : { keepLocked: options.keepLocked }), uuidFileSave: request.options.uuidFileSave });
+  return createPreparedPod(ctx, store, plan, { ...(options.keepLocked === undefined ? {} : { keepLocked: options.keepLocked }), uuidFileSave: request.options.uuidFileSave });
 }
