@@ -4,8 +4,9 @@
 // Generates an ACI (busybox-static + random-content files, ~sizeMB) in a fresh directory under
 // DIR (default: the OS temp dir; --dir=/dev/shm measures on tmpfs, i.e. CPU only), then for
 // each run:
-//   - `tar -C fresh -xf ACI` (and the same followed by `sync -f`, since import makes its data
-//     durable before committing), on the same filesystem as the store;
+//   - `tar -C fresh -xf ACI` (and the same followed by `sync -f`, for comparison with a
+//     durable result), on the same filesystem as the store, then `sha512sum ACI`: the hash an
+//     import cannot skip (the image ID), alone;
 //   - ImageStore.importAci into a fresh store, in a child process under /usr/bin/time -v for
 //     its peak RSS; the child reports the import's own duration and CPU time (all threads,
 //     without Node start-up).
@@ -85,8 +86,12 @@ try {
     const tar = await run('/usr/bin/time', ['-f', '%U %S', 'tar', '-C', tarDest, '-xf', aci]);
     const tarMs = performance.now() - start;
     await run('sync', ['-f', tarDest]);
+    const tarSyncMs = performance.now() - start;
     const [user, sys] = tar.stderr.trim().split(/\s+/).slice(-2).map(Number);
-    return { tarMs, tarSyncMs: performance.now() - start, tarCpuMs: (user + sys) * 1000 };
+    // The floor under any import: the SHA-512 of the whole tar (the image ID) by coreutils.
+    const hashStart = performance.now();
+    await run('sha512sum', [aci]);
+    return { tarMs, tarSyncMs, tarCpuMs: (user + sys) * 1000, sha512sumMs: performance.now() - hashStart };
   };
   const timeImport = async (r, module = imageModule, label = 'store') => {
     const store = path.join(work, `${label}-${r}`);
@@ -116,11 +121,11 @@ process.stdout.write(JSON.stringify({ ms: performance.now() - t, cpuMs: (used.us
     }
     if (r < 0) continue;
     results.push(x);
-    console.log(`run ${r + 1} (${r % 2 === 0 ? 'tar first' : 'import first'}): tar -xf ${x.tarMs.toFixed(0)} ms (cpu ${x.tarCpuMs.toFixed(0)}) | tar -xf + sync ${x.tarSyncMs.toFixed(0)} ms | import ${x.importMs.toFixed(0)} ms (process ${x.wallMs.toFixed(0)} ms, cpu ${x.cpuMs.toFixed(0)}) | ratio ${(x.importMs / x.tarMs).toFixed(2)}x (${(x.importMs / x.tarSyncMs).toFixed(2)}x vs tar+sync) | peak RSS ${x.rssMb.toFixed(1)} MB${x.baseMs === undefined ? '' : ` | baseline import ${x.baseMs.toFixed(0)} ms (cpu ${x.baseCpuMs.toFixed(0)}, RSS ${x.baseRssMb.toFixed(1)} MB)`}`);
+    console.log(`run ${r + 1} (${r % 2 === 0 ? 'tar first' : 'import first'}): tar -xf ${x.tarMs.toFixed(0)} ms (cpu ${x.tarCpuMs.toFixed(0)}) | sha512sum ${x.sha512sumMs.toFixed(0)} ms | tar -xf + sync ${x.tarSyncMs.toFixed(0)} ms | import ${x.importMs.toFixed(0)} ms (process ${x.wallMs.toFixed(0)} ms, cpu ${x.cpuMs.toFixed(0)}) | ratio ${(x.importMs / x.tarMs).toFixed(2)}x (${(x.importMs / x.tarSyncMs).toFixed(2)}x vs tar+sync) | peak RSS ${x.rssMb.toFixed(1)} MB${x.baseMs === undefined ? '' : ` | baseline import ${x.baseMs.toFixed(0)} ms (cpu ${x.baseCpuMs.toFixed(0)}, RSS ${x.baseRssMb.toFixed(1)} MB)`}`);
   }
   const median = (key) => results.map((x) => x[key]).sort((a, b) => a - b)[Math.floor(results.length / 2)];
   const peak = Math.max(...results.map((x) => x.rssMb));
-  console.log(`median: tar -xf ${median('tarMs').toFixed(0)} ms, tar -xf + sync ${median('tarSyncMs').toFixed(0)} ms, import ${median('importMs').toFixed(0)} ms -> ${(median('importMs') / median('tarMs')).toFixed(2)}x tar, ${(median('importMs') / median('tarSyncMs')).toFixed(2)}x tar+sync; cpu tar ${median('tarCpuMs').toFixed(0)} ms, import ${median('cpuMs').toFixed(0)} ms; peak RSS median ${median('rssMb').toFixed(1)} MB, max ${peak.toFixed(1)} MB`);
+  console.log(`median: tar -xf ${median('tarMs').toFixed(0)} ms, sha512sum ${median('sha512sumMs').toFixed(0)} ms (${(median('sha512sumMs') / median('tarMs')).toFixed(2)}x tar), tar -xf + sync ${median('tarSyncMs').toFixed(0)} ms, import ${median('importMs').toFixed(0)} ms -> ${(median('importMs') / median('tarMs')).toFixed(2)}x tar, ${(median('importMs') / median('tarSyncMs')).toFixed(2)}x tar+sync; cpu tar ${median('tarCpuMs').toFixed(0)} ms, import ${median('cpuMs').toFixed(0)} ms; peak RSS median ${median('rssMb').toFixed(1)} MB, max ${peak.toFixed(1)} MB`);
   console.log(`peak RSS goal (< 100 MB, ${gzip ? 'gzip' : 'uncompressed'}): ${peak < 100 ? 'met' : 'NOT met'} (max ${peak.toFixed(1)} MB)`);
   if (baselineModule !== undefined) {
     console.log(`baseline (${baselineDist}): import ${median('baseMs').toFixed(0)} ms -> ${(median('baseMs') / median('tarMs')).toFixed(2)}x tar, ${(median('baseMs') / median('tarSyncMs')).toFixed(2)}x tar+sync; cpu ${median('baseCpuMs').toFixed(0)} ms; peak RSS median ${median('baseRssMb').toFixed(1)} MB, max ${Math.max(...results.map((x) => x.baseRssMb)).toFixed(1)} MB`);

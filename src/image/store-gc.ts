@@ -2,6 +2,8 @@
  * @module store-gc — garbage collection of the image store (rkt.md §3.5): images unused for
  * longer than a grace period, trees no pod references, and crash leftovers (unlocked work dirs,
  * blobs without a record, temp files of atomic writes). Runs under the exclusive store lock.
+ * Last, it flushes the trees written unflushed in this boot (tree-store.ts), so a restart after
+ * a gc does not make them again.
  */
 import { readdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,7 +14,7 @@ import type { ImageRecord } from './image-record.js';
 import { deleteRecord, listRecords } from './image-record.js';
 import type { StoreLayout, TreeId } from './store-layout.js';
 import { removeStaleWorkDirs } from './store-workdir.js';
-import { listTrees, removeTree } from './tree-store.js';
+import { flushTrees, listTrees, removeTree } from './tree-store.js';
 
 /** Options of {@link collectGarbage}. */
 export interface GcOptions {
@@ -35,6 +37,8 @@ export interface GcResult {
   readonly removedTrees: readonly TreeId[];
   /** Crash leftovers: work dirs, orphan blobs, temp files. */
   readonly removedLeftovers: readonly string[];
+  /** Trees written unflushed in this boot that are now flushed to disk. */
+  readonly flushedTrees: number;
 }
 
 /** Remove an image's record (the image becomes invisible) and then its blob. Lock held by caller. */
@@ -75,7 +79,7 @@ export async function collectGarbage(layout: StoreLayout, options: GcOptions): P
       await removeTree(layout, id);
       removedTrees.push(id);
     }
-    return { removedImages, removedTrees, removedLeftovers };
+    return { removedImages, removedTrees, removedLeftovers, flushedTrees: await flushTrees(layout) };
   }, { signal: options.signal });
 }
 

@@ -6,15 +6,18 @@
  * (aci-unpack.ts; its tree hash is left to the first verify). The blob is written from the
  * buffers that are hashed, with O_DIRECT where the filesystem allows (tar-copy.ts): straight to
  * the disk, no second copy in the page cache.
- * The tree is flushed to disk as it goes (writeback.ts); one syncfs makes all durable. Only
- * then, under the exclusive store lock: blob → `blobs/`, tree → `trees/<id>`, and last the
- * record (the commit point). A crash before the record leaves only an invisible blob or tree
- * (gc removes them); a failed import leaves nothing. Two imports of the same image both do the
- * work, the second finds the record and discards its copy: one entry.
+ * The blob is the image: it is made durable (fdatasync) before anything points at it. The tree
+ * is a cache of it and is not flushed (tree-store.ts: it is marked with this boot's ID and
+ * unpacked again if the machine restarts before `image gc` flushes it). Only then, under the
+ * exclusive store lock: blob → `blobs/`, tree → `trees/<id>`, and last the record (the commit
+ * point). A crash before the record leaves only an invisible blob or tree (gc removes them); a
+ * failed import leaves nothing. Two imports of the same image both do the work, the second
+ * finds the record and discards its copy: one entry.
  */
-import { closeSync, constants as fsConstants, openSync } from 'node:fs';
+import { closeSync, fdatasync, constants as fsConstants, openSync } from 'node:fs';
 import { chmod, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { errnoCode, fsyncDir, withLock } from '../util/index.js';
 import type { UnpackedAci } from './aci-unpack.js';
 import { unpackAci } from './aci-unpack.js';
@@ -23,8 +26,52 @@ import type { ImageRecord } from './image-record.js';
 import { readRecord, writeRecord } from './image-record.js';
 import type { StoreLayout } from './store-layout.js';
 import { createWorkDir } from './store-workdir.js';
-import { installTree, writeTreeMeta } from './tree-store.js';
-import { EarlyWriteback } from './writeback.js';
+import { installTree, markUnflushed, writeTreeMeta } from './tree-store.js';
+
+const fdatasyncAsync = promisify(fdatasync);
+
+/** Flush the blob in the background after this many more bytes of it were read. */
+const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Makes the blob durable as it is written: an fdatasync in the background every so many bytes
+ * (at most one at a time), so the last one, which the commit waits for, has only the tail.
+ */
+class BlobFlusher {
+  readonly #fd: number;
+  #pendingBytes = 0;
+  #running: Promise<void> | undefined;
+  #failure: { error: unknown } | undefined;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  wrote(bytes: number): void {
+    this.#pendingBytes += bytes;
+    if (this.#pendingBytes < FLUSH_EVERY_BYTES || this.#running !== undefined) return;
+    this.#pendingBytes = 0;
+    const running = fdatasyncAsync(this.#fd).catch((error: unknown) => {
+      this.#failure ??= { error };
+    });
+    this.#running = running;
+    void running.then(() => {
+      if (this.#running === running) this.#running = undefined;
+    });
+  }
+
+  /** Everything written is durable; throws the first failed flush. */
+  async finish(): Promise<void> {
+    await this.#running;
+    if (this.#failure !== undefined) throw this.#failure.error;
+    await fdatasyncAsync(this.#fd);
+  }
+
+  /** Wait for a running flush (before the file is closed under it); failures were recorded. */
+  async settle(): Promise<void> {
+    await this.#running;
+  }
+}
 
 /** Options of an import. */
 export interface ImportOptions {
@@ -43,9 +90,6 @@ export interface ImportResult {
   readonly skippedXattrs: readonly string[];
 }
 
-/** Start a background flush after this many bytes written to the page cache. */
-const WRITEBACK_EVERY_BYTES = 64 * 1024 * 1024;
-
 /** `file` opened again with O_DIRECT, or undefined where the filesystem has no direct I/O (tmpfs before Linux 6.6). */
 function openDirect(file: string): number | undefined {
   try {
@@ -63,7 +107,6 @@ export async function importImage(
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   const work = await createWorkDir(layout, options.signal);
-  const writeback = new EarlyWriteback(work.path, WRITEBACK_EVERY_BYTES);
   try {
     const blobPath = path.join(work.path, 'blob');
     const treePath = path.join(work.path, 'tree');
@@ -71,28 +114,28 @@ export async function importImage(
     const blob = openSync(blobPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
     let extracted: UnpackedAci;
     let blobDirect: number | undefined;
+    const flusher = new BlobFlusher(blob);
     try {
       blobDirect = openDirect(blobPath);
-      // Blob bytes written directly skip the page cache; the rest lands there twice (blob, tree).
-      const cachedCopies = blobDirect === undefined ? 2 : 1;
       extracted = await unpackAci(source, treePath, {
         ...(options.sourceName === undefined ? {} : { sourceName: options.sourceName }),
         signal: options.signal,
         copyTarTo: { fd: blob, directFd: blobDirect },
-        onTarChunk: (chunk) => writeback.wrote(cachedCopies * chunk.length),
+        onTarChunk: (chunk) => flusher.wrote(chunk.length),
         // Derived from the blob when first verified (store-render.ts): a second hash of every
         // file here would cost each import what only a verify needs.
         treeHash: false,
       });
+      // Direct writes are on the device; fdatasync commits their allocation and flushes its cache.
+      await flusher.finish();
     } finally {
+      await flusher.settle();
       if (blobDirect !== undefined) closeSync(blobDirect);
       closeSync(blob);
     }
-    await writeback.settle();
     await chmod(blobPath, 0o444);
     await writeTreeMeta(treePath, extracted.treeHash, [extracted.id]);
-    // A last syncfs makes blob and tree durable before anything points at them.
-    await writeback.sync();
+    await markUnflushed(treePath);
     const now = new Date();
     const candidate: ImageRecord = {
       id: extracted.id,
@@ -116,7 +159,6 @@ export async function importImage(
     }, { signal: options.signal });
     return { record, alreadyPresent, compression: extracted.compression, skippedXattrs: extracted.report.skippedXattrs };
   } finally {
-    await writeback.drain();
     await work.release();
   }
 }

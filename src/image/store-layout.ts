@@ -7,7 +7,8 @@
  * index/sha512-<128 hex>.json   one record per image; its presence is the commit point
  * trees/sha512-<128 hex>/       the image's own rootfs, unpacked once at import
  * trees/deps-<64 hex>/          rendered trees: dependencies merged, pathWhitelist applied
- *   each tree: rootfs/, manifest, hash (tree hash), layers (image IDs, lowest first)
+ *   each tree: rootfs/, manifest, hash (tree hash), layers (image IDs, lowest first), and
+ *   `unflushed` (the boot ID) until gc flushes it (tree-store.ts)
  * tmp/<random>/                 work dirs of running imports and renders, each with a held
  *                               `lock`; unlocked ones are crash leftovers that gc removes
  * ```

@@ -1,26 +1,29 @@
 /**
  * @module store-render — make and check the trees pods run from. An image's own tree comes
- * from its import (or is unpacked again from the blob when gc removed it); an image with
+ * from its import (or is unpacked again from the blob when gc removed it, or when it is stale:
+ * written unflushed before the machine restarted, see tree-store.ts); an image with
  * dependencies or a pathWhitelist gets a merged tree: its layers copied lowest first (later
  * files win), each layer's pathWhitelist restricting what it and the layers below contribute.
+ * New trees are not flushed; they are marked instead (tree-store.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { verificationFailed, withLock, writeFileAtomic } from '../util/index.js';
+import { notFound, verificationFailed, withLock, writeFileAtomic } from '../util/index.js';
 import { extractAciInto } from './aci-extract.js';
 import { unpackAci } from './aci-unpack.js';
 import type { ImageRecord } from './image-record.js';
-import type { StoreLayout } from './store-layout.js';
+import { readRecord } from './image-record.js';
+import type { StoreLayout, TreeId } from './store-layout.js';
 import { dependencyLayers } from './store-resolve.js';
 import { createWorkDir } from './store-workdir.js';
 import { applyPathWhitelist, copyTreeOver } from './tree-copy.js';
 import { hashTree } from './tree-hash.js';
 import type { StoredTree } from './tree-store.js';
-import { installTree, readTree, removeTree, syncFileSystem, treeIdFor, writeTreeHash, writeTreeMeta } from './tree-store.js';
+import { installTree, markUnflushed, readTree, readUsableTree, removeTree, treeIdFor, writeTreeHash, writeTreeMeta } from './tree-store.js';
 
 /** The image's own tree, unpacked again from its blob when missing. */
 export async function ensureImageTree(layout: StoreLayout, record: ImageRecord, signal?: AbortSignal): Promise<StoredTree> {
-  const existing = await readTree(layout, record.id);
+  const existing = await readUsableTree(layout, record.id);
   if (existing !== undefined) return existing;
   const work = await createWorkDir(layout, signal);
   try {
@@ -33,7 +36,7 @@ export async function ensureImageTree(layout: StoreLayout, record: ImageRecord, 
       });
     }
     await writeTreeMeta(treePath, extracted.treeHash, [record.id]);
-    await syncFileSystem(work.path);
+    await markUnflushed(treePath);
     await withLock(layout.lock, 'exclusive', () => installTree(layout, treePath, record.id), { signal });
   } finally {
     await work.release();
@@ -59,8 +62,15 @@ export async function renderImage(
 ): Promise<StoredTree> {
   const { id, layers } = renderedTreeId(records, record);
   if (id === record.id) return ensureImageTree(layout, record, signal);
-  const existing = await readTree(layout, id);
+  return renderLayers(layout, id, layers, signal);
+}
+
+/** The merged tree `id` of `layers` (lowest first; the last is the image), made when missing or stale. */
+async function renderLayers(layout: StoreLayout, id: TreeId, layers: readonly ImageRecord[], signal?: AbortSignal): Promise<StoredTree> {
+  const existing = await readUsableTree(layout, id);
   if (existing !== undefined) return existing;
+  const top = layers.at(-1);
+  if (top === undefined) throw new Error(`tree ${id} has no layers`);
   const layerTrees: StoredTree[] = [];
   for (const layer of layers) layerTrees.push(await ensureImageTree(layout, layer, signal));
   const work = await createWorkDir(layout, signal);
@@ -76,9 +86,9 @@ export async function renderImage(
         await applyPathWhitelist(rootfs, layer.manifest.pathWhitelist);
       }
     }, { signal });
-    await writeFileAtomic(path.join(treePath, 'manifest'), `${JSON.stringify(record.manifest.raw, null, 2)}\n`);
+    await writeFileAtomic(path.join(treePath, 'manifest'), `${JSON.stringify(top.manifest.raw, null, 2)}\n`);
     await writeTreeMeta(treePath, await hashTree(rootfs), layers.map((layer) => layer.id));
-    await syncFileSystem(work.path);
+    await markUnflushed(treePath);
     await withLock(layout.lock, 'exclusive', () => installTree(layout, treePath, id), { signal });
   } finally {
     await work.release();
@@ -86,6 +96,29 @@ export async function renderImage(
   const tree = await readTree(layout, id);
   if (tree === undefined) throw new Error(`tree ${id} vanished right after it was installed`);
   return tree;
+}
+
+/**
+ * The tree `id` as pods use it (a pod's plan names its trees), undefined when it is not in the
+ * store; when it is stale, it is made again from the blobs of the images it holds. Errors:
+ * `ERR_TREE_IMAGE_MISSING` when a stale tree's image is gone, and those of rendering.
+ */
+export async function usableTree(layout: StoreLayout, id: TreeId, signal?: AbortSignal): Promise<StoredTree | undefined> {
+  const tree = await readTree(layout, id);
+  if (tree === undefined || !tree.stale) return tree;
+  const layers: ImageRecord[] = [];
+  for (const layerId of tree.layers) {
+    const record = await readRecord(layout, layerId);
+    if (record === undefined) {
+      throw notFound('ERR_TREE_IMAGE_MISSING', `image tree ${id} was not flushed to disk before the machine restarted, and its image ${layerId} is gone, so it cannot be made again`, {
+        hint: 'fetch the image again and prepare the pod again',
+      });
+    }
+    layers.push(record);
+  }
+  const [only] = layers;
+  if (layers.length === 1 && only !== undefined && only.id === id) return ensureImageTree(layout, only, signal);
+  return renderLayers(layout, id, layers, signal);
 }
 
 /** The outcome of checking a rendered tree. */
@@ -128,7 +161,7 @@ export async function verifyRendered(
   signal?: AbortSignal,
 ): Promise<TreeVerification> {
   const { id } = renderedTreeId(records, record);
-  const tree = await readTree(layout, id);
+  const tree = await readUsableTree(layout, id);
   if (tree === undefined) return { status: 'not-rendered' };
   const actual = await hashTree(tree.rootfs);
   // Only an image's own tree can lack a recorded hash (imports make no other kind).
@@ -137,7 +170,7 @@ export async function verifyRendered(
     if (tree.hash === undefined) {
       // Under the lock: gc may have removed the tree meanwhile; then there is nothing to record.
       await withLock(layout.lock, 'exclusive', async () => {
-        if ((await readTree(layout, id)) !== undefined) await writeTreeHash(tree.path, expected);
+        if ((await readUsableTree(layout, id)) !== undefined) await writeTreeHash(tree.path, expected);
       }, { signal });
     }
     return { status: 'ok', tree: { ...tree, hash: expected } };

@@ -21,10 +21,11 @@ import type { ImportOptions, ImportResult } from './store-import.js';
 import { importImage } from './store-import.js';
 import { StoreLayout } from './store-layout.js';
 import type { TreeVerification } from './store-render.js';
-import { renderImage, verifyRendered } from './store-render.js';
+import { renderImage, usableTree, verifyRendered } from './store-render.js';
 import { findByName, resolveReference } from './store-resolve.js';
 import { copyTreeOver } from './tree-copy.js';
 import type { StoredTree } from './tree-store.js';
+import type { TreeId } from './store-layout.js';
 import { listTrees, readTree } from './tree-store.js';
 
 // Touches closer together than this rewrite nothing (see ImageStore.touch).
@@ -189,6 +190,15 @@ export class ImageStore {
     const tree = await renderImage(this.layout, await listRecords(this.layout), record, signal);
     await this.touch(id);
     return tree;
+  }
+
+  /**
+   * The tree `id` a pod's plan names, ready to mount (undefined when it is not in the store):
+   * made again from the blobs when it was written unflushed before the machine restarted
+   * (see tree-store.ts).
+   */
+  usableTree(id: TreeId, signal?: AbortSignal): Promise<StoredTree | undefined> {
+    return usableTree(this.layout, id, signal);
   }
 
   /** Render an image and copy the result to `dest` (manifest + rootfs/, or rootfs only). */

@@ -3,10 +3,18 @@
  * `manifest`, `hash`, `layers`). A tree is assembled in a work dir and appears by one rename,
  * so a tree directory is always complete; it is only ever removed whole. Pods stack the
  * `rootfs/` of trees as overlayfs lower layers, so trees are never modified in place.
+ *
+ * Trees are a cache of the images' durable blobs, so their file data is not flushed when they
+ * are made (flushing 200 MB of fresh files cost an import more than the rest of it did): a new
+ * tree holds an `unflushed` file naming the boot that wrote it. Within that boot the page cache
+ * is the truth and the tree is as good as flushed; after a crash its files may have lost data,
+ * so a tree still marked from an earlier boot is {@link StoredTree.stale} and is unpacked again
+ * from the blobs before anything uses it. `image gc` flushes the filesystem and drops the marks.
+ * `hash` and `layers` are written durably: re-rendering a stale tree needs its layers.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, readdir, rename, rm } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { errnoCode, fsyncDir, writeFileAtomic } from '../util/index.js';
@@ -30,10 +38,69 @@ export interface StoredTree {
    * hash is derived from the image's blob when it is first verified (store-render.ts).
    */
   readonly hash: TreeHash | undefined;
+  /**
+   * Written without a flush during an earlier boot (the machine restarted before `image gc`
+   * flushed it): its files may have lost data in a crash, so it must be made again before use.
+   */
+  readonly stale: boolean;
 }
 
 /** Written as the `hash` of a tree whose hash was not computed when it was made. */
 const HASH_FROM_BLOB = 'from-blob';
+
+/** Marks a tree whose files were not flushed yet; holds the boot ID of the boot that wrote it. */
+const UNFLUSHED_FILE = 'unflushed';
+const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
+
+let bootId: string | undefined;
+
+/** The kernel's ID of this boot (changes with every boot, crash or not). */
+async function currentBootId(): Promise<string> {
+  bootId ??= (await readFile(BOOT_ID_FILE, 'utf8')).trim();
+  return bootId;
+}
+
+/**
+ * Mark the tree being assembled in `workTree` as not flushed. The mark is not flushed either:
+ * its directory entry is metadata, journaled before the rename that installs the tree, and a
+ * mark whose content was lost reads as an earlier boot's, which is the safe side.
+ */
+export async function markUnflushed(workTree: string): Promise<void> {
+  await writeFile(path.join(workTree, UNFLUSHED_FILE), `${await currentBootId()}\n`, { mode: 0o644, flag: 'wx' });
+}
+
+/** The boot ID in the tree directory `dir`'s mark, or undefined when it has none. */
+async function readMark(dir: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path.join(dir, UNFLUSHED_FILE), 'utf8')).trim();
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** True when the tree directory `dir` was written unflushed in an earlier boot. */
+async function isStale(dir: string): Promise<boolean> {
+  const mark = await readMark(dir);
+  return mark !== undefined && mark !== (await currentBootId());
+}
+
+/**
+ * Flush the filesystem of the tree store and drop the marks of trees written in this boot
+ * (stale ones keep theirs: their data may already be lost). Call with the exclusive store lock
+ * held. Returns how many trees became durable.
+ */
+export async function flushTrees(layout: StoreLayout): Promise<number> {
+  const boot = await currentBootId();
+  const marked: string[] = [];
+  for (const id of await listTrees(layout)) {
+    if ((await readMark(layout.tree(id))) === boot) marked.push(layout.tree(id));
+  }
+  if (marked.length === 0) return 0;
+  await syncFileSystem(layout.trees);
+  for (const dir of marked) await unlink(path.join(dir, UNFLUSHED_FILE));
+  return marked.length;
+}
 
 /**
  * The tree ID for a list of layers: an image's own tree is named by its image ID; a tree that
@@ -67,8 +134,8 @@ export async function writeTreeHash(dir: string, hash: TreeHash | undefined): Pr
 }
 
 /**
- * Flush the filesystem holding `file` (syncfs via coreutils `sync -f`): one call makes a whole
- * freshly written tree durable before it is committed, instead of an fsync per file.
+ * Flush the filesystem holding `file` (syncfs via coreutils `sync -f`): one call makes every
+ * tree written so far durable, instead of an fsync per file.
  */
 export async function syncFileSystem(file: string): Promise<void> {
   await execFileAsync('sync', ['-f', file]);
@@ -76,13 +143,14 @@ export async function syncFileSystem(file: string): Promise<void> {
 
 /**
  * Move an assembled tree into the store. Call with the exclusive store lock held. Returns false
- * (and moves nothing) when a tree with that ID is already there: trees are immutable and
+ * (and moves nothing) when a usable tree with that ID is already there: trees are immutable and
  * content-addressed, so the existing one is as good.
  */
 export async function installTree(layout: StoreLayout, workTree: string, id: TreeId): Promise<boolean> {
-  if ((await readTree(layout, id)) !== undefined) return false;
+  const existing = await readTree(layout, id);
+  if (existing !== undefined && !existing.stale) return false;
   // An incomplete directory cannot exist here (trees appear by rename), but a tree whose
-  // metadata was lost is replaced rather than trusted.
+  // metadata was lost, or a stale one, is replaced rather than trusted.
   await rm(layout.tree(id), { recursive: true, force: true });
   await rename(workTree, layout.tree(id));
   await fsyncDir(layout.trees);
@@ -102,7 +170,13 @@ export async function readTree(layout: StoreLayout, id: TreeId): Promise<StoredT
     throw error;
   }
   const ids = layers.split('\n').filter((line) => line !== '').filter(isImageId);
-  return { id, path: dir, rootfs: path.join(dir, 'rootfs'), layers: ids, hash: hash === HASH_FROM_BLOB ? undefined : hash };
+  return { id, path: dir, rootfs: path.join(dir, 'rootfs'), layers: ids, hash: hash === HASH_FROM_BLOB ? undefined : hash, stale: await isStale(dir) };
+}
+
+/** The tree `id` when it is in the store and usable (not stale). */
+export async function readUsableTree(layout: StoreLayout, id: TreeId): Promise<StoredTree | undefined> {
+  const tree = await readTree(layout, id);
+  return tree?.stale === false ? tree : undefined;
 }
 
 /** IDs of every tree directory in the store. */

@@ -159,6 +159,27 @@ describe('e2e: standalone run', () => {
     assert.deepEqual(await fx.leftovers(uuid), []);
   });
 
+  it('run-prepared after a restart that lost the unflushed image tree: the tree is unpacked again first', async () => {
+    const aci = path.join(fx.tmp.path, 'restart.aci');
+    await buildTestAci(aci, { name: 'example.com/restart', version: '1.0.0' });
+    const prepared = await fx.rocklet(['--insecure-options=image', 'prepare', '--quiet', aci, '--exec=/bin/cat', '--', '/etc/marker']);
+    assert.equal(prepared.code, 0, prepared.stderr);
+    const uuid = prepared.stdout.trim();
+    const plan = JSON.parse(await readFile(path.join(fx.dataDir, 'pods/prepared', uuid, 'plan.json'), 'utf8')) as { apps: { image: { trees: string[] } }[] };
+    const [treeId] = plan.apps[0]?.image.trees ?? [];
+    assert.ok(treeId !== undefined);
+    const tree = path.join(fx.dataDir, 'images/trees', treeId);
+    assert.equal((await readFile(path.join(tree, 'unflushed'), 'utf8')).trim(), (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim());
+    // What a power cut before the flush can leave: the mark of an earlier boot, a file without its data.
+    await writeFile(path.join(tree, 'unflushed'), '00000000-0000-4000-8000-000000000000\n');
+    await writeFile(path.join(tree, 'rootfs/etc/marker'), '');
+    const result = await fx.rocklet(['run-prepared', uuid]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'example.com/restart\n');
+    assert.equal(await readFile(path.join(tree, 'rootfs/etc/marker'), 'utf8'), 'example.com/restart\n');
+    assert.deepEqual(await fx.leftovers(uuid), []);
+  });
+
   it('runs one app with the fly stage1 (host network), and refuses a second app', async () => {
     const { uuid } = await fx.prepare(podPlan([fx.app('flyer', ['sh', '-c', 'test -e /sys/class/net/lo && exit 6'])], { stage1: 'fly', net: 'host' }));
     const result = await fx.rocklet(['run-prepared', uuid]);

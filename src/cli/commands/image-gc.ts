@@ -34,6 +34,7 @@ export const handler: CommandHandler = async (ctx) => {
   });
   for (const tree of result.removedTrees) ctx.out.diag(`removed treestore "${tree}"`);
   for (const leftover of result.removedLeftovers) ctx.out.debug(`removed leftover "${leftover}"`);
+  if (result.flushedTrees > 0) ctx.out.debug(`flushed ${result.flushedTrees} tree(s) to disk`);
   for (const record of result.removedImages) ctx.out.stdout(`successfully removed aci for image: "${record.id}"\n`);
   if (result.removedImages.length > 0) ctx.out.diag(`${result.removedImages.length} image(s) successfully removed`);
   return 0;

@@ -25,7 +25,7 @@ import type { VolumeMountRequest } from '../stage1/volumes.js';
 import { volumeDir } from '../stage1/volumes.js';
 import type { RuntimeContext } from './context.js';
 import type { PlannedApp, PodPlan } from './plan.js';
-import { EXEC_FILES, containerId, crunOf, findPod, nsFiles, planApp, treeRootfs } from './pod-ref.js';
+import { EXEC_FILES, containerId, crunOf, findPod, nsFiles, planApp, usableTreeRootfs } from './pod-ref.js';
 import { networkModeOf, podHostname } from './sandbox.js';
 
 /** Options of {@link appPrepare}. */
@@ -129,7 +129,7 @@ export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: st
     podDir,
     app: app.name,
     image: app.image.version === undefined ? app.image.name : `${app.image.name}:${app.image.version}`,
-    lowerDirs: app.image.trees.map((tree) => treeRootfs(ctx.dataDir, tree)),
+    lowerDirs: await usableTreeRootfs(ctx, app.image.trees),
     fresh: true,
     args: app.args,
     env,

@@ -25,7 +25,7 @@ import { podStore } from '../store/layout.js';
 import { locateWithState } from '../store/probe.js';
 import type { PodUuid } from '../store/uuid.js';
 import type { RuntimeContext } from './context.js';
-import { loadPlan, planApp, treeRootfs } from './pod-ref.js';
+import { loadPlan, planApp, treeRootfs, usableTreeRootfs } from './pod-ref.js';
 
 /** Options of {@link exportPodApp}. */
 export interface ExportAppOptions {
@@ -136,7 +136,7 @@ async function exportLocked(ctx: RuntimeContext, uuid: PodUuid, podDir: string, 
       hint: 'the app directory is removed by "app cleanup" or gc; only apps whose writes were kept can be exported',
     });
   }
-  const lowers = app.image.trees.map((tree) => treeRootfs(ctx.dataDir, tree));
+  const lowers = await usableTreeRootfs(ctx, app.image.trees);
   for (const lower of lowers) {
     if (!(await isDirectory(nsPath(ns, lower)))) {
       throw failedPrecondition('ERR_IMAGE_TREE_MISSING', `app "${app.name}": image tree ${lower} is missing`, {

@@ -11,6 +11,7 @@
  * deleted by gc without a walk into a mount.
  */
 import path from 'node:path';
+import { ImageStore } from '../../image/index.js';
 import { failedPrecondition, notFound } from '../../util/index.js';
 import type { PodStore, StateDir } from '../store/layout.js';
 import { podStore } from '../store/layout.js';
@@ -57,6 +58,18 @@ export function crunOf(ctx: RuntimeContext, cgroupManager: CgroupManager = 'disa
 /** crun container id of app `app` of pod `uuid`. */
 export function containerId(uuid: string, app: string): string {
   return containerIdFor(uuid, app);
+}
+
+/**
+ * Host paths of the root filesystems of a plan's image trees, each first made usable: a tree
+ * written unflushed before the machine restarted is unpacked again from its images' blobs
+ * (ImageStore.usableTree). A missing tree is left to the mount's own check.
+ */
+export async function usableTreeRootfs(ctx: RuntimeContext, trees: readonly string[]): Promise<string[]> {
+  const paths = trees.map((tree) => treeRootfs(ctx.dataDir, tree));
+  const store = await ImageStore.open(ctx.dataDir);
+  for (const tree of trees) await store.usableTree(tree, ctx.signal);
+  return paths;
 }
 
 /** Host path of a rendered image tree's root filesystem. */

@@ -37,7 +37,7 @@ import { prepareVolume } from '../stage1/volumes.js';
 import type { RuntimeContext } from './context.js';
 import { recordPodNetwork } from './net-record.js';
 import type { PlannedVolume, PodPlan } from './plan.js';
-import { crunOf, loadPlan, nsFiles, storeOf, treeRootfs } from './pod-ref.js';
+import { crunOf, loadPlan, nsFiles, storeOf, usableTreeRootfs } from './pod-ref.js';
 import { releasePodResources } from './release.js';
 import { ensurePodNamespaces, writePodEtcFiles } from './sandbox-files.js';
 
@@ -78,12 +78,12 @@ function volumeSpecOf(volume: PlannedVolume): VolumeSpec {
 }
 
 /** A prefilled volume's source: the image trees of the app it is filled from (plan.ts `prefillFrom`). */
-function volumeOptionsOf(dataDir: string, plan: PodPlan, volume: PlannedVolume): PrepareVolumeOptions {
+async function volumeOptionsOf(ctx: RuntimeContext, plan: PodPlan, volume: PlannedVolume): Promise<PrepareVolumeOptions> {
   const from = volume.kind === 'empty' ? volume.prefillFrom : undefined;
   if (from === undefined) return {};
   const app = plan.apps.find((candidate) => candidate.name === from.app);
   if (app === undefined) throw failedPrecondition('ERR_POD_PLAN_INVALID', `volume "${volume.name}" is to be filled from app "${from.app}", which the pod does not have`);
-  return { prefill: { lowerDirs: app.image.trees.map((tree) => treeRootfs(dataDir, tree)), path: from.path } };
+  return { prefill: { lowerDirs: await usableTreeRootfs(ctx, app.image.trees), path: from.path } };
 }
 
 function netInfoOf(network: PodNetwork): PodNetworkInfo[] {
@@ -130,7 +130,7 @@ export async function setUpSandbox(ctx: RuntimeContext, uuid: PodUuid, podDir: s
   if (network.mode !== 'host') await writeNetnsPath(podDir, network.netnsPath);
   await writeNetInfo(podDir, netInfoOf(network));
   await writePodEtcFiles(ns, podDir, plan, hostname, network.mode === 'default' ? parseIpAddress(network.ip) : undefined);
-  for (const volume of plan.volumes) await prepareVolume(ns, podDir, volumeSpecOf(volume), volumeOptionsOf(ctx.dataDir, plan, volume));
+  for (const volume of plan.volumes) await prepareVolume(ns, podDir, volumeSpecOf(volume), await volumeOptionsOf(ctx, plan, volume));
   return { hostname, network };
 }
 

@@ -18,7 +18,7 @@ const C = image('c');
 
 /** A tree as the image store lists it. */
 function tree(id: string, layers: readonly ImageId[]): StoredTree {
-  return { id, path: `/trees/${id}`, rootfs: `/trees/${id}/rootfs`, layers, hash: {} as StoredTree['hash'] };
+  return { id, path: `/trees/${id}`, rootfs: `/trees/${id}/rootfs`, layers, hash: {} as StoredTree['hash'], stale: false };
 }
 
 describe('podReferences', async () => {
