@@ -19,7 +19,7 @@ import { createWorkDir } from './store-workdir.js';
 import { applyPathWhitelist, copyTreeOver } from './tree-copy.js';
 import { hashTree } from './tree-hash.js';
 import type { StoredTree } from './tree-store.js';
-import { installTree, markUnflushed, readTree, readUsableTree, removeTree, treeIdFor, writeTreeHash, writeTreeMeta } from './tree-store.js';
+import { installTree, markUnflushed, readTree, readUsableTree, removeTree, treeIdFor, unmarkCheckedTree, writeTreeHash, writeTreeMeta } from './tree-store.js';
 
 /** The image's own tree, unpacked again from its blob when missing. */
 export async function ensureImageTree(layout: StoreLayout, record: ImageRecord, signal?: AbortSignal): Promise<StoredTree> {
@@ -152,7 +152,9 @@ async function treeHashFromBlob(layout: StoreLayout, record: ImageRecord, signal
  * Recompute the hash of `record`'s rendered tree; when it differs from the expected one, the
  * tree was modified: remove it and render it again. The expected hash is the one recorded when
  * the tree was made, or for a tree an import made, the hash of the tree its blob unpacks to
- * (recorded once the tree matches it, so later verifies need no unpacking).
+ * (recorded once the tree matches it, so later verifies need no unpacking). A stale tree (not
+ * flushed before a restart) that still matches is kept and loses its mark; one that lost data
+ * no longer matches and is rebuilt.
  */
 export async function verifyRendered(
   layout: StoreLayout,
@@ -161,19 +163,21 @@ export async function verifyRendered(
   signal?: AbortSignal,
 ): Promise<TreeVerification> {
   const { id } = renderedTreeId(records, record);
-  const tree = await readUsableTree(layout, id);
+  const tree = await readTree(layout, id);
   if (tree === undefined) return { status: 'not-rendered' };
   const actual = await hashTree(tree.rootfs);
   // Only an image's own tree can lack a recorded hash (imports make no other kind).
   const expected = tree.hash ?? (id === record.id ? await treeHashFromBlob(layout, record, signal) : 'none');
   if (actual === expected) {
-    if (tree.hash === undefined) {
+    if (tree.hash === undefined || tree.stale) {
       // Under the lock: gc may have removed the tree meanwhile; then there is nothing to record.
       await withLock(layout.lock, 'exclusive', async () => {
-        if ((await readUsableTree(layout, id)) !== undefined) await writeTreeHash(tree.path, expected);
+        if ((await readTree(layout, id)) === undefined) return;
+        if (tree.hash === undefined) await writeTreeHash(tree.path, expected);
+        if (tree.stale) await unmarkCheckedTree(tree.path);
       }, { signal });
     }
-    return { status: 'ok', tree: { ...tree, hash: expected } };
+    return { status: 'ok', tree: { ...tree, hash: expected, stale: false } };
   }
   await withLock(layout.lock, 'exclusive', () => removeTree(layout, id), { signal });
   const rebuilt = await renderImage(layout, records, record, signal);

@@ -86,6 +86,18 @@ async function isStale(dir: string): Promise<boolean> {
 }
 
 /**
+ * Drop the mark of the stale tree directory `dir` whose content was just checked against its
+ * expected hash: read after the restart, that content came from the disk, so it is durable.
+ */
+export async function unmarkCheckedTree(dir: string): Promise<void> {
+  try {
+    await unlink(path.join(dir, UNFLUSHED_FILE));
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  }
+}
+
+/**
  * Flush the filesystem of the tree store and drop the marks of trees written in this boot
  * (stale ones keep theirs: their data may already be lost). Call with the exclusive store lock
  * held. Returns how many trees became durable.

@@ -111,3 +111,39 @@ describe('tree flushing', () => {
     assert.equal(await store.usableTree('deps-0000000000000000000000000000000000000000000000000000000000000000'), undefined);
   });
 });
+
+describe('image verify of a stale tree', () => {
+  let work: string;
+  let store: ImageStore;
+  let id: ImageId;
+  before(async () => {
+    work = await tempDir('tree-flush-verify');
+    store = await ImageStore.open(path.join(work, 'data'));
+    await writeFile(path.join(work, 'base.aci'), await makeTar([
+      ...minimalEntries(manifestJson('example.com/base')),
+      { header: { name: 'rootfs/etc/base.conf', type: 'file' }, content: CONTENT },
+    ]));
+    id = (await store.importAci(path.join(work, 'base.aci'))).record.id;
+  });
+  after(() => removeDir(work));
+
+  it('keeps a stale tree that still matches its image and drops its mark (what was read came from the disk)', async () => {
+    const tree = await store.render(id);
+    await writeFile(path.join(tree.path, 'unflushed'), `${EARLIER_BOOT}\n`);
+    const before = (await stat(path.join(tree.rootfs, 'etc/base.conf'))).ino;
+    const result = await store.verify(id);
+    assert.equal(result.status, 'ok');
+    assert.equal(await markOf(tree.path), undefined);
+    assert.equal((await stat(path.join(tree.rootfs, 'etc/base.conf'))).ino, before, 'the tree was kept, not unpacked again');
+    assert.equal((await store.usableTree(id))?.stale, false);
+  });
+
+  it('rebuilds a stale tree that lost data', async () => {
+    const tree = await store.render(id);
+    await crash(tree.path, 'etc/base.conf');
+    const result = await store.verify(id);
+    assert.equal(result.status, 'rebuilt');
+    assert.equal(await readFile(path.join(tree.rootfs, 'etc/base.conf'), 'utf8'), CONTENT);
+    assert.equal(await markOf(tree.path), BOOT_ID);
+  });
+});
