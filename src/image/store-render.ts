@@ -21,7 +21,7 @@ import { hashTree } from './tree-hash.js';
 import type { StoredTree } from './tree-store.js';
 import { installTree, markUnflushed, readTree, readUsableTree, removeTree, treeIdFor, unmarkCheckedTree, writeTreeHash, writeTreeMeta } from './tree-store.js';
 
-/** The image's own tree, unpacked again from its blob when missing. */
+/** The image's own tree, unpacked again from its blob when missing or stale. */
 export async function ensureImageTree(layout: StoreLayout, record: ImageRecord, signal?: AbortSignal): Promise<StoredTree> {
   const existing = await readUsableTree(layout, record.id);
   if (existing !== undefined) return existing;

@@ -19,13 +19,13 @@ import type { GcOptions, GcResult } from './store-gc.js';
 import { collectGarbage, removeImageFiles } from './store-gc.js';
 import type { ImportOptions, ImportResult } from './store-import.js';
 import { importImage } from './store-import.js';
+import type { TreeId } from './store-layout.js';
 import { StoreLayout } from './store-layout.js';
 import type { TreeVerification } from './store-render.js';
 import { renderImage, usableTree, verifyRendered } from './store-render.js';
 import { findByName, resolveReference } from './store-resolve.js';
 import { copyTreeOver } from './tree-copy.js';
 import type { StoredTree } from './tree-store.js';
-import type { TreeId } from './store-layout.js';
 import { listTrees, readTree } from './tree-store.js';
 
 // Touches closer together than this rewrite nothing (see ImageStore.touch).
