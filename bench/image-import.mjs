@@ -74,7 +74,7 @@ try {
   //   take fresh pages, which made later runs of tar and import alike up to 3x slower. Memory
   //   for all runs is touched once up front (written to tmpfs and freed).
   // A first, unreported run warms up. Each measurement starts after a `sync`; the order of
-  // tar and import alternates between runs.
+  // tar, import and baseline rotates between runs.
   const pretouch = path.join('/dev/shm', `rocklet-bench-pretouch-${process.pid}`);
   const pretouchBytes = Math.min((runs + 1) * 4 * aciBytes, 8 * 2 ** 30);
   await run('dd', ['if=/dev/zero', `of=${pretouch}`, 'bs=1M', `count=${Math.ceil(pretouchBytes / 2 ** 20)}`]).finally(() => rm(pretouch, { force: true }));
@@ -113,15 +113,22 @@ process.stdout.write(JSON.stringify({ ms: performance.now() - t, cpuMs: (used.us
   };
   const results = [];
   for (let r = -1; r < runs; r++) {
-    const [first, second] = r % 2 === 0 ? [await timeTar(r), await timeImport(r)] : [await timeImport(r), await timeTar(r)];
-    const x = { ...first, ...second };
-    if (baselineModule !== undefined) {
-      const base = await timeImport(r, baselineModule, 'baseline');
-      Object.assign(x, { baseMs: base.importMs, baseCpuMs: base.cpuMs, baseRssMb: base.rssMb });
-    }
+    // The order rotates every round, so no command always runs first or right after another.
+    const steps = [
+      ['tar', () => timeTar(r)],
+      ['import', () => timeImport(r)],
+      ...(baselineModule === undefined ? [] : [['baseline', async () => {
+        const base = await timeImport(r, baselineModule, 'baseline');
+        return { baseMs: base.importMs, baseCpuMs: base.cpuMs, baseRssMb: base.rssMb };
+      }]]),
+    ];
+    const shift = ((r % steps.length) + steps.length) % steps.length;
+    const order = [...steps.slice(shift), ...steps.slice(0, shift)];
+    const x = {};
+    for (const [, step] of order) Object.assign(x, await step());
     if (r < 0) continue;
     results.push(x);
-    console.log(`run ${r + 1} (${r % 2 === 0 ? 'tar first' : 'import first'}): tar -xf ${x.tarMs.toFixed(0)} ms (cpu ${x.tarCpuMs.toFixed(0)}) | sha512sum ${x.sha512sumMs.toFixed(0)} ms | tar -xf + sync ${x.tarSyncMs.toFixed(0)} ms | import ${x.importMs.toFixed(0)} ms (process ${x.wallMs.toFixed(0)} ms, cpu ${x.cpuMs.toFixed(0)}) | ratio ${(x.importMs / x.tarMs).toFixed(2)}x (${(x.importMs / x.tarSyncMs).toFixed(2)}x vs tar+sync) | peak RSS ${x.rssMb.toFixed(1)} MB${x.baseMs === undefined ? '' : ` | baseline import ${x.baseMs.toFixed(0)} ms (cpu ${x.baseCpuMs.toFixed(0)}, RSS ${x.baseRssMb.toFixed(1)} MB)`}`);
+    console.log(`run ${r + 1} (${order.map(([name]) => name).join(', ')}): tar -xf ${x.tarMs.toFixed(0)} ms (cpu ${x.tarCpuMs.toFixed(0)}) | sha512sum ${x.sha512sumMs.toFixed(0)} ms | tar -xf + sync ${x.tarSyncMs.toFixed(0)} ms | import ${x.importMs.toFixed(0)} ms (process ${x.wallMs.toFixed(0)} ms, cpu ${x.cpuMs.toFixed(0)}) | ratio ${(x.importMs / x.tarMs).toFixed(2)}x (${(x.importMs / x.tarSyncMs).toFixed(2)}x vs tar+sync) | peak RSS ${x.rssMb.toFixed(1)} MB${x.baseMs === undefined ? '' : ` | baseline import ${x.baseMs.toFixed(0)} ms (cpu ${x.baseCpuMs.toFixed(0)}, RSS ${x.baseRssMb.toFixed(1)} MB)`}`);
   }
   const median = (key) => results.map((x) => x[key]).sort((a, b) => a - b)[Math.floor(results.length / 2)];
   const peak = Math.max(...results.map((x) => x.rssMb));

@@ -5,7 +5,8 @@
  *
  * The data moves through a small ring of slots (tar-hasher.ts): a slot is filled from the
  * source, offered to `onTarChunk`, parsed and extracted on this thread, then hashed on a worker
- * thread, and reused once both are done; the next slot is read while this one is extracted.
+ * thread, and reused once both are done; the next slot is filled before this one is extracted
+ * (an uncompressed file is read synchronously, see tar-source.ts).
  * Memory is the ring plus the manifest, whatever the image size.
  */
 import type { Hash } from 'node:crypto';

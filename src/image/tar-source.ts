@@ -5,6 +5,7 @@
  * uncompressed byte streams go through decompress.ts and are copied in. Either way the reader
  * sees one kind of source and holds no more than one decompressed chunk besides.
  */
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { errnoCode, notFound } from '../util/index.js';
@@ -37,7 +38,13 @@ async function openFile(file: string): Promise<FileHandle> {
   }
 }
 
-/** Reads an uncompressed file at increasing offsets, no copies. */
+/**
+ * Reads an uncompressed file at increasing offsets, no copies. Synchronously: libuv's pool is
+ * busy with the import's direct blob writes and background fdatasync, and a read queued behind
+ * them kept the extracting thread waiting, while reading a slot (1 MiB) here takes well under
+ * a millisecond from the page cache, and the kernel's readahead keeps a cold file about as
+ * fast (bench/image-import.mjs: warm imports 10–14% faster).
+ */
 class FileTarSource implements TarSource {
   readonly compression: Compression = 'none';
   readonly fileBytes: number;
@@ -49,15 +56,15 @@ class FileTarSource implements TarSource {
     this.fileBytes = fileBytes;
   }
 
-  async fill(target: Buffer): Promise<number> {
+  fill(target: Buffer): Promise<number> {
     let filled = 0;
     while (filled < target.length) {
-      const { bytesRead } = await this.#handle.read(target, filled, target.length - filled, this.#position);
+      const bytesRead = readSync(this.#handle.fd, target, filled, target.length - filled, this.#position);
       if (bytesRead === 0) break;
       filled += bytesRead;
       this.#position += bytesRead;
     }
-    return filled;
+    return Promise.resolve(filled);
   }
 
   close(): Promise<void> {
