@@ -28,6 +28,14 @@ async function crash(tree: string, file: string): Promise<void> {
   await truncate(path.join(tree, 'rootfs', file), 0);
 }
 
+/** The entries of an ACI named `example.com/<short>` holding `/etc/<short>.conf` (CONTENT). */
+function aciEntries(short: string, extra: Record<string, unknown> = {}): ReturnType<typeof minimalEntries> {
+  return [
+    ...minimalEntries(manifestJson(`example.com/${short}`, extra)),
+    { header: { name: `rootfs/etc/${short}.conf`, type: 'file' }, content: CONTENT },
+  ];
+}
+
 describe('tree flushing', () => {
   let work: string;
   let store: ImageStore;
@@ -36,12 +44,8 @@ describe('tree flushing', () => {
   before(async () => {
     work = await tempDir('tree-flush');
     store = await ImageStore.open(path.join(work, 'data'));
-    const entries = (name: string, extra: Record<string, unknown> = {}): ReturnType<typeof minimalEntries> => [
-      ...minimalEntries(manifestJson(name, extra)),
-      { header: { name: `rootfs/etc/${name.slice('example.com/'.length)}.conf`, type: 'file' }, content: CONTENT },
-    ];
-    await writeFile(path.join(work, 'base.aci'), await makeTar(entries('example.com/base')));
-    await writeFile(path.join(work, 'app.aci'), await makeTar(entries('example.com/app', { dependencies: [{ imageName: 'example.com/base' }] })));
+    await writeFile(path.join(work, 'base.aci'), await makeTar(aciEntries('base')));
+    await writeFile(path.join(work, 'app.aci'), await makeTar(aciEntries('app', { dependencies: [{ imageName: 'example.com/base' }] })));
     base = (await store.importAci(path.join(work, 'base.aci'))).record.id;
     app = (await store.importAci(path.join(work, 'app.aci'))).record.id;
   });
@@ -119,10 +123,7 @@ describe('image verify of a stale tree', () => {
   before(async () => {
     work = await tempDir('tree-flush-verify');
     store = await ImageStore.open(path.join(work, 'data'));
-    await writeFile(path.join(work, 'base.aci'), await makeTar([
-      ...minimalEntries(manifestJson('example.com/base')),
-      { header: { name: 'rootfs/etc/base.conf', type: 'file' }, content: CONTENT },
-    ]));
+    await writeFile(path.join(work, 'base.aci'), await makeTar(aciEntries('base')));
     id = (await store.importAci(path.join(work, 'base.aci'))).record.id;
   });
   after(() => removeDir(work));
