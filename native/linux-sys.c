@@ -24,11 +24,13 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -298,6 +300,36 @@ static napi_value js_bind_namespaces(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET (a path, or "@name" for the
+ * abstract namespace). Node has no AF_UNIX datagram sockets, and `systemd-notify` as a child
+ * process races its own exit (systemd drops a message whose sender is gone before it is read).
+ */
+static napi_value js_sd_notify(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+  char message[DATA_BYTES];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return throw_type(env, "sdNotify(socket, message)");
+  if (read_string(env, argv[0], socket_path, sizeof socket_path, 0) != 0) return throw_type(env, "sdNotify: socket path too long");
+  if (read_string(env, argv[1], message, sizeof message, 0) != 0) return throw_type(env, "sdNotify: message too long");
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  size_t len = strlen(socket_path);
+  if (len == 0 || len >= sizeof addr.sun_path) return throw_type(env, "sdNotify: bad socket path");
+  memcpy(addr.sun_path, socket_path, len);
+  if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket", socket_path);
+  ssize_t sent = sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *)&addr,
+                        (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+  int err = errno;
+  close(fd);
+  if (sent < 0) return throw_errno(env, err, "sendto", socket_path);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL },
@@ -305,6 +337,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "bindNamespaces", NULL, js_bind_namespaces, NULL, NULL, NULL, napi_enumerable, NULL },
     { "ofdTryLock", NULL, js_ofd_try_lock, NULL, NULL, NULL, napi_enumerable, NULL },
     { "ofdUnlock", NULL, js_ofd_unlock, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "sdNotify", NULL, js_sd_notify, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -139,3 +139,12 @@ export type { EnterOptions } from './runtime/enter.js';
 export { podUnits, podUnitNames } from './runtime/unit-plan.js';
 export type { PodUnitsInput, PodUnits, PlannedUnit, PlannedAppUnit, PodUnitProperties, UnitExecCommand, UnitRestart } from './runtime/unit-plan.js';
 // end runtime: execution
+import type * as PodFilePreparerModule from './runtime/prepare-pod-file.js';
+// runtime: pod files, loaded on demand (a static re-export would put the podfile layer and its
+// YAML parser into every importer's bundle graph, `rocklet run IMAGE` included).
+/** The pod-file preparer (`preparePodSpec`, `preparePodFile`, `loadPodSpec`), loaded on first use. */
+export function loadPodFilePreparer(): Promise<PodFilePreparer> {
+  return import('./runtime/prepare-pod-file.js');
+}
+export type { PodFilePrepareOptions } from './runtime/prepare-pod-file.js';
+type PodFilePreparer = typeof PodFilePreparerModule;

@@ -41,6 +41,7 @@ interface LinuxSysAddon {
   bindNamespaces(options: NamespaceFiles): void;
   ofdTryLock(fd: number, offset: number, length: number, shared: boolean): boolean;
   ofdUnlock(fd: number, offset: number, length: number): void;
+  sdNotify(socket: string, message: string): void;
 }
 
 const ADDON_FILE = path.join('build', 'Release', 'linux_sys.node');
@@ -104,4 +105,12 @@ export function ofdTryLock(fd: number, mode: 'shared' | 'exclusive', range: Lock
 /** Drops this open file's locks on `range` (default: all of them). */
 export function ofdUnlock(fd: number, range: LockRange = WHOLE_FILE): void {
   loadAddon().ofdUnlock(fd, range.offset, range.length);
+}
+
+/**
+ * sd_notify(3): sends `message` (e.g. `READY=1`) to the service manager's socket `socket`
+ * (`$NOTIFY_SOCKET`; a leading `@` is the abstract namespace). Synchronous, one datagram.
+ */
+export function sdNotify(socket: string, message: string): void {
+  loadAddon().sdNotify(socket, message);
 }

@@ -97,6 +97,15 @@ async function fetchContainers(ctx: PlanningContext, store: ImageStore, spec: Po
  */
 export async function preparePodFile(ctx: PlanningContext, file: string, options: PodFilePrepareOptions): Promise<PreparedPod> {
   const { spec, hash } = await loadPodSpec(file, options.appcOnly === true);
+  return preparePodSpec(ctx, spec, hash, options);
+}
+
+/**
+ * Prepare a pod from an already validated spec (the daemon parses its files itself): fetch
+ * its images by each container's pull policy, plan it and create the pod in `prepared/`.
+ * Nothing is created when any of it fails.
+ */
+export async function preparePodSpec(ctx: PlanningContext, spec: PodSpec, hash: SpecHash, options: PodFilePrepareOptions): Promise<PreparedPod> {
   // Refused before any image is fetched.
   checkPodSpecSupported(spec);
   const store = await ImageStore.open(ctx.dataDir);

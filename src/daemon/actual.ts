@@ -1,0 +1,108 @@
+/**
+ * @module daemon/actual — the actual state: which pods run as units, read from systemd.
+ *
+ * Units are named by unit-plan.ts: `rocklet-<pod>.service` (sandbox) and
+ * `rocklet-<pod>_<app>.service` (apps). Every unit carries `ROCKLET_POD_UUID`,
+ * `ROCKLET_POD_NAME`, `ROCKLET_SPEC_HASH` and (daemon pods) `ROCKLET_POD_FILE` in its
+ * Environment=, which is all the daemon needs to adopt a pod after its own restart: no state
+ * of the daemon's own is trusted over what systemd reports.
+ */
+import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
+import { hasErrorCode } from '../util/index.js';
+import type { PodFileKey } from './pod-dir.js';
+import { classifyEntry } from './pod-dir.js';
+
+/** Environment= key naming the pod file a daemon pod's units were made from. */
+export const POD_FILE_ENV = 'ROCKLET_POD_FILE';
+
+/** A pod as its units show it. */
+export interface ActualPod {
+  readonly pod: string;
+  readonly uuid: string | undefined;
+  readonly hash: string | undefined;
+  readonly file: PodFileKey | undefined;
+  readonly sandbox: UnitStatus | undefined;
+  /** App name → its unit (init apps included). */
+  readonly apps: ReadonlyMap<string, UnitStatus>;
+}
+
+const UNIT = /^rocklet-([a-z0-9]([a-z0-9.-]*[a-z0-9])?)(?:_([a-z0-9]([a-z0-9-]*[a-z0-9])?))?\.service$/;
+
+/** `rocklet-web.service` → {pod: web}; `rocklet-web_nginx.service` → {pod: web, app: nginx}; anything else undefined. */
+export function podOfUnitName(name: string): { pod: string; app?: string } | undefined {
+  const match = UNIT.exec(name);
+  const pod = match?.[1];
+  if (pod === undefined) return undefined;
+  const app = match?.[3];
+  return app === undefined ? { pod } : { pod, app };
+}
+
+/** `NAME=value` entries of Environment= as a map. */
+export function environmentOf(status: UnitStatus): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const entry of status.environment ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  return env;
+}
+
+/** True while a unit runs or is on its way up (a pod in that state is left alone). */
+export function isUnitUp(status: UnitStatus | undefined): boolean {
+  return status !== undefined && (status.activeState === 'active' || status.activeState === 'activating' || status.activeState === 'reloading');
+}
+
+async function statusOf(manager: SystemdManager, unit: UnitName): Promise<UnitStatus | undefined> {
+  try {
+    return await manager.getUnitProperties(unit);
+  } catch (error) {
+    // Gone between the listing and the read (a transient unit collected): not there.
+    if (hasErrorCode(error, 'ERR_UNIT_NOT_FOUND')) return undefined;
+    throw error;
+  }
+}
+
+function groupPods(statuses: readonly UnitStatus[]): Map<string, ActualPod> {
+  const groups = new Map<string, { sandbox?: UnitStatus; apps: Map<string, UnitStatus> }>();
+  for (const status of statuses) {
+    const parsed = podOfUnitName(status.name);
+    if (parsed === undefined) continue;
+    const group = groups.get(parsed.pod) ?? { apps: new Map<string, UnitStatus>() };
+    if (parsed.app === undefined) group.sandbox = status;
+    else group.apps.set(parsed.app, status);
+    groups.set(parsed.pod, group);
+  }
+  const pods = new Map<string, ActualPod>();
+  for (const [pod, group] of groups) {
+    // The sandbox says who the pod is; an app unit left over alone still does.
+    const source = group.sandbox ?? [...group.apps.values()][0];
+    const env = source === undefined ? new Map<string, string>() : environmentOf(source);
+    const fileName = env.get(POD_FILE_ENV);
+    const entry = fileName === undefined ? undefined : classifyEntry(fileName);
+    pods.set(pod, {
+      pod,
+      uuid: env.get('ROCKLET_POD_UUID'),
+      hash: env.get('ROCKLET_SPEC_HASH'),
+      file: entry?.kind === 'pod-file' ? entry.key : undefined,
+      sandbox: group.sandbox,
+      apps: group.apps,
+    });
+  }
+  return pods;
+}
+
+async function readUnits(manager: SystemdManager, patterns: readonly string[]): Promise<UnitStatus[]> {
+  const listed = await manager.listUnitsByPatterns([], patterns);
+  const statuses = await Promise.all(listed.filter((entry) => podOfUnitName(entry.name) !== undefined).map((entry) => statusOf(manager, entry.name)));
+  return statuses.filter((status): status is UnitStatus => status !== undefined);
+}
+
+/** Every pod that has units loaded in systemd, by pod name. */
+export async function readActualPods(manager: SystemdManager): Promise<Map<string, ActualPod>> {
+  return groupPods(await readUnits(manager, ['rocklet-*.service']));
+}
+
+/** One pod's units (undefined when it has none loaded). */
+export async function readActualPod(manager: SystemdManager, pod: string): Promise<ActualPod | undefined> {
+  return groupPods(await readUnits(manager, [`rocklet-${pod}.service`, `rocklet-${pod}_*.service`])).get(pod);
+}

@@ -1,0 +1,124 @@
+/**
+ * @module daemon/actuator — carries out the planner's actions: prepare a pod (fetch and verify
+ * its images, create it in the pod store) while the old version still runs, then start its
+ * transient units (unit-plan.ts) over D-Bus, or stop a pod's units.
+ *
+ * Start order: every unit is created with StartTransientUnit in the plan's order (sandbox,
+ * init apps, apps) without waiting in between; systemd orders the jobs by the units' After=
+ * and Requires=, so the calls go out back to back and the daemon waits once for all of them.
+ * A unit name left from an earlier run (a failed unit systemd keeps loaded) is reset first, as
+ * a transient unit cannot be created over a loaded one.
+ */
+import type { FetchSettings } from '../image/index.js';
+import type { PlanningContext, PodPlan, PodUuid, PreparedPod } from '../pod/index.js';
+import { loadPodFilePreparer, podStore, podUnits, removePod } from '../pod/index.js';
+import type { PodSpec, SpecHash } from '../podfile/index.js';
+import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
+import { parseUnitName } from '../systemd/index.js';
+import { hasErrorCode, runtimeFailure } from '../util/index.js';
+import type { ActualPod } from './actual.js';
+import { POD_FILE_ENV, isUnitUp } from './actual.js';
+import type { PodFileKey } from './pod-dir.js';
+
+export interface ActuatorOptions {
+  readonly manager: SystemdManager;
+  /** Where the runtime core keeps images and pods, and how it reports. */
+  readonly runtime: PlanningContext;
+  readonly fetchSettings: FetchSettings;
+  /** How units run rocklet: absolute program and leading argv (global flags included). */
+  readonly rocklet: readonly [string, ...string[]];
+  /** Absolute path of crun. */
+  readonly crun: string;
+  /** Extra Environment= for every unit. */
+  readonly unitEnvironment?: Readonly<Record<string, string>>;
+}
+
+/** What {@link PodActuator.start} started. */
+export interface StartedPod {
+  readonly uuid: PodUuid;
+  readonly units: readonly UnitName[];
+}
+
+export class PodActuator {
+  constructor(private readonly options: ActuatorOptions) {}
+
+  /**
+   * Fetches and verifies the pod's images (each container's pull policy) and creates the pod
+   * in `prepared/`. Nothing of a running version is touched; on failure nothing is left.
+   */
+  async prepare(spec: PodSpec, hash: SpecHash): Promise<PreparedPod> {
+    const { preparePodSpec } = await loadPodFilePreparer();
+    return preparePodSpec(this.options.runtime, spec, hash, { fetchSettings: this.options.fetchSettings, stage1: 'crun' });
+  }
+
+  /** Removes a prepared pod that will not be started (its file changed while it was pulled). */
+  async discard(uuid: PodUuid): Promise<void> {
+    // A prepared pod holds nothing outside its directory yet.
+    await removePod(podStore(this.options.runtime.dataDir), uuid);
+  }
+
+  /** Starts the units of prepared pod `uuid`; resolves when every start job finished. */
+  async start(pod: string, file: PodFileKey, uuid: PodUuid, plan: PodPlan): Promise<StartedPod> {
+    const { manager } = this.options;
+    const units = podUnits({
+      unitName: parseUnitName,
+      uuid,
+      plan,
+      store: podStore(this.options.runtime.dataDir),
+      podName: pod,
+      rocklet: this.options.rocklet,
+      crun: this.options.crun,
+      environment: { ...this.options.unitEnvironment, [POD_FILE_ENV]: file },
+    });
+    const all = [units.sandbox, ...units.apps];
+    await Promise.all(all.map((unit) => this.clearLeftover(unit.name)));
+    const outcomes = await Promise.all(all.map(async (unit) => ({ unit: unit.name, outcome: await manager.startTransientUnit(unit.name, unit.properties) })));
+    const failed = outcomes.filter((o) => o.outcome.result !== 'done');
+    if (failed.length > 0) {
+      const first = failed[0];
+      throw runtimeFailure('ERR_DAEMON_START_FAILED', `pod "${pod}": starting ${failed.map((f) => `${f.unit} (${f.outcome.result})`).join(', ')} failed`, {
+        hint: first === undefined ? undefined : `journalctl -u ${first.unit}`,
+      });
+    }
+    return { uuid, units: all.map((unit) => unit.name) };
+  }
+
+  /** Stops every unit of `actual` (apps first, by their BindsTo= on the sandbox) and forgets failed ones. */
+  async stop(actual: ActualPod): Promise<void> {
+    const units = [...actual.apps.values(), ...(actual.sandbox === undefined ? [] : [actual.sandbox])];
+    await Promise.all(units.map((unit) => this.stopUnit(unit)));
+    await Promise.all(units.map((unit) => this.clearLeftover(unit.name)));
+    if (actual.sandbox !== undefined && isUnitUp(await this.status(actual.sandbox.name))) {
+      throw runtimeFailure('ERR_DAEMON_STOP_FAILED', `pod "${actual.pod}": ${actual.sandbox.name} is still active after its stop job`);
+    }
+  }
+
+  private async stopUnit(unit: UnitStatus): Promise<void> {
+    if (unit.activeState === 'inactive' || unit.activeState === 'failed') return;
+    try {
+      await this.options.manager.stopUnit(unit.name);
+    } catch (error) {
+      if (!hasErrorCode(error, 'ERR_UNIT_NOT_FOUND')) throw error;
+    }
+  }
+
+  private async status(name: UnitName): Promise<UnitStatus | undefined> {
+    try {
+      return await this.options.manager.getUnitProperties(name);
+    } catch (error) {
+      if (hasErrorCode(error, 'ERR_UNIT_NOT_FOUND')) return undefined;
+      throw error;
+    }
+  }
+
+  /** A loaded unit that is not running (failed, or inactive and not yet collected) is reset. */
+  private async clearLeftover(name: UnitName): Promise<void> {
+    const status = await this.status(name);
+    if (status === undefined || isUnitUp(status) || status.activeState === 'deactivating') return;
+    try {
+      await this.options.manager.resetFailedUnit(name);
+    } catch (error) {
+      if (!hasErrorCode(error, 'ERR_UNIT_NOT_FOUND')) throw error;
+    }
+  }
+}

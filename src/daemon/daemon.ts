@@ -1,0 +1,242 @@
+/**
+ * @module daemon/daemon — `rocklet daemon`: one process per host that keeps the pods of the
+ * pod directory running as transient units (DESIGN.md §1, §3).
+ *
+ * Start-up: take `<run-dir>/daemon.lock` (a second daemon refuses), connect to systemd, read
+ * machine labels, scan the pod directory, reconcile every pod (adopting the running ones),
+ * then report ready. Afterwards: chokidar events on the pod directory and machine.yaml, unit
+ * changes from systemd's signals, SIGHUP and a periodic full resync each mark pods dirty.
+ * Stopping the daemon (SIGTERM, `systemctl stop rocklet`) stops watching and leaves every pod
+ * running: pods are systemd's, never the daemon's.
+ */
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { FetchSettings } from '../image/index.js';
+import type { SystemdManager } from '../systemd/index.js';
+import { connectSystemd } from '../systemd/index.js';
+import type { FileLock, InsecureOptions } from '../util/index.js';
+import { conflict, tryLockFile, unavailable } from '../util/index.js';
+import { podOfUnitName } from './actual.js';
+import { PodActuator } from './actuator.js';
+import { AppliedRecords } from './applied.js';
+import type { DaemonLog } from './log.js';
+import type { MachineLabels } from './machine-labels.js';
+import { MACHINE_FILE_NAME, builtinLabels, loadMachineLabels } from './machine-labels.js';
+import { Reconciler } from './reconciler.js';
+import type { DaemonSettings } from './settings.js';
+import type { DirWatch } from './source.js';
+import { PodFileCache, watchDir } from './source.js';
+import { readStatusFile, writeStatusFile } from './status.js';
+
+export const DAEMON_LOCK_FILE = 'daemon.lock';
+/** READY is reported after the first full reconcile, or after this long if pulls take longer. */
+const READY_AFTER_MS = 30_000;
+const STATUS_WRITE_DELAY_MS = 20;
+
+export interface DaemonOptions {
+  readonly settings: DaemonSettings;
+  readonly dataDir: string;
+  readonly configDir: string;
+  readonly runDir: string;
+  readonly insecure: InsecureOptions;
+  readonly fetchSettings: FetchSettings;
+  /** D-Bus address of the system bus (default: the environment's). */
+  readonly busAddress?: string;
+  /** How units run rocklet (absolute program + leading argv with global flags). */
+  readonly rocklet: readonly [string, ...string[]];
+  readonly crun: string;
+  readonly unitEnvironment?: Readonly<Record<string, string>>;
+  readonly log: DaemonLog;
+  /** Aborting stops the daemon (pods keep running). */
+  readonly signal: AbortSignal;
+  /** Called once, when the first full reconcile is done (sd_notify READY=1). */
+  readonly onReady?: (summary: string) => void;
+  readonly backoffFirstMs?: number;
+}
+
+/** Takes the daemon lock or explains who has it. */
+export async function lockDaemon(runDir: string): Promise<FileLock> {
+  await mkdir(runDir, { recursive: true, mode: 0o700 });
+  const lock = await tryLockFile(path.join(runDir, DAEMON_LOCK_FILE), 'exclusive');
+  if (lock !== undefined) return lock;
+  const status = await readStatusFile(runDir).catch(() => undefined);
+  throw conflict('ERR_DAEMON_RUNNING', `another rocklet daemon is running${status === undefined ? '' : ` (pid ${status.daemon.pid})`}: ${path.join(runDir, DAEMON_LOCK_FILE)} is locked`, {
+    hint: 'one daemon per host; stop it first ("systemctl stop rocklet"), or use "rocklet pods" to see what it runs',
+  });
+}
+
+export class Daemon {
+  private manager: SystemdManager | undefined;
+  private reconciler: Reconciler | undefined;
+  private files: PodFileCache | undefined;
+  private watches: DirWatch[] = [];
+  private fileWork: Promise<void> = Promise.resolve();
+  private statusTimer: NodeJS.Timeout | undefined;
+  private statusWrite: Promise<void> = Promise.resolve();
+  private ready = false;
+  private readonly startedAt = Date.now();
+  private labels: MachineLabels = {};
+  private readonly busLost = new AbortController();
+
+  constructor(private readonly options: DaemonOptions) {}
+
+  /** Runs until the signal aborts (or, with `once`, until the first full reconcile is done). */
+  async run(once: boolean): Promise<void> {
+    const { options } = this;
+    const lock = await lockDaemon(options.runDir);
+    try {
+      await this.startUp();
+      if (!once) await this.serve();
+    } finally {
+      await this.shutDown();
+      await lock.release();
+    }
+    if (this.busLost.signal.aborted) {
+      throw unavailable('ERR_DAEMON_BUS_LOST', 'lost the connection to systemd', { hint: 'systemd restarts the daemon (Restart=on-failure); its pods kept running' });
+    }
+  }
+
+  /** A full resync now (SIGHUP). */
+  resync(): void {
+    this.options.log.info({ action: 'resync' }, 'full resync');
+    this.queueFileWork(async () => {
+      await this.files?.scan();
+      await this.reloadLabels();
+      await this.reconciler?.resync();
+    });
+  }
+
+  private async startUp(): Promise<void> {
+    const { options } = this;
+    const { log, settings } = options;
+    await mkdir(path.join(options.runDir, 'daemon'), { recursive: true, mode: 0o755 });
+    await mkdir(settings.podDir, { recursive: true, mode: 0o755 });
+    this.labels = await this.readLabels(true);
+    this.manager = await connectSystemd(options.busAddress === undefined ? {} : { address: options.busAddress });
+    const manager = this.manager;
+    const applied = await new AppliedRecords(options.dataDir).load();
+    this.files = new PodFileCache(settings.podDir, hostname(), (name, reason) => log.info({ file: name, action: 'ignore', reason }, `ignoring ${name}: ${reason}`));
+    const actuator = new PodActuator({
+      manager,
+      runtime: { dataDir: options.dataDir, configDir: options.configDir, insecure: options.insecure, signal: options.signal, onEvent: (event) => log.debug({}, event.message) },
+      fetchSettings: options.fetchSettings,
+      rocklet: options.rocklet,
+      crun: options.crun,
+      ...(options.unitEnvironment === undefined ? {} : { unitEnvironment: options.unitEnvironment }),
+    });
+    this.reconciler = new Reconciler({
+      files: this.files, manager, actuator, applied, log, dataDir: options.dataDir, labels: this.labels,
+      onStatusChange: () => this.scheduleStatus(),
+      ...(options.backoffFirstMs === undefined ? {} : { backoffFirstMs: options.backoffFirstMs }),
+    });
+    const reconciler = this.reconciler;
+    manager.subscribe((event) => {
+      if (event.type === 'disconnected') {
+        log.error({ action: 'disconnected' }, 'lost the connection to systemd; exiting so systemd restarts the daemon (pods keep running)');
+        this.busLost.abort();
+        return;
+      }
+      if (event.type === 'unit-changed' || event.type === 'unit-new' || event.type === 'unit-removed') {
+        const unit = podOfUnitName(event.unit);
+        if (unit !== undefined) reconciler.enqueue(unit.pod);
+      }
+    });
+    // Watch first, then scan: nothing written in between is missed.
+    this.watches.push(await watchDir(settings.podDir, settings.debounceMs, (name) => this.onPodDirEvent(name), (error) => log.error({ action: 'watch', reason: String(error) }, 'watching the pod directory failed')));
+    this.watches.push(
+      await watchDir(path.resolve(options.configDir), settings.debounceMs, (name) => {
+        if (name === MACHINE_FILE_NAME) this.queueFileWork(() => this.reloadLabels());
+      }, (error) => log.error({ action: 'watch', reason: String(error) }, 'watching the config directory failed')),
+    );
+    await this.files.scan();
+    await reconciler.resync();
+    const settled = await Promise.race([reconciler.idle().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), READY_AFTER_MS).unref())]);
+    this.ready = true;
+    this.scheduleStatus();
+    const statuses = reconciler.statuses();
+    const summary = `${statuses.length} pod files, ${statuses.filter((s) => s.state === 'Running').length} running`;
+    log.info({ action: 'ready', settled }, settled ? `ready: ${summary}` : `ready (pulls still under way): ${summary}`);
+    options.onReady?.(summary);
+  }
+
+  private async serve(): Promise<void> {
+    const { signal, settings } = this.options;
+    const timer = setInterval(() => this.queueFileWork(async () => {
+      await this.files?.scan();
+      await this.reconciler?.resync();
+    }), settings.resyncMs);
+    try {
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        signal.addEventListener('abort', () => resolve(), { once: true });
+        this.busLost.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private async shutDown(): Promise<void> {
+    for (const watch of this.watches) await watch.close();
+    this.watches = [];
+    this.reconciler?.stop();
+    await this.fileWork;
+    await this.reconciler?.idle();
+    clearTimeout(this.statusTimer);
+    await this.statusWrite;
+    if (this.reconciler !== undefined) await this.writeStatus();
+    await this.manager?.close();
+  }
+
+  private onPodDirEvent(name: string): void {
+    this.queueFileWork(async () => {
+      if (await this.files?.refresh(name)) this.reconciler?.readmit();
+    });
+  }
+
+  /** File reads run one at a time, in event order. */
+  private queueFileWork(work: () => Promise<void>): void {
+    this.fileWork = this.fileWork.then(work).catch((error: unknown) => {
+      this.options.log.error({ action: 'read', reason: error instanceof Error ? error.message : String(error) }, 'reading pod files failed');
+    });
+  }
+
+  private async readLabels(first: boolean): Promise<MachineLabels> {
+    try {
+      return await loadMachineLabels(this.options.configDir);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.options.log.error({ file: MACHINE_FILE_NAME, action: 'invalid', reason }, first ? `${reason}; using the built-in labels only` : `${reason}; keeping the last good labels`);
+      if (first) return builtinLabels();
+      return this.labels;
+    }
+  }
+
+  private async reloadLabels(): Promise<void> {
+    const labels = await this.readLabels(false);
+    if (JSON.stringify(labels) === JSON.stringify(this.labels)) return;
+    this.labels = labels;
+    this.options.log.info({ file: MACHINE_FILE_NAME, action: 'labels', labels }, 'machine labels changed');
+    this.reconciler?.setLabels(labels);
+  }
+
+  private scheduleStatus(): void {
+    if (this.statusTimer !== undefined) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      this.statusWrite = this.statusWrite.then(() => this.writeStatus()).catch((error: unknown) => {
+        this.options.log.error({ action: 'status', reason: error instanceof Error ? error.message : String(error) }, 'writing the status file failed');
+      });
+    }, STATUS_WRITE_DELAY_MS);
+  }
+
+  private async writeStatus(): Promise<void> {
+    const files = this.reconciler?.statuses() ?? [];
+    await writeStatusFile(this.options.runDir, {
+      version: 1,
+      daemon: { pid: process.pid, startedAt: this.startedAt, updatedAt: Date.now(), ready: this.ready, podDir: this.options.settings.podDir },
+      files,
+    });
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * @module daemon/plan — `rocklet plan`: what the daemon would do now, computed with the same
+ * admission and planner code, changing nothing (terraform's plan).
+ */
+import { hostname } from 'node:os';
+import type { SystemdManager } from '../systemd/index.js';
+import { admit } from './admission.js';
+import type { PodOwner } from './admission.js';
+import type { ActualPod } from './actual.js';
+import { readActualPods } from './actual.js';
+import type { AppliedRecords } from './applied.js';
+import type { MachineLabels } from './machine-labels.js';
+import { changesSomething, decidePod } from './planner.js';
+import { PodFileCache } from './source.js';
+
+export type PlanAction = 'start' | 'update' | 'stop' | 'adopt' | 'keep' | 'skip' | 'reject' | 'invalid';
+
+export interface PlanEntry {
+  readonly file: string | undefined;
+  readonly pod: string | undefined;
+  readonly action: PlanAction;
+  readonly reason: string | undefined;
+  /** For `update`: the fields that differ from the running version (when known). */
+  readonly changes?: readonly string[];
+  /** Whether carrying it out changes anything. */
+  readonly changing: boolean;
+}
+
+export interface PlanResult {
+  readonly entries: readonly PlanEntry[];
+  readonly changing: number;
+}
+
+export interface PlanInputs {
+  readonly podDir: string;
+  readonly labels: MachineLabels;
+  /** undefined: no systemd to ask (every admitted pod would start). */
+  readonly manager: SystemdManager | undefined;
+  readonly applied: AppliedRecords;
+}
+
+/** The plan for the pod directory against the units systemd has now. */
+export async function computePlan(inputs: PlanInputs): Promise<PlanResult> {
+  const files = new PodFileCache(inputs.podDir, hostname());
+  await files.scan();
+  const actual = inputs.manager === undefined ? new Map<string, ActualPod>() : await readActualPods(inputs.manager);
+  const owners = new Map<string, PodOwner>();
+  for (const [pod, entry] of actual) {
+    if (entry.file === undefined) continue;
+    const applied = inputs.applied.get(pod);
+    owners.set(pod, { file: entry.file, ...(applied !== undefined && applied.hash === entry.hash ? { spec: applied.spec } : {}) });
+  }
+  const verdicts = admit(files.candidates(), inputs.labels, owners);
+  const entries: PlanEntry[] = [];
+  const pods = new Set<string>(actual.keys());
+  for (const verdict of verdicts.values()) {
+    if (verdict.kind === 'admitted') pods.add(verdict.pod);
+    else if (verdict.kind !== 'invalid' || verdict.pod === undefined || actual.get(verdict.pod)?.file !== verdict.key) {
+      const action = verdict.kind === 'invalid' ? 'invalid' : verdict.kind === 'skipped' ? 'skip' : 'reject';
+      entries.push({ file: verdict.key, pod: verdict.pod, action, reason: verdict.reason, changing: false });
+    }
+  }
+  for (const pod of pods) {
+    const action = decidePod(pod, verdicts, actual.get(pod), inputs.applied.get(pod)?.spec);
+    if (action === undefined) continue;
+    const changing = changesSomething(action);
+    switch (action.kind) {
+      case 'adopt':
+        entries.push({ file: action.file, pod, action: 'adopt', reason: `running with spec ${action.hash}`, changing });
+        break;
+      case 'keep':
+        entries.push({ file: action.file, pod, action: 'keep', reason: action.reason, changing });
+        break;
+      case 'start':
+        entries.push({ file: action.file, pod, action: 'start', reason: action.reason, changing });
+        break;
+      case 'update':
+        entries.push({ file: action.file, pod, action: 'update', reason: `spec ${action.fromHash} → ${action.hash}`, changes: action.changes, changing });
+        break;
+      case 'stop':
+        entries.push({ file: action.file, pod, action: 'stop', reason: action.reason, changing });
+        break;
+    }
+  }
+  entries.sort((a, b) => (a.file ?? '\uffff').localeCompare(b.file ?? '\uffff') || (a.pod ?? '').localeCompare(b.pod ?? ''));
+  return { entries, changing: entries.filter((e) => e.changing).length };
+}

@@ -1,0 +1,322 @@
+/**
+ * @module daemon/reconciler — the daemon's loop (DESIGN.md §1.3): level-triggered, keyed by pod
+ * name, idempotent. Events (file changes, unit changes, timers) only mark pods dirty; a
+ * reconcile reads the pod's units, takes the current admission verdicts and does what
+ * `decidePod` says. Reconciling a pod that is as it should be changes nothing, so a periodic
+ * full resync is always safe.
+ *
+ * Start and update follow "pull before touching anything" (DESIGN.md §1.4): the new version is
+ * prepared (images fetched and verified, pod created) while the old one runs; only then is the
+ * old one stopped (its grace period honoured) and the new one started, one pod at a time. A
+ * failed pull shows `Failed` and is retried with back-off (10 s doubling to 5 min) without
+ * touching what runs.
+ */
+import type { PodUuid } from '../pod/index.js';
+import { podPath, podStore, readAppExits } from '../pod/index.js';
+import type { SystemdManager } from '../systemd/index.js';
+import { causeChain, isRockletError } from '../util/index.js';
+import type { FileVerdict, PodOwner } from './admission.js';
+import { admit } from './admission.js';
+import type { ActualPod } from './actual.js';
+import { readActualPod, readActualPods } from './actual.js';
+import type { PodActuator } from './actuator.js';
+import type { AppliedRecords } from './applied.js';
+import type { DaemonLog } from './log.js';
+import type { MachineLabels } from './machine-labels.js';
+import type { PodFileKey } from './pod-dir.js';
+import type { PodAction } from './planner.js';
+import { decidePod } from './planner.js';
+import { KeyedQueue } from './queue.js';
+import type { PodFileCache } from './source.js';
+import type { PodFileStatus, PodProgress } from './status.js';
+import { stateFromUnits, statusOfVerdict } from './status.js';
+
+export const BACKOFF_FIRST_MS = 10_000;
+export const BACKOFF_MAX_MS = 300_000;
+/** Pods reconciled at the same time (D-Bus jobs and pulls of different pods overlap). */
+const CONCURRENCY = 16;
+
+export interface ReconcilerDeps {
+  readonly files: PodFileCache;
+  readonly manager: SystemdManager;
+  readonly actuator: PodActuator;
+  readonly applied: AppliedRecords;
+  readonly log: DaemonLog;
+  readonly dataDir: string;
+  readonly labels: MachineLabels;
+  /** Called whenever a status may have changed (the daemon writes the status file, coalesced). */
+  readonly onStatusChange: () => void;
+  readonly backoffFirstMs?: number;
+}
+
+interface Backoff {
+  readonly hash: string;
+  readonly attempts: number;
+  readonly retryAt: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+function errorText(error: unknown): string {
+  if (isRockletError(error)) return error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
+  return causeChain(error).map((e) => (e instanceof Error ? e.message : String(e))).join(': ');
+}
+
+export class Reconciler {
+  private verdicts = new Map<PodFileKey, FileVerdict>();
+  private labels: MachineLabels;
+  private readonly actual = new Map<string, ActualPod>();
+  private readonly exits = new Map<string, ReadonlyMap<string, number>>();
+  private readonly progress = new Map<string, PodProgress>();
+  private readonly backoff = new Map<string, Backoff>();
+  private readonly since = new Map<string, { state: string; at: number }>();
+  private readonly queue: KeyedQueue;
+  private stopped = false;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.labels = deps.labels;
+    this.queue = new KeyedQueue((pod) => this.reconcilePod(pod), CONCURRENCY, (pod, error) => {
+      deps.log.error({ pod, action: 'reconcile', reason: errorText(error), code: isRockletError(error) ? error.code : undefined }, `reconcile of pod ${pod} failed`);
+    });
+  }
+
+  /** Stops scheduling (timers, retries); reconciles under way finish. */
+  stop(): void {
+    this.stopped = true;
+    for (const entry of this.backoff.values()) clearTimeout(entry.timer);
+  }
+
+  /** Resolves when no reconcile is queued or running. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Marks `pod` dirty. */
+  enqueue(pod: string): void {
+    if (!this.stopped) this.queue.add(pod);
+  }
+
+  /** New machine labels: every file's verdict may change. */
+  setLabels(labels: MachineLabels): void {
+    this.labels = labels;
+    this.readmit();
+  }
+
+  /** Files whose content changed (or `all` after a scan): recompute verdicts, enqueue what they touch. */
+  readmit(): void {
+    const owners = new Map<string, PodOwner>();
+    for (const [pod, actual] of this.actual) {
+      if (actual.file === undefined) continue;
+      const applied = this.deps.applied.get(pod);
+      owners.set(pod, { file: actual.file, ...(applied?.hash === actual.hash && applied !== undefined ? { spec: applied.spec } : {}) });
+    }
+    const next = admit(this.deps.files.candidates(), this.labels, owners);
+    const touched = new Set<string>();
+    for (const key of new Set([...this.verdicts.keys(), ...next.keys()])) {
+      const before = this.verdicts.get(key);
+      const after = next.get(key);
+      if (JSON.stringify(before) === JSON.stringify(after)) continue;
+      for (const verdict of [before, after]) if (verdict?.pod !== undefined) touched.add(verdict.pod);
+      if (after !== undefined && after.kind !== 'admitted' && JSON.stringify(before) !== JSON.stringify(after)) {
+        this.deps.log.info({ file: key, pod: after.pod, action: after.kind, reason: after.reason }, `${key}: ${after.kind}: ${after.reason}`);
+      }
+    }
+    this.verdicts = next;
+    for (const pod of touched) this.enqueue(pod);
+    this.deps.onStatusChange();
+  }
+
+  /** Full resync: every pod with a file or with units is reconciled. */
+  async resync(): Promise<void> {
+    const actual = await readActualPods(this.deps.manager);
+    for (const [pod, entry] of actual) this.actual.set(pod, entry);
+    this.readmit();
+    for (const pod of actual.keys()) this.enqueue(pod);
+    for (const verdict of this.verdicts.values()) if (verdict.pod !== undefined) this.enqueue(verdict.pod);
+  }
+
+  private admittedFor(pod: string): Extract<FileVerdict, { kind: 'admitted' }> | undefined {
+    for (const verdict of this.verdicts.values()) if (verdict.kind === 'admitted' && verdict.pod === pod) return verdict;
+    return undefined;
+  }
+
+  private async reconcilePod(pod: string): Promise<void> {
+    const actual = await readActualPod(this.deps.manager, pod);
+    this.setActual(pod, actual);
+    const action = decidePod(pod, this.verdicts, actual, this.deps.applied.get(pod)?.spec);
+    if (action === undefined) {
+      this.progress.delete(pod);
+      this.deps.onStatusChange();
+      return;
+    }
+    switch (action.kind) {
+      case 'adopt':
+        await this.adopt(action, actual);
+        break;
+      case 'keep':
+        break;
+      case 'stop':
+        if (actual !== undefined) await this.stopPod(action, actual);
+        break;
+      case 'start':
+      case 'update':
+        await this.startPod(action, actual);
+        break;
+    }
+    await this.readExits(pod, this.actual.get(pod));
+    this.deps.onStatusChange();
+  }
+
+  private setActual(pod: string, actual: ActualPod | undefined): void {
+    if (actual === undefined) this.actual.delete(pod);
+    else this.actual.set(pod, actual);
+  }
+
+  private async adopt(action: Extract<PodAction, { kind: 'adopt' }>, actual: ActualPod | undefined): Promise<void> {
+    this.progress.delete(action.pod);
+    this.clearBackoff(action.pod);
+    const recorded = this.deps.applied.get(action.pod);
+    const verdict = this.admittedFor(action.pod);
+    if (recorded?.hash === action.hash || verdict === undefined || actual?.uuid === undefined) return;
+    // Running and matching, but the daemon has no record of it (first sight since its data was lost, or adoption).
+    this.deps.log.info({ file: action.file, pod: action.pod, action: 'adopt', uuid: actual.uuid }, `adopted pod ${action.pod} (${actual.uuid})`);
+    await this.deps.applied.set({ pod: action.pod, file: action.file, hash: action.hash, uuid: actual.uuid, startedAt: Date.now(), spec: verdict.spec });
+  }
+
+  private async stopPod(action: Extract<PodAction, { kind: 'stop' }>, actual: ActualPod): Promise<void> {
+    this.deps.log.info({ file: action.file, pod: action.pod, action: 'stop', reason: action.reason, uuid: actual.uuid }, `stopping pod ${action.pod}: ${action.reason}`);
+    await this.deps.actuator.stop(actual);
+    await this.deps.applied.delete(action.pod);
+    this.progress.delete(action.pod);
+    this.clearBackoff(action.pod);
+    this.setActual(action.pod, await readActualPod(this.deps.manager, action.pod));
+  }
+
+  private async startPod(action: Extract<PodAction, { kind: 'start' | 'update' }>, actual: ActualPod | undefined): Promise<void> {
+    const { log, actuator } = this.deps;
+    const held = this.backoff.get(action.pod);
+    if (held !== undefined && held.hash === action.hash && held.retryAt > Date.now()) return; // its timer re-enqueues it
+    const verdict = this.admittedFor(action.pod);
+    if (verdict === undefined) return;
+    const fields = { file: action.file, pod: action.pod, hash: action.hash };
+    log.info(
+      { ...fields, action: action.kind, reason: action.kind === 'start' ? action.reason : `changed: ${action.changes.join(', ') || 'spec hash'}` },
+      action.kind === 'start' ? `starting pod ${action.pod} from ${action.file}` : `updating pod ${action.pod} from ${action.file}`,
+    );
+    this.setProgress(action.pod, { phase: 'pulling', since: Date.now() });
+    let prepared;
+    try {
+      prepared = await actuator.prepare(verdict.spec, verdict.hash);
+    } catch (error) {
+      this.fail(action, `pulling images failed: ${errorText(error)}`);
+      return;
+    }
+    if (this.admittedFor(action.pod)?.hash !== action.hash) {
+      // The file changed again while its images were pulled: start the newest version instead.
+      await actuator.discard(prepared.uuid);
+      this.progress.delete(action.pod);
+      this.enqueue(action.pod);
+      return;
+    }
+    this.setProgress(action.pod, { phase: 'starting', since: Date.now() });
+    if (actual !== undefined && (actual.sandbox !== undefined || actual.apps.size > 0)) {
+      log.info({ ...fields, action: 'stop', reason: `replaced by ${action.hash}`, uuid: actual.uuid }, `stopping the old version of pod ${action.pod}`);
+      await actuator.stop(actual);
+    }
+    try {
+      await actuator.start(action.pod, action.file, prepared.uuid, prepared.plan);
+    } catch (error) {
+      this.fail(action, errorText(error));
+      await this.deps.applied.set({ pod: action.pod, file: action.file, hash: action.hash, uuid: prepared.uuid, startedAt: Date.now(), spec: verdict.spec });
+      return;
+    }
+    await this.deps.applied.set({ pod: action.pod, file: action.file, hash: action.hash, uuid: prepared.uuid, startedAt: Date.now(), spec: verdict.spec });
+    this.progress.delete(action.pod);
+    this.clearBackoff(action.pod);
+    log.info({ ...fields, action: 'started', uuid: prepared.uuid }, `pod ${action.pod} started (${prepared.uuid})`);
+    this.setActual(action.pod, await readActualPod(this.deps.manager, action.pod));
+  }
+
+  private setProgress(pod: string, progress: PodProgress): void {
+    this.progress.set(pod, progress);
+    this.deps.onStatusChange();
+  }
+
+  private fail(action: Extract<PodAction, { kind: 'start' | 'update' }>, reason: string): void {
+    const previous = this.backoff.get(action.pod);
+    const attempts = previous?.hash === action.hash ? previous.attempts + 1 : 1;
+    const delay = Math.min((this.deps.backoffFirstMs ?? BACKOFF_FIRST_MS) * 2 ** (attempts - 1), BACKOFF_MAX_MS);
+    if (previous !== undefined) clearTimeout(previous.timer);
+    const timer = setTimeout(() => this.enqueue(action.pod), delay);
+    timer.unref();
+    const retryAt = Date.now() + delay;
+    this.backoff.set(action.pod, { hash: action.hash, attempts, retryAt, timer });
+    this.setProgress(action.pod, { phase: 'failed', reason, since: Date.now(), retryAt });
+    this.deps.log.warn(
+      { file: action.file, pod: action.pod, action: 'failed', reason, retryInMs: delay, attempts },
+      `pod ${action.pod}: ${reason}; retrying in ${Math.round(delay / 1000)} s`,
+    );
+  }
+
+  private clearBackoff(pod: string): void {
+    const entry = this.backoff.get(pod);
+    if (entry !== undefined) clearTimeout(entry.timer);
+    this.backoff.delete(pod);
+  }
+
+  private async readExits(pod: string, actual: ActualPod | undefined): Promise<void> {
+    if (actual?.uuid === undefined || actual.sandbox === undefined) {
+      this.exits.delete(pod);
+      return;
+    }
+    const dir = podPath(podStore(this.deps.dataDir), 'run', actual.uuid as PodUuid);
+    try {
+      const exits = await readAppExits(dir);
+      this.exits.set(pod, new Map(exits.map((exit) => [exit.name as string, exit.code])));
+    } catch {
+      this.exits.delete(pod); // the pod left run/ meanwhile: its units will say so
+    }
+  }
+
+  /** Every file's status, in file name order. */
+  statuses(): PodFileStatus[] {
+    const out: PodFileStatus[] = [];
+    for (const key of [...this.verdicts.keys()].sort()) {
+      const verdict = this.verdicts.get(key);
+      if (verdict === undefined) continue;
+      const actual = verdict.pod === undefined ? undefined : this.actual.get(verdict.pod);
+      if (verdict.kind !== 'admitted') {
+        const kept = verdict.kind === 'invalid' && actual?.file === key ? actual : undefined;
+        out.push(statusOfVerdict(verdict, this.sinceOf(key, verdict.kind), kept));
+        continue;
+      }
+      out.push(this.admittedStatus(verdict, actual));
+    }
+    return out;
+  }
+
+  private admittedStatus(verdict: Extract<FileVerdict, { kind: 'admitted' }>, actual: ActualPod | undefined): PodFileStatus {
+    const { spec } = verdict;
+    const units = stateFromUnits({
+      actual,
+      apps: spec.containers.map((c) => c.name as string),
+      restartPolicy: spec.restartPolicy,
+      exits: this.exits.get(verdict.pod) ?? new Map<string, number>(),
+    });
+    const progress = this.progress.get(verdict.pod);
+    const base = { file: verdict.key, pod: verdict.pod, uuid: actual?.uuid, hash: actual?.hash ?? verdict.hash, ready: units.ready, restarts: units.restarts };
+    if (progress?.phase === 'failed') return { ...base, state: 'Failed', reason: progress.reason, since: progress.since };
+    if (progress?.phase === 'pulling') return { ...base, state: 'Pulling', reason: actual?.hash === undefined ? undefined : 'the running version keeps running meanwhile', since: progress.since };
+    if (progress?.phase === 'starting') return { ...base, state: 'Starting', reason: undefined, since: progress.since };
+    const applied = this.deps.applied.get(verdict.pod);
+    const since = units.state === 'Running' && applied !== undefined ? applied.startedAt : this.sinceOf(verdict.key, units.state);
+    return { ...base, state: units.state, reason: units.reason, since };
+  }
+
+  private sinceOf(key: string, state: string): number {
+    const seen = this.since.get(key);
+    if (seen?.state === state) return seen.at;
+    const now = Date.now();
+    this.since.set(key, { state, at: now });
+    return now;
+  }
+}

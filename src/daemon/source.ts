@@ -1,0 +1,124 @@
+/**
+ * @module daemon/source — the desired state's input: the pod directory's files, as last read.
+ *
+ * `PodFileCache` reads files on request (a file whose stat fingerprint did not change is not
+ * parsed again) and turns them into admission candidates. `watchPodDir` reports names that
+ * changed, debounced per name: an editor's save (write to a temp file and rename, truncate
+ * then write, write a backup first) ends in one report of the final name. Events only mark
+ * names dirty; what a file says is read when it is reconciled, never taken from an event.
+ */
+import { readdir } from 'node:fs/promises';
+import type { Candidate } from './admission.js';
+import type { FileFingerprint, PodFileKey, ReadPodFile } from './pod-dir.js';
+import { classifyEntry, readDaemonPodFile, sameFingerprint, summarizeErrors } from './pod-dir.js';
+import { errnoCode } from '../util/index.js';
+
+interface CachedFile {
+  readonly read: Exclude<ReadPodFile, { kind: 'missing' }>;
+  readonly firstSeen: number;
+}
+
+function fingerprintOf(read: ReadPodFile): FileFingerprint | undefined {
+  return read.kind === 'missing' ? undefined : read.fingerprint;
+}
+
+export class PodFileCache {
+  private readonly files = new Map<PodFileKey, CachedFile>();
+  private readonly ignored = new Set<string>();
+
+  constructor(
+    readonly dir: string,
+    private readonly nodeName: string,
+    /** Called once per ignored name (the daemon logs it). */
+    private readonly onIgnored: (name: string, reason: string) => void = () => undefined,
+  ) {}
+
+  /** Reads `name` again if it changed; true when what the daemon knows of it changed. */
+  async refresh(name: string): Promise<boolean> {
+    const entry = classifyEntry(name);
+    if (entry.kind === 'ignored') {
+      if (!this.ignored.has(name)) {
+        this.ignored.add(name);
+        this.onIgnored(name, entry.reason);
+      }
+      return false;
+    }
+    const read = await readDaemonPodFile(this.dir, entry.key, this.nodeName);
+    const before = this.files.get(entry.key);
+    if (read.kind === 'missing') {
+      this.files.delete(entry.key);
+      return before !== undefined;
+    }
+    // Same file, same stat: the parse would be the same (a refusal is re-checked: cheap).
+    if (before !== undefined && read.kind === 'parsed' && before.read.kind === 'parsed' && sameFingerprint(fingerprintOf(before.read), read.fingerprint)) return false;
+    this.files.set(entry.key, { read, firstSeen: before?.firstSeen ?? Date.now() });
+    return before === undefined || JSON.stringify(outcomeOf(before.read)) !== JSON.stringify(outcomeOf(read));
+  }
+
+  /** Reads the whole directory again; returns the names whose state changed. A missing directory is empty. */
+  async scan(): Promise<Set<string>> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+      names = [];
+    }
+    const changed = new Set<string>();
+    const present = new Set(names);
+    for (const key of this.files.keys()) if (!present.has(key) && (await this.refresh(key))) changed.add(key);
+    for (const name of names) if (await this.refresh(name)) changed.add(name);
+    return changed;
+  }
+
+  keys(): PodFileKey[] {
+    return [...this.files.keys()];
+  }
+
+  candidates(): Candidate[] {
+    return [...this.files].map(([key, file]) => ({ key, firstSeen: file.firstSeen, outcome: outcomeOf(file.read) }));
+  }
+}
+
+function outcomeOf(read: Exclude<ReadPodFile, { kind: 'missing' }>): Candidate['outcome'] {
+  if (read.kind === 'refused') return { ok: false, reason: read.reason };
+  const { result } = read;
+  if (result.ok) return { ok: true, spec: result.spec, hash: result.hash };
+  return { ok: false, reason: summarizeErrors(result.errors), ...(result.identity === undefined ? {} : { podName: result.identity.name }) };
+}
+
+/** A running watch; `close()` stops it. */
+export interface DirWatch {
+  close(): Promise<void>;
+}
+
+/**
+ * Watches `dir` (not its subdirectories) and calls `onName(name)` once per burst of events on
+ * a name, `debounceMs` after the last one. `onError` gets watcher errors.
+ */
+export async function watchDir(dir: string, debounceMs: number, onName: (name: string) => void, onError: (error: unknown) => void): Promise<DirWatch> {
+  const { watch } = await import('chokidar');
+  const timers = new Map<string, NodeJS.Timeout>();
+  const watcher = watch(dir, { depth: 0, ignoreInitial: true, persistent: true, followSymlinks: false });
+  const report = (file: unknown): void => {
+    if (typeof file !== 'string') return;
+    const slash = file.lastIndexOf('/');
+    if (file.slice(0, Math.max(slash, 0)) !== dir) return; // the directory itself, or deeper
+    const name = file.slice(slash + 1);
+    clearTimeout(timers.get(name));
+    timers.set(name, setTimeout(() => {
+      timers.delete(name);
+      onName(name);
+    }, debounceMs));
+  };
+  watcher.on('add', report).on('change', report).on('unlink', report).on('addDir', report).on('unlinkDir', report);
+  watcher.on('error', onError);
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return {
+    async close(): Promise<void> {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+      await watcher.close();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * @module daemon/status — what `rocklet pods` shows: one status per pod file, derived from the
+ * admission verdict, the daemon's own progress (pulling, starting, back-off) and the pod's
+ * units; kept in `<run-dir>/daemon/status.json`, atomically replaced, so `rocklet pods` reads
+ * it without talking to the daemon (and still works while the daemon is down).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { errnoCode, writeJsonAtomic } from '../util/index.js';
+import type { FileVerdict } from './admission.js';
+import type { ActualPod } from './actual.js';
+import { isUnitUp } from './actual.js';
+
+export const POD_FILE_STATES = ['Running', 'Starting', 'Pulling', 'Failed', 'Invalid', 'Rejected', 'Skipped', 'Stopped', 'Completed'] as const;
+export type PodFileState = (typeof POD_FILE_STATES)[number];
+
+export interface PodFileStatus {
+  readonly file: string;
+  readonly pod: string | undefined;
+  readonly state: PodFileState;
+  readonly reason: string | undefined;
+  readonly uuid: string | undefined;
+  readonly hash: string | undefined;
+  /** Ready app containers / app containers (init containers not counted). */
+  readonly ready: { readonly ready: number; readonly total: number } | undefined;
+  readonly restarts: number;
+  /** ms since the epoch: when the pod was started (or the state was entered). */
+  readonly since: number;
+}
+
+export interface DaemonInfo {
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly updatedAt: number;
+  /** The first full reconcile is done. */
+  readonly ready: boolean;
+  readonly podDir: string;
+}
+
+export interface StatusFile {
+  readonly version: 1;
+  readonly daemon: DaemonInfo;
+  readonly files: readonly PodFileStatus[];
+}
+
+export const STATUS_FILE = path.join('daemon', 'status.json');
+
+/** The daemon's own progress with a pod, which units cannot show. */
+export type PodProgress =
+  | { readonly phase: 'pulling'; readonly since: number }
+  | { readonly phase: 'starting'; readonly since: number }
+  | { readonly phase: 'failed'; readonly reason: string; readonly since: number; readonly retryAt: number | undefined };
+
+/** What the pod's units say, for an admitted file's status. */
+export interface UnitView {
+  readonly actual: ActualPod | undefined;
+  /** Names of the app containers (not init) the running version has. */
+  readonly apps: readonly string[];
+  /** restartPolicy of the running version. */
+  readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  /** Recorded exit codes by app (`rocklet app cleanup` writes them). */
+  readonly exits: ReadonlyMap<string, number>;
+}
+
+/** State, reason, readiness and restarts of a pod from its units. */
+export function stateFromUnits(view: UnitView): Pick<PodFileStatus, 'state' | 'reason' | 'ready' | 'restarts'> {
+  const { actual } = view;
+  const restarts = actual === undefined ? 0 : [...actual.apps.values()].reduce((sum, unit) => sum + (unit.nRestarts ?? 0), 0);
+  if (actual === undefined || actual.sandbox === undefined) return { state: 'Stopped', reason: undefined, ready: undefined, restarts };
+  if (!isUnitUp(actual.sandbox)) {
+    const failed = actual.sandbox.activeState === 'failed';
+    return { state: failed ? 'Failed' : 'Stopped', reason: failed ? `sandbox unit ${actual.sandbox.name} failed (${actual.sandbox.result ?? 'unknown'})` : undefined, ready: undefined, restarts };
+  }
+  const total = view.apps.length;
+  let ready = 0;
+  const problems: string[] = [];
+  let completed = 0;
+  for (const app of view.apps) {
+    const unit = actual.apps.get(app);
+    if (unit !== undefined && unit.activeState === 'active') {
+      ready++;
+      continue;
+    }
+    const code = view.exits.get(app);
+    if (unit !== undefined && unit.activeState === 'activating' && unit.subState === 'auto-restart') {
+      problems.push(`container ${app} is restarting after exit code ${code ?? unit.execMainStatus ?? '?'}`);
+    } else if (unit !== undefined && unit.activeState === 'activating') {
+      problems.push(`container ${app} is starting`);
+    } else if (code === 0) {
+      completed++;
+    } else if (code !== undefined) {
+      problems.push(`container ${app} exited with code ${code}`);
+    } else if (unit?.activeState === 'failed') {
+      problems.push(`container ${app} failed (${unit.result ?? 'unknown'})`);
+    } else {
+      problems.push(`container ${app} is not running`);
+    }
+  }
+  const readiness = { ready, total };
+  if (total > 0 && completed === total && view.restartPolicy !== 'Always') return { state: 'Completed', reason: undefined, ready: readiness, restarts };
+  const exitedForGood = problems.some((p) => p.includes('exited with code') || p.includes('failed ('));
+  if (exitedForGood && ready === 0) return { state: 'Failed', reason: problems.join('; '), ready: readiness, restarts };
+  const starting = ready === 0 && problems.some((p) => p.endsWith('is starting'));
+  return { state: starting ? 'Starting' : 'Running', reason: problems.length === 0 ? undefined : problems.join('; '), ready: readiness, restarts };
+}
+
+/** The status of a file whose verdict is not `admitted`. */
+export function statusOfVerdict(verdict: Exclude<FileVerdict, { kind: 'admitted' }>, since: number, kept: ActualPod | undefined): PodFileStatus {
+  const base = { file: verdict.key, pod: verdict.pod, uuid: undefined, hash: verdict.kind === 'invalid' ? undefined : verdict.hash, ready: undefined, restarts: 0, since };
+  switch (verdict.kind) {
+    case 'invalid':
+      return {
+        ...base,
+        state: 'Invalid',
+        reason: kept === undefined ? verdict.reason : `${verdict.reason} (the last good version keeps running)`,
+        uuid: kept?.uuid,
+        hash: kept?.hash,
+      };
+    case 'skipped':
+      return { ...base, state: 'Skipped', reason: verdict.reason };
+    case 'rejected':
+      return { ...base, state: 'Rejected', reason: verdict.reason };
+  }
+}
+
+export async function writeStatusFile(runDir: string, status: StatusFile): Promise<void> {
+  await writeJsonAtomic(path.join(runDir, STATUS_FILE), status, { mode: 0o644, durable: false });
+}
+
+/** The status file, or undefined when there is none (the daemon never ran since boot). */
+export async function readStatusFile(runDir: string): Promise<StatusFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(runDir, STATUS_FILE), 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  const value = JSON.parse(text) as Partial<StatusFile>;
+  if (value.version !== 1 || value.daemon === undefined || !Array.isArray(value.files)) return undefined;
+  return value as StatusFile;
+}
