@@ -11,7 +11,7 @@
  */
 import type { FetchSettings } from '../image/index.js';
 import type { PlanningContext, PodPlan, PodUuid, PreparedPod } from '../pod/index.js';
-import { loadPodFilePreparer, podStore, podUnits, removePod } from '../pod/index.js';
+import { loadPodFilePreparer, podStore, podUnitNames, podUnits, removePod } from '../pod/index.js';
 import type { PodSpec, SpecHash } from '../podfile/index.js';
 import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
 import { parseUnitName } from '../systemd/index.js';
@@ -88,6 +88,11 @@ export class PodActuator {
     const units = [...actual.apps.values(), ...(actual.sandbox === undefined ? [] : [actual.sandbox])];
     await Promise.all(units.map((unit) => this.stopUnit(unit)));
     await Promise.all(units.map((unit) => this.clearLeftover(unit.name)));
+    // The pod's slice outlives its units until stopped: take it down too (unless a new
+    // version is about to reuse it, which then simply starts it again).
+    const slice = podUnitNames(actual.pod, parseUnitName).slice;
+    const sliceStatus = await this.status(slice);
+    if (sliceStatus !== undefined && isUnitUp(sliceStatus)) await this.stopUnit(sliceStatus);
     if (actual.sandbox !== undefined && isUnitUp(await this.status(actual.sandbox.name))) {
       throw runtimeFailure('ERR_DAEMON_STOP_FAILED', `pod "${actual.pod}": ${actual.sandbox.name} is still active after its stop job`);
     }

@@ -78,6 +78,7 @@ export class Daemon {
   private readonly startedAt = Date.now();
   private labels: MachineLabels = {};
   private readonly busLost = new AbortController();
+  private closing = false;
 
   constructor(private readonly options: DaemonOptions) {}
 
@@ -133,6 +134,7 @@ export class Daemon {
     const reconciler = this.reconciler;
     manager.subscribe((event) => {
       if (event.type === 'disconnected') {
+        if (this.closing) return;
         log.error({ action: 'disconnected' }, 'lost the connection to systemd; exiting so systemd restarts the daemon (pods keep running)');
         this.busLost.abort();
         return;
@@ -186,6 +188,7 @@ export class Daemon {
     clearTimeout(this.statusTimer);
     await this.statusWrite;
     if (this.reconciler !== undefined) await this.writeStatus();
+    this.closing = true;
     await this.manager?.close();
   }
 
