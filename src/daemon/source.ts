@@ -112,6 +112,12 @@ export async function watchDir(dir: string, debounceMs: number, onName: (name: s
     }, debounceMs));
   };
   watcher.on('add', report).on('change', report).on('unlink', report).on('addDir', report).on('unlinkDir', report);
+  // chokidar's own events skip what it cannot stat (a dangling symlink) and editor swap files;
+  // the inotify events underneath still name them, and the daemon must judge those names too.
+  watcher.on('raw', (_event: string, name: string, details: unknown) => {
+    const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+    if (watched === dir && name !== '' && !name.includes('/')) report(`${dir}/${name}`);
+  });
   watcher.on('error', onError);
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return {

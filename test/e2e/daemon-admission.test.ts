@@ -1,0 +1,129 @@
+/**
+ * e2e: the daemon's bad-input handling and admission, each with a good pod running beside it
+ * that must not be disturbed. Two files naming one pod (the first keeps it, the other is
+ * Rejected naming it), a hostPort already taken, a pod file that is a directory, a dangling
+ * symlink, world- and group-writable files, an empty and an oversized file, a nodeSelector
+ * that does not match until machine.yaml changes, an invalid machine.yaml (last labels kept),
+ * an image that fails to pull and is then provided (Failed with the reason, then Running),
+ * and `--once`.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../harness/index.js';
+import { buildAppAci } from '../pod/runtime/aci.js';
+import { DaemonFixture, podYaml } from '../daemon/fixture.js';
+
+const SLEEPER = 'exec sleep 1000';
+
+describe('e2e: rocklet daemon admission and bad input', () => {
+  let d: DaemonFixture;
+  let good: { invocation: string; pid: string };
+  before(async () => {
+    d = await DaemonFixture.create('e2e-daemon-adm');
+    await d.writePod('good.yaml', podYaml('good', SLEEPER, { ports: '{containerPort: 80, hostPort: 8080}' }));
+    const started = await d.startDaemon();
+    assert.equal(started.code, 0, started.stderr);
+    await d.waitForRow('good.yaml', (r) => r.state === 'Running' && r.ready?.ready === 1);
+    const props = await d.unitProps('rocklet-good_main.service', ['InvocationID', 'MainPID']);
+    good = { invocation: props.InvocationID ?? '', pid: props.MainPID ?? '' };
+  });
+  after(async () => {
+    // The good pod was never disturbed by anything below.
+    if (d !== undefined) {
+      const props = await d.unitProps('rocklet-good_main.service', ['InvocationID', 'MainPID', 'ActiveState']);
+      await d.dispose();
+      assert.deepEqual(props, { InvocationID: good.invocation, MainPID: good.pid, ActiveState: 'active' });
+    }
+  });
+
+  it('rejects a second file naming the same pod, and one taking a claimed hostPort', async () => {
+    await d.writePod('good-copy.yaml', podYaml('good', 'exec sleep 2000'));
+    const copy = await d.waitForRow('good-copy.yaml', (r) => r.state === 'Rejected');
+    assert.match(copy.reason ?? '', /pod name "good" is already used by good\.yaml/);
+    await d.writePod('port.yaml', podYaml('port', SLEEPER, { ports: '{containerPort: 81, hostPort: 8080}' }));
+    const port = await d.waitForRow('port.yaml', (r) => r.state === 'Rejected');
+    assert.match(port.reason ?? '', /hostPort 8080\/TCP is already claimed by pod "good" \(good\.yaml\)/);
+    assert.equal((await d.podUnits()).has('rocklet-port.service'), false);
+    // The other protocol is free.
+    await d.writePod('port.yaml', podYaml('port', SLEEPER, { ports: '{containerPort: 81, hostPort: 8080, protocol: UDP}' }));
+    await d.waitForRow('port.yaml', (r) => r.state === 'Running');
+    await rm(path.join(d.podDir, 'port.yaml'));
+    await rm(path.join(d.podDir, 'good-copy.yaml'));
+    await waitFor(async () => ((await d.podUnits()).has('rocklet-port.service') ? undefined : true), { timeoutMs: 20_000, intervalMs: 100 });
+  });
+
+  it('marks unsafe and broken files Invalid with the reason', async () => {
+    await mkdir(path.join(d.podDir, 'dir.yaml'));
+    await symlink('/nonexistent/pod.yaml', path.join(d.podDir, 'dangling.yaml'));
+    await d.writePod('world.yaml', podYaml('world', SLEEPER), 0o666);
+    await d.writePod('group.yaml', podYaml('group', SLEEPER), 0o664);
+    await d.writePod('empty.yaml', '');
+    await d.writePod('huge.yaml', `# ${'x'.repeat(10 * 1024 * 1024)}\n${podYaml('huge', SLEEPER)}`);
+    const expectations: Record<string, RegExp> = {
+      'dir.yaml': /is a directory/,
+      'dangling.yaml': /dangling symlink/,
+      'world.yaml': /writable by everyone \(mode 0666\)/,
+      'group.yaml': /writable by its group \(mode 0664\)/,
+      'empty.yaml': /empty/i,
+      'huge.yaml': /too large/,
+    };
+    for (const [file, reason] of Object.entries(expectations)) {
+      const row = await d.waitForRow(file, (r) => r.state === 'Invalid');
+      assert.match(row.reason ?? '', reason, `${file}: ${row.reason ?? ''}`);
+    }
+    const units = [...(await d.podUnits()).keys()].filter((unit) => !unit.startsWith('rocklet-good'));
+    assert.deepEqual(units, [], 'nothing of an invalid file runs');
+    for (const file of Object.keys(expectations)) await rm(path.join(d.podDir, file), { recursive: true });
+  });
+
+  it('skips a pod whose nodeSelector does not match until machine.yaml says so; keeps labels over a broken machine.yaml', async () => {
+    await d.writePod('edge.yaml', podYaml('edge', SLEEPER, { nodeSelector: 'role: edge' }));
+    const skipped = await d.waitForRow('edge.yaml', (r) => r.state === 'Skipped');
+    assert.match(skipped.reason ?? '', /role=edge \(label not set\)/);
+    await writeFile(path.join(d.configDir, 'machine.yaml'), 'labels:\n  role: edge\n');
+    await d.waitForRow('edge.yaml', (r) => r.state === 'Running');
+    await writeFile(path.join(d.configDir, 'machine.yaml'), 'labels:\n  role: [edge\n');
+    await waitFor(async () => ((await d.daemonLog()).includes('keeping the last good labels') ? true : undefined), { timeoutMs: 10_000, intervalMs: 100 });
+    assert.equal((await d.row('edge.yaml'))?.state, 'Running', 'a broken machine.yaml keeps the last labels');
+    await writeFile(path.join(d.configDir, 'machine.yaml'), 'labels:\n  role: core\n');
+    const stopped = await d.waitForRow('edge.yaml', (r) => r.state === 'Skipped');
+    assert.match(stopped.reason ?? '', /role=edge \(machine has core\)/);
+    await waitFor(async () => ((await d.podUnits()).has('rocklet-edge.service') ? undefined : true), { timeoutMs: 20_000, intervalMs: 100 });
+    assert.equal((await d.podUnits()).has('rocklet-edge.service'), false, 'the pod stopped when its selector stopped matching');
+    await rm(path.join(d.podDir, 'edge.yaml'));
+  });
+
+  it('shows a failed pull with its reason, and starts the pod once the image is there', async () => {
+    await d.writePod('later.yaml', podYaml('later', SLEEPER).replace('busybox:1.36', 'busybox:9.99').replace('IfNotPresent', 'Never'));
+    const failed = await d.waitForRow('later.yaml', (r) => r.state === 'Failed');
+    assert.match(failed.reason ?? '', /pulling images failed/);
+    assert.match(failed.reason ?? '', /busybox/);
+    assert.equal((await d.podUnits()).has('rocklet-later.service'), false);
+    const aci = path.join(d.fx.tmp.path, 'busybox-9.aci');
+    await buildAppAci(aci, { name: 'docker.io/library/busybox', version: '9.99' });
+    const fetched = await d.fx.rocklet(['--insecure-options=image', 'fetch', aci]);
+    assert.equal(fetched.code, 0, fetched.stderr);
+    // The first retry comes 10 s after the failure.
+    await d.waitForRow('later.yaml', (r) => r.state === 'Running', 40_000);
+    await rm(path.join(d.podDir, 'later.yaml'));
+  });
+
+  it('--once reconciles and exits, leaving pods running', async () => {
+    await d.stopDaemon();
+    await d.writePod('once.yaml', podYaml('once', SLEEPER));
+    const once = await d.rocklet(['daemon', `--pod-dir=${d.podDir}`, '--once']);
+    assert.equal(once.code, 0, once.stderr);
+    assert.match(once.stdout, /"msg":"pod once started/);
+    assert.equal((await d.podUnits()).get('rocklet-once_main.service'), 'active');
+    const plan = await d.rocklet(['plan', `--pod-dir=${d.podDir}`, '--detailed-exitcode']);
+    assert.equal(plan.code, 0, plan.stdout);
+    assert.match(plan.stdout, /^adopt\s+once\.yaml\s+once\s/m);
+    await rm(path.join(d.podDir, 'once.yaml'));
+    const again = await d.rocklet(['daemon', `--pod-dir=${d.podDir}`, '--once']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await d.podUnits()).has('rocklet-once_main.service'), false);
+    assert.equal((await d.podUnits()).has('rocklet-later.service'), false);
+  });
+});
