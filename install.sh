@@ -96,11 +96,15 @@ install -m 0644 units/rocklet.tmpfiles /usr/lib/tmpfiles.d/rocklet.conf
 if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
   systemctl daemon-reload
   systemd-tmpfiles --create /usr/lib/tmpfiles.d/rocklet.conf
-  say "systemd reloaded; rocklet.service is installed (the daemon itself arrives with a later release, so it is not started)"
+  # (Re)start: an upgrade in place restarts only the daemon; it adopts the running pods.
+  systemctl enable rocklet.service
+  systemctl restart rocklet.service
+  say "rocklet.service is enabled and running (it reported READY); its pods:"
+  "$BINDIR/rocklet" pods || true
 else
   install -d -m 0700 /run/rocklet
   say "PID 1 is not systemd (it is '$(cat /proc/1/comm 2>/dev/null || echo unknown)'): units were copied but not loaded;"
-  say "the standalone runtime (rocklet run/fetch/...) works without systemd, the daemon needs a systemd host"
+  say "the standalone runtime (rocklet run/fetch/...) works without systemd; the daemon needs a systemd host"
 fi
 
 say "done: $("$BINDIR/rocklet" version | head -n 1)"
