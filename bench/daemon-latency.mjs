@@ -1,0 +1,89 @@
+// File → first app process: how long after a pod file is renamed into the pod directory the
+// app's first command runs (it touches a marker on a hostPath volume), under `rocklet daemon`.
+// Usage: npm run build && node bench/daemon-latency.mjs [rounds=10]   (root, crun)
+//
+// Boots one private test systemd (own network namespace) with rocklet.service (Type=notify)
+// inside it, a busybox image in the store. Each round, alternating: a pod file with the
+// default pod network, one with hostNetwork: true, and `systemd-run --wait /bin/true` as the
+// floor of one transient unit. The marker is polled every 1 ms from outside. Between rounds
+// the files are removed and the bench waits until their units are gone (untimed). The stage
+// split comes from the daemon's own log lines (event+debounce+parse → "starting pod",
+// prepare+D-Bus jobs → "pod … started") and the marker.
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DaemonFixture } from '../dist/test/daemon/fixture.js';
+import { guardHarnessBench } from './lib/harness-guard.mjs';
+import { median } from './lib/alternating.mjs';
+
+await guardHarnessBench();
+const rounds = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 10);
+
+function podFile(name, marks, hostNetwork) {
+  return [
+    'apiVersion: v1', 'kind: Pod', `metadata: {name: ${name}}`, 'spec:',
+    ...(hostNetwork ? ['  hostNetwork: true'] : []),
+    '  terminationGracePeriodSeconds: 1',
+    '  containers:', '  - name: main', '    image: busybox:1.36', '    imagePullPolicy: IfNotPresent',
+    `    command: [/bin/sh, -c, 'touch /marks/${name}; exec sleep 1000']`,
+    '    volumeMounts: [{name: marks, mountPath: /marks}]',
+    `  volumes: [{name: marks, hostPath: {path: ${marks}, type: Directory}}]`, '',
+  ].join('\n');
+}
+
+async function until(probe, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+const d = await DaemonFixture.create('bench-daemon-latency');
+try {
+  const marks = path.join(d.fx.tmp.path, 'marks');
+  await mkdir(marks, { recursive: true });
+  const started = await d.startDaemon();
+  if (started.code !== 0) throw new Error(started.stderr);
+  const times = { 'pod file, default network': [], 'pod file, hostNetwork': [], 'systemd-run --wait /bin/true': [] };
+  const stages = [];
+  for (let round = 0; round < rounds + 1; round++) {
+    for (const [label, hostNetwork] of [['pod file, default network', false], ['pod file, hostNetwork', true]]) {
+      const name = `lat${round}${hostNetwork ? 'h' : 'd'}`;
+      const t0 = Date.now();
+      const startedAt = performance.now();
+      await d.writePod(`${name}.yaml`, podFile(name, marks, hostNetwork));
+      await until(async () => stat(path.join(marks, name)).then(() => true, () => false));
+      const ms = performance.now() - startedAt;
+      if (round > 0) times[label].push(ms); // round 0 warms caches
+      const log = await d.daemonLog();
+      const at = (text) => {
+        const line = log.split('\n').find((l) => l.includes(text) && l.includes(`"pod":"${name}"`));
+        return line === undefined ? undefined : JSON.parse(line).time;
+      };
+      const s = at(`starting pod ${name}`);
+      const e = at(`pod ${name} started`);
+      if (round > 0 && s !== undefined && e !== undefined) stages.push({ label, toDecision: s - t0, decisionToStarted: e - s, total: ms });
+      await rm(path.join(d.podDir, `${name}.yaml`));
+      await until(async () => !(await d.podUnits()).has(`rocklet-${name}.service`));
+    }
+    const startedAt = performance.now();
+    const floor = await d.fx.exec(['systemd-run', '--wait', '--quiet', '/bin/true']);
+    if (floor.code !== 0) throw new Error(floor.stderr);
+    if (round > 0) times['systemd-run --wait /bin/true'].push(performance.now() - startedAt);
+  }
+  const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+  console.log(`file → first app command, rocklet daemon in a ${d.fx.sd.mode} test systemd, n=${rounds}, alternating; load ${load}`);
+  const p = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+  for (const [label, xs] of Object.entries(times)) {
+    console.log(`  ${label.padEnd(30)} p50 ${median(xs).toFixed(0).padStart(5)} ms  p90 ${p(xs, 0.9).toFixed(0).padStart(5)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`);
+  }
+  for (const label of ['pod file, default network', 'pod file, hostNetwork']) {
+    const mine = stages.filter((s) => s.label === label);
+    if (mine.length === 0) continue;
+    const m = (key) => median(mine.map((s) => s[key])).toFixed(0);
+    console.log(`  ${label}: rename → "starting pod" (event, debounce, read, admit, queue) ${m('toDecision')} ms; → "started" (prepare, D-Bus jobs incl. pod up + app prepare) ${m('decisionToStarted')} ms; total ${m('total')} ms`);
+  }
+} finally {
+  await d.dispose();
+}
