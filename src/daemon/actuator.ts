@@ -10,20 +10,20 @@
  * a transient unit cannot be created over a loaded one.
  */
 import type { FetchSettings } from '../image/index.js';
-import type { PlanningContext, PodPlan, PodUuid, PreparedPod } from '../pod/index.js';
-import { loadPodFilePreparer, podStore, podUnitNames, podUnits, removePod } from '../pod/index.js';
+import type { PodPlan, PodUuid, PreparedPod, RuntimeContext } from '../pod/index.js';
+import { loadPodFilePreparer, podDown, podStore, podUnitNames, podUnits, removePod, upForUnits } from '../pod/index.js';
 import type { PodSpec, SpecHash } from '../podfile/index.js';
 import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
 import { parseUnitName } from '../systemd/index.js';
 import { hasErrorCode, runtimeFailure } from '../util/index.js';
 import type { ActualPod } from './actual.js';
-import { POD_FILE_ENV, isUnitUp } from './actual.js';
+import { POD_FILE_ENV, isUnitUp, readActualPod } from './actual.js';
 import type { PodFileKey } from './pod-dir.js';
 
 export interface ActuatorOptions {
   readonly manager: SystemdManager;
-  /** Where the runtime core keeps images and pods, and how it reports. */
-  readonly runtime: PlanningContext;
+  /** The runtime core's context in this process (host mount and network namespaces). */
+  readonly runtime: RuntimeContext;
   readonly fetchSettings: FetchSettings;
   /** How units run rocklet: absolute program and leading argv (global flags included). */
   readonly rocklet: readonly [string, ...string[]];
@@ -57,28 +57,60 @@ export class PodActuator {
     await removePod(podStore(this.options.runtime.dataDir), uuid);
   }
 
-  /** Starts the units of prepared pod `uuid`; resolves when every start job finished. */
+  /**
+   * Starts prepared pod `uuid`: brings it up and prepares its apps in this process (the same
+   * runtime-core code the units run, without their two Node starts), then starts its units,
+   * whose first start skips that work, and moves the pod's lock holder into the sandbox unit.
+   * Resolves when every start job finished.
+   */
   async start(pod: string, file: PodFileKey, uuid: PodUuid, plan: PodPlan): Promise<StartedPod> {
-    const { manager } = this.options;
+    const { manager, runtime } = this.options;
+    const up = await upForUnits(runtime, uuid);
     const units = podUnits({
       unitName: parseUnitName,
       uuid,
       plan,
-      store: podStore(this.options.runtime.dataDir),
+      store: podStore(runtime.dataDir),
       podName: pod,
       rocklet: this.options.rocklet,
       crun: this.options.crun,
       environment: { ...this.options.unitEnvironment, [POD_FILE_ENV]: file },
+      preparedByCaller: true,
     });
     const all = [units.sandbox, ...units.apps];
-    await Promise.all(all.map((unit) => this.clearLeftover(unit.name)));
-    const outcomes = await Promise.all(all.map(async (unit) => ({ unit: unit.name, outcome: await manager.startTransientUnit(unit.name, unit.properties) })));
-    const failed = outcomes.filter((o) => o.outcome.result !== 'done');
-    if (failed.length > 0) {
+    try {
+      await Promise.all(all.map((unit) => this.clearLeftover(unit.name)));
+    } catch (error) {
+      await podDown(runtime, uuid);
+      throw error;
+    }
+    // One call per unit, back to back; systemd orders the jobs by After=/Requires=.
+    const jobs = all.map(async (unit) => ({ unit: unit.name, outcome: await manager.startTransientUnit(unit.name, unit.properties) }));
+    const outcomes = await Promise.allSettled(jobs);
+    const sandbox = outcomes[0];
+    let attachError: unknown;
+    if (sandbox?.status === 'fulfilled' && sandbox.value.outcome.result === 'done') {
+      try {
+        await manager.attachProcessesToUnit(units.sandbox.name, [up.holderPid]);
+      } catch (error) {
+        attachError = error;
+      }
+    }
+    const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    const failed = outcomes.flatMap((o) => (o.status === 'fulfilled' && o.value.outcome.result !== 'done' ? [o.value] : []));
+    if (rejected !== undefined || failed.length > 0 || attachError !== undefined) {
       const first = failed[0];
-      throw runtimeFailure('ERR_DAEMON_START_FAILED', `pod "${pod}": starting ${failed.map((f) => `${f.unit} (${f.outcome.result})`).join(', ')} failed`, {
-        hint: first === undefined ? undefined : `journalctl -u ${first.unit}`,
-      });
+      const what = failed.map((f) => `${f.unit} (${f.outcome.result})`).join(', ');
+      const error = runtimeFailure(
+        'ERR_DAEMON_START_FAILED',
+        attachError !== undefined ? `pod "${pod}": moving its lock holder into ${units.sandbox.name} failed` : `pod "${pod}": starting ${what || 'its units'} failed`,
+        { ...(first === undefined ? {} : { hint: `journalctl -u ${first.unit}` }), cause: attachError ?? rejected?.reason },
+      );
+      // A pod half started would be adopted as running: take it down (pod down releases it).
+      const actual = await readActualPod(manager, pod);
+      if (actual !== undefined) await this.stop(actual);
+      await podDown(runtime, uuid);
+      throw error;
     }
     return { uuid, units: all.map((unit) => unit.name) };
   }

@@ -13,9 +13,10 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { FetchSettings } from '../image/index.js';
+import type { RuntimeContext } from '../pod/index.js';
 import type { SystemdManager } from '../systemd/index.js';
 import { connectSystemd } from '../systemd/index.js';
-import type { FileLock, InsecureOptions } from '../util/index.js';
+import type { FileLock } from '../util/index.js';
 import { conflict, tryLockFile, unavailable } from '../util/index.js';
 import { podOfUnitName } from './actual.js';
 import { PodActuator } from './actuator.js';
@@ -36,10 +37,9 @@ const STATUS_WRITE_DELAY_MS = 20;
 
 export interface DaemonOptions {
   readonly settings: DaemonSettings;
-  readonly dataDir: string;
-  readonly configDir: string;
+  /** The runtime core's context in this process (data and config dirs, namespaces, network). */
+  readonly runtime: RuntimeContext;
   readonly runDir: string;
-  readonly insecure: InsecureOptions;
   readonly fetchSettings: FetchSettings;
   /** D-Bus address of the system bus (default: the environment's). */
   readonly busAddress?: string;
@@ -116,18 +116,18 @@ export class Daemon {
     this.labels = await this.readLabels(true);
     this.manager = await connectSystemd(options.busAddress === undefined ? {} : { address: options.busAddress });
     const manager = this.manager;
-    const applied = await new AppliedRecords(options.dataDir).load();
+    const applied = await new AppliedRecords(options.runtime.dataDir).load();
     this.files = new PodFileCache(settings.podDir, hostname(), (name, reason) => log.info({ file: name, action: 'ignore', reason }, `ignoring ${name}: ${reason}`));
     const actuator = new PodActuator({
       manager,
-      runtime: { dataDir: options.dataDir, configDir: options.configDir, insecure: options.insecure, signal: options.signal, onEvent: (event) => log.debug({}, event.message) },
+      runtime: options.runtime,
       fetchSettings: options.fetchSettings,
       rocklet: options.rocklet,
       crun: options.crun,
       ...(options.unitEnvironment === undefined ? {} : { unitEnvironment: options.unitEnvironment }),
     });
     this.reconciler = new Reconciler({
-      files: this.files, manager, actuator, applied, log, dataDir: options.dataDir, labels: this.labels,
+      files: this.files, manager, actuator, applied, log, dataDir: options.runtime.dataDir, labels: this.labels,
       onStatusChange: () => this.scheduleStatus(),
       ...(options.backoffFirstMs === undefined ? {} : { backoffFirstMs: options.backoffFirstMs }),
     });
@@ -147,7 +147,7 @@ export class Daemon {
     // Watch first, then scan: nothing written in between is missed.
     this.watches.push(await watchDir(settings.podDir, settings.debounceMs, (name) => this.onPodDirEvent(name), (error) => log.error({ action: 'watch', reason: String(error) }, 'watching the pod directory failed')));
     this.watches.push(
-      await watchDir(path.resolve(options.configDir), settings.debounceMs, (name) => {
+      await watchDir(path.resolve(options.runtime.configDir), settings.debounceMs, (name) => {
         if (name === MACHINE_FILE_NAME) this.queueFileWork(() => this.reloadLabels());
       }, (error) => log.error({ action: 'watch', reason: String(error) }, 'watching the config directory failed')),
     );
@@ -207,7 +207,7 @@ export class Daemon {
 
   private async readLabels(first: boolean): Promise<MachineLabels> {
     try {
-      return await loadMachineLabels(this.options.configDir);
+      return await loadMachineLabels(this.options.runtime.configDir);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.options.log.error({ file: MACHINE_FILE_NAME, action: 'invalid', reason }, first ? `${reason}; using the built-in labels only` : `${reason}; keeping the last good labels`);

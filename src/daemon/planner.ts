@@ -39,9 +39,10 @@ function stopReason(actual: ActualPod, verdicts: ReadonlyMap<PodFileKey, FileVer
       return `${actual.file}: ${verdict.reason}`;
     case 'rejected':
       return `${actual.file} was rejected: ${verdict.reason}`;
-    case 'admitted':
     case 'invalid':
-      return `${actual.file} now defines pod "${verdict.pod ?? '?'}"`;
+      return `${actual.file} is invalid and its pod is not running: ${verdict.reason}`;
+    case 'admitted':
+      return `${actual.file} now defines pod "${verdict.pod}"`;
   }
 }
 

@@ -56,9 +56,12 @@ interface Backoff {
   readonly timer: NodeJS.Timeout;
 }
 
+/** An error as one line: each message of its cause chain, then the first hint. */
 function errorText(error: unknown): string {
-  if (isRockletError(error)) return error.hint === undefined ? error.message : `${error.message} (${error.hint})`;
-  return causeChain(error).map((e) => (e instanceof Error ? e.message : String(e))).join(': ');
+  const chain = causeChain(error);
+  const messages = chain.map((e) => (e instanceof Error ? e.message : String(e)));
+  const hint = chain.find((e) => isRockletError(e) && e.hint !== undefined);
+  return `${messages.join(': ')}${hint !== undefined && isRockletError(hint) ? ` (${hint.hint ?? ''})` : ''}`;
 }
 
 export class Reconciler {

@@ -126,6 +126,16 @@ export class SystemdManager {
     await this.managerCall({ operation: 'reset failed unit', unit: name }, 'ResetFailedUnit', 's', [name]);
   }
 
+  /**
+   * Moves running processes into an active unit's cgroup (systemd ≥ 238): a process started
+   * outside a unit becomes the unit's, so stopping the unit kills it and its lifetime no longer
+   * depends on its parent's unit.
+   * @throws RockletError not-found `ERR_UNIT_NOT_FOUND`; `ERR_SYSTEMD_CALL_FAILED` when a PID is gone.
+   */
+  async attachProcessesToUnit(name: UnitName, pids: readonly number[]): Promise<void> {
+    await this.managerCall({ operation: 'attach processes to unit', unit: name }, 'AttachProcessesToUnit', 'ssau', [name, '', [...pids]]);
+  }
+
   /** Lists loaded units matching any of `patterns` (globs) and, if given, any of `states`. */
   async listUnitsByPatterns(states: readonly UnitStateFilter[], patterns: readonly string[]): Promise<UnitListEntry[]> {
     const globs = patterns.map(parseUnitPattern);

@@ -6,13 +6,14 @@
  * adopts them; `rocklet plan` tells what would change; a second daemon refuses to start.
  */
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../harness/index.js';
 import { DaemonFixture, podYaml } from '../daemon/fixture.js';
 
-const SLEEPER = 'echo started; exec sleep 1000';
+// A second start in the same rootfs would find the marker: every start must be fresh.
+const SLEEPER = 'test -e /marker && exit 9; touch /marker; echo started; exec sleep 1000';
 
 describe('e2e: rocklet daemon', () => {
   let d: DaemonFixture;
@@ -36,12 +37,31 @@ describe('e2e: rocklet daemon', () => {
     assert.match(env.Environment ?? '', new RegExp(`ROCKLET_SPEC_HASH=${row.hash ?? 'none'}`));
     const status = await d.fx.exec(['systemctl', 'status', '--no-pager', 'rocklet-web.slice']);
     assert.match(status.stdout, /sleep 1000/, 'the slice shows the pod\'s processes');
+    // The daemon brought the pod up in-process; its lock holder now belongs to the sandbox unit.
+    const holders = [];
+    for (const pid of await d.fx.sd.unitPids('rocklet-web.service')) {
+      if ((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ').trim() === 'sleep infinity') holders.push(pid);
+    }
+    assert.equal(holders.length, 1, 'one lock holder in the sandbox unit');
+    assert.match((await d.rocklet(['status', row.uuid ?? ''])).stdout, /state=running/);
     const pods = await d.pods();
     assert.equal(pods.daemon.running, true);
     assert.equal(pods.daemon.ready, true);
     const table = await d.rocklet(['pods']);
     assert.match(table.stdout, /^FILE\s+POD\s+STATE\s+READY\s+RESTARTS\s+AGE\s+REASON$/m);
     assert.match(table.stdout, /^web\.yaml\s+web\s+Running\s+1\/1\s+0\s/m);
+  });
+
+  it('gives an app unit restarted by systemd a fresh rootfs', async () => {
+    const restarted = await d.fx.exec(['systemctl', 'restart', 'rocklet-web_main.service']);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const started = await waitFor(async () => {
+      const journal = await d.fx.sd.journal('rocklet-web_main.service');
+      return journal.split('\n').filter((line) => line === 'started').length === 2 ? journal : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    assert.ok(started !== undefined, await d.fx.sd.journal('rocklet-web_main.service'));
+    assert.equal((await d.unitProps('rocklet-web_main.service', ['ActiveState'])).ActiveState, 'active');
+    await d.waitForRow('web.yaml', (r) => r.state === 'Running' && r.ready?.ready === 1);
   });
 
   it('leaves editor leftovers alone and keeps the last good version on an invalid edit', async () => {

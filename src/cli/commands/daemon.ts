@@ -13,7 +13,7 @@ import type { CommandHandler } from '../command.js';
 import { createDaemonLog } from '../daemon/log.js';
 import { findProgram, unitRockletArgv } from '../daemon/units.js';
 import { expectArguments } from './image-common.js';
-import { requireRoot } from './store-common.js';
+import { requireRoot, runtimeContext } from './store-common.js';
 
 export const handler: CommandHandler = async (ctx) => {
   expectArguments(ctx, { names: [] });
@@ -24,10 +24,8 @@ export const handler: CommandHandler = async (ctx) => {
   const notifySocket = ctx.env.NOTIFY_SOCKET;
   const daemon = new Daemon({
     settings,
-    dataDir: ctx.globals.dir,
-    configDir: ctx.globals.configDir,
+    runtime: { ...runtimeContext(ctx), onEvent: (event) => log.debug({}, event.message) },
     runDir: path.resolve(ctx.flags.string('run-dir') ?? DEFAULT_RUN_DIR),
-    insecure: ctx.globals.insecure,
     fetchSettings,
     rocklet: unitRockletArgv(ctx.globals),
     crun: await findProgram('crun', ctx.env.PATH),

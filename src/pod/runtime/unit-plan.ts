@@ -61,6 +61,10 @@ export interface PodUnitProperties<N extends string> {
   readonly restart?: UnitRestart;
   readonly timeoutStopMs?: number;
   readonly killMode?: 'mixed';
+  /** Delegate=: lets the caller move a process (the lock holder) into the unit. */
+  readonly delegate?: boolean;
+  /** RestartSec= in ms. */
+  readonly restartMs?: number;
   readonly collectMode?: 'inactive' | 'inactive-or-failed';
   readonly slice?: N;
   readonly requires?: readonly N[];
@@ -91,6 +95,31 @@ export interface PodUnitsInput<N extends string> {
   readonly environment?: Readonly<Record<string, string>>;
   /** CollectMode= of every unit (default: systemd's). */
   readonly collectMode?: 'inactive' | 'inactive-or-failed';
+  /**
+   * The caller (the daemon) has already brought the sandbox up and prepared every app in-process
+   * ({@link upForUnits}) and left one-shot tokens: the first start of each unit skips the Node
+   * process (a token consumed by `sh`), later starts by systemd (restarts) run it as usual.
+   */
+  readonly preparedByCaller?: boolean;
+}
+
+/** Token in the pod dir: the sandbox is up already; the sandbox unit's first start skips `pod up`. */
+export const SANDBOX_UP_TOKEN = 'up-by-daemon';
+/** Token in an app's dir: its rootfs and bundle are fresh; the app unit's first start skips `app prepare`. */
+export const APP_PREPARED_TOKEN = 'prepared-by-daemon';
+
+function shellQuote(arg: string): string {
+  return `'${arg.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * `command`, unless `token` exists: then the token is removed and nothing runs. `sh` costs ~1 ms
+ * where a Node start costs 60–130 ms. systemd expands `$VAR` in command lines, so every `$` is
+ * doubled (systemd's literal `$`).
+ */
+function unlessToken(token: string, command: UnitExecCommand): UnitExecCommand {
+  const script = `rm -- ${shellQuote(token)} 2>/dev/null && exit 0; exec ${command.argv.map(shellQuote).join(' ')}`;
+  return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
 }
 
 /** One transient unit. */
@@ -187,9 +216,11 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
       description: described('sandbox'),
       type: 'oneshot',
       remainAfterExit: true,
-      execStart: [rocklet('pod', 'up', uuid)],
+      execStart: [input.preparedByCaller === true ? unlessToken(path.join(podDir, SANDBOX_UP_TOKEN), rocklet('pod', 'up', uuid)) : rocklet('pod', 'up', uuid)],
       execStopPost: [rocklet('pod', 'down', uuid)],
       environment,
+      // systemd moves processes only into delegated units (AttachProcessesToUnit).
+      ...(input.preparedByCaller === true ? { delegate: true } : {}),
     },
   };
   const crunGlobals = { binary: input.crun, root: input.crunRoot ?? DEFAULT_CRUN_ROOT, cgroupManager: 'disabled' as const };
@@ -209,7 +240,11 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
         ...common,
         description: described(`app ${app.name}`),
         type: app.init ? 'oneshot' : 'exec',
-        execStartPre: [rocklet('app', 'prepare', uuid, app.name)],
+        execStartPre: [
+          input.preparedByCaller === true
+            ? unlessToken(path.join(appDirs(podDir, app.name).dir, APP_PREPARED_TOKEN), rocklet('app', 'prepare', uuid, app.name))
+            : rocklet('app', 'prepare', uuid, app.name),
+        ],
         execStart: [execOf(crunRun)],
         execStopPost: [rocklet('app', 'cleanup', uuid, app.name)],
         environment: { ...environment, ROCKLET_APP: app.name },

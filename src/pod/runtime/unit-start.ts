@@ -1,0 +1,53 @@
+/**
+ * @module pod/runtime/unit-start — a pod's start done by the caller in-process, for units made
+ * with `preparedByCaller` (unit-plan.ts): `pod up` (sandbox, lock holder) and `app prepare` of
+ * every app, with the same code the units run, then one token per unit so each unit's first
+ * start skips its Node process. The daemon uses it to keep two Node starts (60–130 ms each)
+ * off a pod's critical path; a unit restarted later by systemd still prepares afresh.
+ *
+ * The lock holder is spawned by the caller, so it starts in the caller's cgroup: the caller
+ * must move it into the sandbox unit (systemd's AttachProcessesToUnit) once that unit is
+ * active. Until then the pod's liveness depends on the caller; if the caller dies first, the
+ * holder dies with the caller's unit and the pod reads `exited` (its resources are released by
+ * `pod down` or gc like any exited pod's).
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { appDirs } from '../stage1/rootfs.js';
+import type { PodUuid } from '../store/uuid.js';
+import { appPrepare } from './app-unit.js';
+import type { RuntimeContext } from './context.js';
+import { podDown, podUp } from './sandbox.js';
+import { APP_PREPARED_TOKEN, SANDBOX_UP_TOKEN } from './unit-plan.js';
+import { loadPlan } from './pod-ref.js';
+import { failedPrecondition } from '../../util/index.js';
+
+/** What {@link upForUnits} left running. */
+export interface UpForUnits {
+  readonly podDir: string;
+  /** The lock holder, to be attached to the sandbox unit. */
+  readonly holderPid: number;
+}
+
+/**
+ * Brings prepared pod `uuid` up and prepares all its apps in this process; leaves the tokens.
+ * On failure everything made is released again (the pod ends `exited`) and the error thrown.
+ */
+export async function upForUnits(ctx: RuntimeContext, uuid: PodUuid): Promise<UpForUnits> {
+  const up = await podUp(ctx, uuid);
+  if (!up.started || up.holderPid === undefined) {
+    throw failedPrecondition('ERR_POD_ALREADY_UP', `pod "${uuid}" is already up: its units must bring it up themselves`);
+  }
+  try {
+    const plan = await loadPlan(ctx, up.podDir);
+    await Promise.all(plan.apps.map(async (app) => {
+      await appPrepare(ctx, uuid, app.name);
+      await writeFile(path.join(appDirs(up.podDir, app.name).dir, APP_PREPARED_TOKEN), '');
+    }));
+    await writeFile(path.join(up.podDir, SANDBOX_UP_TOKEN), '');
+    return { podDir: up.podDir, holderPid: up.holderPid };
+  } catch (error) {
+    await podDown(ctx, uuid);
+    throw error;
+  }
+}
