@@ -37,6 +37,9 @@ export interface ActuatorOptions {
 export interface StartedPod {
   readonly uuid: PodUuid;
   readonly units: readonly UnitName[];
+  /** ms spent bringing the pod up and preparing its apps in-process, and in the start jobs. */
+  readonly upMs: number;
+  readonly unitsMs: number;
 }
 
 export class PodActuator {
@@ -65,7 +68,9 @@ export class PodActuator {
    */
   async start(pod: string, file: PodFileKey, uuid: PodUuid, plan: PodPlan): Promise<StartedPod> {
     const { manager, runtime } = this.options;
+    const begin = performance.now();
     const up = await upForUnits(runtime, uuid);
+    const upDone = performance.now();
     const units = podUnits({
       unitName: parseUnitName,
       uuid,
@@ -112,7 +117,7 @@ export class PodActuator {
       await podDown(runtime, uuid);
       throw error;
     }
-    return { uuid, units: all.map((unit) => unit.name) };
+    return { uuid, units: all.map((unit) => unit.name), upMs: Math.round(upDone - begin), unitsMs: Math.round(performance.now() - upDone) };
   }
 
   /** Stops every unit of `actual` (apps first, by their BindsTo= on the sandbox) and forgets failed ones. */

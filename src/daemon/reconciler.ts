@@ -207,6 +207,7 @@ export class Reconciler {
     );
     this.setProgress(action.pod, { phase: 'pulling', since: Date.now() });
     let prepared;
+    const prepareStart = performance.now();
     try {
       prepared = await actuator.prepare(verdict.spec, verdict.hash);
     } catch (error) {
@@ -225,8 +226,10 @@ export class Reconciler {
       log.info({ ...fields, action: 'stop', reason: `replaced by ${action.hash}`, uuid: actual.uuid }, `stopping the old version of pod ${action.pod}`);
       await actuator.stop(actual);
     }
+    const prepareMs = Math.round(performance.now() - prepareStart);
+    let started;
     try {
-      await actuator.start(action.pod, action.file, prepared.uuid, prepared.plan);
+      started = await actuator.start(action.pod, action.file, prepared.uuid, prepared.plan);
     } catch (error) {
       this.fail(action, errorText(error));
       await this.deps.applied.set({ pod: action.pod, file: action.file, hash: action.hash, uuid: prepared.uuid, startedAt: Date.now(), spec: verdict.spec });
@@ -235,7 +238,10 @@ export class Reconciler {
     await this.deps.applied.set({ pod: action.pod, file: action.file, hash: action.hash, uuid: prepared.uuid, startedAt: Date.now(), spec: verdict.spec });
     this.progress.delete(action.pod);
     this.clearBackoff(action.pod);
-    log.info({ ...fields, action: 'started', uuid: prepared.uuid }, `pod ${action.pod} started (${prepared.uuid})`);
+    log.info(
+      { ...fields, action: 'started', uuid: prepared.uuid, prepareMs, upMs: started.upMs, unitsMs: started.unitsMs },
+      `pod ${action.pod} started (${prepared.uuid})`,
+    );
     this.setActual(action.pod, await readActualPod(this.deps.manager, action.pod));
   }
 

@@ -6,7 +6,7 @@
  * daemon:
  *   podDir: /etc/pods          # the pod files (relative: to the config dir)
  *   resyncInterval: 1m         # full reconcile period, besides events
- *   debounce: 50ms             # quiet time after a file event before the file is read
+ *   debounce: 20ms             # quiet time after a file event before the file is read
  * ```
  *
  * Unknown keys and bad values are errors naming the file and key.
@@ -17,7 +17,7 @@ import { describeYamlValue, invalidArgument, parseDuration, readConfigFile } fro
 export const DEFAULT_POD_DIR = '/etc/pods';
 export const DEFAULT_RUN_DIR = '/run/rocklet';
 export const DEFAULT_RESYNC_MS = 60_000;
-export const DEFAULT_DEBOUNCE_MS = 50;
+export const DEFAULT_DEBOUNCE_MS = 20;
 
 export interface DaemonSettings {
   readonly podDir: string;

@@ -37,7 +37,7 @@ describe('daemon/settings loadDaemonSettings', () => {
     assert.deepEqual(await loadDaemonSettings(await configDir()), expected);
     assert.deepEqual(await loadDaemonSettings(await configDir('network:\n  subnet: 10.1.0.0/16\n')), expected);
     assert.deepEqual(await loadDaemonSettings(await configDir('daemon:\n')), expected);
-    assert.deepEqual(expected, { podDir: '/etc/pods', resyncMs: 60_000, debounceMs: 50 });
+    assert.deepEqual(expected, { podDir: '/etc/pods', resyncMs: 60_000, debounceMs: 20 });
   });
 
   it('reads the daemon section, resolving a relative podDir against the config dir', async () => {
