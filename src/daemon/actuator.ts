@@ -11,7 +11,7 @@
  */
 import type { FetchSettings } from '../image/index.js';
 import type { PodPlan, PodUuid, PreparedPod, RuntimeContext } from '../pod/index.js';
-import { loadPodFilePreparer, podDown, podStore, podUnitNames, podUnits, removePod, upForUnits } from '../pod/index.js';
+import { loadPodFilePreparer, podDown, podPath, podStore, podUnitNames, podUnits, readPodPlan, removePod, upForUnits } from '../pod/index.js';
 import type { PodSpec, SpecHash } from '../podfile/index.js';
 import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
 import { parseUnitName } from '../systemd/index.js';
@@ -118,6 +118,37 @@ export class PodActuator {
       throw error;
     }
     return { uuid, units: all.map((unit) => unit.name), upMs: Math.round(upDone - begin), unitsMs: Math.round(performance.now() - upDone) };
+  }
+
+  /**
+   * Starts app `app` of running pod `actual` again after systemd gave up on it (start-limit-hit):
+   * its failed unit is reset (which also clears systemd's start counter) and started anew from
+   * the pod's plan, preparing a fresh rootfs. A reset unit that systemd has not collected yet is
+   * simply started.
+   */
+  async restartApp(actual: ActualPod, app: string): Promise<void> {
+    const { manager, runtime } = this.options;
+    if (actual.uuid === undefined || actual.file === undefined) return;
+    const uuid = actual.uuid as PodUuid;
+    const store = podStore(runtime.dataDir);
+    const plan = await readPodPlan(podPath(store, 'run', uuid));
+    const units = podUnits({
+      unitName: parseUnitName, uuid, plan, store, podName: actual.pod, rocklet: this.options.rocklet, crun: this.options.crun,
+      environment: { ...this.options.unitEnvironment, [POD_FILE_ENV]: actual.file },
+    });
+    const unit = units.apps.find((candidate) => candidate.app === app);
+    if (unit === undefined) return;
+    await this.clearLeftover(unit.name);
+    let outcome;
+    try {
+      outcome = await manager.startTransientUnit(unit.name, unit.properties);
+    } catch (error) {
+      if (!hasErrorCode(error, 'ERR_UNIT_EXISTS')) throw error;
+      outcome = await manager.startUnit(unit.name);
+    }
+    if (outcome.result !== 'done') {
+      throw runtimeFailure('ERR_DAEMON_START_FAILED', `pod "${actual.pod}": restarting ${unit.name} failed (${outcome.result})`, { hint: `journalctl -u ${unit.name}` });
+    }
   }
 
   /** Stops every unit of `actual` (apps first, by their BindsTo= on the sandbox) and forgets failed ones. */

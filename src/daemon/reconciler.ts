@@ -12,6 +12,7 @@
  * touching what runs.
  */
 import type { PodUuid } from '../pod/index.js';
+import type { PodSpec } from '../podfile/index.js';
 import { podPath, podStore, readAppExits } from '../pod/index.js';
 import type { SystemdManager } from '../systemd/index.js';
 import { causeChain, isRockletError } from '../util/index.js';
@@ -26,6 +27,7 @@ import type { MachineLabels } from './machine-labels.js';
 import type { PodFileKey } from './pod-dir.js';
 import type { PodAction } from './planner.js';
 import { decidePod } from './planner.js';
+import { CrashLoops } from './crash-loops.js';
 import { KeyedQueue } from './queue.js';
 import type { PodFileCache } from './source.js';
 import type { PodFileStatus, PodProgress } from './status.js';
@@ -72,11 +74,14 @@ export class Reconciler {
   private readonly progress = new Map<string, PodProgress>();
   private readonly backoff = new Map<string, Backoff>();
   private readonly since = new Map<string, { state: string; at: number }>();
+  /** Containers the daemon restarts with back-off after systemd's own restarts gave up. */
+  private readonly crashLoops: CrashLoops;
   private readonly queue: KeyedQueue;
   private stopped = false;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.labels = deps.labels;
+    this.crashLoops = new CrashLoops(deps.backoffFirstMs ?? BACKOFF_FIRST_MS, (pod) => this.enqueue(pod), deps.log);
     this.queue = new KeyedQueue((pod) => this.reconcilePod(pod), CONCURRENCY, (pod, error) => {
       deps.log.error({ pod, action: 'reconcile', reason: errorText(error), code: isRockletError(error) ? error.code : undefined }, `reconcile of pod ${pod} failed`);
     });
@@ -86,6 +91,7 @@ export class Reconciler {
   stop(): void {
     this.stopped = true;
     for (const entry of this.backoff.values()) clearTimeout(entry.timer);
+    this.crashLoops.stop();
   }
 
   /** Resolves when no reconcile is queued or running. */
@@ -154,8 +160,10 @@ export class Reconciler {
     switch (action.kind) {
       case 'adopt':
         await this.adopt(action, actual);
+        if (actual !== undefined) await this.reviveCrashed(action.pod, actual, this.admittedFor(action.pod)?.spec);
         break;
       case 'keep':
+        if (actual !== undefined) await this.reviveCrashed(action.pod, actual, this.deps.applied.get(action.pod)?.spec);
         break;
       case 'stop':
         if (actual !== undefined) await this.stopPod(action, actual);
@@ -191,6 +199,7 @@ export class Reconciler {
     await this.deps.applied.delete(action.pod);
     this.progress.delete(action.pod);
     this.clearBackoff(action.pod);
+    this.crashLoops.forget(action.pod);
     this.setActual(action.pod, await readActualPod(this.deps.manager, action.pod));
   }
 
@@ -238,11 +247,27 @@ export class Reconciler {
     await this.deps.applied.set({ pod: action.pod, file: action.file, hash: action.hash, uuid: prepared.uuid, startedAt: Date.now(), spec: verdict.spec });
     this.progress.delete(action.pod);
     this.clearBackoff(action.pod);
+    this.crashLoops.forget(action.pod);
     log.info(
       { ...fields, action: 'started', uuid: prepared.uuid, prepareMs, upMs: started.upMs, unitsMs: started.unitsMs },
       `pod ${action.pod} started (${prepared.uuid})`,
     );
     this.setActual(action.pod, await readActualPod(this.deps.manager, action.pod));
+  }
+
+  /** Restarts, with back-off (crash-loops.ts), app containers whose units systemd gave up on. */
+  private async reviveCrashed(pod: string, actual: ActualPod, spec: PodSpec | undefined): Promise<void> {
+    if (spec === undefined || spec.restartPolicy === 'Never') return;
+    await this.readExits(pod, actual);
+    const exits = this.exits.get(pod) ?? new Map<string, number>();
+    for (const container of spec.containers) {
+      const unit = actual.apps.get(container.name);
+      if (unit?.activeState === 'active') this.crashLoops.running(pod, container.name);
+      if (unit === undefined || unit.activeState !== 'failed') continue;
+      const code = exits.get(container.name);
+      if (spec.restartPolicy === 'OnFailure' && code === 0) continue;
+      if (this.crashLoops.failed(pod, container.name, code) === 'restart') await this.deps.actuator.restartApp(actual, container.name);
+    }
   }
 
   private setProgress(pod: string, progress: PodProgress): void {
@@ -318,7 +343,10 @@ export class Reconciler {
     if (progress?.phase === 'starting') return { ...base, state: 'Starting', reason: undefined, since: progress.since };
     const applied = this.deps.applied.get(verdict.pod);
     const since = units.state === 'Running' && applied !== undefined ? applied.startedAt : this.sinceOf(verdict.key, units.state);
-    return { ...base, state: units.state, reason: units.reason, since };
+    const loop = this.crashLoops.summary(verdict.pod);
+    const backOff = loop.next === undefined ? undefined : `back-off: restarting container ${loop.next.app} in ${Math.ceil(loop.next.inMs / 1000)} s`;
+    const reason = [units.reason, backOff].filter((r) => r !== undefined).join('; ');
+    return { ...base, restarts: base.restarts + loop.restarts, state: units.state, reason: reason === '' ? undefined : reason, since };
   }
 
   private sinceOf(key: string, state: string): number {

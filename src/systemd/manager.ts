@@ -98,6 +98,18 @@ export class SystemdManager {
   }
 
   /**
+   * Starts a loaded unit (e.g. a failed transient unit again), resolving when the job has finished.
+   * @throws RockletError not-found `ERR_UNIT_NOT_FOUND` when the unit is not loaded.
+   */
+  startUnit(name: UnitName, options: JobOptions = {}): Promise<JobOutcome> {
+    return this.runJob({ operation: 'start unit', unit: name }, options, {
+      member: 'StartUnit',
+      signature: 'ss',
+      body: [name, options.mode ?? 'replace'],
+    });
+  }
+
+  /**
    * Stops a unit, resolving when the stop job has finished.
    * @throws RockletError not-found `ERR_UNIT_NOT_FOUND` when the unit is not loaded.
    */

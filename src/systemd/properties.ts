@@ -67,6 +67,9 @@ export interface UnitProperties {
   readonly remainAfterExit?: boolean;
   readonly restart?: RestartPolicy;
   readonly restartMs?: number;
+  /** StartLimitIntervalSec= / StartLimitBurst=: more starts than the burst within the interval fail the unit (start-limit-hit). */
+  readonly startLimitIntervalMs?: number | 'infinity';
+  readonly startLimitBurst?: number;
   readonly timeoutStartMs?: number | 'infinity';
   readonly timeoutStopMs?: number | 'infinity';
   readonly runtimeMaxMs?: number | 'infinity';
@@ -99,6 +102,7 @@ export type PropertyEntry =
   | readonly [name: string, signature: 's', value: string]
   | readonly [name: string, signature: 'b', value: boolean]
   | readonly [name: string, signature: 'i', value: number]
+  | readonly [name: string, signature: 'u', value: number]
   | readonly [name: string, signature: 't', value: bigint]
   | readonly [name: string, signature: 'as', value: readonly string[]]
   | readonly [name: string, signature: 'a(sasb)', value: readonly ExecTuple[]];
@@ -133,6 +137,11 @@ const ENCODERS: Encoders = {
   remainAfterExit: flag('RemainAfterExit'),
   restart: oneOf('Restart', RESTART_POLICIES),
   restartMs: usec('RestartUSec'),
+  startLimitIntervalMs: usec('StartLimitIntervalUSec'),
+  startLimitBurst: (value) => {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw invalidArgument('ERR_UNIT_INVALID', `StartLimitBurst must be an unsigned 32-bit integer, not ${value}`);
+    return ['StartLimitBurst', 'u', value];
+  },
   timeoutStartMs: usec('TimeoutStartUSec'),
   timeoutStopMs: usec('TimeoutStopUSec'),
   runtimeMaxMs: usec('RuntimeMaxUSec'),

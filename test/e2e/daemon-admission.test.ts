@@ -110,6 +110,29 @@ describe('e2e: rocklet daemon admission and bad input', () => {
     await rm(path.join(d.podDir, 'later.yaml'));
   });
 
+  it('reports Completed and Failed containers, and restarts a crash loop with back-off', async () => {
+    await d.writePod('done.yaml', podYaml('done', 'echo done; exit 0', { restartPolicy: 'Never' }));
+    await d.writePod('bad.yaml', podYaml('bad', 'exit 3', { restartPolicy: 'Never' }));
+    await d.writePod('loop.yaml', podYaml('loop', 'echo crash; exit 1', { restartPolicy: 'Always' }));
+    await d.waitForRow('done.yaml', (r) => r.state === 'Completed');
+    const bad = await d.waitForRow('bad.yaml', (r) => r.state === 'Failed');
+    assert.match(bad.reason ?? '', /container main exited with code 3/);
+    // systemd restarts it 5 times, 1 s apart, then gives up; the daemon then backs off 10 s.
+    const looping = await d.waitForRow('loop.yaml', (r) => /back-off: restarting container main in \d+ s/.test(r.reason ?? ''), 30_000);
+    assert.ok(looping.restarts >= 4, `systemd's restarts are counted: ${JSON.stringify(looping)}`);
+    const crashesAtBackOff = (await d.fx.sd.journal('rocklet-loop_main.service')).split('\n').filter((line) => line === 'crash').length;
+    assert.ok(crashesAtBackOff <= 7, `no busy loop: ${crashesAtBackOff} runs before the back-off`);
+    const restarted = await waitFor(async () => ((await d.daemonLog()).includes('restarting container main of pod loop') ? true : undefined), { timeoutMs: 20_000, intervalMs: 200 });
+    assert.ok(restarted, `the daemon restarts the container after the back-off:\n${await d.daemonLog()}\n${await d.fx.sd.journal('rocklet-loop_main.service')}`);
+    const crashesAfter = await waitFor(async () => {
+      const n = (await d.fx.sd.journal('rocklet-loop_main.service')).split('\n').filter((line) => line === 'crash').length;
+      return n > crashesAtBackOff ? n : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+    assert.ok(crashesAfter !== undefined, `the restarted container ran again:\n${await d.fx.sd.journal('rocklet-loop_main.service')}`);
+    for (const file of ['done.yaml', 'bad.yaml', 'loop.yaml']) await rm(path.join(d.podDir, file));
+    await waitFor(async () => ([...(await d.podUnits()).keys()].some((u) => /rocklet-(done|bad|loop)/.test(u)) ? undefined : true), { timeoutMs: 30_000, intervalMs: 100 });
+  });
+
   it('--once reconciles and exits, leaving pods running', async () => {
     await d.stopDaemon();
     await d.writePod('once.yaml', podYaml('once', SLEEPER));

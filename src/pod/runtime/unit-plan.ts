@@ -65,6 +65,8 @@ export interface PodUnitProperties<N extends string> {
   readonly delegate?: boolean;
   /** RestartSec= in ms. */
   readonly restartMs?: number;
+  readonly startLimitIntervalMs?: number;
+  readonly startLimitBurst?: number;
   readonly collectMode?: 'inactive' | 'inactive-or-failed';
   readonly slice?: N;
   readonly requires?: readonly N[];
@@ -154,6 +156,15 @@ export function podUnitNames<N extends string>(podName: string, unitName: (name:
     app: (app: string) => unitName(`rocklet-${podName}_${app}.service`),
   };
 }
+
+/** RestartSec= of app units that restart. */
+export const APP_RESTART_MS = 1000;
+/**
+ * systemd's quick restarts of a failing app: this many starts within the interval, then the
+ * unit fails (start-limit-hit) and the daemon's back-off (10 s doubling to 5 min) takes over.
+ * The interval is long enough that a slow start (a Node `app prepare` under load) still counts.
+ */
+export const APP_START_LIMIT = { burst: 5, intervalMs: 120_000 } as const;
 
 const RESTART: Readonly<Record<PlannedRestart, UnitRestart>> = { Always: 'always', OnFailure: 'on-failure', Never: 'no' };
 
@@ -249,6 +260,9 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
         execStopPost: [rocklet('app', 'cleanup', uuid, app.name)],
         environment: { ...environment, ROCKLET_APP: app.name },
         restart: app.init ? 'no' : RESTART[app.restart],
+        // systemd's own quick restarts (5 within 10 s, then start-limit-hit); past those the
+        // daemon restarts a crash-looping container with back-off, as kubelet does.
+        ...(app.init || app.restart === 'Never' ? {} : { restartMs: APP_RESTART_MS, startLimitIntervalMs: APP_START_LIMIT.intervalMs, startLimitBurst: APP_START_LIMIT.burst }),
         killMode: 'mixed',
         timeoutStopMs: app.stopTimeoutSeconds * 1000,
         bindsTo: [names.sandbox],
