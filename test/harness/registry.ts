@@ -4,6 +4,8 @@
  * Always its own config: 127.0.0.1 on a free port, storage in a harness temp dir, deletes
  * enabled. Never Debian's /etc/docker/registry/config.yml (all interfaces, htpasswd). Spawned
  * under `setpriv --pdeathsig SIGKILL`, recorded in its temp dir for the sweep, stopped by PID.
+ * Optional auth: htpasswd users (bcrypt hashes made by apache2-utils' `htpasswd -B`) or token
+ * auth against a harness token server (token-server.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -11,6 +13,7 @@ import { once } from 'node:events';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { execChecked } from './exec.js';
 import { httpGet } from './http.js';
 import { errnoCode, identify, waitFor, withTimeout } from './proc.js';
 import type { TempDir } from './tmp.js';
@@ -30,6 +33,16 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
+/** Auth the registry demands. */
+export type RegistryAuth =
+  | { readonly kind: 'htpasswd'; readonly users: Readonly<Record<string, string>> }
+  | { readonly kind: 'token'; readonly realm: string; readonly service: string; readonly issuer: string; readonly certFile: string };
+
+/** Options of {@link startRegistry}. */
+export interface RegistryOptions {
+  readonly auth?: RegistryAuth;
+}
+
 const ACCEPT_V2 = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
 
 async function freeLoopbackPort(): Promise<number> {
@@ -43,8 +56,23 @@ async function freeLoopbackPort(): Promise<number> {
   return address.port;
 }
 
-function config(dataDir: string, port: number): string {
+async function authLines(tmp: TempDir, auth: RegistryAuth | undefined): Promise<string[]> {
+  if (auth === undefined) return [];
+  if (auth.kind === 'token') {
+    return [`auth: {token: {realm: "${auth.realm}", service: "${auth.service}", issuer: "${auth.issuer}", rootcertbundle: "${auth.certFile}"}}`];
+  }
+  const lines: string[] = [];
+  for (const [user, password] of Object.entries(auth.users)) {
+    lines.push((await execChecked(['htpasswd', '-nbB', user, password])).trim());
+  }
+  const file = join(tmp.path, 'htpasswd');
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return [`auth: {htpasswd: {realm: rocklet-test, path: "${file}"}}`];
+}
+
+function config(dataDir: string, port: number, auth: readonly string[]): string {
   return [
+    ...auth,
     'version: 0.1',
     'log: {level: warn, accesslog: {disabled: true}}',
     `storage: {filesystem: {rootdirectory: "${dataDir}"}, delete: {enabled: true}, cache: {blobdescriptor: inmemory}}`,
@@ -58,10 +86,10 @@ async function exitOf(child: ChildProcess, timeoutMs: number): Promise<boolean> 
   return (await withTimeout(once(child, 'exit').then(() => true), timeoutMs)) ?? false;
 }
 
-async function launch(tmp: TempDir, dataDir: string): Promise<{ child: ChildProcess; port: number } | undefined> {
+async function launch(tmp: TempDir, dataDir: string, auth: readonly string[]): Promise<{ child: ChildProcess; port: number } | undefined> {
   const port = await freeLoopbackPort();
   const configPath = join(tmp.path, 'config.yml');
-  await writeFile(configPath, config(dataDir, port));
+  await writeFile(configPath, config(dataDir, port, auth));
   const log = await open(join(tmp.path, 'registry.log'), 'a');
   let child: ChildProcess;
   try {
@@ -76,7 +104,8 @@ async function launch(tmp: TempDir, dataDir: string): Promise<{ child: ChildProc
   const ready = await waitFor(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return 'exited' as const;
     try {
-      return (await httpGet(`http://127.0.0.1:${port}/v2/`, { Accept: ACCEPT_V2 }, 1_000)).status === 200;
+      const status = (await httpGet(`http://127.0.0.1:${port}/v2/`, { Accept: ACCEPT_V2 }, 1_000)).status;
+      return status === 200 || status === 401; // 401: up, and asking for credentials
     } catch (error) {
       if (errnoCode(error) === 'ECONNREFUSED') return false;
       throw error;
@@ -92,13 +121,14 @@ async function launch(tmp: TempDir, dataDir: string): Promise<{ child: ChildProc
 }
 
 /** Starts a registry on 127.0.0.1:<free port> with its data in a fresh temp dir. */
-export async function startRegistry(): Promise<Registry> {
+export async function startRegistry(options: RegistryOptions = {}): Promise<Registry> {
   const tmp = await makeTempDir('registry');
   const dataDir = join(tmp.path, 'data');
   try {
     await mkdir(dataDir);
+    const auth = await authLines(tmp, options.auth);
     for (let attempt = 1; attempt <= 3; attempt += 1) {
-      const started = await launch(tmp, dataDir);
+      const started = await launch(tmp, dataDir, auth);
       if (started !== undefined) return registryHandle(tmp, dataDir, started.child, started.port);
     }
     const log = await readFile(join(tmp.path, 'registry.log'), 'utf8');
