@@ -84,6 +84,11 @@ export async function downloadBlob(endpoint: RegistryEndpoint, repository: strin
       continue;
     }
     if (response.status !== 200 && response.status !== 206) throw statusError(response.status, await readErrorBody(response), what, 'blob');
+    if (response.status === 206 && contentRangeStart(response) !== offset) {
+      response.close();
+      await rm(part, { force: true });
+      throw unavailable('ERR_REGISTRY_HTTP', `${what}: the registry answered a range request with another range twice`);
+    }
     if (response.status === 200 && offset > 0) {
       emit({ kind: 'blob-restart', digest, reason: 'the registry sent the whole blob (no range support)' });
       offset = 0;

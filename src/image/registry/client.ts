@@ -4,6 +4,7 @@
  * image manifest and config (selecting a platform from an index) and downloads blobs into
  * files, at most `concurrency` at a time. It owns no store: callers say where blobs go.
  */
+import type { DockerReference } from '../docker-reference.js';
 import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from '../docker-reference.js';
 import type { FetchSettings } from '../fetch/settings.js';
 import { failedPrecondition, invalidArgument } from '../../util/index.js';
@@ -79,6 +80,20 @@ export interface ResolveOptions {
 export interface BlobTarget {
   readonly descriptor: Descriptor;
   readonly dest: string;
+}
+
+/** What to ask which registry for, from a parsed reference. */
+export interface PullTarget {
+  /** The registry as the reference names it (`docker.io`, `127.0.0.1:5000`): {@link RegistryClientOptions.registry}. */
+  readonly registry: string;
+  readonly repository: string;
+  /** The digest when the reference has one (it wins over the tag), else the tag. */
+  readonly reference: string;
+}
+
+/** `127.0.0.1:5000/team/app:1@sha256:…` → registry, repository and `sha256:…`. */
+export function pullTarget(reference: DockerReference): PullTarget {
+  return { registry: reference.domain, repository: reference.path, reference: reference.digest ?? reference.tag ?? 'latest' };
 }
 
 /** A pull client for one registry host. */

@@ -36,6 +36,7 @@ describe('registry client: authentication against a real docker-registry', () =>
     tokenRegistry = await startRegistry({ auth: { kind: 'token', realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certFile: tokens.certFile } });
     basicRegistry = await startRegistry({ auth: { kind: 'htpasswd', users: { bob: 'hunter2' } } });
     await pushImage(layout, 'img', `${tokenRegistry.host}/t/busybox:1`, { creds: 'alice:secret' });
+    await pushImage(layout, 'img', `${tokenRegistry.host}/t/other:1`);
     await pushImage(layout, 'img', `${basicRegistry.host}/t/busybox:1`, { creds: 'bob:hunter2' });
   });
   after(async () => {
@@ -58,6 +59,15 @@ describe('registry client: authentication against a real docker-registry', () =>
       await client.fetchBlob('t/busybox', { descriptor: layer, dest });
       assert.equal(await fileDigest(dest), layer.digest);
       assert.deepEqual(tokens.requests.slice(before), [{ scopes: ['repository:t/busybox:pull'], user: '' }]);
+    });
+
+    it('asks for a token per repository', async () => {
+      const client = new RegistryClient({ registry: tokenRegistry.host, settings, insecure: true });
+      const before = tokens.requests.length;
+      await client.getManifest('t/busybox', '1');
+      await client.getManifest('t/other', '1');
+      await client.getManifest('t/busybox', '1');
+      assert.deepEqual(tokens.requests.slice(before).map((r) => r.scopes), [['repository:t/busybox:pull'], ['repository:t/other:pull']]);
     });
 
     it('asks for a new token once expires_in has passed', async () => {

@@ -99,6 +99,20 @@ describe('registry client against a misbehaving registry (TLS with a test CA)', 
     assert.ok(events.some((e) => e.kind === 'blob-start' && e.resumeFrom === 100_000));
   });
 
+  it('starts over when the registry ignores the Range of a kept partial download', async () => {
+    const content = randomBytes(120_000);
+    const descriptor = descriptorOf('application/octet-stream', content);
+    server.route(blob(content), { kind: 'close-early', body: content, afterBytes: 40_000 }, { kind: 'bytes', body: content, ranges: false });
+    const target = { descriptor, dest: dest() };
+    await assert.rejects(client.fetchBlob('bad/app', target), (error: unknown) => hasErrorCode(error, 'ERR_REGISTRY_BLOB_TRUNCATED'));
+    const events: RegistryEvent[] = [];
+    await client.fetchBlob('bad/app', target, { onEvent: (event) => events.push(event) });
+    assert.equal(await fileDigest(target.dest), descriptor.digest);
+    assert.equal(server.requestsFor(blob(content)).at(-1)?.status, 200);
+    assert.ok(events.some((e) => e.kind === 'blob-restart'));
+    assert.ok(events.some((e) => e.kind === 'blob-start' && e.resumeFrom === 0));
+  });
+
   it('fails a stalled download after the stall timeout, keeping what arrived', async () => {
     const other = randomBytes(200_000);
     const descriptor = descriptorOf('application/octet-stream', other);

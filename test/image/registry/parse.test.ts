@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runLimited } from '../../../src/image/registry/concurrency.js';
 import type { ImageIndex } from '../../../src/image/registry/index.js';
+import { parseDockerReference } from '../../../src/image/index.js';
 import {
-  credentialKey, digestOf, hostPlatform, mediaTypes, parseAuthFile, parseChallenges, parseImageConfig, parseManifest, parsePlatform, selectPlatform,
+  pullTarget, credentialKey, digestOf, hostPlatform, mediaTypes, parseAuthFile, parseChallenges, parseImageConfig, parseManifest, parsePlatform, selectPlatform,
 } from '../../../src/image/registry/index.js';
 import { hasErrorCode } from '../../../src/util/index.js';
 
@@ -140,6 +141,13 @@ describe('registry: image config', () => {
     assert.throws(() => parseImageConfig(json({ ...base, config: { Cmd: 'sh' } }), 'cfg'), /cfg: config\.Cmd must be a list of strings/);
     assert.throws(() => parseImageConfig(json({ ...base, rootfs: { type: 'tarball' } }), 'cfg'), /rootfs\.type must be "layers"/);
     assert.throws(() => parseImageConfig(json({ ...base, os: undefined }), 'cfg'), code('ERR_REGISTRY_CONFIG_INVALID'));
+  });
+});
+
+describe('registry: pull targets', () => {
+  it('takes registry and repository from a reference; a digest wins over the tag', () => {
+    assert.deepEqual(pullTarget(parseDockerReference('nginx')), { registry: 'docker.io', repository: 'library/nginx', reference: 'latest' });
+    assert.deepEqual(pullTarget(parseDockerReference(`localhost:5000/team/app:1@${D1}`)), { registry: 'localhost:5000', repository: 'team/app', reference: D1 });
   });
 });
 
