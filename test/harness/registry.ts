@@ -5,7 +5,7 @@
  * enabled. Never Debian's /etc/docker/registry/config.yml (all interfaces, htpasswd). Spawned
  * under `setpriv --pdeathsig SIGKILL`, recorded in its temp dir for the sweep, stopped by PID.
  * Optional auth: htpasswd users (bcrypt hashes made by apache2-utils' `htpasswd -B`) or token
- * auth against a harness token server (token-server.ts).
+ * auth against a harness token server (token-server.ts); optional TLS with a throw-away CA.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -15,14 +15,17 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execChecked } from './exec.js';
 import { httpGet } from './http.js';
+import { makeCertificate } from './https-server.js';
 import { errnoCode, identify, waitFor, withTimeout } from './proc.js';
 import type { TempDir } from './tmp.js';
 import { makeTempDir, recordProcess } from './tmp.js';
 
 /** A running registry from {@link startRegistry}. */
 export interface Registry {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`) */
   readonly url: string;
+  /** The CA that signed the registry's certificate (`tls` only; else ''). */
+  readonly caFile: string;
   /** `127.0.0.1:<port>`, the host part of image references. */
   readonly host: string;
   readonly port: number;
@@ -41,6 +44,8 @@ export type RegistryAuth =
 /** Options of {@link startRegistry}. */
 export interface RegistryOptions {
   readonly auth?: RegistryAuth;
+  /** Serve HTTPS with a certificate from a throw-away CA ({@link Registry.caFile}). */
+  readonly tls?: boolean;
 }
 
 const ACCEPT_V2 = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
@@ -70,13 +75,20 @@ async function authLines(tmp: TempDir, auth: RegistryAuth | undefined): Promise<
   return [`auth: {htpasswd: {realm: rocklet-test, path: "${file}"}}`];
 }
 
-function config(dataDir: string, port: number, auth: readonly string[]): string {
+/** The extra config lines of one registry: auth, and the TLS files. */
+interface Extra {
+  readonly lines: readonly string[];
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
+}
+
+function config(dataDir: string, port: number, extra: Extra): string {
+  const tls = extra.tls === undefined ? '' : `, tls: {certificate: "${extra.tls.certFile}", key: "${extra.tls.keyFile}"}`;
   return [
-    ...auth,
+    ...extra.lines,
     'version: 0.1',
     'log: {level: warn, accesslog: {disabled: true}}',
     `storage: {filesystem: {rootdirectory: "${dataDir}"}, delete: {enabled: true}, cache: {blobdescriptor: inmemory}}`,
-    `http: {addr: "127.0.0.1:${port}", secret: rocklet-test-registry}`,
+    `http: {addr: "127.0.0.1:${port}", secret: rocklet-test-registry${tls}}`,
     '',
   ].join('\n');
 }
@@ -86,10 +98,10 @@ async function exitOf(child: ChildProcess, timeoutMs: number): Promise<boolean> 
   return (await withTimeout(once(child, 'exit').then(() => true), timeoutMs)) ?? false;
 }
 
-async function launch(tmp: TempDir, dataDir: string, auth: readonly string[]): Promise<{ child: ChildProcess; port: number } | undefined> {
+async function launch(tmp: TempDir, dataDir: string, extra: Extra): Promise<{ child: ChildProcess; port: number } | undefined> {
   const port = await freeLoopbackPort();
   const configPath = join(tmp.path, 'config.yml');
-  await writeFile(configPath, config(dataDir, port, auth));
+  await writeFile(configPath, config(dataDir, port, extra));
   const log = await open(join(tmp.path, 'registry.log'), 'a');
   let child: ChildProcess;
   try {
@@ -104,7 +116,7 @@ async function launch(tmp: TempDir, dataDir: string, auth: readonly string[]): P
   const ready = await waitFor(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return 'exited' as const;
     try {
-      const status = (await httpGet(`http://127.0.0.1:${port}/v2/`, { Accept: ACCEPT_V2 }, 1_000)).status;
+      const status = (await httpGet(`${extra.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}/v2/`, { Accept: ACCEPT_V2 }, 1_000)).status;
       return status === 200 || status === 401; // 401: up, and asking for credentials
     } catch (error) {
       if (errnoCode(error) === 'ECONNREFUSED') return false;
@@ -126,10 +138,13 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const dataDir = join(tmp.path, 'data');
   try {
     await mkdir(dataDir);
-    const auth = await authLines(tmp, options.auth);
+    const extra: Extra = {
+      lines: await authLines(tmp, options.auth),
+      ...(options.tls === true ? { tls: await makeCertificate(tmp.path, '127.0.0.1') } : {}),
+    };
     for (let attempt = 1; attempt <= 3; attempt += 1) {
-      const started = await launch(tmp, dataDir, auth);
-      if (started !== undefined) return registryHandle(tmp, dataDir, started.child, started.port);
+      const started = await launch(tmp, dataDir, extra);
+      if (started !== undefined) return registryHandle(tmp, dataDir, started, extra.tls?.caFile);
     }
     const log = await readFile(join(tmp.path, 'registry.log'), 'utf8');
     throw new Error(`docker-registry exited at start three times:\n${log.trim().split('\n').slice(-10).join('\n')}`);
@@ -139,7 +154,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   }
 }
 
-function registryHandle(tmp: TempDir, dataDir: string, child: ChildProcess, port: number): Registry {
+function registryHandle(tmp: TempDir, dataDir: string, started: { child: ChildProcess; port: number }, caFile: string | undefined): Registry {
+  const { child, port } = started;
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     // Our own unreaped child: its PID cannot have been reused yet.
@@ -153,7 +169,8 @@ function registryHandle(tmp: TempDir, dataDir: string, child: ChildProcess, port
     await tmp.remove();
   };
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${caFile === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
+    caFile: caFile ?? '',
     host: `127.0.0.1:${port}`,
     port,
     dataDir,
