@@ -48,6 +48,8 @@ export interface RegistryClientOptions {
   readonly onEvent?: RegistryEventHandler;
   /** Milliseconds since the epoch; tests move it to expire tokens. */
   readonly now?: () => number;
+  /** Retries of 429/502/503/504 answers per request (default 3). */
+  readonly retries?: number;
 }
 
 /** The answer of `GET /v2/`. */
@@ -115,6 +117,7 @@ export class RegistryClient {
       credentials: options.credentials?.get(credentialKey),
       credentialSource: source,
       now: options.now ?? Date.now,
+      ...(options.retries === undefined ? {} : { retries: options.retries }),
     });
     const mirrors = (options.mirrors ?? []).map((mirror) => endpoint(mirror, mirror.replace(/^https?:\/\//i, '').replace(/\/$/, '').toLowerCase()));
     this.endpoints = [...mirrors, endpoint(apiHost, options.registry)];

@@ -8,6 +8,7 @@
  * unless insecure. Redirects (blobs go to CDNs) are followed, but `Authorization` is dropped
  * when the host changes, and an https → http redirect is refused unless insecure.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { failedPrecondition, hasErrorCode, unavailable } from '../../util/index.js';
 import type { InsecureFeature } from '../../util/index.js';
 import type { HttpContext, HttpResponse } from '../fetch/http-client.js';
@@ -27,6 +28,8 @@ export interface EndpointOptions {
   readonly credentials: Credentials | undefined;
   readonly credentialSource: string;
   readonly now: () => number;
+  /** Retries of 429/502/503/504 answers per request (default {@link DEFAULT_RETRIES}). */
+  readonly retries?: number;
 }
 
 /** One GET to make. */
@@ -43,6 +46,17 @@ export interface EndpointRequest {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_AUTH_ATTEMPTS = 3;
+/** Answers that mean "try again soon" (formats.md §2.2 step 9). */
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+/** Retries of such answers per request, unless the options say otherwise. */
+export const DEFAULT_RETRIES = 3;
+const MAX_RETRY_DELAY_MS = 10_000;
+
+/** `Retry-After` in seconds (capped), else 250 ms doubled per retry. */
+function retryDelayMs(retryAfter: string | undefined, retry: number): number {
+  const seconds = retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  return Math.min(MAX_RETRY_DELAY_MS, seconds === undefined ? 250 * 2 ** retry : seconds * 1000);
+}
 
 function isConnectFailure(error: unknown): boolean {
   return hasErrorCode(error, 'ERR_FETCH_CONNECT') || hasErrorCode(error, 'ERR_FETCH_TLS');
@@ -55,6 +69,7 @@ export class RegistryEndpoint {
   readonly authorizer: TokenAuthorizer;
   readonly #insecure: boolean;
   readonly #settings: FetchSettings;
+  readonly #retries: number;
   #scheme: 'https:' | 'http:';
   /** True until the first answer over HTTPS: an insecure registry may still turn out to be plain HTTP. */
   #mayFallBack: boolean;
@@ -69,6 +84,7 @@ export class RegistryEndpoint {
     this.#mayFallBack = explicit === null && options.insecure;
     this.#insecure = options.insecure;
     this.#settings = options.settings;
+    this.#retries = options.retries ?? DEFAULT_RETRIES;
     if (this.#scheme === 'http:' && !options.insecure) {
       throw failedPrecondition('ERR_REGISTRY_INSECURE', `refusing ${options.location}: plain HTTP is not allowed for a registry that is not configured insecure`, {
         hint: 'use https://, or configure the registry as insecure',
@@ -88,12 +104,21 @@ export class RegistryEndpoint {
     return { settings: this.#settings, insecure, signal };
   }
 
-  /** GET with authentication: resolves with the first answer that is not a 401. */
+  /**
+   * GET with authentication: resolves with the first answer that is neither a 401 nor, while
+   * retries last, a 429/502/503/504 (waiting as `Retry-After` says, at most 10 s, else backing off).
+   */
   async get(request: EndpointRequest): Promise<HttpResponse> {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1, retries = 0; ; attempt++) {
       const sent = request.scope === undefined ? undefined : this.authorizer.header(request.scope);
       const headers = { ...request.headers, ...(sent === undefined ? {} : { authorization: sent }) };
       const response = await this.#send(request, headers);
+      if (RETRY_STATUSES.has(response.status) && retries < this.#retries) {
+        response.close();
+        await delay(retryDelayMs(response.headers['retry-after'], retries++), undefined, { signal: request.signal });
+        attempt--; // a retry is not another authentication attempt
+        continue;
+      }
       if (response.status !== 401 || request.scope === undefined) return response;
       const challenges = parseChallenges(response.headers['www-authenticate']);
       response.close();

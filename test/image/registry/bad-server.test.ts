@@ -81,6 +81,17 @@ describe('registry client against a misbehaving registry (TLS with a test CA)', 
     await assert.rejects(client.getManifest('none/app', 'latest'), (error: unknown) => hasErrorCode(error, 'ERR_REGISTRY_NAME_UNKNOWN'));
   });
 
+  it('retries 503 and 429 answers (Retry-After honoured), then gives up with ERR_REGISTRY_UNAVAILABLE', async () => {
+    const busy = { kind: 'handler' as const, handle: (_req: IncomingMessage, res: ServerResponse) => void res.writeHead(429, { 'retry-after': '0' }).end() };
+    server.route('/v2/bad/app/manifests/busy', { kind: 'status', status: 503 }, busy, manifestRoute(manifest, { 'content-type': mediaTypes.OCI_MANIFEST }));
+    assert.equal((await client.getManifest('bad/app', 'busy')).digest, sha256(manifest));
+    assert.deepEqual(server.requestsFor('/v2/bad/app/manifests/busy').map((r) => r.status), [503, 429, 200]);
+    server.route('/v2/bad/app/manifests/down', { kind: 'status', status: 503 });
+    const impatient = new RegistryClient({ registry: `${server.host}:${server.port}`, settings, retries: 1 });
+    await assert.rejects(impatient.getManifest('bad/app', 'down'), (error: unknown) => hasErrorCode(error, 'ERR_REGISTRY_UNAVAILABLE'));
+    assert.equal(server.requestsFor('/v2/bad/app/manifests/down').length, 2);
+  });
+
   it('keeps a truncated blob as .partial only, and resumes it with Range', async () => {
     const descriptor = descriptorOf('application/octet-stream', layer);
     server.route(blob(layer), { kind: 'close-early', body: layer, afterBytes: 100_000 }, { kind: 'bytes', body: layer });
