@@ -72,6 +72,19 @@ describe('registry client against a misbehaving registry (TLS with a test CA)', 
     await assert.rejects(client.getManifest('bad/app', sha256(config)), (error: unknown) => hasErrorCode(error, 'ERR_REGISTRY_MANIFEST_DIGEST'));
   });
 
+  it('refuses oversized manifests, artifacts that are not images, and redirects to plain HTTP', async () => {
+    const huge = Buffer.alloc(5 * 1024 * 1024, 0x20);
+    server.route('/v2/bad/app/manifests/huge', manifestRoute(huge, { 'content-type': mediaTypes.OCI_MANIFEST }));
+    await assert.rejects(client.getManifest('bad/app', 'huge'), (error: unknown) => hasErrorCode(error, 'ERR_REGISTRY_TOO_LARGE'));
+    const artifact = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: mediaTypes.OCI_MANIFEST, config: descriptorOf('application/vnd.example.sbom.config+json', config), layers: [],
+    }));
+    server.route('/v2/bad/app/manifests/sbom', manifestRoute(artifact, { 'content-type': mediaTypes.OCI_MANIFEST }));
+    await assert.rejects(client.resolveImage('bad/app', 'sbom'), (error: unknown) => hasErrorCode(error, 'ERR_REGISTRY_NOT_AN_IMAGE'));
+    server.route('/v2/bad/app/manifests/downgrade', { kind: 'redirect', location: `http://${server.host}:${server.port}/elsewhere` });
+    await assert.rejects(client.getManifest('bad/app', 'downgrade'), (error: unknown) => hasErrorCode(error, 'ERR_REGISTRY_INSECURE'));
+  });
+
   it('refuses schema 1 and reports NAME_UNKNOWN from the error body', async () => {
     await assert.rejects(client.getManifest('bad/app', 'old'), (error: unknown) => {
       assert.ok(hasErrorCode(error, 'ERR_REGISTRY_SCHEMA1'), String(error));
