@@ -9,7 +9,7 @@ import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from '../docker-reference.js';
 import type { FetchSettings } from '../fetch/settings.js';
 import { failedPrecondition, invalidArgument } from '../../util/index.js';
 import type { CredentialStore } from './auth-file.js';
-import { AUTH_FILE_NAME } from './auth-file.js';
+import { AUTH_FILE_NAME, credentialKey } from './auth-file.js';
 import type { BlobDownloadOptions } from './blob-download.js';
 import { downloadBlob } from './blob-download.js';
 import { findChallenge, parseChallenges } from './challenge.js';
@@ -110,16 +110,17 @@ export class RegistryClient {
     this.#onEvent = options.onEvent ?? ((): void => undefined);
     const apiHost = options.registry === DOCKER_HUB_DOMAIN ? DOCKER_HUB_API_HOST : options.registry;
     const source = options.credentialSource ?? `<config-dir>/${AUTH_FILE_NAME}`;
-    const endpoint = (location: string, credentialKey: string): RegistryEndpoint => new RegistryEndpoint({
+    const endpoint = (location: string, host: string): RegistryEndpoint => new RegistryEndpoint({
       location,
       insecure: options.insecure ?? false,
       settings: options.settings,
-      credentials: options.credentials?.get(credentialKey),
+      credentials: options.credentials?.get(credentialKey(host)),
       credentialSource: source,
       now: options.now ?? Date.now,
       ...(options.retries === undefined ? {} : { retries: options.retries }),
     });
-    const mirrors = (options.mirrors ?? []).map((mirror) => endpoint(mirror, mirror.replace(/^https?:\/\//i, '').replace(/\/$/, '').toLowerCase()));
+    // A mirror's credentials are its own (looked up by its host), never the registry's.
+    const mirrors = (options.mirrors ?? []).map((mirror) => endpoint(mirror, mirror));
     this.endpoints = [...mirrors, endpoint(apiHost, options.registry)];
   }
 
