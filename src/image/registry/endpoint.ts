@@ -66,6 +66,7 @@ function isConnectFailure(error: unknown): boolean {
 export class RegistryEndpoint {
   /** `host[:port]`, for messages and credential lookup. */
   readonly name: string;
+  /** Auth state of this host (tokens are per endpoint: a mirror's realm is its own). */
   readonly authorizer: TokenAuthorizer;
   readonly #insecure: boolean;
   readonly #settings: FetchSettings;
@@ -122,7 +123,7 @@ export class RegistryEndpoint {
       if (response.status !== 401 || request.scope === undefined) return response;
       const challenges = parseChallenges(response.headers['www-authenticate']);
       response.close();
-      if (attempt >= MAX_AUTH_ATTEMPTS || !(await this.authorizer.answer(challenges, request.scope, sent))) {
+      if (attempt >= MAX_AUTH_ATTEMPTS || !(await this.authorizer.answer(challenges, request.scope, sent, request.signal))) {
         throw this.authorizer.unauthorized(request.what, sent);
       }
     }

@@ -70,13 +70,13 @@ export class TokenAuthorizer {
    * false when nothing more can be tried (the caller reports the 401).
    * Throws `ERR_REGISTRY_TOKEN` / `ERR_REGISTRY_UNAUTHORIZED` when the token server fails.
    */
-  async answer(challenges: readonly Challenge[], scope: string, sent: string | undefined): Promise<boolean> {
+  async answer(challenges: readonly Challenge[], scope: string, sent: string | undefined, signal?: AbortSignal): Promise<boolean> {
     const bearer = findChallenge(challenges, 'bearer');
     if (bearer !== undefined && bearer.params.realm !== undefined) {
       // A refused token (expired early, or scoped too narrowly) is dropped and asked for again;
       // the caller bounds the attempts.
       if (sent?.startsWith('Bearer ') === true) this.#tokens.delete(scope);
-      this.#tokens.set(scope, await this.#fetchToken(bearer.params.realm, bearer.params.service, scope));
+      this.#tokens.set(scope, await this.#fetchToken(bearer.params.realm, bearer.params.service, scope, signal));
       return true;
     }
     if (findChallenge(challenges, 'basic') !== undefined && this.#options.credentials !== undefined && sent === undefined) {
@@ -99,7 +99,7 @@ export class TokenAuthorizer {
     });
   }
 
-  async #fetchToken(realm: string, service: string | undefined, scope: string): Promise<CachedToken> {
+  async #fetchToken(realm: string, service: string | undefined, scope: string, signal: AbortSignal | undefined): Promise<CachedToken> {
     const { credentials, name, http, now } = this.#options;
     const what = `token for ${scope} from ${realm}`;
     let url: URL;
@@ -114,7 +114,7 @@ export class TokenAuthorizer {
     this.tokenRequests += 1;
     let body: string;
     try {
-      const response = await httpGet(url, credentials === undefined ? {} : { authorization: basicHeader(credentials) }, http);
+      const response = await httpGet(url, credentials === undefined ? {} : { authorization: basicHeader(credentials) }, { ...http, signal });
       if (response.status === 401 || response.status === 403) {
         response.close();
         throw permissionDenied('ERR_REGISTRY_UNAUTHORIZED', `${what}: the token server refused ${credentials === undefined ? 'anonymous access' : `the credentials of user "${credentials.username}" (from ${this.#options.credentialSource})`} (HTTP ${response.status})`, {
@@ -127,7 +127,7 @@ export class TokenAuthorizer {
       }
       body = await readSmallBody(response, MAX_TOKEN_BODY);
     } catch (error) {
-      if (isRockletError(error) && error.code.startsWith('ERR_REGISTRY_')) throw error;
+      if (signal?.aborted === true || (isRockletError(error) && error.code.startsWith('ERR_REGISTRY_'))) throw error;
       throw unavailable('ERR_REGISTRY_TOKEN', `${what}: the token server failed: ${error instanceof Error ? error.message : String(error)}`, { cause: transportError(error, what) });
     }
     return parseTokenResponse(body, what, started);

@@ -151,6 +151,19 @@ describe('registry client against a misbehaving registry (TLS with a test CA)', 
     assert.equal(await fileDigest(target.dest), descriptor.digest);
   });
 
+  it('stops when the caller aborts, keeping the partial download', async () => {
+    const content = randomBytes(100_000);
+    server.route(blob(content), { kind: 'stall', body: content, afterBytes: 30_000 });
+    const controller = new AbortController();
+    const target = { descriptor: descriptorOf('application/octet-stream', content), dest: dest() };
+    const onEvent = (event: RegistryEvent): void => {
+      if (event.kind === 'blob-progress' && event.bytes === 30_000) controller.abort(new Error('the user gave up'));
+    };
+    await assert.rejects(client.fetchBlobs('bad/app', [target], { signal: controller.signal, onEvent }), /the user gave up/);
+    assert.equal((await stat(partialPath(target.dest))).size, 30_000);
+    await assert.rejects(stat(target.dest), { code: 'ENOENT' });
+  });
+
   it('deletes a blob whose content does not match its digest, or that is longer than declared', async () => {
     const claimed = randomBytes(10_000);
     const served = randomBytes(10_000);
