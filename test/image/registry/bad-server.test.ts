@@ -72,6 +72,34 @@ describe('registry client against a misbehaving registry (TLS with a test CA)', 
     await assert.rejects(client.getManifest('bad/app', sha256(config)), (error: unknown) => hasErrorCode(error, 'ERR_REGISTRY_MANIFEST_DIGEST'));
   });
 
+  it('sends the Accept list of every manifest type it decodes, and walks nested indexes', async () => {
+    const entry = (mediaType: string, bytes: Buffer) => ({ ...descriptorOf(mediaType, bytes), platform: { os: 'linux', architecture: 'amd64' } });
+    const inner = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.OCI_INDEX, manifests: [entry(mediaTypes.OCI_MANIFEST, manifest)] }));
+    const outer = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.DOCKER_MANIFEST_LIST, manifests: [entry(mediaTypes.OCI_INDEX, inner)] }));
+    server.route('/v2/bad/app/manifests/nested', manifestRoute(outer, { 'content-type': mediaTypes.DOCKER_MANIFEST_LIST }));
+    server.route(`/v2/bad/app/manifests/${sha256(inner)}`, manifestRoute(inner, { 'content-type': mediaTypes.OCI_INDEX }));
+    server.route(`/v2/bad/app/manifests/${sha256(manifest)}`, manifestRoute(manifest, { 'content-type': mediaTypes.OCI_MANIFEST }));
+    const image = await client.resolveImage('bad/app', 'nested', { platform: { os: 'linux', architecture: 'amd64' } });
+    assert.deepEqual(image.indexDigests, [sha256(outer), sha256(inner)]);
+    assert.equal(image.digest, sha256(manifest));
+    assert.equal(server.requestsFor('/v2/bad/app/manifests/nested')[0]?.headers.accept, mediaTypes.MANIFEST_ACCEPT);
+  });
+
+  it('downloads three blobs at once by default', async () => {
+    const blobs = Array.from({ length: 5 }, () => randomBytes(5_000));
+    for (const bytes of blobs) server.route(blob(bytes), { kind: 'bytes', body: bytes, delayMs: 150 });
+    let running = 0;
+    let most = 0;
+    const onEvent = (event: RegistryEvent): void => {
+      if (event.kind === 'blob-start') most = Math.max(most, ++running);
+      if (event.kind === 'blob-done') running--;
+    };
+    const targets = blobs.map((bytes) => ({ descriptor: descriptorOf('application/octet-stream', bytes), dest: dest() }));
+    await client.fetchBlobs('bad/app', targets, { onEvent });
+    assert.equal(most, 3);
+    for (const target of targets) assert.equal(await fileDigest(target.dest), target.descriptor.digest);
+  });
+
   it('refuses oversized manifests, artifacts that are not images, and redirects to plain HTTP', async () => {
     const huge = Buffer.alloc(5 * 1024 * 1024, 0x20);
     server.route('/v2/bad/app/manifests/huge', manifestRoute(huge, { 'content-type': mediaTypes.OCI_MANIFEST }));
