@@ -44,6 +44,13 @@ async function hashFile(file: string, digester: ReturnType<typeof createDigester
   for await (const chunk of createReadStream(file)) digester.update(chunk as Buffer);
 }
 
+/** True when the partial file already holds the whole blob (checked by its digest). */
+async function completePartial(part: string, descriptor: Descriptor): Promise<boolean> {
+  const digester = createDigester(digestAlgorithm(descriptor.digest));
+  await hashFile(part, digester);
+  return digester.digest() === descriptor.digest;
+}
+
 function contentRangeStart(response: HttpResponse): number | undefined {
   const match = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(response.headers['content-range'] ?? '');
   return match === null ? undefined : Number(match[1]);
@@ -66,7 +73,13 @@ export async function downloadBlob(endpoint: RegistryEndpoint, repository: strin
   const what = `blob ${digest} of ${endpoint.name}/${repository}`;
   for (let attempt = 0; ; attempt++) {
     let offset = await sizeOf(part);
-    if (offset > descriptor.size) {
+    // A whole partial file is what a crash between its last write and the rename leaves.
+    if (offset === descriptor.size && offset > 0 && (await completePartial(part, descriptor))) {
+      await rename(part, dest);
+      emit({ kind: 'blob-done', digest, bytes: offset });
+      return;
+    }
+    if (offset >= descriptor.size) {
       await rm(part, { force: true });
       offset = 0;
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -149,6 +149,22 @@ describe('registry client against a misbehaving registry (TLS with a test CA)', 
     assert.equal(requests.at(-1)?.headers.range, 'bytes=100000-');
     assert.equal(requests.at(-1)?.status, 206);
     assert.ok(events.some((e) => e.kind === 'blob-start' && e.resumeFrom === 100_000));
+  });
+
+  it('finishes a complete partial file without the network, and replaces a wrong one', async () => {
+    const content = randomBytes(20_000);
+    const descriptor = descriptorOf('application/octet-stream', content);
+    const whole = { descriptor, dest: dest() };
+    await writeFile(partialPath(whole.dest), content);
+    await client.fetchBlob('bad/app', whole);
+    assert.equal(await fileDigest(whole.dest), descriptor.digest);
+    assert.equal(server.requestsFor(blob(content)).length, 0);
+    server.route(blob(content), { kind: 'bytes', body: content });
+    const wrong = { descriptor, dest: dest() };
+    await writeFile(partialPath(wrong.dest), randomBytes(20_000));
+    await client.fetchBlob('bad/app', wrong);
+    assert.equal(await fileDigest(wrong.dest), descriptor.digest);
+    assert.equal(server.requestsFor(blob(content)).at(-1)?.headers.range, undefined);
   });
 
   it('starts over when the registry ignores the Range of a kept partial download', async () => {
