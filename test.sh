@@ -14,10 +14,10 @@ command -v node >/dev/null || die "Node.js 20 or newer is required"
 [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || die "Node.js 20 or newer is required; found $(node --version)"
 
 # What the tests use: a private systemd + dbus-daemon, crun, namespaces and nft, busybox as the
-# universal payload, docker-registry/skopeo/umoci for registry tests, gpg for signatures;
+# universal payload, docker-registry/skopeo/umoci (+ htpasswd from apache2-utils) for registry tests, gpg for signatures;
 # g++/make/python3 for node-gyp, which `npm ci` runs to build rocklet's native helper.
 TEST_PACKAGES=(systemd dbus util-linux iproute2 nftables crun busybox-static docker-registry skopeo umoci
-  gnupg curl openssl ca-certificates xz-utils bzip2 tar psmisc procps g++ make python3)
+  gnupg curl openssl ca-certificates xz-utils bzip2 tar psmisc procps g++ make python3 apache2-utils)
 
 missing=()
 for p in "${TEST_PACKAGES[@]}"; do

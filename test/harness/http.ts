@@ -2,7 +2,8 @@
  * @module harness/http — a minimal loopback HTTP GET for readiness probes and tests
  * (no keep-alive agent, so nothing outlives the request).
  */
-import { request } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 /** Status, headers and body of a response. */
 export interface HttpResponse {
@@ -11,10 +12,15 @@ export interface HttpResponse {
   readonly body: string;
 }
 
-/** GETs `url` (http only) with `headers`; rejects only on connection errors or timeout. */
+/**
+ * GETs `url` with `headers`; rejects only on connection errors or timeout. An https URL's
+ * certificate is not checked: this is for probes of servers the harness itself started.
+ */
 export function httpGet(url: string, headers: Record<string, string> = {}, timeoutMs = 5_000): Promise<HttpResponse> {
+  const secure = url.startsWith('https:');
+  const request = secure ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', headers, agent: false, timeout: timeoutMs }, (res) => {
+    const req = request(url, { method: 'GET', headers, agent: false, timeout: timeoutMs, ...(secure ? { rejectUnauthorized: false } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

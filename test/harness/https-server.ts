@@ -85,7 +85,11 @@ export function etagOf(body: Buffer | string): string {
   return `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
 }
 
-async function makeCertificate(dir: string, host: string): Promise<{ key: Buffer; cert: Buffer; caFile: string }> {
+/**
+ * A throw-away CA (`<dir>/ca.crt`) and a server certificate it signed for `host` (an IP) and
+ * `localhost` (`<dir>/server.crt`, key `<dir>/server.key`).
+ */
+export async function makeCertificate(dir: string, host: string): Promise<{ key: Buffer; cert: Buffer; caFile: string; certFile: string; keyFile: string }> {
   const file = (name: string): string => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await execChecked(['openssl', 'req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '2',
@@ -94,7 +98,7 @@ async function makeCertificate(dir: string, host: string): Promise<{ key: Buffer
   await writeFile(file('server.ext'), `basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:${host},DNS:localhost\n`);
   await execChecked(['openssl', 'x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'),
     '-CAcreateserial', '-out', file('server.crt'), '-days', '2', '-extfile', file('server.ext')]);
-  return { key: await readFile(file('server.key')), cert: await readFile(file('server.crt')), caFile: file('ca.crt') };
+  return { key: await readFile(file('server.key')), cert: await readFile(file('server.crt')), caFile: file('ca.crt'), certFile: file('server.crt'), keyFile: file('server.key') };
 }
 
 function headersOf(options: BytesOptions, length: number): Record<string, string | number> {

@@ -65,7 +65,11 @@ function connectionError(url: URL, error: Error): Error {
   return unavailable('ERR_FETCH_CONNECT', `${url.href}: cannot connect: ${detail}`, { cause: error });
 }
 
-async function once(url: URL, headers: Record<string, string>, context: HttpContext): Promise<HttpResponse> {
+/**
+ * One GET of `url`, no redirects followed and no scheme check (the caller decides both; the
+ * registry client drops credentials when a redirect changes host).
+ */
+export async function httpGetOnce(url: URL, headers: Record<string, string>, context: HttpContext): Promise<HttpResponse> {
   const { settings, insecure, signal } = context;
   // Loaded on the first request: node:https (with tls) costs ~15 ms to import, and most
   // commands that can fetch (run, prepare) find their images in the store.
@@ -133,7 +137,7 @@ export async function httpGet(url: URL, headers: Record<string, string>, context
   let current = url;
   checkScheme(current, context.insecure);
   for (let hops = 0; ; hops++) {
-    const response = await once(current, headers, context);
+    const response = await httpGetOnce(current, headers, context);
     const location = response.headers.location;
     if (!REDIRECTS.has(response.status) || location === undefined) return response;
     response.close();
