@@ -22,6 +22,9 @@ export interface AppliedPod {
   /** ms since the epoch. */
   readonly startedAt: number;
   readonly spec: PodSpec;
+  /** Image IDs the running version uses, and those of the version before it (kept for a rollback by image gc). */
+  readonly images: readonly string[];
+  readonly previousImages: readonly string[];
 }
 
 const RECORD = /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?)\.json$/;
@@ -39,7 +42,8 @@ function parseRecord(text: string): AppliedPod | undefined {
   if (typeof r.startedAt !== 'number' || typeof r.spec !== 'object' || r.spec === null) return undefined;
   const entry = classifyEntry(r.file);
   if (entry.kind !== 'pod-file') return undefined;
-  return { pod: r.pod, file: entry.key, hash: r.hash, uuid: r.uuid, startedAt: r.startedAt, spec: r.spec as PodSpec };
+  const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+  return { pod: r.pod, file: entry.key, hash: r.hash, uuid: r.uuid, startedAt: r.startedAt, spec: r.spec as PodSpec, images: ids(r.images), previousImages: ids(r.previousImages) };
 }
 
 /** The records under `<dataDir>/daemon/applied/`. */

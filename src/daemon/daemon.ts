@@ -12,8 +12,9 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { FetchSettings } from '../image/index.js';
+import type { FetchSettings, ImageId } from '../image/index.js';
 import type { RuntimeContext } from '../pod/index.js';
+import { loadPodFilePreparer } from '../pod/index.js';
 import type { SystemdManager } from '../systemd/index.js';
 import { connectSystemd } from '../systemd/index.js';
 import type { FileLock } from '../util/index.js';
@@ -24,6 +25,8 @@ import { AppliedRecords } from './applied.js';
 import type { DaemonLog } from './log.js';
 import type { MachineLabels } from './machine-labels.js';
 import { MACHINE_FILE_NAME, builtinLabels, loadMachineLabels } from './machine-labels.js';
+import type { GcSettings } from './gc.js';
+import { GarbageCollector } from './gc.js';
 import { Reconciler } from './reconciler.js';
 import type { DaemonSettings } from './settings.js';
 import type { DirWatch } from './source.js';
@@ -41,6 +44,7 @@ export interface DaemonOptions {
   readonly runtime: RuntimeContext;
   readonly runDir: string;
   readonly fetchSettings: FetchSettings;
+  readonly gc: GcSettings;
   /** D-Bus address of the system bus (default: the environment's). */
   readonly busAddress?: string;
   /** How units run rocklet (absolute program + leading argv with global flags). */
@@ -69,6 +73,7 @@ export async function lockDaemon(runDir: string): Promise<FileLock> {
 export class Daemon {
   private manager: SystemdManager | undefined;
   private reconciler: Reconciler | undefined;
+  private collector: GarbageCollector | undefined;
   private files: PodFileCache | undefined;
   private watches: DirWatch[] = [];
   private fileWork: Promise<void> = Promise.resolve();
@@ -132,6 +137,22 @@ export class Daemon {
       ...(options.backoffFirstMs === undefined ? {} : { backoffFirstMs: options.backoffFirstMs }),
     });
     const reconciler = this.reconciler;
+    const files = this.files;
+    this.collector = new GarbageCollector({
+      runtime: options.runtime,
+      settings: options.gc,
+      log,
+      protectedImages: async (store) => {
+        const { storedImagesOf } = await loadPodFilePreparer();
+        const ids = new Set<ImageId>();
+        for (const candidate of files.candidates()) {
+          if (!candidate.outcome.ok) continue;
+          for (const record of await storedImagesOf(store, candidate.outcome.spec)) ids.add(record.id);
+        }
+        for (const record of applied.all()) for (const id of [...record.images, ...record.previousImages]) ids.add(id as ImageId);
+        return ids;
+      },
+    });
     manager.subscribe((event) => {
       if (event.type === 'disconnected') {
         if (this.closing) return;
@@ -164,9 +185,11 @@ export class Daemon {
 
   private async serve(): Promise<void> {
     const { signal, settings } = this.options;
+    await this.collector?.start();
     const timer = setInterval(() => this.queueFileWork(async () => {
       await this.files?.scan();
       await this.reconciler?.resync();
+      void this.collector?.checkDiskPressure();
     }), settings.resyncMs);
     try {
       await new Promise<void>((resolve) => {
@@ -180,6 +203,7 @@ export class Daemon {
   }
 
   private async shutDown(): Promise<void> {
+    this.collector?.stop();
     for (const watch of this.watches) await watch.close();
     this.watches = [];
     this.reconciler?.stop();

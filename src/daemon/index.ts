@@ -31,3 +31,5 @@ export { POD_FILE_STATES, STATUS_FILE, readStatusFile, stateFromUnits } from './
 export type { PodFileState, PodFileStatus, StatusFile, DaemonInfo } from './status.js';
 export { computePlan } from './plan.js';
 export type { PlanEntry, PlanResult } from './plan.js';
+export { GarbageCollector, loadGcSettings, usedPercent, DEFAULT_GC_SETTINGS } from './gc.js';
+export type { GcSettings, GarbageCollectorOptions } from './gc.js';

@@ -190,7 +190,10 @@ export class Reconciler {
     if (recorded?.hash === action.hash || verdict === undefined || actual?.uuid === undefined) return;
     // Running and matching, but the daemon has no record of it (first sight since its data was lost, or adoption).
     this.deps.log.info({ file: action.file, pod: action.pod, action: 'adopt', uuid: actual.uuid }, `adopted pod ${action.pod} (${actual.uuid})`);
-    await this.deps.applied.set({ pod: action.pod, file: action.file, hash: action.hash, uuid: actual.uuid, startedAt: Date.now(), spec: verdict.spec });
+    await this.deps.applied.set({
+      pod: action.pod, file: action.file, hash: action.hash, uuid: actual.uuid, startedAt: Date.now(), spec: verdict.spec,
+      images: recorded?.images ?? [], previousImages: recorded?.previousImages ?? [],
+    });
   }
 
   private async stopPod(action: Extract<PodAction, { kind: 'stop' }>, actual: ActualPod): Promise<void> {
@@ -237,14 +240,20 @@ export class Reconciler {
     }
     const prepareMs = Math.round(performance.now() - prepareStart);
     let started;
+    const before = this.deps.applied.get(action.pod);
+    const record = {
+      pod: action.pod, file: action.file, hash: action.hash, uuid: prepared.uuid, startedAt: Date.now(), spec: verdict.spec,
+      images: [...new Set(prepared.plan.apps.map((app) => app.image.id))],
+      previousImages: before === undefined ? [] : before.hash === action.hash ? before.previousImages : before.images,
+    };
     try {
       started = await actuator.start(action.pod, action.file, prepared.uuid, prepared.plan);
     } catch (error) {
       this.fail(action, errorText(error));
-      await this.deps.applied.set({ pod: action.pod, file: action.file, hash: action.hash, uuid: prepared.uuid, startedAt: Date.now(), spec: verdict.spec });
+      await this.deps.applied.set(record);
       return;
     }
-    await this.deps.applied.set({ pod: action.pod, file: action.file, hash: action.hash, uuid: prepared.uuid, startedAt: Date.now(), spec: verdict.spec });
+    await this.deps.applied.set(record);
     this.progress.delete(action.pod);
     this.clearBackoff(action.pod);
     this.crashLoops.forget(action.pod);

@@ -10,7 +10,7 @@ import { valid } from '../podfile/helpers.js';
 
 function record(pod: string, file: string): AppliedPod {
   const result = valid(`apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${pod}\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n`, file);
-  return { pod, file: file as PodFileKey, hash: result.hash, uuid: '6f1c2b9e-3a4d-4e5f-8a7b-0c1d2e3f4a5b', startedAt: 1_700_000_000_000, spec: result.spec };
+  return { pod, file: file as PodFileKey, hash: result.hash, uuid: '6f1c2b9e-3a4d-4e5f-8a7b-0c1d2e3f4a5b', startedAt: 1_700_000_000_000, spec: result.spec, images: [`sha512-${'a'.repeat(128)}`], previousImages: [] };
 }
 
 describe('daemon/applied AppliedRecords', () => {

@@ -52,6 +52,9 @@ export function podYaml(name: string, command: string, extra: { ports?: string; 
 }
 
 export class DaemonFixture {
+  /** ID of the imported `docker.io/library/busybox:1.36`. */
+  busyboxId = '';
+
   private constructor(readonly fx: RuntimeFixture) {}
 
   static async create(label: string): Promise<DaemonFixture> {
@@ -61,7 +64,7 @@ export class DaemonFixture {
       await mkdir(fixture.podDir, { recursive: true });
       await mkdir(fixture.configDir, { recursive: true });
       const aci = path.join(fx.tmp.path, 'busybox.aci');
-      await buildAppAci(aci, { name: 'docker.io/library/busybox', version: '1.36' });
+      fixture.busyboxId = await buildAppAci(aci, { name: 'docker.io/library/busybox', version: '1.36' });
       const fetched = await fx.rocklet(['--insecure-options=image', 'fetch', aci]);
       assert.equal(fetched.code, 0, fetched.stderr);
       return fixture;

@@ -6,7 +6,7 @@
  * stops the daemon and leaves every pod running. `--once` reconciles once and exits.
  */
 import path from 'node:path';
-import { Daemon, DEFAULT_RUN_DIR, loadDaemonSettings } from '../../daemon/index.js';
+import { Daemon, DEFAULT_RUN_DIR, loadDaemonSettings, loadGcSettings } from '../../daemon/index.js';
 import { loadFetchSettings } from '../../image/index.js';
 import { sdNotify } from '../../util/index.js';
 import type { CommandHandler } from '../command.js';
@@ -20,6 +20,7 @@ export const handler: CommandHandler = async (ctx) => {
   requireRoot();
   const settings = await loadDaemonSettings(ctx.globals.configDir, { podDir: ctx.flags.string('pod-dir'), resyncInterval: ctx.flags.string('resync-interval') });
   const fetchSettings = await loadFetchSettings(ctx.globals.configDir);
+  const gc = await loadGcSettings(ctx.globals.configDir);
   const { log } = await createDaemonLog(ctx.globals.debug);
   const notifySocket = ctx.env.NOTIFY_SOCKET;
   const daemon = new Daemon({
@@ -27,6 +28,7 @@ export const handler: CommandHandler = async (ctx) => {
     runtime: { ...runtimeContext(ctx), onEvent: (event) => log.debug({}, event.message) },
     runDir: path.resolve(ctx.flags.string('run-dir') ?? DEFAULT_RUN_DIR),
     fetchSettings,
+    gc,
     rocklet: unitRockletArgv(ctx.globals),
     crun: await findProgram('crun', ctx.env.PATH),
     log,

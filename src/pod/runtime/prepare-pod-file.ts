@@ -6,11 +6,11 @@
  */
 import { hostname } from 'node:os';
 import type { ImageFetcher, ImageRecord, PullPolicy } from '../../image/index.js';
-import { ImageStore } from '../../image/index.js';
+import { ImageStore, isACIdentifier } from '../../image/index.js';
 import type { ContainerSpec, PodSpec, PullPolicy as PodPullPolicy, SpecHash } from '../../podfile/index.js';
 import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
 import type { InsecureFeature, InsecureOptions } from '../../util/index.js';
-import { invalidArgument } from '../../util/index.js';
+import { invalidArgument, isErrorCategory } from '../../util/index.js';
 import type { ResolvedImage } from './plan-common.js';
 import { checkPodSpecSupported, dockerImageError, dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from './plan-podspec.js';
 import type { PlanningContext, PreparedPod, PrepareOptions } from './prepare.js';
@@ -126,4 +126,32 @@ export async function preparePodSpec(ctx: PlanningContext, spec: PodSpec, hash: 
     uuidFileSave: options.uuidFileSave,
     replan: (uuid) => planFromPodSpec(spec, hash, images, { ...planOptions, podUuid: uuid }),
   });
+}
+
+/**
+ * The stored images a pod spec's containers name, as prepare would find them (Docker
+ * references by their store name, appc images by ID or name and labels); names not in the
+ * store are left out. Image gc keeps these: an image a pod file names is never collected.
+ */
+export async function storedImagesOf(store: ImageStore, spec: PodSpec): Promise<ImageRecord[]> {
+  const found: ImageRecord[] = [];
+  for (const { container } of podSpecContainers(spec)) {
+    const { image } = container;
+    let record: ImageRecord | undefined;
+    if (image.kind === 'docker') {
+      const { name, labels } = dockerStoreName(image.reference);
+      record = await store.findByName(name, labels);
+    } else if (image.id !== undefined) {
+      try {
+        record = await store.resolve(image.id);
+      } catch (error) {
+        if (!isErrorCategory(error, 'not-found')) throw error;
+      }
+    } else if (image.name !== undefined) {
+      const labels = Object.entries(image.labels).flatMap(([name, value]) => (isACIdentifier(name) ? [{ name, value }] : []));
+      record = await store.findByName(image.name, labels);
+    }
+    if (record !== undefined) found.push(record);
+  }
+  return found;
 }
