@@ -8,6 +8,7 @@
  * of the daemon's own is trusted over what systemd reports.
  */
 import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
+import { isPodUuid, podStateAt, podStore } from '../pod/index.js';
 import { hasErrorCode } from '../util/index.js';
 import type { PodFileKey } from './pod-dir.js';
 import { classifyEntry } from './pod-dir.js';
@@ -24,6 +25,20 @@ export interface ActualPod {
   readonly sandbox: UnitStatus | undefined;
   /** App name → its unit (init apps included). */
   readonly apps: ReadonlyMap<string, UnitStatus>;
+  /**
+   * True when the sandbox unit is up but the pod is not `running` in the pod store (its lock
+   * holder is gone, e.g. the daemon died before moving it into the unit): units that look fine
+   * around a pod gc would take. Set by {@link withLiveness}.
+   */
+  readonly lost?: boolean;
+}
+
+/** `actual` with `lost` set from the pod store (see {@link ActualPod.lost}). */
+export async function withLiveness(dataDir: string, actual: ActualPod | undefined): Promise<ActualPod | undefined> {
+  if (actual?.uuid === undefined || !isUnitUp(actual.sandbox) || actual.sandbox?.activeState !== 'active') return actual;
+  if (!isPodUuid(actual.uuid)) return actual;
+  const state = await podStateAt(podStore(dataDir), actual.uuid);
+  return state === 'running' ? actual : { ...actual, lost: true };
 }
 
 const UNIT = /^rocklet-([a-z0-9]([a-z0-9.-]*[a-z0-9])?)(?:_([a-z0-9]([a-z0-9-]*[a-z0-9])?))?\.service$/;

@@ -7,7 +7,7 @@ import type { SystemdManager } from '../systemd/index.js';
 import { admit } from './admission.js';
 import type { PodOwner } from './admission.js';
 import type { ActualPod } from './actual.js';
-import { readActualPods } from './actual.js';
+import { readActualPods, withLiveness } from './actual.js';
 import type { AppliedRecords } from './applied.js';
 import type { MachineLabels } from './machine-labels.js';
 import { changesSomething, decidePod } from './planner.js';
@@ -37,6 +37,8 @@ export interface PlanInputs {
   /** undefined: no systemd to ask (every admitted pod would start). */
   readonly manager: SystemdManager | undefined;
   readonly applied: AppliedRecords;
+  /** The data dir, to tell whether a pod whose units run is alive in the pod store. */
+  readonly dataDir: string;
 }
 
 /** The plan for the pod directory against the units systemd has now. */
@@ -44,6 +46,10 @@ export async function computePlan(inputs: PlanInputs): Promise<PlanResult> {
   const files = new PodFileCache(inputs.podDir, hostname());
   await files.scan();
   const actual = inputs.manager === undefined ? new Map<string, ActualPod>() : await readActualPods(inputs.manager);
+  for (const [pod, entry] of actual) {
+    const checked = await withLiveness(inputs.dataDir, entry);
+    if (checked !== undefined) actual.set(pod, checked);
+  }
   const owners = new Map<string, PodOwner>();
   for (const [pod, entry] of actual) {
     if (entry.file === undefined) continue;

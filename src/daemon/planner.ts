@@ -64,6 +64,7 @@ export function decidePod(
       const reason = actual?.sandbox === undefined ? 'not running' : `its sandbox unit is ${actual.sandbox.activeState}`;
       return { kind: 'start', pod, file: wanted.key, hash: wanted.hash, reason };
     }
+    if (actual.lost === true) return { kind: 'start', pod, file: wanted.key, hash: wanted.hash, reason: 'its units run but the pod lost its lock holder' };
     if (actual.hash === wanted.hash) return { kind: 'adopt', pod, file: wanted.key, hash: wanted.hash };
     const changes = applied === undefined ? [] : specChanges(applied, desiredSpec ?? wanted.spec);
     return { kind: 'update', pod, file: wanted.key, fromHash: actual.hash ?? 'none', hash: wanted.hash, changes };

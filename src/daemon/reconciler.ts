@@ -19,7 +19,7 @@ import { causeChain, isRockletError } from '../util/index.js';
 import type { FileVerdict, PodOwner } from './admission.js';
 import { admit } from './admission.js';
 import type { ActualPod } from './actual.js';
-import { readActualPod, readActualPods } from './actual.js';
+import { readActualPod, readActualPods, withLiveness } from './actual.js';
 import type { PodActuator } from './actuator.js';
 import type { AppliedRecords } from './applied.js';
 import type { DaemonLog } from './log.js';
@@ -149,7 +149,7 @@ export class Reconciler {
   }
 
   private async reconcilePod(pod: string): Promise<void> {
-    const actual = await readActualPod(this.deps.manager, pod);
+    const actual = await withLiveness(this.deps.dataDir, await readActualPod(this.deps.manager, pod));
     this.setActual(pod, actual);
     const action = decidePod(pod, this.verdicts, actual, this.deps.applied.get(pod)?.spec);
     if (action === undefined) {

@@ -20,7 +20,7 @@ export const handler: CommandHandler = async (ctx) => {
   const manager = await connectSystemd();
   let plan;
   try {
-    plan = await computePlan({ podDir: settings.podDir, labels, manager, applied });
+    plan = await computePlan({ podDir: settings.podDir, labels, manager, applied, dataDir: ctx.globals.dir });
   } finally {
     await manager.close();
   }
