@@ -106,9 +106,24 @@ function groupPods(statuses: readonly UnitStatus[]): Map<string, ActualPod> {
   return pods;
 }
 
+/**
+ * D-Bus calls in flight at once while reading units: the bus daemon refuses more than its
+ * `max_replies_per_connection` (128 by default) pending replies, and a host with 1,000 pods has
+ * 2,000 units.
+ */
+const READ_CONCURRENCY = 32;
+
 async function readUnits(manager: SystemdManager, patterns: readonly string[]): Promise<UnitStatus[]> {
-  const listed = await manager.listUnitsByPatterns([], patterns);
-  const statuses = await Promise.all(listed.filter((entry) => podOfUnitName(entry.name) !== undefined).map((entry) => statusOf(manager, entry.name)));
+  const listed = (await manager.listUnitsByPatterns([], patterns)).filter((entry) => podOfUnitName(entry.name) !== undefined);
+  const statuses: (UnitStatus | undefined)[] = new Array<UnitStatus | undefined>(listed.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < listed.length; i = next++) {
+      const entry = listed[i];
+      if (entry !== undefined) statuses[i] = await statusOf(manager, entry.name);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, listed.length) }, worker));
   return statuses.filter((status): status is UnitStatus => status !== undefined);
 }
 

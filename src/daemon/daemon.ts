@@ -10,6 +10,7 @@
  * running: pods are systemd's, never the daemon's.
  */
 import { mkdir } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { FetchSettings, ImageId } from '../image/index.js';
@@ -18,7 +19,7 @@ import { loadPodFilePreparer } from '../pod/index.js';
 import type { SystemdManager } from '../systemd/index.js';
 import { connectSystemd } from '../systemd/index.js';
 import type { FileLock } from '../util/index.js';
-import { conflict, tryLockFile, unavailable } from '../util/index.js';
+import { conflict, tryLockFile } from '../util/index.js';
 import { podOfUnitName } from './actual.js';
 import { PodActuator } from './actuator.js';
 import { AppliedRecords } from './applied.js';
@@ -37,6 +38,8 @@ export const DAEMON_LOCK_FILE = 'daemon.lock';
 /** READY is reported after the first full reconcile, or after this long if pulls take longer. */
 const READY_AFTER_MS = 30_000;
 const STATUS_WRITE_DELAY_MS = 20;
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
 
 export interface DaemonOptions {
   readonly settings: DaemonSettings;
@@ -82,25 +85,51 @@ export class Daemon {
   private ready = false;
   private readonly startedAt = Date.now();
   private labels: MachineLabels = {};
-  private readonly busLost = new AbortController();
+  private busLost = new AbortController();
+  private notified = false;
   private closing = false;
 
   constructor(private readonly options: DaemonOptions) {}
 
-  /** Runs until the signal aborts (or, with `once`, until the first full reconcile is done). */
+  /**
+   * Runs until the signal aborts (or, with `once`, until the first full reconcile is done).
+   * Losing the bus only restarts the daemon's own loop: it reconnects with back-off (1 s
+   * doubling to 30 s) and adopts its pods again; no pod is touched meanwhile.
+   */
   async run(once: boolean): Promise<void> {
     const { options } = this;
     const lock = await lockDaemon(options.runDir);
     try {
       await this.startUp();
-      if (!once) await this.serve();
+      if (!once) {
+        while ((await this.serve()) === 'bus-lost') {
+          await this.shutDown();
+          if (!(await this.waitForBus())) break;
+          await this.startUp();
+        }
+      }
     } finally {
       await this.shutDown();
       await lock.release();
     }
-    if (this.busLost.signal.aborted) {
-      throw unavailable('ERR_DAEMON_BUS_LOST', 'lost the connection to systemd', { hint: 'systemd restarts the daemon (Restart=on-failure); its pods kept running' });
+  }
+
+  /** Waits until systemd answers again; false when the daemon is stopped meanwhile. */
+  private async waitForBus(): Promise<boolean> {
+    const { signal, log } = this.options;
+    for (let delay = RECONNECT_FIRST_MS; !signal.aborted; delay = Math.min(delay * 2, RECONNECT_MAX_MS)) {
+      try {
+        const probe = await connectSystemd(this.options.busAddress === undefined ? {} : { address: this.options.busAddress });
+        await probe.close();
+        log.info({ action: 'reconnect' }, 'systemd answers again: reconnecting');
+        return true;
+      } catch (error) {
+        log.warn({ action: 'reconnect', reason: error instanceof Error ? error.message : String(error), retryInMs: delay }, `systemd is not reachable; retrying in ${delay} ms`);
+      }
+      // An abort ends the wait early; the loop condition then ends the loop.
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
     }
+    return false;
   }
 
   /** A full resync now (SIGHUP). */
@@ -116,6 +145,9 @@ export class Daemon {
   private async startUp(): Promise<void> {
     const { options } = this;
     const { log, settings } = options;
+    this.closing = false;
+    this.busLost = new AbortController();
+    const busLost = this.busLost;
     await mkdir(path.join(options.runDir, 'daemon'), { recursive: true, mode: 0o755 });
     await mkdir(settings.podDir, { recursive: true, mode: 0o755 });
     this.labels = await this.readLabels(true);
@@ -156,8 +188,8 @@ export class Daemon {
     manager.subscribe((event) => {
       if (event.type === 'disconnected') {
         if (this.closing) return;
-        log.error({ action: 'disconnected' }, 'lost the connection to systemd; exiting so systemd restarts the daemon (pods keep running)');
-        this.busLost.abort();
+        log.error({ action: 'disconnected' }, 'lost the connection to systemd; reconnecting (pods keep running)');
+        busLost.abort();
         return;
       }
       if (event.type === 'unit-changed' || event.type === 'unit-new' || event.type === 'unit-removed') {
@@ -180,10 +212,12 @@ export class Daemon {
     const statuses = reconciler.statuses();
     const summary = `${statuses.length} pod files, ${statuses.filter((s) => s.state === 'Running').length} running`;
     log.info({ action: 'ready', settled }, settled ? `ready: ${summary}` : `ready (pulls still under way): ${summary}`);
-    options.onReady?.(summary);
+    if (!this.notified) options.onReady?.(summary);
+    this.notified = true;
   }
 
-  private async serve(): Promise<void> {
+  /** Serves until stopped (`signal`) or the bus is lost (`bus-lost`). */
+  private async serve(): Promise<'signal' | 'bus-lost'> {
     const { signal, settings } = this.options;
     await this.collector?.start();
     const timer = setInterval(() => this.queueFileWork(async () => {
@@ -200,8 +234,10 @@ export class Daemon {
     } finally {
       clearInterval(timer);
     }
+    return signal.aborted ? 'signal' : 'bus-lost';
   }
 
+  /** Stops watching and reconciling and closes the bus; pods stay. Idempotent. */
   private async shutDown(): Promise<void> {
     this.collector?.stop();
     for (const watch of this.watches) await watch.close();
@@ -214,6 +250,7 @@ export class Daemon {
     if (this.reconciler !== undefined) await this.writeStatus();
     this.closing = true;
     await this.manager?.close();
+    this.manager = undefined;
   }
 
   private onPodDirEvent(name: string): void {

@@ -88,11 +88,12 @@ export class DaemonFixture {
   }
 
   /** Starts rocklet.service; resolves once it reported READY (Type=notify). */
-  async startDaemon(extra: readonly string[] = [], options: { restartAlways?: boolean } = {}): Promise<ExecResult> {
+  async startDaemon(extra: readonly string[] = [], options: { restartAlways?: boolean; nodeOptions?: string } = {}): Promise<ExecResult> {
     return this.fx.exec([
       'systemd-run', '--unit=rocklet', '--service-type=notify', '-p', 'NotifyAccess=main', '-p', 'KillMode=mixed', '-p', 'TimeoutStartSec=60',
       ...(options.restartAlways === true ? ['-p', 'Restart=always', '-p', 'RestartSec=100ms', '-p', 'StartLimitIntervalSec=0'] : []),
       `--setenv=DBUS_SYSTEM_BUS_ADDRESS=${this.fx.sd.busAddress}`,
+      ...(options.nodeOptions === undefined ? [] : [`--setenv=NODE_OPTIONS=${options.nodeOptions}`]),
       ...this.fx.rockletArgv(`--config-dir=${this.configDir}`, 'daemon', `--pod-dir=${this.podDir}`, ...extra),
     ]);
   }

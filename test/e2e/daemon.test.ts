@@ -138,6 +138,25 @@ describe('e2e: rocklet daemon', () => {
     assert.ok(status !== undefined, await d.daemonLog());
   });
 
+  it('reconnects when the bus goes away and comes back, touching no pod', async () => {
+    const before = await d.unitProps('rocklet-web_main.service', ['InvocationID', 'MainPID']);
+    const daemonBefore = await d.unitProps('rocklet.service', ['MainPID']);
+    const restarted = await d.fx.exec(['systemctl', 'restart', 'dbus.service']);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const back = await waitFor(async () => {
+      const log = await d.daemonLog();
+      return /lost the connection to systemd[\s\S]*"action":"ready"/.test(log) ? log : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 200 });
+    assert.ok(back !== undefined, await d.daemonLog());
+    assert.deepEqual(await d.unitProps('rocklet.service', ['MainPID']), daemonBefore, 'the same daemon process reconnected');
+    assert.deepEqual(await d.unitProps('rocklet-web_main.service', ['InvocationID', 'MainPID']), before, 'the pod was not touched');
+    // Events flow again: an edit applies.
+    await d.writePod('web.yaml', podYaml('web', 'echo v4; exec sleep 1003'));
+    const row = await d.waitForRow('web.yaml', (r) => r.state === 'Running' && r.ready?.ready === 1);
+    const status = await d.fx.exec(['systemctl', 'status', '--no-pager', 'rocklet-web.slice']);
+    assert.match(status.stdout, /sleep 1003/, JSON.stringify(row));
+  });
+
   it('stops the pod of a deleted file and leaves nothing behind', async () => {
     const row = await d.waitForRow('web.yaml', (r) => r.state === 'Running');
     await rm(path.join(d.podDir, 'web.yaml'));

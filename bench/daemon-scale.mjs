@@ -1,0 +1,88 @@
+// Many pods under one daemon: N pod files (busybox `sleep`, hostNetwork: true — the default
+// /24 pod network has ~250 addresses) dropped at once.
+// Usage: npm run build && node bench/daemon-scale.mjs [pods=1000]   (root, crun)
+//
+// Measures, inside one hybrid test systemd: time until every file is Running (from the first
+// rename), the daemon's RSS with N pods, its CPU time over 30 s idle (no polling: it should be
+// ~0), and a daemon restart with N running pods: time to READY (all adopted) and how many app
+// units got a new InvocationID (should be 0). Pods are stopped and the instance torn down after.
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { DaemonFixture } from '../dist/test/daemon/fixture.js';
+import { guardHarnessBench } from './lib/harness-guard.mjs';
+
+await guardHarnessBench();
+const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1000);
+// e.g. --node-options=--max-semi-space-size=1 : V8 flags for the daemon (NODE_OPTIONS of its unit).
+const nodeOptions = process.argv.find((a) => a.startsWith('--node-options='))?.slice('--node-options='.length);
+
+function podFile(name) {
+  return [
+    'apiVersion: v1', 'kind: Pod', `metadata: {name: ${name}}`, 'spec:', '  hostNetwork: true', '  terminationGracePeriodSeconds: 1',
+    '  containers:', '  - name: main', '    image: busybox:1.36', '    imagePullPolicy: IfNotPresent', "    command: [/bin/sleep, '100000']", '',
+  ].join('\n');
+}
+
+async function daemonPid(d) {
+  return Number((await d.unitProps('rocklet.service', ['MainPID'])).MainPID);
+}
+
+async function hostPid(d, nsPid) {
+  // unitPids reports host PIDs of the unit's cgroup; the daemon is its only process.
+  const pids = await d.fx.sd.unitPids('rocklet.service');
+  return pids.length === 1 ? pids[0] : nsPid;
+}
+
+async function cpuTicks(pid) {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime (clock ticks)
+}
+
+async function rssKb(pid) {
+  return Number(/^VmRSS:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+}
+
+async function appInvocations(d) {
+  const out = await d.fx.exec(['sh', '-c', 'systemctl show --property=Id,InvocationID "rocklet-*_main.service"']);
+  return out.stdout;
+}
+
+const d = await DaemonFixture.create('bench-daemon-scale');
+try {
+  const started = await d.startDaemon([], nodeOptions === undefined ? {} : { nodeOptions });
+  if (started.code !== 0) throw new Error(started.stderr);
+  const idleRss = await rssKb(await hostPid(d, await daemonPid(d)));
+  const t0 = Date.now();
+  for (let i = 0; i < count; i++) await d.writePod(`p${i}.yaml`, podFile(`p${i}`));
+  const written = Date.now() - t0;
+  let running = 0;
+  while (running < count) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    running = (await d.pods()).pods.filter((row) => row.state === 'Running').length;
+    if (Date.now() - t0 > 20 * 60_000) throw new Error(`only ${running} of ${count} running after 20 min`);
+  }
+  const allRunning = Date.now() - t0;
+  const pid = await hostPid(d, await daemonPid(d));
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const rss = await rssKb(pid);
+  const before = await cpuTicks(pid);
+  await new Promise((resolve) => setTimeout(resolve, 30_000));
+  const idleTicks = (await cpuTicks(pid)) - before;
+  const invocations = await appInvocations(d);
+  const r0 = Date.now();
+  const restarted = await d.fx.exec(['systemctl', 'restart', 'rocklet.service']); // returns at READY (Type=notify)
+  const restartMs = Date.now() - r0;
+  if (restarted.code !== 0) throw new Error(`${restarted.stderr}\n${(await d.daemonLog()).split('\n').slice(-15).join('\n')}`);
+  const after = await appInvocations(d);
+  const changed = invocations.split('\n\n').filter((block) => !after.includes(block)).length;
+  const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+  console.log(`${count} pod files (hostNetwork, busybox sleep), one daemon in a ${d.fx.sd.mode} test systemd${nodeOptions === undefined ? '' : `, NODE_OPTIONS=${nodeOptions}`}; load ${load}`);
+  console.log(`  files written in ${written} ms; all Running ${(allRunning / 1000).toFixed(1)} s after the first rename`);
+  console.log(`  daemon RSS: ${(idleRss / 1024).toFixed(1)} MiB with no pods (after READY), ${(rss / 1024).toFixed(1)} MiB with ${count} pods`);
+  console.log(`  daemon CPU over 30 s idle: ${idleTicks} ticks (${((idleTicks / 100 / 30) * 100).toFixed(2)} % of one core)`);
+  console.log(`  daemon restart → READY with ${count} running pods: ${restartMs} ms; app units restarted: ${changed}`);
+} finally {
+  await d.stopDaemon();
+  for (let i = 0; i < count; i++) await rm(path.join(d.podDir, `p${i}.yaml`), { force: true });
+  await d.dispose();
+}
