@@ -222,7 +222,7 @@ export class Daemon {
     await this.collector?.start();
     const timer = setInterval(() => this.queueFileWork(async () => {
       await this.files?.scan();
-      await this.reconciler?.resync();
+      await this.reconciler?.quickResync();
       void this.collector?.checkDiskPressure();
     }), settings.resyncMs);
     try {

@@ -56,6 +56,8 @@ export function sameFingerprint(a: FileFingerprint | undefined, b: FileFingerpri
 /** One pod file as read: gone, refused before parsing, or parsed (valid or not). */
 export type ReadPodFile =
   | { readonly kind: 'missing' }
+  /** The stat fingerprint equals the one the caller passed: not read again. */
+  | { readonly kind: 'unchanged' }
   | { readonly kind: 'refused'; readonly reason: string; readonly fingerprint?: FileFingerprint }
   | { readonly kind: 'parsed'; readonly result: PodFileResult; readonly fingerprint: FileFingerprint };
 
@@ -77,7 +79,7 @@ export function unsafeFileReason(stats: Stats, viaSymlink: boolean): string | un
  * `spec.nodeName`). File-level problems are `refused`; parse and validation problems are a
  * failed `PodFileResult`. Errors that are not about the file (EMFILE …) are thrown.
  */
-export async function readDaemonPodFile(dir: string, key: PodFileKey, nodeName: string): Promise<ReadPodFile> {
+export async function readDaemonPodFile(dir: string, key: PodFileKey, nodeName: string, previous?: FileFingerprint): Promise<ReadPodFile> {
   const file = path.join(dir, key);
   let linkStats: Stats;
   try {
@@ -99,6 +101,8 @@ export async function readDaemonPodFile(dir: string, key: PodFileKey, nodeName: 
     }
   }
   const fingerprint = fingerprintOf(stats);
+  // The periodic scan stats every file; only a changed one is read and parsed again.
+  if (sameFingerprint(previous, fingerprint)) return { kind: 'unchanged' };
   const unsafe = unsafeFileReason(stats, viaSymlink);
   if (unsafe !== undefined) return { kind: 'refused', reason: unsafe, fingerprint };
   const result = await readPodFile(file, { nodeName });

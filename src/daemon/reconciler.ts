@@ -19,7 +19,7 @@ import { causeChain, isRockletError } from '../util/index.js';
 import type { FileVerdict, PodOwner } from './admission.js';
 import { admit } from './admission.js';
 import type { ActualPod } from './actual.js';
-import { readActualPod, readActualPods, withLiveness } from './actual.js';
+import { podOfUnitName, readActualPod, readActualPods, withLiveness } from './actual.js';
 import type { PodActuator } from './actuator.js';
 import type { AppliedRecords } from './applied.js';
 import type { DaemonLog } from './log.js';
@@ -30,8 +30,8 @@ import { decidePod } from './planner.js';
 import { CrashLoops } from './crash-loops.js';
 import { KeyedQueue } from './queue.js';
 import type { PodFileCache } from './source.js';
+import { StatusBoard } from './file-status.js';
 import type { PodFileStatus, PodProgress } from './status.js';
-import { stateFromUnits, statusOfVerdict } from './status.js';
 
 export const BACKOFF_FIRST_MS = 10_000;
 export const BACKOFF_MAX_MS = 300_000;
@@ -73,7 +73,7 @@ export class Reconciler {
   private readonly exits = new Map<string, ReadonlyMap<string, number>>();
   private readonly progress = new Map<string, PodProgress>();
   private readonly backoff = new Map<string, Backoff>();
-  private readonly since = new Map<string, { state: string; at: number }>();
+  private readonly board = new StatusBoard();
   /** Containers the daemon restarts with back-off after systemd's own restarts gave up. */
   private readonly crashLoops: CrashLoops;
   private readonly queue: KeyedQueue;
@@ -134,13 +134,35 @@ export class Reconciler {
     this.deps.onStatusChange();
   }
 
-  /** Full resync: every pod with a file or with units is reconciled. */
+  /** Full resync (start-up, SIGHUP): every pod with a file or with units is reconciled. */
   async resync(): Promise<void> {
     const actual = await readActualPods(this.deps.manager);
     for (const [pod, entry] of actual) this.actual.set(pod, entry);
     this.readmit();
     for (const pod of actual.keys()) this.enqueue(pod);
     for (const verdict of this.verdicts.values()) if (verdict.pod !== undefined) this.enqueue(verdict.pod);
+  }
+
+  /**
+   * The periodic safety net, cheap enough to run every minute with 1,000 pods: one unit listing
+   * (no per-unit reads) compared with what the last reconcile of each pod saw; only pods whose
+   * units differ (an event was missed), and admitted pods without units, are reconciled.
+   */
+  async quickResync(): Promise<void> {
+    const listed = await this.deps.manager.listUnitsByPatterns([], ['rocklet-*.service']);
+    const seen = new Map<string, Map<string, string>>();
+    for (const entry of listed) {
+      const owner = podOfUnitName(entry.name);
+      if (owner === undefined) continue;
+      const units = seen.get(owner.pod) ?? new Map<string, string>();
+      units.set(entry.name, `${entry.activeState}/${entry.subState}`);
+      seen.set(owner.pod, units);
+    }
+    for (const pod of new Set([...seen.keys(), ...this.actual.keys()])) {
+      if (!sameUnitStates(this.actual.get(pod), seen.get(pod))) this.enqueue(pod);
+    }
+    for (const verdict of this.verdicts.values()) if (verdict.kind === 'admitted' && !seen.has(verdict.pod)) this.enqueue(verdict.pod);
+    this.readmit();
   }
 
   private admittedFor(pod: string): Extract<FileVerdict, { kind: 'admitted' }> | undefined {
@@ -322,47 +344,18 @@ export class Reconciler {
 
   /** Every file's status, in file name order. */
   statuses(): PodFileStatus[] {
-    const out: PodFileStatus[] = [];
-    for (const key of [...this.verdicts.keys()].sort()) {
-      const verdict = this.verdicts.get(key);
-      if (verdict === undefined) continue;
-      const actual = verdict.pod === undefined ? undefined : this.actual.get(verdict.pod);
-      if (verdict.kind !== 'admitted') {
-        const kept = verdict.kind === 'invalid' && actual?.file === key ? actual : undefined;
-        out.push(statusOfVerdict(verdict, this.sinceOf(key, verdict.kind), kept));
-        continue;
-      }
-      out.push(this.admittedStatus(verdict, actual));
-    }
-    return out;
-  }
-
-  private admittedStatus(verdict: Extract<FileVerdict, { kind: 'admitted' }>, actual: ActualPod | undefined): PodFileStatus {
-    const { spec } = verdict;
-    const units = stateFromUnits({
-      actual,
-      apps: spec.containers.map((c) => c.name as string),
-      restartPolicy: spec.restartPolicy,
-      exits: this.exits.get(verdict.pod) ?? new Map<string, number>(),
+    return this.board.statuses({
+      verdicts: this.verdicts, actual: this.actual, exits: this.exits, progress: this.progress, applied: this.deps.applied, crashLoops: this.crashLoops,
     });
-    const progress = this.progress.get(verdict.pod);
-    const base = { file: verdict.key, pod: verdict.pod, uuid: actual?.uuid, hash: actual?.hash ?? verdict.hash, ready: units.ready, restarts: units.restarts };
-    if (progress?.phase === 'failed') return { ...base, state: 'Failed', reason: progress.reason, since: progress.since };
-    if (progress?.phase === 'pulling') return { ...base, state: 'Pulling', reason: actual?.hash === undefined ? undefined : 'the running version keeps running meanwhile', since: progress.since };
-    if (progress?.phase === 'starting') return { ...base, state: 'Starting', reason: undefined, since: progress.since };
-    const applied = this.deps.applied.get(verdict.pod);
-    const since = units.state === 'Running' && applied !== undefined ? applied.startedAt : this.sinceOf(verdict.key, units.state);
-    const loop = this.crashLoops.summary(verdict.pod);
-    const backOff = loop.next === undefined ? undefined : `back-off: restarting container ${loop.next.app} in ${Math.ceil(loop.next.inMs / 1000)} s`;
-    const reason = [units.reason, backOff].filter((r) => r !== undefined).join('; ');
-    return { ...base, restarts: base.restarts + loop.restarts, state: units.state, reason: reason === '' ? undefined : reason, since };
   }
+}
 
-  private sinceOf(key: string, state: string): number {
-    const seen = this.since.get(key);
-    if (seen?.state === state) return seen.at;
-    const now = Date.now();
-    this.since.set(key, { state, at: now });
-    return now;
+/** Whether the units a reconcile saw for a pod are in the states a listing shows now. */
+function sameUnitStates(actual: ActualPod | undefined, listed: ReadonlyMap<string, string> | undefined): boolean {
+  const known = new Map<string, string>();
+  for (const unit of [...(actual?.sandbox === undefined ? [] : [actual.sandbox]), ...(actual?.apps.values() ?? [])]) {
+    known.set(unit.name, `${unit.activeState}/${unit.subState}`);
   }
+  const now = listed ?? new Map<string, string>();
+  return known.size === now.size && [...known].every(([unit, state]) => now.get(unit) === state);
 }

@@ -9,17 +9,13 @@
  */
 import { readdir } from 'node:fs/promises';
 import type { Candidate } from './admission.js';
-import type { FileFingerprint, PodFileKey, ReadPodFile } from './pod-dir.js';
-import { classifyEntry, readDaemonPodFile, sameFingerprint, summarizeErrors } from './pod-dir.js';
+import type { PodFileKey, ReadPodFile } from './pod-dir.js';
+import { classifyEntry, readDaemonPodFile, summarizeErrors } from './pod-dir.js';
 import { errnoCode } from '../util/index.js';
 
 interface CachedFile {
-  readonly read: Exclude<ReadPodFile, { kind: 'missing' }>;
+  readonly read: Exclude<ReadPodFile, { kind: 'missing' | 'unchanged' }>;
   readonly firstSeen: number;
-}
-
-function fingerprintOf(read: ReadPodFile): FileFingerprint | undefined {
-  return read.kind === 'missing' ? undefined : read.fingerprint;
 }
 
 export class PodFileCache {
@@ -43,14 +39,15 @@ export class PodFileCache {
       }
       return false;
     }
-    const read = await readDaemonPodFile(this.dir, entry.key, this.nodeName);
     const before = this.files.get(entry.key);
+    // A parsed file with the same stat fingerprint is not read again (a refusal is re-checked: cheap).
+    const previous = before?.read.kind === 'parsed' ? before.read.fingerprint : undefined;
+    const read = await readDaemonPodFile(this.dir, entry.key, this.nodeName, previous);
+    if (read.kind === 'unchanged') return false;
     if (read.kind === 'missing') {
       this.files.delete(entry.key);
       return before !== undefined;
     }
-    // Same file, same stat: the parse would be the same (a refusal is re-checked: cheap).
-    if (before !== undefined && read.kind === 'parsed' && before.read.kind === 'parsed' && sameFingerprint(fingerprintOf(before.read), read.fingerprint)) return false;
     this.files.set(entry.key, { read, firstSeen: before?.firstSeen ?? Date.now() });
     return before === undefined || JSON.stringify(outcomeOf(before.read)) !== JSON.stringify(outcomeOf(read));
   }
@@ -80,7 +77,7 @@ export class PodFileCache {
   }
 }
 
-function outcomeOf(read: Exclude<ReadPodFile, { kind: 'missing' }>): Candidate['outcome'] {
+function outcomeOf(read: Exclude<ReadPodFile, { kind: 'missing' | 'unchanged' }>): Candidate['outcome'] {
   if (read.kind === 'refused') return { ok: false, reason: read.reason };
   const { result } = read;
   if (result.ok) return { ok: true, spec: result.spec, hash: result.hash };

@@ -112,6 +112,7 @@ export function statusOfVerdict(verdict: Exclude<FileVerdict, { kind: 'admitted'
       return {
         ...base,
         state: 'Invalid',
+        pod: verdict.pod ?? kept?.pod,
         reason: kept === undefined ? verdict.reason : `${verdict.reason} (the last good version keeps running)`,
         uuid: kept?.uuid,
         hash: kept?.hash,
