@@ -65,6 +65,11 @@ try {
   const pid = await hostPid(d, await daemonPid(d));
   await new Promise((resolve) => setTimeout(resolve, 5000));
   const rss = await rssKb(pid);
+  // The daemon writes its heap figures with every status update; touch a file to get a fresh one.
+  await d.writePod('zz-memory-probe.yaml', '');
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const memory = (await d.pods()).daemon.memory ?? {};
+  await rm(path.join(d.podDir, 'zz-memory-probe.yaml'));
   const before = await cpuTicks(pid);
   await new Promise((resolve) => setTimeout(resolve, 30_000));
   const idleTicks = (await cpuTicks(pid)) - before;
@@ -78,7 +83,8 @@ try {
   const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
   console.log(`${count} pod files (hostNetwork, busybox sleep), one daemon in a ${d.fx.sd.mode} test systemd${nodeOptions === undefined ? '' : `, NODE_OPTIONS=${nodeOptions}`}; load ${load}`);
   console.log(`  files written in ${written} ms; all Running ${(allRunning / 1000).toFixed(1)} s after the first rename`);
-  console.log(`  daemon RSS: ${(idleRss / 1024).toFixed(1)} MiB with no pods (after READY), ${(rss / 1024).toFixed(1)} MiB with ${count} pods`);
+  const mib = (bytes) => (bytes / 1048576).toFixed(1);
+  console.log(`  daemon RSS: ${(idleRss / 1024).toFixed(1)} MiB with no pods (after READY), ${(rss / 1024).toFixed(1)} MiB with ${count} pods (V8 heap used ${mib(memory.heapUsed ?? 0)} of ${mib(memory.heapTotal ?? 0)} MiB, external ${mib(memory.external ?? 0)} MiB)`);
   console.log(`  daemon CPU over 30 s idle: ${idleTicks} ticks (${((idleTicks / 100 / 30) * 100).toFixed(2)} % of one core)`);
   console.log(`  daemon restart → READY with ${count} running pods: ${restartMs} ms; app units restarted: ${changed}`);
 } finally {

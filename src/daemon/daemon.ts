@@ -299,7 +299,10 @@ export class Daemon {
     const files = this.reconciler?.statuses() ?? [];
     await writeStatusFile(this.options.runDir, {
       version: 1,
-      daemon: { pid: process.pid, startedAt: this.startedAt, updatedAt: Date.now(), ready: this.ready, podDir: this.options.settings.podDir },
+      daemon: {
+        pid: process.pid, startedAt: this.startedAt, updatedAt: Date.now(), ready: this.ready, podDir: this.options.settings.podDir,
+        memory: (({ rss, heapUsed, heapTotal, external }) => ({ rss, heapUsed, heapTotal, external }))(process.memoryUsage()),
+      },
       files,
     });
   }

@@ -35,6 +35,8 @@ export interface DaemonInfo {
   /** The first full reconcile is done. */
   readonly ready: boolean;
   readonly podDir: string;
+  /** process.memoryUsage() of the daemon when the file was written, in bytes. */
+  readonly memory?: { readonly rss: number; readonly heapUsed: number; readonly heapTotal: number; readonly external: number };
 }
 
 export interface StatusFile {

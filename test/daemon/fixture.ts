@@ -27,7 +27,12 @@ export interface PodsRow {
 }
 
 export interface PodsOutput {
-  readonly daemon: { readonly running: boolean; readonly ready: boolean; readonly pid?: number };
+  readonly daemon: {
+    readonly running: boolean;
+    readonly ready: boolean;
+    readonly pid?: number;
+    readonly memory?: { readonly rss: number; readonly heapUsed: number; readonly heapTotal: number; readonly external: number };
+  };
   readonly pods: readonly PodsRow[];
 }
 

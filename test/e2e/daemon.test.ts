@@ -104,6 +104,13 @@ describe('e2e: rocklet daemon', () => {
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
     assert.match(plan.stdout, /^adopt\s+web\.yaml\s+web\s/m);
     assert.match(plan.stdout, /no changes/);
+    // SIGHUP (systemctl reload): a full resync that changes nothing.
+    const before = await d.unitProps('rocklet-web_main.service', ['InvocationID', 'MainPID']);
+    const hup = await d.fx.exec(['systemctl', 'kill', '--signal=SIGHUP', '--kill-who=main', 'rocklet.service']);
+    assert.equal(hup.code, 0, hup.stderr);
+    assert.ok(await waitFor(async () => ((await d.daemonLog()).includes('"msg":"full resync"') ? true : undefined), { timeoutMs: 10_000, intervalMs: 100 }));
+    await d.waitForRow('web.yaml', (r) => r.state === 'Running');
+    assert.deepEqual(await d.unitProps('rocklet-web_main.service', ['InvocationID', 'MainPID']), before);
     const refused = await d.rocklet(['daemon', `--pod-dir=${d.podDir}`]);
     assert.equal(refused.code, 254);
     assert.match(refused.stderr, /another rocklet daemon is running \(pid \d+\)/);

@@ -62,7 +62,10 @@ export const handler: CommandHandler = async (ctx) => {
   const rows: PodFileStatus[] = [...(status?.files ?? [])];
   const known = new Set(rows.map((row) => row.pod));
   for (const actual of live.pods.values()) if (!known.has(actual.pod)) rows.push(unitOnlyRow(actual));
-  const daemon = { running, ready: running && status?.daemon.ready === true, pid: running ? status?.daemon.pid : undefined, podDir: status?.daemon.podDir, updatedAt: status?.daemon.updatedAt };
+  const daemon = {
+    running, ready: running && status?.daemon.ready === true, pid: running ? status?.daemon.pid : undefined,
+    podDir: status?.daemon.podDir, updatedAt: status?.daemon.updatedAt, memory: running ? status?.daemon.memory : undefined,
+  };
   const format = ctx.globals.format;
   if (isJsonFormat(format)) {
     ctx.out.stdout(formatJson({ daemon, ...(live.error === undefined ? {} : { systemdError: live.error }), pods: rows }, format));
