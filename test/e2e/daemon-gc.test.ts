@@ -3,7 +3,8 @@
  * grace periods). Exited pods (the replaced version of a daemon pod, a `rocklet run` pod) are
  * deleted; an image nobody names is removed; kept are the image the running pod uses, the one
  * it used before its update (for a rollback), and one named only by a pod file that is not
- * running here (Skipped).
+ * running here (Skipped). (A second Skipped file names the image the pod is updated to, so gc cannot
+ * take it before the update.)
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -33,6 +34,8 @@ describe('e2e: rocklet daemon garbage collection', () => {
     await writeFile(path.join(d.configDir, 'config.yaml'), 'gc:\n  schedule: "* * * * * *"\n  gracePeriod: 0s\n  imageGracePeriod: 0s\n');
     await d.writePod('app.yaml', podYaml('app', 'exec sleep 1000'));
     await d.writePod('edge.yaml', podYaml('edge', 'exec sleep 1000', { nodeSelector: 'role: edge' }).replace('busybox:1.36', 'busybox:2.0'));
+    // Names 3.0 from the start, so gc (every second) cannot take it before app.yaml moves to it.
+    await d.writePod('next.yaml', podYaml('next', 'exec sleep 1000', { nodeSelector: 'role: next' }).replace('busybox:1.36', 'busybox:3.0'));
     const ran = await d.fx.rocklet(['--insecure-options=image', 'run', '--net=none', ids.get('example.com/unused:1') ?? '']);
     assert.equal(ran.code, 0, ran.stderr);
     const started = await d.startDaemon();

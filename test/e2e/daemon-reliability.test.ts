@@ -11,24 +11,13 @@ import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sleep, waitFor } from '../harness/index.js';
+import { sleep, waitFor, mulberry32 } from '../harness/index.js';
 import { DaemonFixture, podYaml } from '../daemon/fixture.js';
 
 const STABLE = ['stable-a', 'stable-b', 'stable-c'];
 const CHURN = ['churn-a', 'churn-b', 'churn-c', 'churn-d'];
 const KILLS = 20;
 
-/** A small deterministic PRNG (mulberry32), so a failing run can be repeated with its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('e2e: rocklet daemon killed at random moments', () => {
   let d: DaemonFixture;
@@ -45,7 +34,7 @@ describe('e2e: rocklet daemon killed at random moments', () => {
   it('converges to the files, restarts no unchanged pod and leaks nothing', async (t) => {
     const seed = Number(process.env.ROCKLET_KILL_SEED ?? Date.now() % 100_000);
     t.diagnostic(`seed ${seed} (ROCKLET_KILL_SEED=${seed} repeats this run)`);
-    const rand = random(seed);
+    const rand = mulberry32(seed);
     for (const pod of STABLE) await d.writePod(`${pod}.yaml`, podYaml(pod, 'exec sleep 1000'));
     const started = await d.startDaemon([], { restartAlways: true });
     assert.equal(started.code, 0, started.stderr);

@@ -29,3 +29,4 @@ export { startTokenServer } from './token-server.js';
 export type { TokenServer, TokenServerMode } from './token-server.js';
 export { buildOciImage, addOciIndex, pushImage } from './oci-image.js';
 export type { OciImageOptions, PushOptions } from './oci-image.js';
+export { mulberry32 } from './random.js';

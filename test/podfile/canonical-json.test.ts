@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { canonicalJson } from '../../src/podfile/index.js';
+import { mulberry32 } from '../harness/index.js';
 
 /** The plain definition: sorted keys (Array#sort), no whitespace, undefined members left out. */
 function reference(value: unknown): string {
@@ -18,24 +19,13 @@ function reference(value: unknown): string {
   return `{${members.join(',')}}`;
 }
 
-/** mulberry32, as in fuzz.test.ts. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ['a', 'B', 'b', 'Z', '_', '10', '9', '2', '', ' ', 'é', 'É', '\u{1F600}', '\ud800', 'quote"d', 'back\\slash', 'new\nline', 'name', 'image', 'env'];
 const SCALARS: unknown[] = [null, true, false, 0, -0, 1.5, -1e21, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY, '', 'x', 'é\u2028', '\ud800', undefined];
 
 describe('canonicalJson', () => {
   it('gives the plain definition\'s output for 2000 random values, including wide objects and odd keys', () => {
-    const random = prng(0xca_0017);
+    const random = mulberry32(0xca_0017);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
     const make = (depth: number): unknown => {
       const kind = random();

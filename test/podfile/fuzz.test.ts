@@ -8,21 +8,11 @@ import { describe, it } from 'node:test';
 import { parse as parseYaml, stringify } from 'yaml';
 import { parsePodFile } from '../../src/podfile/index.js';
 import { FIXTURES, filesIn } from './helpers.js';
+import { mulberry32 } from '../harness/index.js';
 
 const SEED = 0x5eed_2024;
 const MUTANTS = 200;
 
-/** mulberry32: small, fast, good enough for choosing mutations reproducibly. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -96,7 +86,7 @@ function mutateText(text: string, random: () => number): string {
 
 describe('mutation fuzzer', () => {
   it(`${MUTANTS} mutated valid files never crash the parser and every rejection says why (seed ${SEED.toString(16)})`, { timeout: 120_000 }, () => {
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     const sources = [...filesIn(`${FIXTURES}valid`), ...filesIn(`${FIXTURES}appc`)];
     let rejected = 0;
     for (let i = 0; i < MUTANTS; i++) {

@@ -11,20 +11,10 @@ import type { PodNode } from '../../src/podfile/node.js';
 import { parseYamlFast } from '../../src/podfile/yaml-fast.js';
 import { parseYamlFull, parseYamlSource } from '../../src/podfile/yaml-source.js';
 import { EXAMPLES, FIXTURES, filesIn } from './helpers.js';
+import { mulberry32 } from '../harness/index.js';
 
 const SEED = 0x0fa5_7ea1;
 
-/** mulberry32, as in fuzz.test.ts. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function full(text: string): { tree: PodNode | undefined; errors: string[] } {
   const sink = new DiagnosticSink('pod.yaml');
@@ -146,7 +136,7 @@ describe('YAML fast path', () => {
   });
 
   it(`agrees with the full reader on 1500 mutated files (seed ${SEED.toString(16)})`, { timeout: 120_000 }, () => {
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
     const seeds = [...filesIn(EXAMPLES), ...filesIn(`${FIXTURES}valid`)].filter(([name]) => /\.ya?ml$/.test(name)).map(([, text]) => text);
     seeds.push(CONSTRUCTS);
@@ -176,7 +166,7 @@ describe('YAML fast path', () => {
   });
 
   it('agrees with the full reader on 800 generated files with YAML 1.1 scalars of every kind', { timeout: 120_000 }, () => {
-    const random = prng(SEED + 1);
+    const random = mulberry32(SEED + 1);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
     const words = [
       'a', 'x y', 'yes', 'No', 'on', 'OFF', 'y', 'Y', 'n', '~', 'null', 'NULL', 'true', 'False', '0', '-1', '+1', '007', '0o7', '0x1F', '-0x1f',

@@ -155,15 +155,18 @@ export async function httpGet(url: URL, headers: Record<string, string>, context
   }
 }
 
-/** Read a small body (a page, a signature) whole; more than `limit` bytes is `ERR_FETCH_TOO_LARGE`. */
-export async function readSmallBody(response: HttpResponse, limit: number): Promise<string> {
+/**
+ * Reads a whole body of at most `limit` bytes and closes the response; more throws
+ * `tooLarge()`, a cut connection `ERR_FETCH_TRUNCATED` (see {@link bodyError}).
+ */
+export async function readBodyUpTo(response: HttpResponse, limit: number, tooLarge: () => Error): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of response.body) {
       response.progress();
       size += (chunk as Buffer).length;
-      if (size > limit) throw failedPrecondition('ERR_FETCH_TOO_LARGE', `${response.url.href}: the response is larger than ${limit} bytes`);
+      if (size > limit) throw tooLarge();
       chunks.push(chunk as Buffer);
     }
   } catch (error) {
@@ -171,7 +174,13 @@ export async function readSmallBody(response: HttpResponse, limit: number): Prom
   } finally {
     response.close();
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Read a small body (a page, a signature) whole; more than `limit` bytes is `ERR_FETCH_TOO_LARGE`. */
+export async function readSmallBody(response: HttpResponse, limit: number): Promise<string> {
+  const tooLarge = (): Error => failedPrecondition('ERR_FETCH_TOO_LARGE', `${response.url.href}: the response is larger than ${limit} bytes`);
+  return (await readBodyUpTo(response, limit, tooLarge)).toString('utf8');
 }
 
 /** Map an error raised while reading a body: ours stay, a cut connection is `ERR_FETCH_TRUNCATED`. */

@@ -7,7 +7,7 @@
 import type { RockletError } from '../../util/index.js';
 import { failedPrecondition, verificationFailed } from '../../util/index.js';
 import type { HttpResponse } from '../fetch/http-client.js';
-import { bodyError } from '../fetch/http-client.js';
+import { readBodyUpTo } from '../fetch/http-client.js';
 import type { Descriptor } from './descriptor.js';
 import type { Digest } from './digest.js';
 import { digestAlgorithm, digestOf, parseDigest } from './digest.js';
@@ -42,21 +42,11 @@ async function readLimited(response: HttpResponse, limit: number, what: string):
     response.close();
     throw tooLarge();
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
   try {
-    for await (const chunk of response.body) {
-      response.progress();
-      size += (chunk as Buffer).length;
-      if (size > limit) throw tooLarge();
-      chunks.push(chunk as Buffer);
-    }
+    return await readBodyUpTo(response, limit, tooLarge);
   } catch (error) {
-    throw transportError(bodyError(response, error, size), what);
-  } finally {
-    response.close();
+    throw transportError(error, what);
   }
-  return Buffer.concat(chunks);
 }
 
 /**
