@@ -15,6 +15,8 @@ await guardHarnessBench();
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1000);
 // e.g. --node-options=--max-semi-space-size=1 : V8 flags for the daemon (NODE_OPTIONS of its unit).
 const nodeOptions = process.argv.find((a) => a.startsWith('--node-options='))?.slice('--node-options='.length);
+// e.g. --env=MALLOC_ARENA_MAX=2 : extra environment of the daemon's unit (repeatable).
+const env = Object.fromEntries(process.argv.filter((a) => a.startsWith('--env=')).map((a) => a.slice('--env='.length).split(/=(.*)/s).slice(0, 2)));
 
 function podFile(name) {
   return [
@@ -49,7 +51,7 @@ async function appInvocations(d) {
 
 const d = await DaemonFixture.create('bench-daemon-scale');
 try {
-  const started = await d.startDaemon([], nodeOptions === undefined ? {} : { nodeOptions });
+  const started = await d.startDaemon([], { ...(nodeOptions === undefined ? {} : { nodeOptions }), env });
   if (started.code !== 0) throw new Error(started.stderr);
   const idleRss = await rssKb(await hostPid(d, await daemonPid(d)));
   const t0 = Date.now();
@@ -81,7 +83,7 @@ try {
   const after = await appInvocations(d);
   const changed = invocations.split('\n\n').filter((block) => !after.includes(block)).length;
   const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
-  console.log(`${count} pod files (hostNetwork, busybox sleep), one daemon in a ${d.fx.sd.mode} test systemd${nodeOptions === undefined ? '' : `, NODE_OPTIONS=${nodeOptions}`}; load ${load}`);
+  console.log(`${count} pod files (hostNetwork, busybox sleep), one daemon in a ${d.fx.sd.mode} test systemd${nodeOptions === undefined ? '' : `, NODE_OPTIONS=${nodeOptions}`}${Object.entries(env).map(([k, v]) => `, ${k}=${v}`).join('')}; load ${load}`);
   console.log(`  files written in ${written} ms; all Running ${(allRunning / 1000).toFixed(1)} s after the first rename`);
   const mib = (bytes) => (bytes / 1048576).toFixed(1);
   console.log(`  daemon RSS: ${(idleRss / 1024).toFixed(1)} MiB with no pods (after READY), ${(rss / 1024).toFixed(1)} MiB with ${count} pods (V8 heap used ${mib(memory.heapUsed ?? 0)} of ${mib(memory.heapTotal ?? 0)} MiB, external ${mib(memory.external ?? 0)} MiB)`);
