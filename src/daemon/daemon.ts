@@ -268,7 +268,7 @@ export class Daemon {
 
   private async readLabels(first: boolean): Promise<MachineLabels> {
     try {
-      return await loadMachineLabels(this.options.runtime.configDir);
+      return await loadMachineLabels(this.options.runtime.configDir, undefined, { emptyIsError: !first });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.options.log.error({ file: MACHINE_FILE_NAME, action: 'invalid', reason }, first ? `${reason}; using the built-in labels only` : `${reason}; keeping the last good labels`);

@@ -16,7 +16,7 @@ export type { DaemonSettings, DaemonOverrides } from './settings.js';
 export { classifyEntry, readDaemonPodFile, unsafeFileReason, summarizeErrors } from './pod-dir.js';
 export type { PodFileKey, EntryKind, ReadPodFile } from './pod-dir.js';
 export { loadMachineLabels, parseMachineFile, builtinLabels, goArch, MACHINE_FILE_NAME } from './machine-labels.js';
-export type { MachineLabels } from './machine-labels.js';
+export type { MachineLabels, LoadMachineLabelsOptions } from './machine-labels.js';
 export { admit, hostPortsOf } from './admission.js';
 export type { Candidate, FileVerdict, PodOwner } from './admission.js';
 export { readActualPods, readActualPod, podOfUnitName, isUnitUp, POD_FILE_ENV } from './actual.js';

@@ -90,9 +90,26 @@ export async function parseMachineFile(text: string, file: string): Promise<Mach
   return result;
 }
 
+/** Options of {@link loadMachineLabels}. */
+export interface LoadMachineLabelsOptions {
+  /**
+   * An existing but empty file is an error (`ERR_MACHINE_FILE_EMPTY`) instead of "no labels":
+   * the daemon, which already has labels, would otherwise stop every pod with a nodeSelector
+   * in the instant between an editor's truncate and its write.
+   */
+  readonly emptyIsError?: boolean;
+}
+
 /** The machine's labels: built-ins overlaid with `<configDir>/machine.yaml`. */
-export async function loadMachineLabels(configDir: string, file: string = path.join(configDir, MACHINE_FILE_NAME)): Promise<MachineLabels> {
+export async function loadMachineLabels(
+  configDir: string,
+  file: string = path.join(configDir, MACHINE_FILE_NAME),
+  options: LoadMachineLabelsOptions = {},
+): Promise<MachineLabels> {
   const text = await readTextIfExists(file);
+  if (text !== undefined && text.trim() === '' && options.emptyIsError === true) {
+    throw invalidArgument('ERR_MACHINE_FILE_EMPTY', `${file} is empty`, { hint: 'to remove every label write "labels: {}"; an empty file is taken for a write in progress' });
+  }
   const own = text === undefined ? {} : await parseMachineFile(text, file);
   return { ...builtinLabels(), ...own };
 }
