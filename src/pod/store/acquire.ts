@@ -5,7 +5,9 @@
  * can fail only because a reader was looking. When the follow-up probe finds the lock free,
  * the conflict was such a reader and the attempt is repeated a few times before giving up.
  */
+import { fstat as fstatCallback } from 'node:fs';
 import { lstat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode } from '../../util/index.js';
@@ -24,6 +26,7 @@ export type Acquired =
   /** The pod directory is not there (it moved on or was deleted). */
   | { readonly status: 'gone' };
 
+const fstat = promisify(fstatCallback);
 const READER_RETRIES = 10;
 const READER_RETRY_MS = 10;
 
@@ -38,9 +41,27 @@ export async function acquirePodLock(podDir: string, purpose: LockPurpose): Prom
       if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') throw error;
       return (await exists(podDir)) ? { status: 'no-lock-file' } : { status: 'gone' };
     }
-    if (lock !== undefined) return { status: 'locked', lock };
+    if (lock !== undefined) {
+      // Between our open and our lock another changer may have moved or deleted the pod (they
+      // unlock only after that): the lock is then on a file no longer at this path.
+      if (await stillAt(file, lock)) return { status: 'locked', lock };
+      await lock.release();
+      return { status: 'gone' };
+    }
     if (attempt >= READER_RETRIES || (await probePodLock(file)) !== 'free') return { status: 'busy' };
     await sleep(READER_RETRY_MS);
+  }
+}
+
+/** True when `file` is still the file `lock` holds (same device and inode). */
+async function stillAt(file: string, lock: PodLock): Promise<boolean> {
+  const held = await fstat(lock.fd);
+  try {
+    const now = await lstat(file);
+    return now.ino === held.ino && now.dev === held.dev;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
+    throw error;
   }
 }
 
