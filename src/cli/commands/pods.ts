@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { ActualPod, PodFileStatus, StatusFile } from '../../daemon/index.js';
 import { DEFAULT_RUN_DIR, isUnitUp, readActualPods, readStatusFile } from '../../daemon/index.js';
 import { connectSystemd } from '../../systemd/index.js';
+import { errnoCode } from '../../util/index.js';
 import type { CommandHandler } from '../command.js';
 import { formatJson, isJsonFormat } from '../render/json.js';
 import { formatColumns } from '../render/table.js';
@@ -19,8 +20,11 @@ function daemonAlive(status: StatusFile | undefined): boolean {
   try {
     process.kill(status.daemon.pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // ESRCH: no such process; EPERM: it exists (another user's), which still means alive.
+    if (errnoCode(error) === 'EPERM') return true;
+    if (errnoCode(error) === 'ESRCH') return false;
+    throw error;
   }
 }
 
