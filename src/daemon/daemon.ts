@@ -194,7 +194,7 @@ export class Daemon {
       }
       if (event.type === 'unit-changed' || event.type === 'unit-new' || event.type === 'unit-removed') {
         const unit = podOfUnitName(event.unit);
-        if (unit !== undefined) reconciler.enqueue(unit.pod);
+        if (unit !== undefined) reconciler.unitChanged(unit.pod);
       }
     });
     // Watch first, then scan: nothing written in between is missed.
@@ -205,7 +205,7 @@ export class Daemon {
       }, (error) => log.error({ action: 'watch', reason: String(error) }, 'watching the config directory failed')),
     );
     await this.files.scan();
-    await reconciler.resync();
+    await reconciler.resync({ reuseRead: true });
     const settled = await Promise.race([reconciler.idle().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), READY_AFTER_MS).unref())]);
     this.ready = true;
     this.scheduleStatus();
