@@ -310,11 +310,13 @@ export class Reconciler {
   /** Restarts, with back-off (crash-loops.ts), app containers whose units systemd gave up on. */
   private async reviveCrashed(pod: string, actual: ActualPod, spec: PodSpec | undefined): Promise<void> {
     if (spec === undefined || spec.restartPolicy === 'Never') return;
+    for (const container of spec.containers) if (actual.apps.get(container.name)?.activeState === 'active') this.crashLoops.running(pod, container.name);
+    // Every unit signal of a healthy pod lands here: read the exit records only when needed.
+    if (![...actual.apps.values()].some((unit) => unit.activeState === 'failed')) return;
     await this.readExits(pod, actual);
     const exits = this.exits.get(pod) ?? new Map<string, number>();
     for (const container of spec.containers) {
       const unit = actual.apps.get(container.name);
-      if (unit?.activeState === 'active') this.crashLoops.running(pod, container.name);
       if (unit === undefined || unit.activeState !== 'failed') continue;
       const code = exits.get(container.name);
       if (spec.restartPolicy === 'OnFailure' && code === 0) continue;

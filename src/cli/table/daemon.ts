@@ -1,6 +1,7 @@
 /** @module cli/table/daemon — the declarative side: pod files and the daemon. */
 import type { CommandSpec } from '../command.js';
 
+const POD_DIR = { name: 'pod-dir', kind: 'string', valueName: 'DIR', defaultText: '/etc/pods', help: 'directory of pod files' } as const;
 const RUN_DIR = { name: 'run-dir', kind: 'string', valueName: 'DIR', defaultText: '/run/rocklet', help: 'runtime state: the daemon\'s lock and status file' } as const;
 
 export const DAEMON_COMMANDS: readonly CommandSpec[] = [
@@ -9,7 +10,7 @@ export const DAEMON_COMMANDS: readonly CommandSpec[] = [
     description: 'Runs until SIGTERM (pods keep running when it stops); SIGHUP forces a full resync.\n'
       + 'Settings also come from the "daemon" section of <config-dir>/config.yaml; machine labels from <config-dir>/machine.yaml.',
     flags: [
-      { name: 'pod-dir', kind: 'string', valueName: 'DIR', defaultText: '/etc/pods', help: 'directory of pod files' },
+      POD_DIR,
       { name: 'resync-interval', kind: 'string', valueName: 'DURATION', defaultText: '1m', help: 'full reconcile period' },
       { name: 'once', kind: 'boolean', help: 'reconcile once, then exit (provisioning scripts, tests)' },
       RUN_DIR,
@@ -34,7 +35,7 @@ export const DAEMON_COMMANDS: readonly CommandSpec[] = [
     description: 'Actions: start, update (with the changed fields), stop, adopt, keep, skip, reject, invalid.\n'
       + 'Exit codes: 0; with --detailed-exitcode 0 when nothing would change, 2 when something would; 254 when rocklet fails.',
     flags: [
-      { name: 'pod-dir', kind: 'string', valueName: 'DIR', defaultText: '/etc/pods', help: 'directory of pod files' },
+      POD_DIR,
       { name: 'machine', kind: 'string', valueName: 'FILE', defaultText: '<config-dir>/machine.yaml', help: 'machine labels to plan for' },
       { name: 'detailed-exitcode', kind: 'boolean', help: 'exit 2 when something would change' },
     ],
