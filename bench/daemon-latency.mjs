@@ -52,6 +52,7 @@ try {
       const name = `lat${round}${hostNetwork ? 'h' : 'd'}`;
       const t0 = Date.now();
       const startedAt = performance.now();
+      const mono0 = process.hrtime.bigint() / 1000n; await (await import("node:fs/promises")).appendFile("/tmp/rl-timing.log", `rename ${mono0}\n`); // CLOCK_MONOTONIC µs, systemd's *Monotonic clock
       await d.writePod(`${name}.yaml`, podFile(name, marks, hostNetwork));
       await until(async () => stat(path.join(marks, name)).then(() => true, () => false));
       const ms = performance.now() - startedAt;
@@ -65,8 +66,23 @@ try {
       const e = at(`pod ${name} started`);
       const startedLine = log.split('\n').find((l) => l.includes(`pod ${name} started`));
       const split = startedLine === undefined ? {} : JSON.parse(startedLine);
+      // systemd's side of the start: when each unit left "inactive" (its job ran), when the
+      // app's main process (crun) was forked, when each unit became active.
+      const mono = async (unit, prop) => {
+        const v = (await d.unitProps(unit, [prop]))[prop];
+        return v === undefined || v === '0' ? undefined : Number(BigInt(v) - mono0) / 1000;
+      };
+      const sandboxUnit = `rocklet-${name}.service`;
+      const appUnit = `rocklet-${name}_main.service`;
+      const sd = {
+        sandboxJob: await mono(sandboxUnit, 'InactiveExitTimestampMonotonic'),
+        sandboxActive: await mono(sandboxUnit, 'ActiveEnterTimestampMonotonic'),
+        appJob: await mono(appUnit, 'InactiveExitTimestampMonotonic'),
+        crunForked: await mono(appUnit, 'ExecMainStartTimestampMonotonic'),
+        appActive: await mono(appUnit, 'ActiveEnterTimestampMonotonic'),
+      };
       if (round > 0 && s !== undefined && e !== undefined) {
-        stages.push({ label, toDecision: s - t0, decisionToStarted: e - s, prepare: split.prepareMs, up: split.upMs, units: split.unitsMs, total: ms });
+        stages.push({ label, toDecision: s - t0, decisionToStarted: e - s, prepare: split.prepareMs, up: split.upMs, units: split.unitsMs, total: ms, ...sd });
       }
       await rm(path.join(d.podDir, `${name}.yaml`));
       await until(async () => !(await d.podUnits()).has(`rocklet-${name}.service`));
@@ -87,6 +103,7 @@ try {
     if (mine.length === 0) continue;
     const m = (key) => median(mine.map((s) => s[key])).toFixed(0);
     console.log(`  ${label}: rename → decision (event, debounce, read, parse, admit) ${m('toDecision')} ms; prepare (plan, pod dir) ${m('prepare')} ms; pod up + app prepare in-process ${m('up')} ms; start jobs until all done ${m('units')} ms; marker seen at ${m('total')} ms`);
+    console.log(`    systemd's timeline from the rename (ms): sandbox job runs ${m('sandboxJob')}, sandbox active ${m('sandboxActive')}, app job runs ${m('appJob')}, crun forked ${m('crunForked')}, app active ${m('appActive')}, marker ${m('total')}`);
   }
 } finally {
   await d.dispose();

@@ -49,11 +49,29 @@ async function appInvocations(d) {
   return out.stdout;
 }
 
+/** CPU ticks of the processes that do a pod start's work besides crun and the apps. */
+async function startCosts(d) {
+  const [dbus] = await d.fx.sd.unitPids('dbus.service');
+  const [journald] = await d.fx.sd.unitPids('systemd-journald.service');
+  const pids = { daemon: await hostPid(d, await daemonPid(d)), systemd: d.fx.sd.pid, 'dbus-daemon': dbus, journald };
+  const ticks = {};
+  for (const [name, pid] of Object.entries(pids)) ticks[name] = pid === undefined ? 0 : await cpuTicks(pid);
+  return ticks;
+}
+
+async function busyTicks() {
+  const [, ...fields] = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return user + nice + system + irq + softirq + steal;
+}
+
 const d = await DaemonFixture.create('bench-daemon-scale');
 try {
   const started = await d.startDaemon([], { ...(nodeOptions === undefined ? {} : { nodeOptions }), env });
   if (started.code !== 0) throw new Error(started.stderr);
   const idleRss = await rssKb(await hostPid(d, await daemonPid(d)));
+  const costs0 = await startCosts(d);
+  const busy0 = await busyTicks();
   const t0 = Date.now();
   for (let i = 0; i < count; i++) await d.writePod(`p${i}.yaml`, podFile(`p${i}`));
   const written = Date.now() - t0;
@@ -64,6 +82,8 @@ try {
     if (Date.now() - t0 > 20 * 60_000) throw new Error(`only ${running} of ${count} running after 20 min`);
   }
   const allRunning = Date.now() - t0;
+  const costs1 = await startCosts(d);
+  const busy = (await busyTicks()) - busy0;
   const pid = await hostPid(d, await daemonPid(d));
   await new Promise((resolve) => setTimeout(resolve, 5000));
   const rss = await rssKb(pid);
@@ -86,6 +106,9 @@ try {
   console.log(`${count} pod files (hostNetwork, busybox sleep), one daemon in a ${d.fx.sd.mode} test systemd${nodeOptions === undefined ? '' : `, NODE_OPTIONS=${nodeOptions}`}${Object.entries(env).map(([k, v]) => `, ${k}=${v}`).join('')}; load ${load}`);
   console.log(`  files written in ${written} ms; all Running ${(allRunning / 1000).toFixed(1)} s after the first rename`);
   const mib = (bytes) => (bytes / 1048576).toFixed(1);
+  const perPod = (ticks) => `${((ticks * 10) / count).toFixed(1)} ms`;
+  const parts = Object.keys(costs1).map((name) => `${name} ${perPod(costs1[name] - costs0[name])}`).join(', ');
+  console.log(`  CPU per pod start (1 tick = 10 ms): ${parts}; the whole machine ${perPod(busy)} (includes anything else running)`);
   console.log(`  daemon RSS: ${(idleRss / 1024).toFixed(1)} MiB with no pods (after READY), ${(rss / 1024).toFixed(1)} MiB with ${count} pods (V8 heap used ${mib(memory.heapUsed ?? 0)} of ${mib(memory.heapTotal ?? 0)} MiB, external ${mib(memory.external ?? 0)} MiB)`);
   console.log(`  daemon CPU over 30 s idle: ${idleTicks} ticks (${((idleTicks / 100 / 30) * 100).toFixed(2)} % of one core)`);
   console.log(`  daemon restart → READY with ${count} running pods: ${restartMs} ms; app units restarted: ${changed}`);

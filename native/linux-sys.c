@@ -33,6 +33,10 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+
+#include "holder.h"
+#include "netlink.h"
 
 #define PATH_BYTES 4096
 #define DATA_BYTES 4096
@@ -219,6 +223,24 @@ static int ns_child(void *arg) {
   _exit(0);
 }
 
+/*
+ * Runs `fn(job)` in a clone(CLONE_VM | CLONE_VFORK) child on `stack` (CHILD_STACK_BYTES) and
+ * waits for it. Returns whether it exited 0; `*clone_errno` is set when it could not start.
+ */
+static int run_in_child(int (*fn)(void *), void *job, char *stack, int *clone_errno) {
+  /* No signal handler of Node's may run on the child's stack: block all until it is gone. */
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &saved);
+  pid_t pid = clone(fn, stack + CHILD_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD, job);
+  *clone_errno = pid < 0 ? errno : 0;
+  int status = 0;
+  pid_t waited = pid > 0 ? waitpid(pid, &status, __WALL) : -1;
+  while (waited < 0 && pid > 0 && errno == EINTR) waited = waitpid(pid, &status, __WALL);
+  pthread_sigmask(SIG_SETMASK, &saved, NULL);
+  return pid > 0 && waited == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static int get_property(napi_env env, napi_value object, const char *name, napi_value *out) {
   bool has = false;
   if (napi_has_named_property(env, object, name, &has) != napi_ok || !has) return 0;
@@ -277,26 +299,202 @@ static napi_value js_bind_namespaces(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
-  /* No signal handler of Node's may run on the child's stack: block all until it is gone. */
-  sigset_t all, saved;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &saved);
-  pid_t pid = clone(ns_child, stack + CHILD_STACK_BYTES, CLONE_VM | CLONE_VFORK | SIGCHLD, job);
-  int clone_errno = errno;
-  int status = 0;
-  pid_t waited = pid > 0 ? waitpid(pid, &status, __WALL) : -1;
-  while (waited < 0 && pid > 0 && errno == EINTR) waited = waitpid(pid, &status, __WALL);
-  pthread_sigmask(SIG_SETMASK, &saved, NULL);
+  int clone_errno = 0;
+  int ok = run_in_child(ns_child, job, stack, &clone_errno);
 
-  if (pid < 0) {
+  if (clone_errno != 0) {
     throw_errno(env, clone_errno, "clone", NULL);
   } else if (job->failed_step != NULL) {
     throw_errno(env, job->failed_errno, job->failed_step, job->failed_path);
-  } else if (waited != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  } else if (!ok) {
     throw_errno(env, ECHILD, "bindNamespaces", NULL);
   }
   free(job);
   free(stack);
+  return result;
+}
+
+/* Reads optional string property `name` into `out` ("" when absent). Returns an error text or NULL. */
+static const char *read_named_string(napi_env env, napi_value object, const char *name, char *out, size_t size, int required) {
+  napi_value value;
+  out[0] = '\0';
+  if (!get_property(env, object, name, &value)) return required ? name : NULL;
+  return read_string(env, value, out, size, !required) == 0 ? NULL : name;
+}
+
+static napi_value throw_netlink(napi_env env, const struct netlink_failure *failure, const char *what) {
+  if (failure->step != NULL) return throw_errno(env, failure->err, failure->step, failure->path);
+  return throw_errno(env, ECHILD, what, NULL);
+}
+
+/*
+ * setUpVeth({ hostNetns?, podNetns, hostName, podName, bridge, ip, gateway, prefixLength }): the
+ * pod's veth pair, host end on `bridge` with hairpin on and up, `podName` in the namespace bound
+ * to `podNetns` with `ip/prefixLength`, lo and itself up and a default route via `gateway`.
+ * A host end of that name left from before is replaced.
+ */
+static napi_value js_set_up_veth(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], value;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_valuetype type = napi_undefined;
+  if (argc < 1 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_object) return throw_type(env, "setUpVeth(options) takes an object");
+  struct veth_job *job = calloc(1, sizeof *job);
+  char *stack = malloc(CHILD_STACK_BYTES);
+  if (job == NULL || stack == NULL) {
+    free(job);
+    free(stack);
+    return throw_errno(env, ENOMEM, "setUpVeth", NULL);
+  }
+  char ip[INET_ADDRSTRLEN + 1], gateway[INET_ADDRSTRLEN + 1];
+  uint32_t prefix = 0;
+  const char *bad = read_named_string(env, argv[0], "hostNetns", job->host_netns, sizeof job->host_netns, 0);
+  if (bad == NULL) bad = read_named_string(env, argv[0], "podNetns", job->pod_netns, sizeof job->pod_netns, 1);
+  if (bad == NULL) bad = read_named_string(env, argv[0], "hostName", job->host_name, sizeof job->host_name, 1);
+  if (bad == NULL) bad = read_named_string(env, argv[0], "podName", job->pod_name, sizeof job->pod_name, 1);
+  if (bad == NULL) bad = read_named_string(env, argv[0], "bridge", job->bridge, sizeof job->bridge, 1);
+  if (bad == NULL) bad = read_named_string(env, argv[0], "ip", ip, sizeof ip, 1);
+  if (bad == NULL) bad = read_named_string(env, argv[0], "gateway", gateway, sizeof gateway, 1);
+  if (bad == NULL && (!get_property(env, argv[0], "prefixLength", &value) || napi_get_value_uint32(env, value, &prefix) != napi_ok || prefix > 32)) bad = "prefixLength";
+  if (bad == NULL && (inet_pton(AF_INET, ip, &job->ip) != 1 || inet_pton(AF_INET, gateway, &job->gateway) != 1)) bad = "ip/gateway";
+  if (bad != NULL || job->pod_netns[0] == '\0' || job->host_name[0] == '\0' || job->pod_name[0] == '\0' || job->bridge[0] == '\0') {
+    free(job);
+    free(stack);
+    return throw_type(env, "setUpVeth: podNetns, hostName, podName and bridge (interface names of at most 15 bytes), IPv4 ip and gateway and a prefixLength of 0-32 are required");
+  }
+  job->prefix_length = (unsigned char)prefix;
+  int clone_errno = 0;
+  int ok = run_in_child(veth_child, job, stack, &clone_errno);
+  if (clone_errno != 0) throw_errno(env, clone_errno, "clone", NULL);
+  else if (!ok) throw_netlink(env, &job->failure, "setUpVeth");
+  free(job);
+  free(stack);
+  return NULL;
+}
+
+/* deleteLink({ netns?, name }): deletes link `name`; returns whether there was one. */
+static napi_value js_delete_link(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_valuetype type = napi_undefined;
+  if (argc < 1 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_object) return throw_type(env, "deleteLink(options) takes an object");
+  struct delete_link_job *job = calloc(1, sizeof *job);
+  char *stack = malloc(CHILD_STACK_BYTES);
+  if (job == NULL || stack == NULL) {
+    free(job);
+    free(stack);
+    return throw_errno(env, ENOMEM, "deleteLink", NULL);
+  }
+  const char *bad = read_named_string(env, argv[0], "netns", job->netns, sizeof job->netns, 0);
+  if (bad == NULL) bad = read_named_string(env, argv[0], "name", job->name, sizeof job->name, 1);
+  if (bad != NULL || job->name[0] == '\0') {
+    free(job);
+    free(stack);
+    return throw_type(env, "deleteLink: name (an interface name of at most 15 bytes) is required");
+  }
+  int clone_errno = 0;
+  int ok = run_in_child(delete_link_child, job, stack, &clone_errno);
+  napi_value result = NULL;
+  if (clone_errno != 0) throw_errno(env, clone_errno, "clone", NULL);
+  else if (!ok) throw_netlink(env, &job->failure, "deleteLink");
+  else napi_get_boolean(env, job->existed != 0, &result);
+  free(job);
+  free(stack);
+  return result;
+}
+
+/* linkState({ netns?, name }): { index, up } of link `name`, or undefined when there is none. */
+static napi_value js_link_state(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_valuetype type = napi_undefined;
+  if (argc < 1 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_object) return throw_type(env, "linkState(options) takes an object");
+  struct link_state_job *job = calloc(1, sizeof *job);
+  char *stack = malloc(CHILD_STACK_BYTES);
+  if (job == NULL || stack == NULL) {
+    free(job);
+    free(stack);
+    return throw_errno(env, ENOMEM, "linkState", NULL);
+  }
+  const char *bad = read_named_string(env, argv[0], "netns", job->netns, sizeof job->netns, 0);
+  if (bad == NULL) bad = read_named_string(env, argv[0], "name", job->name, sizeof job->name, 1);
+  if (bad != NULL || job->name[0] == '\0') {
+    free(job);
+    free(stack);
+    return throw_type(env, "linkState: name (an interface name of at most 15 bytes) is required");
+  }
+  int clone_errno = 0;
+  int ok = run_in_child(link_state_child, job, stack, &clone_errno);
+  napi_value result = NULL, value;
+  if (clone_errno != 0) throw_errno(env, clone_errno, "clone", NULL);
+  else if (!ok) throw_netlink(env, &job->failure, "linkState");
+  else if (job->index > 0) {
+    napi_create_object(env, &result);
+    napi_create_int32(env, job->index, &value);
+    napi_set_named_property(env, result, "index", value);
+    napi_get_boolean(env, job->up != 0, &value);
+    napi_set_named_property(env, result, "up", value);
+  }
+  free(job);
+  free(stack);
+  return result;
+}
+
+/*
+ * spawnHolder(lockFd, path, argv): starts `path` with `argv` (at most 16 entries), the open
+ * file `lockFd` as its fd 3 and /dev/null as fds 0-2, in a new session, orphaned at once (see
+ * holder.c); returns its PID. This process keeps its own descriptor.
+ */
+static napi_value js_spawn_holder(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  uint32_t count = 0;
+  bool is_array = false;
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 || napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[2], &count) != napi_ok || count == 0 || count > HOLDER_MAX_ARGS) {
+    return throw_type(env, "spawnHolder(lockFd, path, argv) takes a descriptor, an absolute path and 1-16 arguments");
+  }
+  struct holder_job *job = calloc(1, sizeof *job);
+  char *strings = calloc(HOLDER_MAX_ARGS + 1, PATH_BYTES);
+  char *stack = malloc(CHILD_STACK_BYTES);
+  char *holder_stack = malloc(HOLDER_STACK_BYTES);
+  napi_value result = NULL;
+  if (job == NULL || strings == NULL || stack == NULL || holder_stack == NULL) {
+    throw_errno(env, ENOMEM, "spawnHolder", NULL);
+    goto done;
+  }
+  if (read_string(env, argv[1], strings, PATH_BYTES, 0) != 0 || strings[0] != '/') {
+    throw_type(env, "spawnHolder: path must be an absolute path");
+    goto done;
+  }
+  job->path = strings;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    char *slot = strings + (size_t)(i + 1) * PATH_BYTES;
+    if (napi_get_element(env, argv[2], i, &item) != napi_ok || read_string(env, item, slot, PATH_BYTES, 0) != 0) {
+      throw_type(env, "spawnHolder: every argument must be a string");
+      goto done;
+    }
+    job->argv[i] = slot;
+  }
+  job->argv[count] = NULL;
+  job->lock_fd = fd;
+  job->holder_stack = holder_stack;
+  int clone_errno = 0;
+  int ok = run_in_child(holder_spawner_child, job, stack, &clone_errno);
+  if (clone_errno != 0) throw_errno(env, clone_errno, "clone", NULL);
+  else if (job->failed_step != NULL) throw_errno(env, job->err, job->failed_step, job->path);
+  else if (!ok || job->pid <= 0) throw_errno(env, ECHILD, "spawnHolder", job->path);
+  else napi_create_int32(env, job->pid, &result);
+done:
+  free(job);
+  free(strings);
+  free(stack);
+  free(holder_stack);
   return result;
 }
 
@@ -338,6 +536,10 @@ static napi_value init(napi_env env, napi_value exports) {
     { "ofdTryLock", NULL, js_ofd_try_lock, NULL, NULL, NULL, napi_enumerable, NULL },
     { "ofdUnlock", NULL, js_ofd_unlock, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sdNotify", NULL, js_sd_notify, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "setUpVeth", NULL, js_set_up_veth, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "deleteLink", NULL, js_delete_link, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "linkState", NULL, js_link_state, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "spawnHolder", NULL, js_spawn_holder, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

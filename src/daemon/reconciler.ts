@@ -290,7 +290,7 @@ export class Reconciler {
       previousImages: before === undefined ? [] : before.hash === action.hash ? before.previousImages : before.images,
     };
     try {
-      started = await actuator.start(action.pod, action.file, prepared.uuid, prepared.plan);
+      started = await actuator.start(action.pod, action.file, prepared.uuid, prepared.plan, { fresh: actual === undefined });
     } catch (error) {
       this.fail(action, errorText(error));
       await this.deps.applied.set(record);

@@ -1,8 +1,15 @@
 /**
  * @module net/bridge — the pod bridge in the host namespace and the host sysctls it needs.
  *
- * Ensured on every `default`-mode pod setup (cheap, and repairs a bridge someone removed),
- * under `<leaseDir>/.bridge.lock` so that concurrent setups never race on `ip link add`.
+ * Ensured on every `default`-mode pod setup (repairs a bridge someone removed), under
+ * `<leaseDir>/.bridge.lock` so that concurrent setups never race on `ip link add`. A process
+ * that ensured the bridge remembers its link index: while the bridge still has that index and
+ * is up (one ioctl through the native helper), the next setup skips the `ip`/`nft` processes.
+ * A bridge deleted and made again gets a new index, so it is checked in full again.
+ *
+ * The bridge's masquerade rule (pods' traffic leaving the subnet) lives in one nft chain per
+ * bridge, `bridge-<name>-post`, made with the bridge: a pod without host ports needs no nft
+ * process of its own (nft.ts).
  * Sysctls, all in the host namespace:
  * - `net.ipv4.ip_forward=1`: pods reach beyond the host;
  * - `net.ipv4.conf.<bridge>.route_localnet=1`: a connection to 127.0.0.1:HOSTPORT, DNATed to a
@@ -11,9 +18,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { failedPrecondition, withLock } from '../util/index.js';
+import { failedPrecondition, linkState, withLock } from '../util/index.js';
 import type { NetworkConfig } from './config.js';
 import { checked } from './exec.js';
+import { bridgeRulesScript } from './nft.js';
 import type { HostNetns } from './host-netns.js';
 import { runInHost, setHostSysctls } from './host-netns.js';
 
@@ -47,8 +55,27 @@ export async function inspectHostLink(host: HostNetns, name: string, signal?: Ab
   };
 }
 
-/** Create (if missing) and configure the pod bridge and the host sysctls. Idempotent. */
+/** Bridges this process ensured: host namespace + bridge name → link index at that time. */
+const ensured = new Map<string, number>();
+
+function ensuredKey(config: NetworkConfig, host: HostNetns): string {
+  return `${host.kind === 'file' ? host.path : ''}\0${config.bridgeName}\0${config.subnet.cidr}`;
+}
+
+function currentIndex(config: NetworkConfig, host: HostNetns): number | undefined {
+  const state = linkState(config.bridgeName, host.kind === 'file' ? host.path : undefined);
+  return state?.up === true ? state.index : undefined;
+}
+
+/** Create (if missing) and configure the pod bridge, its masquerade rule and the host sysctls. Idempotent. */
 export async function ensureBridge(config: NetworkConfig, host: HostNetns, signal?: AbortSignal): Promise<void> {
+  const key = ensuredKey(config, host);
+  const known = ensured.get(key);
+  if (known !== undefined && currentIndex(config, host) === known) {
+    // Reading and writing /proc/sys costs no process in the current namespace: keep them right.
+    if (host.kind === 'current') await setHostSysctls(host, { 'net.ipv4.ip_forward': '1', [`net.ipv4.conf.${config.bridgeName}.route_localnet`]: '1' }, signal);
+    return;
+  }
   await mkdir(config.leaseDir, { recursive: true, mode: 0o755 });
   await withLock(path.join(config.leaseDir, '.bridge.lock'), 'exclusive', async () => {
     const bridge = config.bridgeName;
@@ -68,5 +95,8 @@ export async function ensureBridge(config: NetworkConfig, host: HostNetns, signa
       checked(await runInHost(host, ['ip', '-batch', '-'], { input: `${commands.join('\n')}\n`, signal }), `set up bridge ${bridge}`);
     }
     await setHostSysctls(host, { 'net.ipv4.ip_forward': '1', [`net.ipv4.conf.${bridge}.route_localnet`]: '1' }, signal);
+    checked(await runInHost(host, ['nft', '-f', '-'], { input: bridgeRulesScript(bridge, config.subnet), signal }), `install the nft rules of bridge ${bridge}`);
+    const index = currentIndex(config, host);
+    if (index !== undefined) ensured.set(key, index);
   }, { signal });
 }

@@ -1,9 +1,12 @@
 /**
  * @module net/nft — the pod's NAT rules in the host's nft table `ip rocklet`.
  *
- * Each pod owns three *base* chains of its own, named after it (`pod-<id>-pre|out|post`), hooked
- * at prerouting (DNAT of traffic from other hosts and pods), output (DNAT of the host's own
- * traffic, 127.0.0.1 included) and postrouting (masquerade). Nothing is shared between pods,
+ * Each pod with host ports owns three *base* chains of its own, named after it
+ * (`pod-<id>-pre|out|post`), hooked at prerouting (DNAT of traffic from other hosts and pods),
+ * output (DNAT of the host's own traffic, 127.0.0.1 included) and postrouting (masquerade of
+ * forwarded connections). Pods share only the bridge's chain `bridge-<name>-post`, which
+ * masquerades the subnet's traffic leaving it (made once per bridge, bridge.ts), so a pod
+ * without host ports has no chain and its set-up runs no `nft` process. Between pods,
  * so removing one pod is "delete its three chains": no rule handles, no jump rules in shared
  * chains, and another pod's rules are never touched. NAT chains only see the first packet of
  * each connection, so one chain set per pod costs nothing per packet. Every change is one
@@ -12,9 +15,9 @@
  * Rules of a pod with address P in subnet S:
  * - a forward without host IP matches `fib daddr type local` (any address of the host, and
  *   only those: a pod's outbound connection to some server's port 8080 is not hijacked);
- * - postrouting masquerades P's traffic leaving the subnet, and DNATed traffic to P that comes
- *   from 127.0.0.0/8 (required: a loopback source cannot leave the host) or from S (hairpin:
- *   otherwise the answer would bypass the host's conntrack).
+ * - postrouting masquerades DNATed traffic to P that comes from 127.0.0.0/8 (required: a
+ *   loopback source cannot leave the host) or from S (hairpin: otherwise the answer would
+ *   bypass the host's conntrack). The bridge's chain masquerades S's traffic leaving S.
  */
 import type { Ipv4Address, Ipv4Subnet } from './address.js';
 import type { PodId } from './config.js';
@@ -49,15 +52,29 @@ function dnatRule(chain: string, port: PortForward, ip: Ipv4Address): string {
   return `add rule ip ${NFT_TABLE} ${chain} ${match} ${port.protocol} dport ${port.hostPort} dnat to ${ip}:${port.podPort}`;
 }
 
-/** The nft script that (re)creates the pod's chains with exactly these rules. */
+/** The name of bridge `bridge`'s masquerade chain. */
+export function bridgeChainName(bridge: string): string {
+  return `bridge-${bridge}-post`;
+}
+
+/** The nft script that (re)creates bridge `bridge`'s chain: masquerade what leaves `subnet` from it. */
+export function bridgeRulesScript(bridge: string, subnet: Ipv4Subnet): string {
+  const chain = bridgeChainName(bridge);
+  return [
+    `add table ip ${NFT_TABLE}`,
+    `add chain ip ${NFT_TABLE} ${chain} { type nat hook postrouting priority srcnat; policy accept; comment "rocklet bridge ${bridge}"; }`,
+    `flush chain ip ${NFT_TABLE} ${chain}`,
+    `add rule ip ${NFT_TABLE} ${chain} ip saddr ${subnet.cidr} ip daddr != ${subnet.cidr} masquerade`,
+    '',
+  ].join('\n');
+}
+
+/** The nft script that (re)creates the pod's chains with exactly these rules (`ports` not empty). */
 export function podRulesScript(podId: PodId, ip: Ipv4Address, subnet: Ipv4Subnet, ports: readonly PortForward[]): string {
   const [pre, out, post] = podChainNames(podId) as [string, string, string];
   const lines = [`add table ip ${NFT_TABLE}`, ...declareChains(podId), ...[pre, out, post].map((c) => `flush chain ip ${NFT_TABLE} ${c}`)];
   for (const port of ports) lines.push(dnatRule(pre, port, ip), dnatRule(out, port, ip));
-  lines.push(`add rule ip ${NFT_TABLE} ${post} ip saddr ${ip} ip daddr != ${subnet.cidr} masquerade`);
-  if (ports.length > 0) {
-    lines.push(`add rule ip ${NFT_TABLE} ${post} ip daddr ${ip} ct status dnat ip saddr { 127.0.0.0/8, ${subnet.cidr} } masquerade`);
-  }
+  lines.push(`add rule ip ${NFT_TABLE} ${post} ip daddr ${ip} ct status dnat ip saddr { 127.0.0.0/8, ${subnet.cidr} } masquerade`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -73,7 +73,8 @@ async function createDefault(config: NetworkConfig, host: HostNetns, podId: PodI
   });
   await ensureBridge(config, host, signal);
   const hostVeth = await setUpVeth(host, { podId, podNetns: netnsPath, bridgeName: config.bridgeName, subnet: config.subnet, ip: lease.ip, signal });
-  await applyPodRules(host, podRulesScript(podId, lease.ip, config.subnet, lease.ports), signal);
+  // The bridge's chain masquerades every pod; only host ports need chains of the pod's own.
+  if (lease.ports.length > 0) await applyPodRules(host, podRulesScript(podId, lease.ip, config.subnet, lease.ports), signal);
   return {
     mode: 'default',
     podId,

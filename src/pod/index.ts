@@ -136,7 +136,7 @@ export { stopPod } from './runtime/stop.js';
 export type { StopPodOptions, StopOutcome } from './runtime/stop.js';
 export { DEFAULT_ENTER_COMMAND, enterPod } from './runtime/enter.js';
 export type { EnterOptions } from './runtime/enter.js';
-export { podUnits, podUnitNames, SANDBOX_UP_TOKEN, APP_PREPARED_TOKEN } from './runtime/unit-plan.js';
+export { podUnits, podUnitNames, APP_PREPARED_TOKEN } from './runtime/unit-plan.js';
 export { upForUnits } from './runtime/unit-start.js';
 export type { UpForUnits } from './runtime/unit-start.js';
 export type { PodUnitsInput, PodUnits, PlannedUnit, PlannedAppUnit, PodUnitProperties, UnitExecCommand, UnitRestart } from './runtime/unit-plan.js';

@@ -35,6 +35,27 @@ export interface NamespaceFiles {
   readonly loopbackUp?: boolean | undefined;
 }
 
+/** A pod's veth pair, as {@link setUpVethPair} makes it (interface names ≤ 15 bytes). */
+export interface VethPairSpec {
+  /** The host namespace's file; absent: this process's namespace. */
+  readonly hostNetns?: string | undefined;
+  /** The pod's namespace file: the peer is created in it and configured there. */
+  readonly podNetns: string;
+  readonly hostName: string;
+  readonly podName: string;
+  readonly bridge: string;
+  /** IPv4 dotted quads. */
+  readonly ip: string;
+  readonly gateway: string;
+  readonly prefixLength: number;
+}
+
+/** A network link's index and whether it is up. */
+export interface LinkState {
+  readonly index: number;
+  readonly up: boolean;
+}
+
 interface LinuxSysAddon {
   mount(source: string, target: string, fstype: string | undefined, flags: number, data?: string): void;
   umount2(target: string, flags: number): void;
@@ -42,6 +63,10 @@ interface LinuxSysAddon {
   ofdTryLock(fd: number, offset: number, length: number, shared: boolean): boolean;
   ofdUnlock(fd: number, offset: number, length: number): void;
   sdNotify(socket: string, message: string): void;
+  setUpVeth(options: VethPairSpec): void;
+  deleteLink(options: { readonly netns?: string | undefined; readonly name: string }): boolean;
+  spawnHolder(lockFd: number, path: string, argv: readonly string[]): number;
+  linkState(options: { readonly netns?: string | undefined; readonly name: string }): LinkState | undefined;
 }
 
 const ADDON_FILE = path.join('build', 'Release', 'linux_sys.node');
@@ -113,4 +138,37 @@ export function ofdUnlock(fd: number, range: LockRange = WHOLE_FILE): void {
  */
 export function sdNotify(socket: string, message: string): void {
   loadAddon().sdNotify(socket, message);
+}
+
+/**
+ * A pod's veth pair through rtnetlink (what `ip link add … type veth peer …`, `ip link set …
+ * master … up`, `bridge link set … hairpin on` and, inside the pod, `ip addr replace`, `ip link
+ * set … up` and `ip route replace default via …` did, without a process): the host end on
+ * `bridge` with hairpin on and up; the peer in the pod's namespace with its address, up, `lo` up
+ * and a default route via `gateway`. A host end of that name left from before is replaced.
+ * Runs in a short-lived child (clone with CLONE_VM|CLONE_VFORK) that enters the namespaces; this
+ * process's own never change. Errors carry the netlink request as `syscall` and the link as `path`.
+ */
+export function setUpVethPair(spec: VethPairSpec): void {
+  loadAddon().setUpVeth(spec);
+}
+
+/** Deletes network link `name` (in the namespace bound to `netns`, else this one); whether it existed. */
+export function deleteLink(name: string, netns?: string): boolean {
+  return loadAddon().deleteLink({ name, netns });
+}
+
+/** Index and up flag of link `name` (in the namespace bound to `netns`, else this one); undefined when there is none. */
+export function linkState(name: string, netns?: string): LinkState | undefined {
+  return loadAddon().linkState({ name, netns });
+}
+
+/**
+ * Starts `program` (absolute path) with `argv` (argv[0] included, at most 16 entries), the open
+ * file `lockFd` as its fd 3 and /dev/null as fds 0-2, in a new session, already orphaned (init or
+ * the nearest subreaper reaps it); returns its PID. Costs ~1 ms where Node's spawn, which forks
+ * this whole process, costs 10–30 ms. This process keeps its own descriptor.
+ */
+export function spawnHolder(lockFd: number, program: string, argv: readonly string[]): number {
+  return loadAddon().spawnHolder(lockFd, program, argv);
 }

@@ -93,14 +93,23 @@ export class DaemonFixture {
   }
 
   /** Starts rocklet.service; resolves once it reported READY (Type=notify). */
-  async startDaemon(extra: readonly string[] = [], options: { restartAlways?: boolean; nodeOptions?: string; env?: Readonly<Record<string, string>> } = {}): Promise<ExecResult> {
+  /**
+   * Starts rocklet.service; `cliPath` runs another install of rocklet's bundle (an upgrade)
+   * instead of this build's.
+   */
+  async startDaemon(
+    extra: readonly string[] = [],
+    options: { restartAlways?: boolean; nodeOptions?: string; env?: Readonly<Record<string, string>>; cliPath?: string } = {},
+  ): Promise<ExecResult> {
+    const argv = this.fx.rockletArgv(`--config-dir=${this.configDir}`, 'daemon', `--pod-dir=${this.podDir}`, ...extra);
+    if (options.cliPath !== undefined) argv[1] = options.cliPath;
     return this.fx.exec([
       'systemd-run', '--unit=rocklet', '--service-type=notify', '-p', 'NotifyAccess=main', '-p', 'KillMode=mixed', '-p', 'TimeoutStartSec=60',
       ...(options.restartAlways === true ? ['-p', 'Restart=always', '-p', 'RestartSec=100ms', '-p', 'StartLimitIntervalSec=0'] : []),
       `--setenv=DBUS_SYSTEM_BUS_ADDRESS=${this.fx.sd.busAddress}`,
       ...(options.nodeOptions === undefined ? [] : [`--setenv=NODE_OPTIONS=${options.nodeOptions}`]),
       ...Object.entries(options.env ?? {}).map(([key, value]) => `--setenv=${key}=${value}`),
-      ...this.fx.rockletArgv(`--config-dir=${this.configDir}`, 'daemon', `--pod-dir=${this.podDir}`, ...extra),
+      ...argv,
     ]);
   }
 

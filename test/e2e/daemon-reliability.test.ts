@@ -5,10 +5,12 @@
  * InvocationID and main PID), no orphan or duplicate unit is left, and once the daemon's gc
  * has run no pod that is not running holds a mount, netns file, lease or nft chain. Then
  * `/run/rocklet` is deleted while pods run: the daemon rebuilds its state from files and
- * units and restarts nothing.
+ * units and restarts nothing. Last, the daemon is replaced by another install of rocklet (an
+ * upgrade: a copy of the bundle and native helper elsewhere): it adopts every pod, restarting none.
  */
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sleep, waitFor, mulberry32 } from '../harness/index.js';
@@ -117,5 +119,32 @@ describe('e2e: rocklet daemon killed at random moments', () => {
     assert.equal(restarted.code, 0, restarted.stderr);
     for (const pod of pods) await d.waitForRow(`${pod}.yaml`, (r) => r.state === 'Running');
     for (const pod of pods) assert.deepEqual(await appUnit(pod), before.get(pod), `${pod} was not restarted`);
+  });
+
+  it('is replaced by another install of rocklet (an upgrade) without restarting a pod', async () => {
+    const pods = (await d.pods()).pods.filter((row) => row.state === 'Running').map((row) => row.pod ?? '');
+    assert.ok(pods.length >= STABLE.length, 'pods to adopt');
+    const before = new Map<string, Record<string, string>>();
+    for (const pod of pods) before.set(pod, await appUnit(pod));
+    // The "new version": rocklet's bundle and native helper copied to another prefix, with the
+    // same dependencies (what install.sh lays out), started in place of the running daemon.
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const prefix = path.join(d.fx.tmp.path, 'upgrade');
+    await mkdir(path.join(prefix, 'dist'), { recursive: true });
+    await cp(path.join(root, 'dist', 'rocklet'), path.join(prefix, 'dist', 'rocklet'), { recursive: true });
+    await cp(path.join(root, 'build', 'Release', 'linux_sys.node'), path.join(prefix, 'build', 'Release', 'linux_sys.node'));
+    await cp(path.join(root, 'package.json'), path.join(prefix, 'package.json'));
+    await symlink(path.join(root, 'node_modules'), path.join(prefix, 'node_modules'));
+    const linesBefore = (await d.daemonLog()).split('\n').length;
+    await d.stopDaemon();
+    const started = await d.startDaemon([], { cliPath: path.join(prefix, 'dist', 'rocklet', 'main.js') });
+    assert.equal(started.code, 0, started.stderr);
+    const main = await d.unitProps('rocklet.service', ['ExecMainStartTimestamp', 'ExecStart']);
+    assert.match(main.ExecStart ?? '', /upgrade\/dist\/rocklet\/main\.js/, 'the daemon runs from the new install');
+    for (const pod of pods) await d.waitForRow(`${pod}.yaml`, (r) => r.state === 'Running');
+    for (const pod of pods) assert.deepEqual(await appUnit(pod), before.get(pod), `${pod} was not restarted`);
+    const log = (await d.daemonLog()).split('\n').slice(linesBefore).join('\n');
+    assert.match(log, /"action":"ready"/, log);
+    assert.doesNotMatch(log, /"action":"(start|update|stop)"/, 'the new daemon only adopted');
   });
 });

@@ -140,6 +140,9 @@ export async function linkNames(netnsFile: string): Promise<string[]> {
   return (JSON.parse(out) as { ifname: string }[]).map((link) => link.ifname);
 }
 
+/** The chain of the fixture's bridge (its masquerade rule): it lives as long as the bridge. */
+export const BRIDGE_CHAIN = 'bridge-rocklet0-post';
+
 /** Names of the chains in the fake host's `ip rocklet` table (empty when there is no table). */
 export async function chainNames(hostFile: string): Promise<string[]> {
   const result = await execCommand(inNs(hostFile, ['nft', '-j', 'list', 'chains', 'ip']));

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { createPodNetwork, destroyPodNetwork, hostVethName, listLeases, parsePodId } from '../../src/net/index.js';
 import { execCommand } from '../harness/exec.js';
-import { NetFixture, chainNames, inNs, linkNames } from './fixture.js';
+import { BRIDGE_CHAIN, NetFixture, chainNames, inNs, linkNames } from './fixture.js';
 
 const netIndexUrl = new URL('../../src/net/index.js', import.meta.url).href;
 
@@ -55,7 +55,10 @@ describe('pod networks set up concurrently by several processes', () => {
       const ping = await execCommand(inNs(pod.netnsPath, ['busybox', 'ping', '-c1', '-W2', '172.16.28.1']));
       assert.equal(ping.code, 0, `${pod.podId} cannot reach the gateway`);
     }
-    assert.equal((await chainNames(fx.hostFile)).length, 3 * pods.length);
+    // One bridge chain, plus three of its own for each pod (each has a host port).
+    const chains = await chainNames(fx.hostFile);
+    assert.equal(chains.filter((c) => c === BRIDGE_CHAIN).length, 1);
+    assert.equal(chains.filter((c) => c.startsWith(`pod-${prefix}`)).length, 3 * pods.length);
 
     // Re-running setup for one pod from this process changes nothing about the others.
     const first = pods[0];
@@ -65,7 +68,7 @@ describe('pod networks set up concurrently by several processes', () => {
 
     await Promise.all(pods.map((pod) => destroyPodNetwork(fx.config, fx.host, parsePodId(pod.podId))));
     assert.deepEqual((await linkNames(fx.hostFile)).sort(), ['lo', 'rlremote', 'rocklet0']);
-    assert.deepEqual(await chainNames(fx.hostFile), []);
+    assert.deepEqual(await chainNames(fx.hostFile), [BRIDGE_CHAIN]);
     assert.deepEqual(await listLeases(fx.config.leaseDir), []);
     assert.deepEqual(await readdir(fx.config.netnsDir), []);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { createPodNetwork, destroyPodNetwork, listLeases, parsePodId, parsePortForward } from '../../src/net/index.js';
-import { NetFixture, chainNames, linkNames, mountsUnder } from './fixture.js';
+import { BRIDGE_CHAIN, NetFixture, chainNames, linkNames, mountsUnder } from './fixture.js';
 
 describe('pod network create + destroy soak', () => {
   let fx: NetFixture;
@@ -26,7 +26,7 @@ describe('pod network create + destroy soak', () => {
     }
     assert.equal(ips.size, 100, 'addresses are handed out round-robin');
     assert.deepEqual((await linkNames(fx.hostFile)).sort(), ['lo', 'rlremote', 'rocklet0']);
-    assert.deepEqual(await chainNames(fx.hostFile), []);
+    assert.deepEqual(await chainNames(fx.hostFile), [BRIDGE_CHAIN]);
     assert.deepEqual(await listLeases(fx.config.leaseDir), []);
     assert.deepEqual(await readdir(fx.config.netnsDir), []);
     assert.deepEqual(await mountsUnder(fx.config.netnsDir), []);

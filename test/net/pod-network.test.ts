@@ -16,7 +16,7 @@ import {
   parsePortForward,
 } from '../../src/net/index.js';
 import { execChecked, execCommand } from '../harness/exec.js';
-import { HOST_REMOTE_SIDE_IP, NetFixture, chainNames, curl, inNs, linkNames, mountsUnder } from './fixture.js';
+import { BRIDGE_CHAIN, HOST_REMOTE_SIDE_IP, NetFixture, chainNames, curl, inNs, linkNames, mountsUnder } from './fixture.js';
 
 const tcp = (hostPort: number, podPort: number, hostIP?: string) => parsePortForward({ hostPort, podPort, hostIP });
 
@@ -70,7 +70,7 @@ describe('pod network in a fake host netns', () => {
     assert.equal((await execCommand(inNs(netA.netnsPath, ['busybox', 'ping', '-c1', '-W2', '172.16.28.1']))).code, 0, 'ping gateway');
     // The remote host has no route to 172.16.28.0/24: an answer proves the masquerade.
     assert.equal((await execCommand(inNs(netA.netnsPath, ['busybox', 'ping', '-c1', '-W2', '10.99.0.2']))).code, 0, 'ping remote');
-    assert.deepEqual((await chainNames(fx.hostFile)).sort(), [`pod-${podA}-out`, `pod-${podA}-post`, `pod-${podA}-pre`]);
+    assert.deepEqual((await chainNames(fx.hostFile)).sort(), [BRIDGE_CHAIN, `pod-${podA}-out`, `pod-${podA}-post`, `pod-${podA}-pre`]);
   });
 
   it("forwards a host port from another host, from the host's own 127.0.0.1 and its other addresses", async () => {
@@ -199,10 +199,36 @@ describe('pod network in a fake host netns', () => {
     assert.deepEqual(await leaseIds(), [podA]);
   });
 
-  it('teardown of the last pod leaves no veth, nft chain, lease or netns file', async () => {
+  it('a pod without host ports has no nft chain of its own; the bridge chain masquerades it', async () => {
+    const podP = ids('portless');
+    const net = await createPodNetwork(fx.config, fx.host, podP, { mode: 'default' });
+    assert.ok(net.mode === 'default');
+    assert.ok(!(await chainNames(fx.hostFile)).some((c) => c.includes(podP)), 'a chain of its own');
+    // The remote host has no route to the pod subnet: an answer proves the masquerade.
+    assert.equal((await execCommand(inNs(net.netnsPath, ['busybox', 'ping', '-c1', '-W2', '10.99.0.2']))).code, 0, 'ping remote');
+    await destroyPodNetwork(fx.config, fx.host, podP);
+    await assertNothingOf(podP);
+  });
+
+  it('rebuilds the bridge, its address and its chain when they were deleted after this process made them', async () => {
+    await execChecked(inNs(fx.hostFile, ['ip', 'link', 'del', 'rocklet0']));
+    await execChecked(inNs(fx.hostFile, ['nft', 'delete', 'chain', 'ip', 'rocklet', BRIDGE_CHAIN]));
+    const podR = ids('rebuilt');
+    const net = await createPodNetwork(fx.config, fx.host, podR, { mode: 'default' });
+    assert.ok(net.mode === 'default');
+    assert.ok((await hostLinks()).includes('rocklet0'));
+    assert.ok((await chainNames(fx.hostFile)).includes(BRIDGE_CHAIN));
+    assert.equal((await execCommand(inNs(net.netnsPath, ['busybox', 'ping', '-c1', '-W2', '10.99.0.2']))).code, 0, 'ping remote');
+    await destroyPodNetwork(fx.config, fx.host, podR);
+    await assertNothingOf(podR);
+    // podA's veth went with the old bridge: wire it again for the tests after this one.
+    await createPodNetwork(fx.config, fx.host, podA, { mode: 'default', ports: [tcp(8080, 80)] });
+  });
+
+  it('teardown of the last pod leaves no veth, pod nft chain, lease or netns file', async () => {
     await destroyPodNetwork(fx.config, fx.host, podA);
     assert.deepEqual(await hostLinks(), ['lo', 'rlremote', 'rocklet0']);
-    assert.deepEqual(await chainNames(fx.hostFile), []);
+    assert.deepEqual(await chainNames(fx.hostFile), [BRIDGE_CHAIN]);
     assert.deepEqual(await leaseIds(), []);
     assert.deepEqual(await readdir(fx.config.netnsDir), []);
     assert.deepEqual(await mountsUnder(fx.config.netnsDir), []);

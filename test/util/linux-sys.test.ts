@@ -10,7 +10,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { bindNamespaces, errnoCode, MOUNT_FLAGS, mountFs, unmountFs } from '../../src/util/index.js';
+import { bindNamespaces, deleteLink, errnoCode, linkState, MOUNT_FLAGS, mountFs, spawnHolder, unmountFs } from '../../src/util/index.js';
 
 const run = promisify(execFile);
 
@@ -119,5 +119,72 @@ describe('util/linux-sys (native helper)', () => {
     assert.equal(error.syscall, 'mount');
     assert.equal(error.path, missing);
     assert.deepEqual(await mountsUnder(dir), []);
+  });
+
+  it('starts a lock holder with the file as fd 3, /dev/null as stdio, its own session, no parent of ours and no blocked signal', async (t) => {
+    const lockFile = path.join(dir, 'holder.lock');
+    await writeFile(lockFile, '');
+    const handle = await open(lockFile, 'r+');
+    const sleep = (await run('sh', ['-c', 'command -v sleep'])).stdout.trim();
+    const pid = spawnHolder(handle.fd, sleep, ['sleep', 'infinity']);
+    t.after(() => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (error) {
+        if (errnoCode(error) !== 'ESRCH') throw error;
+      }
+    });
+    await handle.close();
+    assert.deepEqual((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean), ['sleep', 'infinity']);
+    assert.equal(await readlink(`/proc/${pid}/fd/3`), lockFile);
+    for (const fd of [0, 1, 2]) assert.equal(await readlink(`/proc/${pid}/fd/${fd}`), '/dev/null');
+    const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+    const [ppid, group, session] = [Number(stat[1]), Number(stat[2]), Number(stat[3])];
+    const own = (await readFile('/proc/self/stat', 'utf8')).split(') ')[1]?.split(' ') ?? [];
+    assert.notEqual(ppid, process.pid, 'orphaned at once: reaped by init or a subreaper, not by this process');
+    // The session's leader was the short-lived intermediate child.
+    assert.notEqual(session, Number(own[3]), 'not in our session');
+    assert.notEqual(group, Number(own[2]), 'not in our process group');
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    assert.match(status, /^SigBlk:\s+0+$/m, 'no signal blocked');
+    assert.match(status, /^SigIgn:\s+0+$/m, 'no signal ignored (Node ignores SIGPIPE)');
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 200; i++) {
+      const state = await readFile(`/proc/${pid}/stat`, 'utf8').then((text) => text.split(') ')[1]?.[0], () => 'gone');
+      if (state === 'gone' || state === 'Z') return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.fail('SIGTERM did not end the holder');
+  });
+
+  it('reports a holder that cannot start as an errno error naming execve and the program', async () => {
+    const handle = await open(path.join(dir, 'holder2.lock'), 'w+');
+    try {
+      const error = thrown(() => spawnHolder(handle.fd, path.join(dir, 'no-such-program'), ['x']));
+      assert.equal(error.code, 'ENOENT');
+      assert.equal(error.syscall, 'execve');
+      assert.equal(error.path, path.join(dir, 'no-such-program'));
+      assert.throws(() => spawnHolder(handle.fd, 'relative', ['x']), TypeError);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('reads a link\'s index and up flag, and deletes links, in a namespace bound to a file', async () => {
+    const net = path.join(dir, 'links-net');
+    await writeFile(net, '');
+    bindNamespaces({ net, loopbackUp: true });
+    try {
+      assert.deepEqual(linkState('lo', net), { index: 1, up: true });
+      assert.equal(linkState('rltest-none', net), undefined);
+      await run('nsenter', [`--net=${net}`, 'ip', 'link', 'add', 'rltest-d0', 'type', 'veth', 'peer', 'name', 'rltest-d1']);
+      assert.equal(linkState('rltest-d0', net)?.up, false);
+      assert.equal(deleteLink('rltest-d0', net), true);
+      assert.equal(deleteLink('rltest-d0', net), false, 'already gone');
+      assert.equal(linkState('rltest-d0', net), undefined);
+      assert.equal(linkState('rltest-d1', net), undefined, 'the peer went with it');
+    } finally {
+      unmountFs(net, { detach: true });
+    }
   });
 });

@@ -25,7 +25,7 @@ import type { VolumeSpec } from '../../podfile/index.js';
 import { errnoCode, failedPrecondition, hasErrorCode, notFound, readTextIfExists, writeFileAtomic } from '../../util/index.js';
 import { acquirePodLock } from '../store/acquire.js';
 import type { PodStore } from '../store/layout.js';
-import { spawnLockHolder } from '../store/handoff.js';
+import { startDetachedLockHolder } from '../store/handoff.js';
 import type { PodNetworkInfo } from '../store/net-info.js';
 import { writeNetInfo, writeNetnsPath } from '../store/net-info.js';
 import { readPodPid, writePodPid } from '../store/pod-files.js';
@@ -195,12 +195,11 @@ export async function podUp(ctx: RuntimeContext, uuid: PodUuid): Promise<PodUpRe
     const plan = await loadPlan(ctx, pod.path);
     await setUpSandbox(ctx, uuid, pod.path, plan);
     await writeSupervisor(pod.path, 'unit');
-    // detached: its own process group, so nothing aimed at `pod up`'s group reaches it; it
-    // stays in the unit's cgroup, and stopping the unit kills it.
-    const holder = await spawnLockHolder(pod, 'sleep', ['infinity'], { detached: true });
-    if (holder.pid === undefined) throw new Error('the lock holder has no PID');
-    await writePodPid(pod.path, holder.pid);
-    return { uuid, podDir: pod.path, started: true, holderPid: holder.pid };
+    // Its own session, so nothing aimed at `pod up`'s process group reaches it; it stays in the
+    // unit's cgroup, and stopping the unit kills it.
+    const holderPid = await startDetachedLockHolder(pod, 'sleep', ['infinity']);
+    await writePodPid(pod.path, holderPid);
+    return { uuid, podDir: pod.path, started: true, holderPid };
   } catch (error) {
     return abortStart(ctx, pod, error);
   }

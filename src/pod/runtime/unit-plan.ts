@@ -8,7 +8,8 @@
  * - `rocklet-web.service`, the sandbox: Type=oneshot, RemainAfterExit=yes,
  *   ExecStart=`rocklet pod up UUID` (network, namespaces, files, volumes; leaves the lock
  *   holder in this unit), ExecStopPost=`rocklet pod down UUID` (runs after the holder is
- *   killed, so the pod can be marked exited).
+ *   killed, so the pod can be marked exited). Under the daemon (`preparedByCaller`) there is no
+ *   ExecStart=: the daemon did `pod up` itself and moves the holder into the unit.
  * - `rocklet-web_<app>.service` per app: BindsTo= and After= the sandbox (stopping the sandbox
  *   stops the apps first), ExecStartPre=`rocklet app prepare UUID APP` (a fresh rootfs on every
  *   (re)start), ExecStart=`crun … run --bundle=<pod>/apps/<app> <uuid>-<app>` (crun is the
@@ -55,6 +56,7 @@ export interface PodUnitProperties<N extends string> {
   readonly type?: 'oneshot' | 'exec';
   readonly execStartPre?: readonly UnitExecCommand[];
   readonly execStart?: readonly UnitExecCommand[];
+  readonly execStop?: readonly UnitExecCommand[];
   readonly execStopPost?: readonly UnitExecCommand[];
   readonly environment?: Readonly<Record<string, string>>;
   readonly remainAfterExit?: boolean;
@@ -99,16 +101,19 @@ export interface PodUnitsInput<N extends string> {
   readonly collectMode?: 'inactive' | 'inactive-or-failed';
   /**
    * The caller (the daemon) has already brought the sandbox up and prepared every app in-process
-   * ({@link upForUnits}) and left one-shot tokens: the first start of each unit skips the Node
-   * process (a token consumed by `sh`), later starts by systemd (restarts) run it as usual.
+   * ({@link upForUnits}) and left one-shot tokens. The sandbox unit then has no ExecStart= at all
+   * (it holds the lock holder the caller attaches and takes the pod down when stopped); the first
+   * start of each app unit skips its Node process (a token consumed by `sh`), later starts by
+   * systemd (restarts) run it as usual.
    */
   readonly preparedByCaller?: boolean;
 }
 
-/** Token in the pod dir: the sandbox is up already; the sandbox unit's first start skips `pod up`. */
-export const SANDBOX_UP_TOKEN = 'up-by-daemon';
 /** Token in an app's dir: its rootfs and bundle are fresh; the app unit's first start skips `app prepare`. */
 export const APP_PREPARED_TOKEN = 'prepared-by-daemon';
+
+/** ExecStop= of a sandbox unit that has no ExecStart= (coreutils' true, in every base system). */
+const NO_OP: UnitExecCommand = { path: '/bin/true', argv: ['/bin/true'] };
 
 function shellQuote(arg: string): string {
   return `'${arg.replaceAll("'", "'\\''")}'`;
@@ -227,7 +232,9 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
       description: described('sandbox'),
       type: 'oneshot',
       remainAfterExit: true,
-      execStart: [input.preparedByCaller === true ? unlessToken(path.join(podDir, SANDBOX_UP_TOKEN), rocklet('pod', 'up', uuid)) : rocklet('pod', 'up', uuid)],
+      // Brought up by the caller: starting the unit runs nothing (no process on the pod's
+      // critical path); systemd wants a stop command then, and a no-op is one.
+      ...(input.preparedByCaller === true ? { execStop: [NO_OP] } : { execStart: [rocklet('pod', 'up', uuid)] }),
       execStopPost: [rocklet('pod', 'down', uuid)],
       environment,
       // systemd moves processes only into delegated units (AttachProcessesToUnit).

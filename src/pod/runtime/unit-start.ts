@@ -1,8 +1,8 @@
 /**
  * @module pod/runtime/unit-start — a pod's start done by the caller in-process, for units made
  * with `preparedByCaller` (unit-plan.ts): `pod up` (sandbox, lock holder) and `app prepare` of
- * every app, with the same code the units run, then one token per unit so each unit's first
- * start skips its Node process. The daemon uses it to keep two Node starts (60–130 ms each)
+ * every app, with the same code the units run, then one token per app so each app unit's first
+ * start skips its Node process (the sandbox unit of such a pod has no ExecStart= at all). The daemon uses it to keep two Node starts (60–130 ms each)
  * off a pod's critical path; a unit restarted later by systemd still prepares afresh.
  *
  * The lock holder is spawned by the caller, so it starts in the caller's cgroup: the caller
@@ -18,7 +18,7 @@ import type { PodUuid } from '../store/uuid.js';
 import { appPrepare } from './app-unit.js';
 import type { RuntimeContext } from './context.js';
 import { podDown, podUp } from './sandbox.js';
-import { APP_PREPARED_TOKEN, SANDBOX_UP_TOKEN } from './unit-plan.js';
+import { APP_PREPARED_TOKEN } from './unit-plan.js';
 import { loadPlan } from './pod-ref.js';
 import { failedPrecondition } from '../../util/index.js';
 
@@ -44,7 +44,6 @@ export async function upForUnits(ctx: RuntimeContext, uuid: PodUuid): Promise<Up
       await appPrepare(ctx, uuid, app.name);
       await writeFile(path.join(appDirs(up.podDir, app.name).dir, APP_PREPARED_TOKEN), '');
     }));
-    await writeFile(path.join(up.podDir, SANDBOX_UP_TOKEN), '');
     return { podDir: up.podDir, holderPid: up.holderPid };
   } catch (error) {
     await podDown(ctx, uuid);

@@ -12,7 +12,8 @@
  *   pod stays `running` until its apps are gone. (An app that closes every inherited
  *   descriptor drops its copy; rocklet's own copy covers that case while rocklet lives.)
  * - pods under systemd: the sandbox unit (`pod up`) starts a tiny resident holder in its own
- *   cgroup, e.g. `sleep infinity` with the lock as fd 3, then detaches; the pod is `running`
+ *   cgroup, `sleep infinity` with the lock as fd 3 ({@link startDetachedLockHolder}), then
+ *   detaches; the pod is `running`
  *   exactly as long as the sandbox unit's processes live. (Checked on systemd 252: a process
  *   left behind by a `Type=oneshot`, `RemainAfterExit=yes` ExecStart stays in the unit's
  *   cgroup while the unit is active, and `systemctl stop` kills it.) Stopping the unit kills the holder;
@@ -22,6 +23,9 @@
 import type { ChildProcess, IOType, SpawnOptions } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
+import { errnoCode, failedPrecondition, spawnHolder } from '../../util/index.js';
 import type { LockedPod } from './transitions.js';
 
 /** The descriptor number the lock has in the child (`crun run --preserve-fds=1`). */
@@ -66,4 +70,39 @@ export async function spawnLockHolder(
   if (options.detached === true) child.unref();
   if (options.keepOwn !== true) await pod.lock.detach();
   return child;
+}
+
+const programPaths = new Map<string, string>();
+
+/** The absolute path of `program` in PATH (cached: the holder is looked up once per process). */
+async function resolveProgram(program: string): Promise<string> {
+  const known = programPaths.get(program);
+  if (known !== undefined) return known;
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    if (!path.isAbsolute(dir)) continue;
+    const candidate = path.join(dir, program);
+    try {
+      await access(candidate, constants.X_OK);
+      programPaths.set(program, candidate);
+      return candidate;
+    } catch (error) {
+      // Not in (or not executable in) this directory: try the next one.
+      if (!['ENOENT', 'EACCES', 'ENOTDIR'].includes(errnoCode(error) ?? '')) throw error;
+    }
+  }
+  throw failedPrecondition('ERR_POD_HOLDER_MISSING', `cannot start the pod's lock holder: "${program}" is not in PATH`, { hint: 'install coreutils' });
+}
+
+/**
+ * Start `program args…` as the pod's resident lock holder (fd 3; no stdio; its own session),
+ * orphaned at once so that init or the nearest subreaper (systemd) reaps it, then close this
+ * process's descriptor without unlocking: the holder alone keeps the pod `running`. Uses the
+ * native helper's double clone instead of Node's spawn (see `spawnHolder`). If the holder cannot
+ * be started, the lock stays with this process and the error is thrown. Returns its PID.
+ */
+export async function startDetachedLockHolder(pod: LockedPod, program: string, args: readonly string[]): Promise<number> {
+  const file = await resolveProgram(program);
+  const pid = spawnHolder(pod.lock.fd, file, [program, ...args]);
+  await pod.lock.detach();
+  return pid;
 }

@@ -44,6 +44,23 @@ describe('podUnits', () => {
     assert.match(p.description ?? '', /sha256:abc/);
   });
 
+  it('for a pod the caller brought up: a sandbox without ExecStart, apps that skip their first prepare once', () => {
+    const plan = podPlan([busyboxApp('t', 'web', ['httpd', '-f'], { restart: 'Always' })], { podName: 'shop', specHash: 'sha256:abc' });
+    const u = podUnits<UnitName>({ uuid: UUID, plan, store: podStore('/var/lib/rocklet'), rocklet: ROCKLET, crun: '/usr/bin/crun', unitName: parseUnitName, preparedByCaller: true });
+    const sandbox = u.sandbox.properties;
+    assert.equal(sandbox.execStart, undefined, 'starting the sandbox unit runs no process');
+    // systemd refuses a oneshot with neither ExecStart= nor ExecStop=.
+    assert.deepEqual(sandbox.execStop?.[0]?.argv, ['/bin/true']);
+    assert.deepEqual(sandbox.execStopPost?.[0]?.argv, [...ROCKLET, 'pod', 'down', UUID]);
+    assert.equal(sandbox.delegate, true, 'the caller moves the lock holder in');
+    const pre = u.apps[0]?.properties.execStartPre?.[0];
+    assert.equal(pre?.path, '/bin/sh');
+    const script = pre?.argv[2] ?? '';
+    assert.match(script, new RegExp(`^rm -- '/var/lib/rocklet/pods/run/${UUID}/apps/web/prepared-by-daemon' 2>/dev/null && exit 0; exec '/usr/bin/rocklet'`));
+    assert.match(script, /'app' 'prepare'/);
+    for (const unit of [u.sandbox, ...u.apps]) assert.ok(buildUnitProperties(unit.properties).length > 0);
+  });
+
   it('runs each app with crun as ExecStart, bound to the sandbox, with its limits and restart policy', () => {
     const [web, logger] = units().apps;
     const p = web?.properties;
