@@ -27,3 +27,5 @@ export type { DockerPolicyCheck, LoadedPolicy, LocalPolicyCheck, PolicyAcceptanc
 export { evaluatePolicy, requirementsFor } from './evaluate.js';
 export type { ImageSignaturePolicy, LoadPolicyOptions, SignaturePolicyState } from './load.js';
 export { POLICY_FILE_NAME, loadSignaturePolicy, noPolicyError } from './load.js';
+export type { PolicyEntry, PolicyEntryResult, TrustType } from './edit.js';
+export { POLICY_KEYS_DIR, TRUST_TYPES, lookasideFileFor, setLookaside, setPolicyEntry } from './edit.js';

@@ -9,7 +9,7 @@
  * lookup is: `registry.example.com:5000/team/app:1`, `registry.example.com:5000/team/app`,
  * `registry.example.com:5000/team`, `registry.example.com:5000`, `*.example.com`, `*.com`; the
  * first that the file names wins. Names are Docker's normalised ones (`docker.io/library/nginx`,
- * never `nginx`). Pure: no I/O.
+ * never `nginx`): a scope must start with its registry. Pure: no I/O.
  */
 import type { DockerReference } from '../docker-reference.js';
 import { parseDockerReference } from '../docker-reference.js';
@@ -79,17 +79,18 @@ export function dockerScopeProblem(scope: string): string | undefined {
   }
   if (scope.includes('*')) return `"${scope}": a wildcard is only allowed as the first label of a domain (*.example.com)`;
   if (!scope.includes('/')) return isHostPort(scope) ? undefined : `"${scope}" is not a registry host[:port]`;
-  let reference: DockerReference;
+  const first = scope.slice(0, scope.indexOf('/'));
+  if (!(first.includes('.') || first.includes(':') || first === 'localhost')) {
+    return `"${scope}" is not a fully qualified name; write "docker.io/${scope}" (or name its registry)`;
+  }
+  if (first === 'index.docker.io') return `"${scope}": write "docker.io${scope.slice(first.length)}"`;
   try {
-    reference = parseDockerReference(scope);
+    parseDockerReference(scope);
   } catch (error) {
     return isRockletError(error) ? error.message : String(error);
   }
-  const normalised = repositoryName(reference) + explicitSuffix(scope);
-  if (normalised !== scope) return `"${scope}" is not a fully qualified name; write "${normalised}"`;
-  if (reference.tag !== undefined && reference.digest !== undefined && explicitSuffix(scope).includes(':') && !explicitSuffix(scope).startsWith('@')) {
-    return `"${scope}" has both a tag and a digest; name one of them`;
-  }
+  const suffix = explicitSuffix(scope);
+  if (/^:[^@]+@/.test(suffix)) return `"${scope}" has both a tag and a digest; name one of them`;
   return undefined;
 }
 

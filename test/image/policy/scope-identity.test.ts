@@ -22,11 +22,12 @@ describe('docker scopes', () => {
     assert.equal(dockerScopesOf(ref(`quay.io/x:1@${DIGEST}`))[0], `quay.io/x@${DIGEST}`);
   });
 
-  const valid = ['', 'quay.io', 'localhost:5000', '127.0.0.1:5000', 'quay.io/team', 'quay.io/team/app', 'quay.io/team/app:1', `quay.io/team/app@${DIGEST}`, '*.example.com', 'docker.io/library/busybox'];
+  const valid = ['', 'quay.io', 'localhost:5000', '127.0.0.1:5000', 'quay.io/team', 'quay.io/team/app', 'quay.io/team/app:1', `quay.io/team/app@${DIGEST}`, '*.example.com', 'docker.io/library/busybox', 'docker.io/library', 'docker.io/someone'];
   for (const scope of valid) it(`accepts the scope "${scope}"`, () => assert.equal(dockerScopeProblem(scope), undefined));
   const invalid: [string, RegExp][] = [
     ['busybox/x', /not a fully qualified name; write "docker.io\/busybox\/x"/],
-    ['docker.io/busybox', /write "docker.io\/library\/busybox"/],
+    ['index.docker.io/library/x', /write "docker.io\/library\/x"/],
+    ['quay.io/x:1@sha256:' + 'a'.repeat(64), /both a tag and a digest/],
     ['Quay.io/Team', /lowercase/],
     ['*.example.com:80', /not a wildcard domain/],
     ['*example.com', /only allowed as the first label/],
