@@ -18,7 +18,7 @@ import { loadSignaturePolicy } from '../../../src/image/policy/index.js';
 import { RegistryClient } from '../../../src/image/registry/index.js';
 import { isRockletError } from '../../../src/util/index.js';
 import type { GpgKey, Registry, TempDir } from '../../harness/index.js';
-import { buildOciImage, createGpgKey, makeTempDir, pushImage, startRegistry } from '../../harness/index.js';
+import { buildOciImage, createGpgKey, execChecked, makeTempDir, pushImage, startRegistry } from '../../harness/index.js';
 import { testSettings } from '../registry/helpers.js';
 import type { CosignLayer } from './fixtures.js';
 import { cosignKeyPair, cosignPayload, lookasideYaml, pushCosignSignatures, pushSigned, writeConfig } from './fixtures.js';
@@ -167,6 +167,32 @@ describe('signature policy: signatures from a real registry and lookaside', () =
     await refused(exact, 'mirror/team/app:1', 'ERR_POLICY_SIGNATURE_IDENTITY', /names .*\/team\/app:1, but/, 'team/app:1');
     const remap = await writeConfig(tmp.path, policyFor(registry.host, [signedBy(signerKey, { type: 'remapIdentity', prefix: `${registry.host}/mirror`, signedPrefix: registry.host })]), fileLookaside());
     assert.equal((await check(remap, 'mirror/team/app:1', 'team/app:1')).verified[0]?.kind, 'signedBy');
+  });
+
+  it('accepts an image when any one of its signatures satisfies the requirement, whatever its position', async () => {
+    const a = digests.get('team/app:1')?.digest ?? '';
+    const good = await readFile(path.join(sigDir('team/app', a), 'signature-1'));
+    // A well-formed simple-signing signature of the same payload by another key: gpg --sign.
+    const payloadFile = path.join(tmp.path, 'payload.json');
+    await writeFile(payloadFile, JSON.stringify({ critical: { type: 'atomic container signature', image: { 'docker-manifest-digest': a }, identity: { 'docker-reference': `${registry.host}/team/app:1` } }, optional: {} }));
+    const strangers = path.join(tmp.path, 'stranger.sig');
+    await execChecked(['gpg', '--batch', '--yes', '--local-user', stranger.fingerprint, '--output', strangers, '--sign', payloadFile], { env: { ...process.env, GNUPGHOME: stranger.gnupgHome } });
+    const other = await readFile(strangers);
+    const lookaside = path.join(tmp.path, 'two-sigs');
+    const dir = path.join(lookaside, `team/app@${a.replace(':', '=')}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'signature-1'), other);
+    await writeFile(path.join(dir, 'signature-2'), good);
+    const config = await writeConfig(tmp.path, policyFor(registry.host, [signedBy(signerKey)]), { 'l.yaml': lookasideYaml(registry.host, `file://${lookaside}`) });
+    const [verified] = (await check(config, 'team/app:1')).verified;
+    assert.ok(verified?.kind === 'signedBy' && verified.signature.endsWith('/signature-2'));
+    // Both keys named: the first signature that verifies is the one reported.
+    const both = await writeConfig(tmp.path, policyFor(registry.host, [{ type: 'signedBy', keyType: 'GPGKeys', keyPaths: [signerKey, strangerKey] }]), { 'l.yaml': lookasideYaml(registry.host, `file://${lookaside}`) });
+    const [first] = (await check(both, 'team/app:1')).verified;
+    assert.ok(first?.kind === 'signedBy' && first.keyFingerprint === stranger.fingerprint.toLowerCase());
+    // Only the stranger's key: its own signature-1 satisfies the requirement.
+    const onlyStranger = await writeConfig(tmp.path, policyFor(registry.host, [signedBy(strangerKey)]), { 'l.yaml': lookasideYaml(registry.host, `file://${lookaside}`) });
+    assert.equal((await check(onlyStranger, 'team/app:1')).verified[0]?.kind, 'signedBy');
   });
 
   it('refuses a damaged signature and an image without signatures', async () => {
