@@ -73,5 +73,5 @@ export type {
   PolicyEntryResult, Requirement, RegistriesConfig, SignaturePolicyState, TrustType, VerifiedRequirement,
 } from './policy/index.js';
 export {
-  POLICY_FILE_NAME, PULL_TRANSPORTS, TRUST_TYPES, loadRegistriesConfig, loadSignaturePolicy, noPolicyError, parsePolicy, setLookaside, setPolicyEntry,
+  POLICY_FILE_NAME, PULL_TRANSPORTS, TRUST_TYPES, describeAcceptance, loadRegistriesConfig, loadSignaturePolicy, noPolicyError, parsePolicy, setLookaside, setPolicyEntry,
 } from './policy/index.js';

@@ -153,7 +153,8 @@ async function signedBy(loaded: LoadedPolicy, requirement: Requirement & { type:
   if (lookaside === undefined) {
     throw missing(image, `no lookaside is configured for it in ${loaded.registries.dir}, so there is nowhere to read its signatures from`, `configure one: rocklet trust --lookaside=URL --scope=${check.reference.domain}`);
   }
-  const signatures: StoredSignature[] = await readLookasideSignatures(lookaside.url, check.reference.path, digest, loaded.http);
+  const http = check.signal === undefined ? loaded.http : { ...loaded.http, signal: check.signal };
+  const signatures: StoredSignature[] = await readLookasideSignatures(lookaside.url, check.reference.path, digest, http);
   if (signatures.length === 0) {
     throw missing(image, `there is no signature of ${digest} at ${lookasideUrl(lookaside.url, check.reference.path, digest, 1).href} (lookaside from ${lookaside.origin})`, 'sign the image (skopeo copy --sign-by FINGERPRINT …) with a registries.d lookaside-staging that publishes to this lookaside');
   }

@@ -50,7 +50,11 @@ export function remapReference(image: DockerReference, prefix: string, signedPre
   const name = repositoryName(image);
   if (!nameHasPrefix(name, prefix)) return undefined;
   const suffix = image.canonical.slice(name.length);
-  return parseDockerReference(`${signedPrefix}${name.slice(prefix.length)}${suffix}`);
+  try {
+    return parseDockerReference(`${signedPrefix}${name.slice(prefix.length)}${suffix}`);
+  } catch {
+    return undefined; // the rewritten name is not valid (too long): the image is checked as it is
+  }
 }
 
 /** Whether a signature claiming `signed` is acceptable for `image` under `rule`. */

@@ -29,3 +29,4 @@ export type { ImageSignaturePolicy, LoadPolicyOptions, SignaturePolicyState } fr
 export { POLICY_FILE_NAME, loadSignaturePolicy, noPolicyError } from './load.js';
 export type { PolicyEntry, PolicyEntryResult, TrustType } from './edit.js';
 export { POLICY_KEYS_DIR, TRUST_TYPES, lookasideFileFor, setLookaside, setPolicyEntry } from './edit.js';
+export { describeAcceptance } from './acceptance.js';

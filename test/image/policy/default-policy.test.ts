@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadFetchSettings, parseDockerReference } from '../../../src/image/index.js';
 import type { LoadedPolicy } from '../../../src/image/policy/index.js';
-import { evaluatePolicy, parsePolicy } from '../../../src/image/policy/index.js';
+import { describeAcceptance, evaluatePolicy, parsePolicy } from '../../../src/image/policy/index.js';
 import { hasErrorCode } from '../../../src/util/index.js';
 
 const FILE = fileURLToPath(new URL('../../../../etc/policy.json', import.meta.url));
@@ -25,6 +25,7 @@ describe('the default signature policy', () => {
     for (const transport of ['oci', 'oci-archive', 'docker-archive'] as const) {
       const result = await evaluatePolicy(loaded, { transport, reference: '/srv/images/app:1', manifestDigest: DIGEST });
       assert.deepEqual(result.verified, [{ kind: 'insecureAcceptAnything' }]);
+      assert.equal(describeAcceptance(result), `accepted without signature (insecureAcceptAnything) (${FILE} ${result.at})`);
       assert.equal(result.at, transport === 'oci' ? 'transports.oci[""]' : `transports["${transport}"][""]`);
     }
   });

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type { DockerReference } from '../../../src/image/index.js';
 import { parseDockerReference } from '../../../src/image/index.js';
 import type { PolicyAcceptance } from '../../../src/image/policy/index.js';
-import { loadSignaturePolicy } from '../../../src/image/policy/index.js';
+import { describeAcceptance, loadSignaturePolicy } from '../../../src/image/policy/index.js';
 import { RegistryClient } from '../../../src/image/registry/index.js';
 import { isRockletError } from '../../../src/util/index.js';
 import type { GpgKey, Registry, TempDir } from '../../harness/index.js';
@@ -137,6 +137,7 @@ describe('signature policy: signatures from a real registry and lookaside', () =
     assert.equal(verified.identity, `${registry.host}/team/app:1`);
     assert.match(verified.signature, /team\/app@sha256=[0-9a-f]{64}\/signature-1$/);
     assert.equal(typeof verified.timestamp, 'number');
+    assert.equal(describeAcceptance(result), `signedBy key ${signer.fingerprint.toLowerCase()} as ${registry.host}/team/app:1 (${dir}/policy.json transports.docker["${registry.host}"])`);
   });
 
   it('reads the same signatures from an http lookaside configured for the repository scope', async () => {
