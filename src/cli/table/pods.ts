@@ -53,7 +53,7 @@ export const POD_COMMANDS: readonly CommandSpec[] = [
     load: () => import('../commands/fetch.js'),
   },
   {
-    name: 'trust', summary: 'trust a public key for verifying images', usage: '[flags] [KEY...]',
+    name: 'trust', summary: 'trust keys for verifying images; set the signature policy of Docker/OCI images', usage: '[flags] [KEY...]',
     description: 'KEY is a file path or an https URL; without KEY the keys are discovered from --prefix (ac-discovery-pubkeys).\n'
       + 'Keys are stored in <config-dir>/trustedkeys/: root.d/<fingerprint> and prefix.d/<prefix>/<fingerprint>.\n\n'
       + 'Docker/OCI images follow <config-dir>/policy.json (containers-policy.json(5)). --type sets one scope of it, replacing what\n'

@@ -86,6 +86,10 @@ describe('signature policy: signatures from a real registry and lookaside', () =
     const tampered: CosignLayer = { payload: cosignPayload(`${registry.host}/cosign/app:2`, cosignB), signed: cosignPayload(`${registry.host}/cosign/app:2`, cosignA), key: cosign.privateKey };
     await pushCosignSignatures(registry.url, 'cosign/app', cosignB, [tampered]);
     http = createServer((request, response) => {
+      if (request.url?.startsWith('/broken/') === true) {
+        response.writeHead(500).end();
+        return;
+      }
       readFile(path.join(sigs, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname))).then(
         (bytes) => response.end(bytes),
         () => response.writeHead(404).end(),
@@ -144,6 +148,9 @@ describe('signature policy: signatures from a real registry and lookaside', () =
     const dir = await writeConfig(tmp.path, policyFor(`${registry.host}/team`, [signedBy(signerKey)]), { 'http.yaml': lookasideYaml(`${registry.host}/team/app`, httpBase) });
     const [verified] = (await check(dir, 'team/app:1')).verified;
     assert.ok(verified?.kind === 'signedBy' && verified.signature.startsWith(`${httpBase}/team/app@sha256=`));
+    // A lookaside that fails (neither a signature nor 404) is an error of its own, not a missing signature.
+    const broken = await writeConfig(tmp.path, policyFor(`${registry.host}/team`, [signedBy(signerKey)]), { 'http.yaml': lookasideYaml(registry.host, `${httpBase}/broken`) });
+    await refused(broken, 'team/app:1', 'ERR_POLICY_LOOKASIDE', /cannot read signature http:\/\/127\.0\.0\.1:\d+\/broken\/team\/app@sha256=[0-9a-f]{64}\/signature-1: HTTP 500/);
   });
 
   it('refuses a signature made by a key the policy does not name', async () => {
