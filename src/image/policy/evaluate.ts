@@ -107,10 +107,17 @@ export function requirementsFor(policy: Policy, check: PolicyCheck): ScopeRequir
   return policy.default;
 }
 
-function rejected(file: string, applied: ScopeRequirements, requirement: Requirement, image: string): Error {
-  const where = applied.at === 'default' ? `no scope of ${file} names it, and "default" rejects it` : `${file}: ${requirement.at} rejects it`;
-  return verificationFailed('ERR_POLICY_REJECTED', `image ${image} is refused by the signature policy: ${where}`, {
-    hint: 'to require signatures for its registry: rocklet trust --type=signedBy (or sigstoreSigned) --scope=REGISTRY --pubkeys=KEY; to accept it unsigned: rocklet trust --type=accept --scope=REGISTRY',
+function rejected(file: string, applied: ScopeRequirements, requirement: Requirement, check: PolicyCheck): Error {
+  const image = describeImage(check);
+  const scope = check.transport === 'docker' ? check.reference.domain : 'PATH';
+  const transport = check.transport === 'docker' ? '' : ` --transport=${check.transport}`;
+  if (applied.at !== 'default') {
+    return verificationFailed('ERR_POLICY_REJECTED', `image ${image} is refused by the signature policy: ${file}: ${requirement.at} rejects it`, {
+      hint: `that scope is rejected on purpose; to change it: rocklet trust${transport} --type=… --scope=${applied.scope === '' ? 'SCOPE' : applied.scope}`,
+    });
+  }
+  return verificationFailed('ERR_POLICY_REJECTED', `image ${image} is refused by the signature policy: no scope of ${file} names it, and "default" rejects it`, {
+    hint: `to require signatures: rocklet trust${transport} --type=signedBy (or sigstoreSigned) --scope=${scope} --pubkeys=KEY; to accept it unsigned: rocklet trust${transport} --type=accept --scope=${scope}`,
   });
 }
 
@@ -218,7 +225,7 @@ async function evaluateRequirement(loaded: LoadedPolicy, applied: ScopeRequireme
     case 'insecureAcceptAnything':
       return { kind: 'insecureAcceptAnything' };
     case 'reject':
-      throw rejected(loaded.policy.file, applied, requirement, image);
+      throw rejected(loaded.policy.file, applied, requirement, check);
     case 'signedBy':
     case 'sigstoreSigned':
       if (check.transport !== 'docker') {

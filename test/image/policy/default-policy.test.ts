@@ -20,7 +20,7 @@ describe('the default signature policy', () => {
     };
     for (const name of ['nginx:1.27', 'quay.io/team/app:1', `registry.example.com/x@${DIGEST}`]) {
       await assert.rejects(evaluatePolicy(loaded, { transport: 'docker', reference: parseDockerReference(name), manifestDigest: DIGEST }),
-        (error: unknown) => hasErrorCode(error, 'ERR_POLICY_REJECTED') && /"default" rejects it/.test(error.message) && /rocklet trust --type=accept --scope=REGISTRY/.test(error.hint ?? ''));
+        (error: unknown) => hasErrorCode(error, 'ERR_POLICY_REJECTED') && /"default" rejects it/.test(error.message) && error.hint?.endsWith(`rocklet trust --type=accept --scope=${parseDockerReference(name).domain}`) === true);
     }
     for (const transport of ['oci', 'oci-archive', 'docker-archive'] as const) {
       const result = await evaluatePolicy(loaded, { transport, reference: '/srv/images/app:1', manifestDigest: DIGEST });
