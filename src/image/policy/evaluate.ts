@@ -236,6 +236,16 @@ async function evaluateRequirement(loaded: LoadedPolicy, applied: ScopeRequireme
 }
 
 /**
+ * Throws the refusal of a `reject` requirement of `check`'s scope, which no signature can lift
+ * (for a check before the registry is contacted); returns otherwise.
+ */
+export function checkWithoutSignatures(loaded: LoadedPolicy, check: PolicyCheck): void {
+  const applied = requirementsFor(loaded.policy, check);
+  const reject = applied.requirements.find((requirement) => requirement.type === 'reject');
+  if (reject !== undefined) throw rejected(loaded.policy.file, applied, reject, check);
+}
+
+/**
  * Evaluates the policy for one image. Resolves with what was verified when every requirement
  * of the applicable scope is satisfied; throws the first requirement's refusal otherwise
  * (codes in the module header), or the errors of reading signatures (ERR_POLICY_LOOKASIDE,

@@ -4,8 +4,9 @@
  * `<config-dir>/registries.d/*.yaml` (containers-registries.d(5)), evaluated as
  * containers/image does: `insecureAcceptAnything`, `reject`, `signedBy` (GPG simple signing
  * read from a lookaside) and `sigstoreSigned` with public keys (cosign signatures attached to
- * the registry), with the `signedIdentity` rules. Offers the loader the fetch path calls
- * (`loadSignaturePolicy` → `ImageSignaturePolicy.check`), the pure parsers, and the edits
+ * the registry), with the `signedIdentity` rules. Offers the fetch path's policy
+ * (`loadFetchSignaturePolicy` → `precheck`/`check`, fetch-seam.ts), the loader and evaluator
+ * under it (`loadSignaturePolicy`, `evaluatePolicy`), the pure parsers, and the edits
  * `rocklet trust` makes. Invariant: an image is accepted only when every requirement of its
  * scope is satisfied; a policy file with an error is refused whole, naming file and key.
  */
@@ -24,9 +25,11 @@ export { COSIGN_SIGNATURE_TYPE, SIMPLE_SIGNING_TYPE, parseSignaturePayload } fro
 export { lookasideUrl, readLookasideSignatures } from './lookaside.js';
 export { COSIGN_PAYLOAD_MEDIA_TYPE, COSIGN_SIGNATURE_ANNOTATION, sigstoreTag } from './sigstore.js';
 export type { DockerPolicyCheck, LoadedPolicy, LocalPolicyCheck, PolicyAcceptance, PolicyCheck, VerifiedRequirement } from './evaluate.js';
-export { evaluatePolicy, requirementsFor } from './evaluate.js';
-export type { ImageSignaturePolicy, LoadPolicyOptions, SignaturePolicyState } from './load.js';
+export { checkWithoutSignatures, evaluatePolicy, requirementsFor } from './evaluate.js';
+export type { LoadPolicyOptions, PolicyEvaluator, SignaturePolicyState } from './load.js';
 export { POLICY_FILE_NAME, loadSignaturePolicy, noPolicyError } from './load.js';
 export type { PolicyEntry, PolicyEntryResult, TrustType } from './edit.js';
 export { POLICY_KEYS_DIR, TRUST_TYPES, lookasideFileFor, setLookaside, setPolicyEntry } from './edit.js';
 export { describeAcceptance } from './acceptance.js';
+export type { FetchSignaturePolicy, FetchSignatureRequest } from './fetch-seam.js';
+export { NOT_VERIFIED_TEXT, createFetchSignaturePolicy, loadFetchSignaturePolicy } from './fetch-seam.js';

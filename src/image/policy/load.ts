@@ -1,12 +1,12 @@
 /**
- * @module image/policy/load — the seam the Docker fetch path calls: {@link loadSignaturePolicy}
- * reads `<config-dir>/policy.json`, the keys it names and `<config-dir>/registries.d/` once,
- * and hands out an {@link ImageSignaturePolicy} whose `check` runs before anything is stored.
+ * @module image/policy/load — {@link loadSignaturePolicy} reads `<config-dir>/policy.json`, the
+ * keys it names and `<config-dir>/registries.d/` once, and hands out a {@link PolicyEvaluator}
+ * whose `check` runs before anything is stored (fetch.ts adapts it to the fetch path's seam).
  * A missing policy.json is not an error here but the state `none`: the caller decides (refuse
  * with {@link noPolicyError}, or accept under `--insecure-options=image`).
  */
 import path from 'node:path';
-import { failedPrecondition, readTextIfExists } from '../../util/index.js';
+import { readTextIfExists, verificationFailed } from '../../util/index.js';
 import type { InsecureOptions } from '../../util/index.js';
 import { loadFetchSettings } from '../fetch/settings.js';
 import type { LoadedPolicy, PolicyAcceptance, PolicyCheck } from './evaluate.js';
@@ -17,8 +17,8 @@ import { loadRegistriesConfig } from './registries-d.js';
 
 export const POLICY_FILE_NAME = 'policy.json';
 
-/** What the fetch path asks before it stores an image. */
-export interface ImageSignaturePolicy {
+/** A loaded policy, asked about one image at a time. */
+export interface PolicyEvaluator {
   /** The policy.json it was loaded from. */
   readonly file: string;
   /** Resolves with what was verified, or throws why the image is refused (see evaluate.ts). */
@@ -27,7 +27,7 @@ export interface ImageSignaturePolicy {
 
 /** The outcome of loading: a policy, or none (no policy.json). */
 export type SignaturePolicyState =
-  | { readonly state: 'configured'; readonly policy: ImageSignaturePolicy; readonly loaded: LoadedPolicy }
+  | { readonly state: 'configured'; readonly policy: PolicyEvaluator; readonly loaded: LoadedPolicy }
   | { readonly state: 'none'; readonly file: string };
 
 /** Options of {@link loadSignaturePolicy}. */
@@ -56,9 +56,9 @@ export async function loadSignaturePolicy(configDir: string, options: LoadPolicy
   return { state: 'configured', loaded, policy: { file, check: (check) => evaluatePolicy(loaded, check) } };
 }
 
-/** ERR_POLICY_MISSING, for callers that refuse to pull without a policy. */
-export function noPolicyError(file: string): Error {
-  return failedPrecondition('ERR_POLICY_MISSING', `there is no signature policy (${file}), so images from registries cannot be verified`, {
-    hint: 'install.sh writes a default one; or create it with: rocklet trust --type=signedBy|sigstoreSigned|accept|reject --scope=REGISTRY …; or skip verification with --insecure-options=image',
+/** ERR_SIGNATURE_POLICY_MISSING (the fetch seam's code), for callers that refuse to pull without a policy. */
+export function noPolicyError(file: string, image?: string): Error {
+  return verificationFailed('ERR_SIGNATURE_POLICY_MISSING', `${image === undefined ? '' : `${image}: `}there is no signature policy (${file}), and unverified images are refused`, {
+    hint: 'install.sh writes a default one; or create it with rocklet trust --type=signedBy|sigstoreSigned|accept|reject --scope=REGISTRY …; or skip the check with --insecure-options=image (pod files: the annotation rocklet.io/insecure-options: image)',
   });
 }

@@ -32,12 +32,12 @@ export function lookasideYaml(scope: string, lookaside: string, extra = ''): str
  * `skopeo copy oci:<layout>:<tag> docker://<dest>` signed by `key` (simple signing), the
  * signature written under `staging` (a file lookaside) by skopeo itself.
  */
-export async function pushSigned(layout: string, tag: string, dest: string, key: GpgKey, staging: string, options: { identity?: string } = {}): Promise<void> {
+export async function pushSigned(layout: string, tag: string, dest: string, key: GpgKey, staging: string, options: { identity?: string; all?: boolean } = {}): Promise<void> {
   const registriesD = `${staging}.registries.d`;
   await mkdir(registriesD, { recursive: true });
   await writeFile(path.join(registriesD, 'staging.yaml'), `default-docker:\n  lookaside-staging: file://${staging}\n`);
   await execChecked(['skopeo', 'copy', '--quiet', '--dest-tls-verify=false', '--registries.d', registriesD, '--sign-by', key.fingerprint,
-    ...(options.identity === undefined ? [] : ['--sign-identity', options.identity]),
+    ...(options.identity === undefined ? [] : ['--sign-identity', options.identity]), ...(options.all === true ? ['--all'] : []),
     `oci:${layout}:${tag}`, `docker://${dest}`], { env: { ...process.env, GNUPGHOME: key.gnupgHome } });
 }
 

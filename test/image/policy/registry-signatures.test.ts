@@ -5,7 +5,7 @@
  * calls the policy the way the fetch path will: loadSignaturePolicy(configDir), then check().
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
@@ -14,11 +14,11 @@ import { after, before, describe, it } from 'node:test';
 import type { DockerReference } from '../../../src/image/index.js';
 import { parseDockerReference } from '../../../src/image/index.js';
 import type { PolicyAcceptance } from '../../../src/image/policy/index.js';
-import { describeAcceptance, loadSignaturePolicy } from '../../../src/image/policy/index.js';
-import { RegistryClient } from '../../../src/image/registry/index.js';
+import { createFetchSignaturePolicy, describeAcceptance, loadSignaturePolicy } from '../../../src/image/policy/index.js';
+import { parsePlatform, RegistryClient } from '../../../src/image/registry/index.js';
 import { isRockletError } from '../../../src/util/index.js';
 import type { GpgKey, Registry, TempDir } from '../../harness/index.js';
-import { buildOciImage, createGpgKey, execChecked, makeTempDir, pushImage, startRegistry } from '../../harness/index.js';
+import { addOciIndex, buildOciImage, createGpgKey, execChecked, makeTempDir, pushImage, startRegistry } from '../../harness/index.js';
 import { testSettings } from '../registry/helpers.js';
 import type { CosignLayer } from './fixtures.js';
 import { cosignKeyPair, cosignPayload, lookasideYaml, pushCosignSignatures, pushSigned, writeConfig } from './fixtures.js';
@@ -59,6 +59,8 @@ describe('signature policy: signatures from a real registry and lookaside', () =
     await pushImage(layout, 'a', `${registry.host}/cosign/app:1`);
     await pushImage(layout, 'b', `${registry.host}/cosign/app:2`);
     await pushImage(layout, 'a', `${registry.host}/unsigned/app:1`);
+    await addOciIndex(layout, 'multi', [{ tag: 'a', platform: { os: 'linux', architecture: 'amd64' } }, { tag: 'b', platform: { os: 'linux', architecture: 'arm64' } }]);
+    await pushSigned(layout, 'multi', `${registry.host}/team/multi:1`, signer, sigs, { all: true });
     client = new RegistryClient({ registry: registry.host, settings: await testSettings(tmp.path), insecure: true });
     for (const [repository, tag] of [['team/app', '1'], ['team/app', '2'], ['cosign/app', '1'], ['cosign/app', '2']] as const) {
       const fetched = await client.getManifest(repository, tag);
@@ -262,6 +264,27 @@ describe('signature policy: signatures from a real registry and lookaside', () =
     await refused(dir, 'team/app:1', 'ERR_POLICY_SIGNATURE_MISSING', /no sigstore signature/);
     const byDefault = await writeConfig(tmp.path, { default: [{ type: 'reject' }] });
     await refused(byDefault, 'team/app:1', 'ERR_POLICY_REJECTED', /no scope of .*policy\.json names it, and "default" rejects it/);
+  });
+
+  it('answers the fetch path through its seam, checking a multi-platform image by the index that was signed', async () => {
+    const dir = await writeConfig(tmp.path, policyFor(registry.host, [signedBy(signerKey)]), fileLookaside());
+    const state = await loadSignaturePolicy(dir);
+    const seam = createFetchSignaturePolicy(state, new Set());
+    const reference = `${registry.host}/team/multi:1`;
+    seam.precheck({ transport: 'docker', reference });
+    const resolved = await client.resolveImage('team/multi', '1', { platform: parsePlatform('linux/amd64') });
+    assert.equal(resolved.indexDigests.length, 1);
+    const manifest = await client.getManifest('team/multi', resolved.digest);
+    const request = { transport: 'docker' as const, reference, manifestDigest: resolved.digest, manifestBytes: manifest.bytes, client };
+    // skopeo --all --sign-by signs the index and each instance; drop the instance's signature so
+    // only the index's can satisfy the policy.
+    await rm(sigDir('team/multi', resolved.digest), { recursive: true });
+    const accepted = await seam.check({ ...request, indexDigests: resolved.indexDigests });
+    assert.equal(accepted.verification, `signedBy key ${signer.fingerprint.toLowerCase()} as ${reference} (${dir}/policy.json transports.docker["${registry.host}"])`);
+    await assert.rejects(seam.check(request), (error: unknown) => isRockletError(error) && error.code === 'ERR_POLICY_SIGNATURE_MISSING');
+    // precheck refuses without the network what a reject requirement refuses anyway.
+    const rejecting = createFetchSignaturePolicy(await loadSignaturePolicy(await writeConfig(tmp.path, { default: [{ type: 'reject' }] })), new Set());
+    assert.throws(() => rejecting.precheck({ transport: 'docker', reference }), (error: unknown) => isRockletError(error) && error.code === 'ERR_POLICY_REJECTED');
   });
 
   it('reports no policy without policy.json, and a broken key file as a policy error naming the key', async () => {
