@@ -6,6 +6,7 @@
 #     (code in /usr/local/lib/rocklet, production dependencies only)
 #   - systemd units from units/, tmpfiles rule for /run/rocklet
 #   - /etc/pods, /etc/rocklet (+ trustedkeys/) and /var/lib/rocklet with safe modes
+#   - /etc/rocklet/policy.json (signature policy of Docker/OCI images) when there is none
 #
 # Environment: PREFIX (default /usr/local), ROCKLET_SKIP_APT=1 to skip package installation.
 set -euo pipefail
@@ -84,6 +85,12 @@ say "creating directories"
 install -d -m 0755 -o root -g root /etc/pods /etc/rocklet /etc/rocklet/trustedkeys \
   /etc/rocklet/trustedkeys/root.d /etc/rocklet/trustedkeys/prefix.d
 install -d -m 0700 -o root -g root /var/lib/rocklet
+# The signature policy of Docker/OCI images (README "Signature policy"): written once, never
+# over an operator's own. Registries are refused until named (rocklet trust --type=…).
+if [ ! -e /etc/rocklet/policy.json ]; then
+  say "writing the default signature policy /etc/rocklet/policy.json (images from registries need an entry: rocklet trust --type=...)"
+  install -m 0644 -o root -g root etc/policy.json /etc/rocklet/policy.json
+fi
 
 say "installing systemd units"
 install -d -m 0755 /etc/systemd/system /usr/lib/tmpfiles.d

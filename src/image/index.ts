@@ -68,3 +68,10 @@ export { ImageFetcher } from './fetch/fetcher.js';
 export type { ImageSource } from './fetch/image-source.js';
 export { classifyImage } from './fetch/image-source.js';
 export { removeStaleDownloads } from './fetch/remote-cache.js';
+export type {
+  DockerPolicyCheck, FetchSignaturePolicy, FetchSignatureRequest, LoadPolicyOptions, LocalPolicyCheck, Policy, PolicyAcceptance, PolicyCheck, PolicyEntry,
+  PolicyEntryResult, PolicyEvaluator, Requirement, RegistriesConfig, SignaturePolicyState, TrustType, VerifiedRequirement,
+} from './policy/index.js';
+export {
+  POLICY_FILE_NAME, PULL_TRANSPORTS, TRUST_TYPES, createFetchSignaturePolicy, describeAcceptance, loadFetchSignaturePolicy, loadRegistriesConfig, loadSignaturePolicy, noPolicyError, parsePolicy, setLookaside, setPolicyEntry,
+} from './policy/index.js';

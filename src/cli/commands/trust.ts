@@ -10,6 +10,8 @@
  * trusted, 1 when the operator declined at least one, 2 for usage errors, 254 otherwise.
  * HTTPS roots: the system's plus `--ca-file` (or `tls.caFile` in config.yaml); plain http only
  * with `--insecure-allow-http` (rkt's flag) or `--insecure-options=http`.
+ * `--type`, `--lookaside` and `--list` edit and show the signature policy of Docker/OCI images
+ * instead (trust-policy.ts).
  */
 import type { KeySource, PublicKeyInfo, TrustScope, TrustedKey } from '../../image/index.js';
 import {
@@ -18,6 +20,7 @@ import {
 import { failedPrecondition, usageError } from '../../util/index.js';
 import type { InsecureFeature } from '../../util/index.js';
 import type { CommandContext, CommandHandler } from '../command.js';
+import { isPolicyRequest, policyHandler } from './trust-policy.js';
 
 /** Exit code when the operator declined a key at the fingerprint review. */
 export const EXIT_DECLINED = 1;
@@ -102,6 +105,7 @@ function addedLine(added: TrustedKey): string {
 }
 
 export const handler: CommandHandler = async (ctx) => {
+  if (isPolicyRequest(ctx)) return policyHandler(ctx);
   const request = parseRequest(ctx);
   if (request.review && !ctx.out.stdinIsTTY) {
     throw failedPrecondition('ERR_TRUST_NOT_INTERACTIVE', 'cannot ask to confirm the key fingerprint: standard input is not a terminal', {

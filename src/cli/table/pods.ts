@@ -53,15 +53,26 @@ export const POD_COMMANDS: readonly CommandSpec[] = [
     load: () => import('../commands/fetch.js'),
   },
   {
-    name: 'trust', summary: 'trust a public key for verifying images', usage: '[flags] [KEY...]',
+    name: 'trust', summary: 'trust keys for verifying images; set the signature policy of Docker/OCI images', usage: '[flags] [KEY...]',
     description: 'KEY is a file path or an https URL; without KEY the keys are discovered from --prefix (ac-discovery-pubkeys).\n'
-      + 'Keys are stored in <config-dir>/trustedkeys/: root.d/<fingerprint> and prefix.d/<prefix>/<fingerprint>.',
+      + 'Keys are stored in <config-dir>/trustedkeys/: root.d/<fingerprint> and prefix.d/<prefix>/<fingerprint>.\n\n'
+      + 'Docker/OCI images follow <config-dir>/policy.json (containers-policy.json(5)). --type sets one scope of it, replacing what\n'
+      + 'the scope had: signedBy (GPG simple signing, --pubkeys=KEY.gpg), sigstoreSigned (cosign, --pubkeys=cosign.pub), reject,\n'
+      + 'or accept (insecureAcceptAnything: unsigned images). Keys are copied to <config-dir>/policy-keys/. --lookaside=URL says\n'
+      + 'where the simple-signing signatures of --scope are (<config-dir>/registries.d/). --list shows the policy and the keys.\n'
+      + 'Example: rocklet trust --type=signedBy --scope=registry.example.com/team --pubkeys=team.gpg',
     flags: [
       { name: 'prefix', kind: 'string', valueName: 'PREFIX', help: 'trust the key only for images named PREFIX or below it (PREFIX/...)' },
       { name: 'root', kind: 'boolean', help: 'trust the key for all images' },
       { name: 'skip-fingerprint-review', kind: 'boolean', help: 'accept the key without asking (for scripts)' },
       { name: 'ca-file', kind: 'string', valueName: 'FILE', help: 'PEM CA certificate(s) to trust for https key URLs and discovery, besides the system roots (default: tls.caFile in config.yaml)' },
       { name: 'insecure-allow-http', kind: 'boolean', help: 'allow plain http key URLs and discovery (like --insecure-options=http)' },
+      { name: 'type', kind: 'string', valueName: 'TYPE', choices: ['signedBy', 'sigstoreSigned', 'reject', 'accept'], help: 'set the signature policy of --scope for Docker/OCI images' },
+      { name: 'scope', kind: 'string', valueName: 'SCOPE', help: 'registry, namespace or repository (quay.io/team), *.domain, or "default", for --type and --lookaside' },
+      { name: 'pubkeys', kind: 'list', valueName: 'FILE', help: 'key file(s) for --type=signedBy (OpenPGP) or sigstoreSigned (PEM), repeatable' },
+      { name: 'transport', kind: 'string', valueName: 'TRANSPORT', defaultText: 'docker', choices: ['docker', 'oci', 'oci-archive', 'docker-archive'], help: 'the transport whose scope --type sets' },
+      { name: 'lookaside', kind: 'string', valueName: 'URL', help: 'where the simple-signing signatures of --scope are (file://, https://)' },
+      { name: 'list', kind: 'boolean', help: 'show the signature policy, lookasides and appc keys (--format=json too)' },
     ],
     load: () => import('../commands/trust.js'),
   },
