@@ -36,6 +36,22 @@ export type FileVerdict =
   | { readonly kind: 'rejected'; readonly key: PodFileKey; readonly pod: string; readonly hash: SpecHash; readonly reason: string; readonly other: PodFileKey }
   | { readonly kind: 'admitted'; readonly key: PodFileKey; readonly pod: string; readonly spec: PodSpec; readonly hash: SpecHash };
 
+/** Whether two verdicts say the same (an admitted spec is identified by its hash). */
+export function sameVerdict(a: FileVerdict | undefined, b: FileVerdict | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.kind !== b.kind || a.key !== b.key || a.pod !== b.pod) return false;
+  switch (a.kind) {
+    case 'invalid':
+      return a.reason === (b as typeof a).reason;
+    case 'skipped':
+      return a.hash === (b as typeof a).hash && a.reason === (b as typeof a).reason;
+    case 'rejected':
+      return a.hash === (b as typeof a).hash && a.reason === (b as typeof a).reason && a.other === (b as typeof a).other;
+    case 'admitted':
+      return a.hash === (b as typeof a).hash;
+  }
+}
+
 interface HostPortClaim {
   readonly protocol: string;
   readonly port: number;

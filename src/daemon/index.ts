@@ -8,7 +8,7 @@
  * pod; shared with `rocklet plan`), actuator (prepare, start, stop over D-Bus), reconciler
  * (work queue, back-off, status), status (the status file), daemon (lifecycle).
  */
-export { Daemon, lockDaemon, DAEMON_LOCK_FILE } from './daemon.js';
+export { Daemon, lockDaemon, DAEMON_LOCK_FILE, statusWriteDelay } from './daemon.js';
 export type { DaemonOptions } from './daemon.js';
 export type { DaemonLog, LogFields } from './log.js';
 export { loadDaemonSettings, DEFAULT_POD_DIR, DEFAULT_RUN_DIR, DEFAULT_RESYNC_MS, DEFAULT_DEBOUNCE_MS } from './settings.js';
@@ -17,7 +17,7 @@ export { classifyEntry, readDaemonPodFile, unsafeFileReason, summarizeErrors } f
 export type { PodFileKey, EntryKind, ReadPodFile } from './pod-dir.js';
 export { loadMachineLabels, parseMachineFile, builtinLabels, goArch, MACHINE_FILE_NAME } from './machine-labels.js';
 export type { MachineLabels, LoadMachineLabelsOptions } from './machine-labels.js';
-export { admit, hostPortsOf } from './admission.js';
+export { admit, hostPortsOf, sameVerdict } from './admission.js';
 export type { Candidate, FileVerdict, PodOwner } from './admission.js';
 export { readActualPods, readActualPod, podOfUnitName, isUnitUp, POD_FILE_ENV } from './actual.js';
 export type { ActualPod } from './actual.js';

@@ -17,7 +17,7 @@ import { podPath, podStore, readAppExits } from '../pod/index.js';
 import type { SystemdManager } from '../systemd/index.js';
 import { causeChain, isRockletError } from '../util/index.js';
 import type { FileVerdict, PodOwner } from './admission.js';
-import { admit } from './admission.js';
+import { admit, sameVerdict } from './admission.js';
 import type { ActualPod } from './actual.js';
 import { podOfUnitName, readActualPod, readActualPods, withLiveness } from './actual.js';
 import type { PodActuator } from './actuator.js';
@@ -131,9 +131,9 @@ export class Reconciler {
     for (const key of new Set([...this.verdicts.keys(), ...next.keys()])) {
       const before = this.verdicts.get(key);
       const after = next.get(key);
-      if (JSON.stringify(before) === JSON.stringify(after)) continue;
+      if (sameVerdict(before, after)) continue;
       for (const verdict of [before, after]) if (verdict?.pod !== undefined) touched.add(verdict.pod);
-      if (after !== undefined && after.kind !== 'admitted' && JSON.stringify(before) !== JSON.stringify(after)) {
+      if (after !== undefined && after.kind !== 'admitted') {
         this.deps.log.info({ file: key, pod: after.pod, action: after.kind, reason: after.reason }, `${key}: ${after.kind}: ${after.reason}`);
       }
     }

@@ -23,8 +23,11 @@ import { signalNumber } from './property-values.js';
 import { type ObjectPath, type UnitName, parseUnitPattern } from './unit-name.js';
 import { type UnitListEntry, type UnitStateFilter, decodeUnitList } from './unit-list.js';
 import type { JobResult } from './unit-state.js';
-import { type UnitStatus, decodeUnitStatus, variantValues } from './unit-status.js';
+import { type ListedUnitField, type UnitStatus, decodeUnitStatus, propertyOf, statusOfListed, variantValue, variantValues } from './unit-status.js';
 import { type StatusSnapshot, type UnitStatePredicate, type WaitForUnitStateOptions, waitForUnitState } from './wait.js';
+
+/** The interface of a service unit's own properties (Environment=, NRestarts, Result). */
+const SERVICE_INTERFACE = 'org.freedesktop.systemd1.Service';
 
 /** How a new job treats jobs already queued (systemctl's --job-mode). */
 export const JOB_MODES = [
@@ -166,6 +169,28 @@ export class SystemdManager {
     throw cause !== undefined
       ? mapDBusError(cause, { operation: 'get unit properties', unit: name })
       : notFound(SYSTEMD_ERROR_CODES.unitNotFound, `get unit properties ${name}: unit not loaded`);
+  }
+
+  /**
+   * The status of a unit from a listing, with only `fields` read (one Properties.Get each, at the
+   * path the listing gave): the other fields are undefined. A GetAll decodes ~350 properties;
+   * the daemon's start-up read of 2,000 units needs three of them. undefined when the unit is gone.
+   */
+  async getListedUnitStatus(entry: UnitListEntry, fields: readonly ListedUnitField[]): Promise<UnitStatus | undefined> {
+    const context = { operation: 'get unit properties', unit: entry.name };
+    const values = new Map<ListedUnitField, unknown>();
+    for (const field of fields) {
+      try {
+        const reply = await this.bus.call({
+          path: entry.objectPath, interface: PROPERTIES_INTERFACE, member: 'Get', signature: 'ss', body: [SERVICE_INTERFACE, propertyOf(field)],
+        });
+        values.set(field, variantValue(reply.body[0]));
+      } catch (error) {
+        if (isDBusError(error) && (error.type === 'org.freedesktop.DBus.Error.UnknownObject' || error.type === 'org.freedesktop.DBus.Error.UnknownProperty' || error.type === 'org.freedesktop.DBus.Error.UnknownInterface')) return undefined;
+        throw mapDBusError(error, context);
+      }
+    }
+    return statusOfListed(entry, values);
   }
 
   /** Calls `listener` for every event (see {@link SystemdEvent}) until the returned function is called or `signal` aborts. */

@@ -150,6 +150,12 @@ export function variantValues(dict: unknown): Map<string, unknown> {
   return values;
 }
 
+/** Unwraps one dbus-next Variant (a Properties.Get reply). */
+export function variantValue(variant: unknown): unknown {
+  if (typeof variant !== 'object' || variant === null || !('value' in variant)) throw protocol('v', variant);
+  return variant.value;
+}
+
 function decodeField<K extends keyof Fields>(out: Partial<Record<keyof Fields, unknown>>, key: K, values: Map<string, unknown>): void {
   const decoder = DECODERS[key];
   if (values.has(decoder.property)) out[key] = decoder.decode(values.get(decoder.property));
@@ -202,4 +208,37 @@ export function mergeUnitStatus(status: UnitStatus, changes: UnitChanges): UnitS
   // A key present with value undefined is a real change (e.g. InvocationID cleared).
   for (const [key, value] of Object.entries(changes)) merged[key] = value;
   return merged as unknown as UnitStatus;
+}
+
+/** The fields {@link statusOfListed} can add to a listed unit (all on org.freedesktop.systemd1.Service). */
+export type ListedUnitField = 'environment' | 'nRestarts' | 'result';
+
+/** The D-Bus property name of a field. */
+export function propertyOf(field: ListedUnitField): string {
+  return DECODERS[field].property;
+}
+
+/**
+ * A status from a unit listing's states plus `extra` (decoded property values by field); every
+ * other field is undefined. What a caller that needs only these fields reads instead of ~350.
+ */
+export function statusOfListed(
+  entry: { readonly name: UnitName; readonly description: string; readonly loadState: UnitStatus['loadState']; readonly activeState: UnitStatus['activeState']; readonly subState: UnitStatus['subState'] },
+  extra: ReadonlyMap<ListedUnitField, unknown>,
+): UnitStatus {
+  const values = new Map<string, unknown>([...extra].map(([field, value]) => [DECODERS[field].property, value]));
+  const changes = decodeUnitChanges(values);
+  return {
+    ...changes,
+    name: entry.name,
+    description: entry.description,
+    loadState: entry.loadState,
+    activeState: entry.activeState,
+    subState: entry.subState,
+    invocationId: undefined, mainPid: undefined, execMainStatus: undefined, execMainCode: undefined, execStart: undefined,
+    memoryMaxBytes: undefined, tasksMax: undefined, cpuQuotaPerSecUSec: undefined, controlGroup: undefined,
+    result: changes.result,
+    nRestarts: changes.nRestarts,
+    environment: changes.environment,
+  };
 }

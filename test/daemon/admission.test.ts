@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Candidate, FileVerdict, MachineLabels, PodFileKey, PodOwner } from '../../src/daemon/index.js';
-import { admit, hostPortsOf } from '../../src/daemon/index.js';
+import { admit, hostPortsOf, sameVerdict, statusWriteDelay } from '../../src/daemon/index.js';
 import type { PodSpec } from '../../src/podfile/index.js';
 import { valid } from '../podfile/helpers.js';
 
@@ -223,5 +223,29 @@ describe('daemon/admission hostPortsOf', () => {
       { protocol: 'TCP', port: 443, ip: '10.1.2.3', pod: 'web', file: 'web.yaml' },
     ]);
     assert.deepEqual(hostPortsOf(specOf('plain'), key('plain.yaml')), []);
+  });
+});
+
+describe('daemon/admission sameVerdict', () => {
+  it('compares kind, file, pod, hash and reason; an admitted spec by its hash', () => {
+    const a = admit([good('a.yaml', 1, 'web')], LABELS, NO_OWNERS);
+    const again = admit([good('a.yaml', 2, 'web')], LABELS, NO_OWNERS);
+    const edited = admit([good('a.yaml', 1, 'web', { image: 'busybox:1.37' })], LABELS, NO_OWNERS);
+    const broken = admit([bad('a.yaml', 1, 'web')], LABELS, NO_OWNERS);
+    assert.equal(sameVerdict(verdict(a, 'a.yaml'), verdict(again, 'a.yaml')), true, 'read again, same content');
+    assert.equal(sameVerdict(verdict(a, 'a.yaml'), verdict(edited, 'a.yaml')), false, 'another spec hash');
+    assert.equal(sameVerdict(verdict(a, 'a.yaml'), verdict(broken, 'a.yaml')), false, 'another kind');
+    assert.equal(sameVerdict(verdict(broken, 'a.yaml'), verdict(broken, 'a.yaml')), true);
+    assert.equal(sameVerdict(undefined, verdict(a, 'a.yaml')), false);
+    assert.equal(sameVerdict(undefined, undefined), true);
+  });
+});
+
+describe('daemon statusWriteDelay', () => {
+  it('keeps status writes to a tenth of the time, between 20 ms and 1 s apart', () => {
+    assert.equal(statusWriteDelay(0), 20);
+    assert.equal(statusWriteDelay(1.5), 20);
+    assert.equal(statusWriteDelay(7.2), 72);
+    assert.equal(statusWriteDelay(500), 1000);
   });
 });
