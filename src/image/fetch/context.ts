@@ -2,8 +2,8 @@
  * @module fetch/context — what every fetcher gets, and what every fetch returns.
  */
 import { notFound } from '../../util/index.js';
-import type { ImageRecord } from '../image-record.js';
-import type { ImageStore } from '../store.js';
+import type { ImageRecord } from '../store/image-record.js';
+import type { ImageStore } from '../store/store.js';
 import type { VerifiedSignature } from '../trust/verify.js';
 import type { FetchEventHandler } from './events.js';
 import type { HttpContext } from './http-client.js';

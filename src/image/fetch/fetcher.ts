@@ -6,9 +6,9 @@
 import path from 'node:path';
 import type { InsecureOptions } from '../../util/index.js';
 import { invalidArgument } from '../../util/index.js';
-import type { ImageRecord } from '../image-record.js';
-import type { Dependency } from '../manifest.js';
-import type { ImageStore } from '../store.js';
+import type { ImageRecord } from '../store/image-record.js';
+import type { Dependency } from '../format/aci/manifest.js';
+import type { ImageStore } from '../store/store.js';
 import type { FetchContext, FetchResult } from './context.js';
 import { notInStore } from './context.js';
 import type { FetchEventHandler } from './events.js';

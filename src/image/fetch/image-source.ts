@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidArgument } from '../../util/index.js';
-import type { AppString } from '../app-string.js';
-import { parseAppString } from '../app-string.js';
-import { IMAGE_ID_PREFIX, looksLikeImageId } from '../image-id.js';
+import type { AppString } from '../format/aci/app-string.js';
+import { parseAppString } from '../format/aci/app-string.js';
+import { IMAGE_ID_PREFIX, looksLikeImageId } from '../format/aci/image-id.js';
 
 /** A classified IMAGE argument. */
 export type ImageSource =

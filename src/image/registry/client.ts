@@ -4,8 +4,8 @@
  * image manifest and config (selecting a platform from an index) and downloads blobs into
  * files, at most `concurrency` at a time. It owns no store: callers say where blobs go.
  */
-import type { DockerReference } from '../docker-reference.js';
-import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from '../docker-reference.js';
+import type { DockerReference } from '../format/oci/docker-reference.js';
+import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from '../format/oci/docker-reference.js';
 import type { FetchSettings } from '../fetch/settings.js';
 import { failedPrecondition, invalidArgument } from '../../util/index.js';
 import type { CredentialStore } from './auth-file.js';

@@ -1,0 +1,59 @@
+/**
+ * @module image-id — appc image IDs: `sha512-` + 128 lowercase hex digits of the SHA-512 of the
+ * uncompressed ACI tar. Full IDs are a branded type only the parser creates; user input may be
+ * a prefix (≥ 2 hex digits) that selects an already stored image.
+ */
+import { invalidArgument } from '../../../util/index.js';
+
+declare const imageIdBrand: unique symbol;
+/** A full image ID: `sha512-` + 128 lowercase hex digits. */
+export type ImageId = string & { readonly [imageIdBrand]: true };
+
+export const IMAGE_ID_PREFIX = 'sha512-';
+/** Hex digits shown by the short form of an ID (appc's `ShortHash`). */
+export const SHORT_ID_HEX = 32;
+/** The fewest hex digits a user-supplied ID prefix may have. */
+export const MIN_ID_PREFIX_HEX = 2;
+
+const FULL_ID = /^sha512-[0-9a-f]{128}$/;
+const ID_PREFIX = /^sha512-[0-9a-f]*$/;
+
+/** True when `value` is a well-formed full image ID. */
+export function isImageId(value: string): value is ImageId {
+  return FULL_ID.test(value);
+}
+
+/** The image ID of a finished SHA-512 hex digest. */
+export function imageIdFromHex(hex: string): ImageId {
+  const id = `${IMAGE_ID_PREFIX}${hex}`;
+  if (!isImageId(id)) throw new Error(`not a sha512 hex digest: ${hex}`);
+  return id;
+}
+
+/** Parse a full image ID; throws `ERR_INVALID_IMAGE_ID` naming what is wrong. */
+export function parseImageId(text: string): ImageId {
+  if (isImageId(text)) return text;
+  throw invalidArgument('ERR_INVALID_IMAGE_ID', `invalid image ID "${text}": ${whyNotId(text)}`);
+}
+
+function whyNotId(text: string): string {
+  if (!text.startsWith(IMAGE_ID_PREFIX)) return 'must start with "sha512-" (the only hash appc allows)';
+  const hex = text.slice(IMAGE_ID_PREFIX.length);
+  if (!/^[0-9a-f]*$/.test(hex)) return 'the digest must be lowercase hex';
+  return `the digest must have 128 hex digits, not ${hex.length}`;
+}
+
+/** True for text that looks like an image ID or a prefix of one (`sha512-` + hex). */
+export function looksLikeImageId(text: string): boolean {
+  return ID_PREFIX.test(text);
+}
+
+/** The display form: `sha512-` + the first 32 hex digits. */
+export function shortImageId(id: ImageId, hexDigits: number = SHORT_ID_HEX): string {
+  return id.slice(0, IMAGE_ID_PREFIX.length + hexDigits);
+}
+
+/** The 128 hex digits of an ID. */
+export function imageIdHex(id: ImageId): string {
+  return id.slice(IMAGE_ID_PREFIX.length);
+}
