@@ -6,12 +6,14 @@
  * client) and `trust/` (keystore, OpenPGP). Other layers import only this file.
  */
 export { parseDockerReference, familiarDockerReference, DOCKER_HUB_DOMAIN, DOCKER_HUB_API_HOST } from './format/oci/index.js';
-export type { DockerReference, CanonicalDockerReference } from './format/oci/index.js';
+export type { DockerReference, CanonicalDockerReference, OciOrigin, OciRunFacts } from './format/oci/index.js';
+export { DOCKER_ANNOTATION, dockerCommand, mergeCommand, splitDockerUser } from './format/oci/index.js';
 export type { ACIdentifier, ACName } from './format/aci/index.js';
 export { isACIdentifier, isACName, AC_VERSION_SUPPORTED, VALID_OS_ARCH, SUPPORTED_OS, hostArch } from './format/aci/index.js';
 export type { ImageId } from './format/aci/index.js';
 export {
   IMAGE_ID_PREFIX, SHORT_ID_HEX, MIN_ID_PREFIX_HEX, isImageId, parseImageId, looksLikeImageId, shortImageId, imageIdHex,
+  OCI_IMAGE_ID_PREFIX, isOciImageId, ociImageId, hasImageIdPrefix,
 } from './format/aci/index.js';
 export type { Problem } from './format/aci/index.js';
 export type { Isolator, IsolatorName, IsolatorValue } from './format/aci/index.js';
@@ -39,7 +41,7 @@ export { buildAci } from './format/aci/index.js';
 export type { AppString } from './format/aci/index.js';
 export { parseAppString } from './format/aci/index.js';
 export type { TreeId } from './store/index.js';
-export type { ImageRecord } from './store/index.js';
+export type { ImageRecord, OciImageRecord, OciLayerRecord } from './store/index.js';
 export type { ImportOptions, ImportResult } from './store/index.js';
 export type { GcOptions, GcResult } from './store/index.js';
 export type { StoredTree } from './store/index.js';
@@ -67,6 +69,10 @@ export type { FetchSettings, SettingsOverrides } from './fetch/index.js';
 export { DEFAULT_STALL_TIMEOUT_MS, loadFetchSettings } from './fetch/index.js';
 export type { FetchOrigin, FetchResult } from './fetch/index.js';
 export type { ImageFetcherOptions, FetchImageOptions } from './fetch/index.js';
+export type { ImageSignaturePolicy, OciTransport, SignatureCheckRequest, SignatureCheckResult } from './fetch/index.js';
+export { NOT_VERIFIED, OCI_TRANSPORTS, createDefaultSignaturePolicy } from './fetch/index.js';
+export type { Platform } from './registry/index.js';
+export { AUTH_FILE_NAME, formatPlatform, parsePlatform, storeCredentials } from './registry/index.js';
 export { ImageFetcher } from './fetch/index.js';
 export type { ImageSource } from './fetch/index.js';
 export { classifyImage } from './fetch/index.js';

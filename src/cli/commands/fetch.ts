@@ -116,7 +116,7 @@ function parseImages(ctx: CommandContext): { images: readonly string[]; signatur
 export const handler: CommandHandler = async (ctx) => {
   const { images, signatures } = parseImages(ctx);
   const pullPolicy = resolvePullPolicy(ctx.flags.string('pull-policy'), 'fetch');
-  const settings = await loadFetchSettings(ctx.globals.configDir, { caFile: ctx.flags.string('ca-file'), stallTimeout: ctx.flags.string('stall-timeout') });
+  const settings = await loadFetchSettings(ctx.globals.configDir, { caFile: ctx.flags.string('ca-file'), stallTimeout: ctx.flags.string('stall-timeout'), platform: ctx.flags.string('platform') });
   if (ctx.globals.insecure.has('image')) ctx.out.warn(INSECURE_IMAGE_WARNING);
   const store = await ImageStore.open(ctx.globals.dir);
   const progress = new FetchProgress(ctx.out, (text) => process.stderr.write(text));

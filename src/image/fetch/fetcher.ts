@@ -20,6 +20,10 @@ import { fetchName, fetchRequest } from './name-fetcher.js';
 import type { PullPolicy } from './pull-policy.js';
 import type { FetchSettings } from './settings.js';
 import { fetchUrl } from './url-fetcher.js';
+import { fetchDocker } from './docker-fetcher.js';
+import type { Platform } from '../registry/descriptor.js';
+import type { ImageSignaturePolicy } from './signature-policy.js';
+import { createDefaultSignaturePolicy } from './signature-policy.js';
 
 /** How an {@link ImageFetcher} works. */
 export interface ImageFetcherOptions {
@@ -36,6 +40,10 @@ export interface ImageFetcherOptions {
   readonly cwd?: string;
   /** Fetch missing dependencies too (default true). */
   readonly dependencies?: boolean;
+  /** Signature policy for OCI/Docker images (default: createDefaultSignaturePolicy(insecure)). */
+  readonly signaturePolicy?: ImageSignaturePolicy;
+  /** `--platform` (default: this host's). */
+  readonly platform?: Platform | undefined;
 }
 
 /** Per-image options. */
@@ -60,6 +68,8 @@ export class ImageFetcher {
       pullPolicy: options.pullPolicy,
       http: { settings: options.settings, insecure: options.insecure, signal: options.signal },
       emit: options.onEvent ?? ((): void => undefined),
+      signaturePolicy: options.signaturePolicy ?? createDefaultSignaturePolicy(options.insecure),
+      platform: options.platform ?? options.settings.platform,
     };
   }
 
@@ -94,6 +104,9 @@ export class ImageFetcher {
         break;
       case 'name':
         result = await fetchName(this.#context, source.app, image);
+        break;
+      case 'docker':
+        result = await fetchDocker(this.#context, source.reference);
         break;
     }
     if (this.#options.dependencies !== false) await this.#dependencies(result.record, 1);

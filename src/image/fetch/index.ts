@@ -11,6 +11,8 @@ export type { FetchSettings, SettingsOverrides } from './settings.js';
 export { DEFAULT_STALL_TIMEOUT_MS, loadFetchSettings } from './settings.js';
 export type { FetchOrigin, FetchResult } from './context.js';
 export type { ImageFetcherOptions, FetchImageOptions } from './fetcher.js';
+export type { ImageSignaturePolicy, OciTransport, SignatureCheckRequest, SignatureCheckResult } from './signature-policy.js';
+export { NOT_VERIFIED, OCI_TRANSPORTS, createDefaultSignaturePolicy } from './signature-policy.js';
 export { ImageFetcher } from './fetcher.js';
 export type { ImageSource } from './image-source.js';
 export { classifyImage } from './image-source.js';

@@ -13,6 +13,32 @@ import { validateImageManifest } from '../format/aci/manifest.js';
 import type { Label } from '../format/aci/manifest-labels.js';
 import type { StoreLayout } from './store-layout.js';
 
+/** One layer of an OCI image. */
+export interface OciLayerRecord {
+  /** `sha256:…` of the blob as stored (compressed). */
+  readonly digest: string;
+  /** `sha256:…` of the uncompressed tar: names its tree (`layer-<hex>`). */
+  readonly diffId: string;
+  readonly mediaType: string;
+  readonly sizeBytes: number;
+}
+
+/** Where an OCI/Docker image came from and what was checked. */
+export interface OciImageRecord {
+  /** `docker`, `oci`, `oci-archive`, `docker-archive`. */
+  readonly transport: string;
+  /** The references it was fetched as (canonical: `docker.io/library/busybox:1.36`), first first. */
+  readonly references: readonly string[];
+  readonly manifestDigest: string;
+  readonly manifestMediaType: string;
+  readonly configDigest: string;
+  /** `os/arch[/variant]` of the image config. */
+  readonly platform: string;
+  readonly layers: readonly OciLayerRecord[];
+  /** How its signature was checked, in words (`not verified: --insecure-options=image`). */
+  readonly verification: string;
+}
+
 /** One stored image. */
 export interface ImageRecord {
   readonly id: ImageId;
@@ -25,6 +51,8 @@ export interface ImageRecord {
   readonly importTime: Date;
   readonly lastUsed: Date;
   readonly manifest: ImageManifest;
+  /** OCI/Docker images only (their `manifest` is the appc view of the image config). */
+  readonly oci?: OciImageRecord;
 }
 
 interface RecordJson {
@@ -34,6 +62,7 @@ interface RecordJson {
   importTime: string;
   lastUsed: string;
   manifest: Record<string, unknown>;
+  oci?: OciImageRecord;
 }
 
 /** Write a record atomically (the commit point of an import). */
@@ -45,6 +74,7 @@ export async function writeRecord(layout: StoreLayout, record: ImageRecord, opti
     importTime: record.importTime.toISOString(),
     lastUsed: record.lastUsed.toISOString(),
     manifest: { ...record.manifest.raw },
+    ...(record.oci === undefined ? {} : { oci: record.oci }),
   };
   await writeJsonAtomic(layout.record(record.id), json, { durable: options.durable ?? true });
 }
@@ -73,7 +103,16 @@ function toRecord(file: string, json: unknown): ImageRecord {
     importTime,
     lastUsed,
     manifest,
+    ...(value.oci === undefined ? {} : { oci: checkOci(file, value.oci) }),
   };
+}
+
+function checkOci(file: string, value: unknown): OciImageRecord {
+  const oci = value as Partial<OciImageRecord> | null;
+  if (typeof oci !== 'object' || oci === null || typeof oci.manifestDigest !== 'string' || !Array.isArray(oci.layers) || !Array.isArray(oci.references)) {
+    throw corrupt(file, 'bad oci section');
+  }
+  return oci as OciImageRecord;
 }
 
 /** The record of `id`, or undefined when the image is not in the store. */

@@ -5,7 +5,8 @@
  * consistent: every visible file was written atomically after what it names was durable.
  */
 export type { TreeId } from './store-layout.js';
-export type { ImageRecord } from './image-record.js';
+export type { ImageRecord, OciImageRecord, OciLayerRecord } from './image-record.js';
+export type { OciImportInput, OciImportLayer, OciImportResult } from './oci-import.js';
 export type { ImportOptions, ImportResult } from './store-import.js';
 export type { GcOptions, GcResult } from './store-gc.js';
 export type { StoredTree } from './tree-store.js';

@@ -1,7 +1,8 @@
 /**
  * @module store-gc — garbage collection of the image store (rkt.md §3.5): images unused for
- * longer than a grace period, trees no pod references, and crash leftovers (unlocked work dirs,
- * blobs without a record, temp files of atomic writes). Runs under the exclusive store lock.
+ * longer than a grace period, trees no pod references, OCI blobs and layer trees no remaining
+ * image names (a layer shared by two images stays while either does), and crash leftovers
+ * (unlocked work dirs, blobs without a record, temp files of atomic writes). Runs under the exclusive store lock.
  * Last, it flushes the trees written unflushed in this boot (tree-store.ts), so a restart after
  * a gc does not make them again.
  */
@@ -14,7 +15,7 @@ import type { ImageRecord } from './image-record.js';
 import { deleteRecord, listRecords } from './image-record.js';
 import type { StoreLayout, TreeId } from './store-layout.js';
 import { removeStaleWorkDirs } from './store-workdir.js';
-import { flushTrees, listTrees, removeTree } from './tree-store.js';
+import { flushTrees, layerTreeId, listTrees, removeTree } from './tree-store.js';
 
 /** Options of {@link collectGarbage}. */
 export interface GcOptions {
@@ -66,6 +67,20 @@ export async function collectGarbage(layout: StoreLayout, options: GcOptions): P
       await rm(path.join(layout.blobs, name), { force: true });
       removedLeftovers.push(`blobs/sha512/${name}`);
     }
+    // OCI content: blobs and layer trees live while some remaining image names them.
+    const liveRecords = records.filter((record) => !removedImages.includes(record));
+    const liveBlobs = new Set<string>();
+    const liveLayerTrees = new Set<string>();
+    for (const { oci } of liveRecords) {
+      if (oci === undefined) continue;
+      for (const digest of [oci.manifestDigest, oci.configDigest, ...oci.layers.map((layer) => layer.digest)]) liveBlobs.add(digest.slice('sha256:'.length));
+      for (const layer of oci.layers) liveLayerTrees.add(layerTreeId(layer.diffId));
+    }
+    for (const name of await readdir(layout.ociBlobs)) {
+      if (liveBlobs.has(name)) continue;
+      await rm(path.join(layout.ociBlobs, name), { force: true });
+      removedLeftovers.push(`blobs/sha256/${name}`);
+    }
     for (const name of await readdir(layout.index)) {
       if (!isAtomicTempName(name)) continue;
       await unlinkIfPresent(path.join(layout.index, name));
@@ -76,6 +91,8 @@ export async function collectGarbage(layout: StoreLayout, options: GcOptions): P
       if (options.referencedTrees.has(id)) continue;
       // An image's own tree lives as long as the image: it is the unpacked import.
       if (isImageId(id) && live.has(id)) continue;
+      // A layer tree lives as long as an image that has the layer.
+      if (liveLayerTrees.has(id)) continue;
       await removeTree(layout, id);
       removedTrees.push(id);
     }

@@ -12,14 +12,15 @@ import { notFound, verificationFailed, withLock, writeFileAtomic } from '../../u
 import { extractAciInto } from '../format/aci/aci-extract.js';
 import { unpackAci } from '../format/aci/aci-unpack.js';
 import type { ImageRecord } from './image-record.js';
-import { readRecord } from './image-record.js';
+import { listRecords, readRecord } from './image-record.js';
+import { ensureOciTrees } from './oci-import.js';
 import type { StoreLayout, TreeId } from './store-layout.js';
 import { dependencyLayers } from './store-resolve.js';
 import { createWorkDir } from './store-workdir.js';
 import { applyPathWhitelist, copyTreeOver } from '../tree/tree-copy.js';
 import { hashTree } from '../tree/tree-hash.js';
 import type { StoredTree } from './tree-store.js';
-import { installTree, markUnflushed, readTree, readUsableTree, removeTree, treeIdFor, unmarkCheckedTree, writeTreeHash, writeTreeMeta } from './tree-store.js';
+import { installTree, isLayerTreeId, layerTreeId, markUnflushed, readTree, readUsableTree, removeTree, treeIdFor, unmarkCheckedTree, writeTreeHash, writeTreeMeta } from './tree-store.js';
 
 /** The image's own tree, unpacked again from its blob when missing or stale. */
 export async function ensureImageTree(layout: StoreLayout, record: ImageRecord, signal?: AbortSignal): Promise<StoredTree> {
@@ -106,6 +107,17 @@ async function renderLayers(layout: StoreLayout, id: TreeId, layers: readonly Im
 export async function usableTree(layout: StoreLayout, id: TreeId, signal?: AbortSignal): Promise<StoredTree | undefined> {
   const tree = await readTree(layout, id);
   if (tree === undefined || !tree.stale) return tree;
+  if (isLayerTreeId(id)) {
+    // An OCI layer: unpacked again from its blob, through an image that has it.
+    const owner = (await listRecords(layout)).find((record) => record.oci?.layers.some((layer) => layerTreeId(layer.diffId) === id) === true);
+    if (owner === undefined) {
+      throw notFound('ERR_TREE_IMAGE_MISSING', `layer tree ${id} was not flushed to disk before the machine restarted, and no image with that layer is left to make it again`, {
+        hint: 'fetch the image again and prepare the pod again',
+      });
+    }
+    await ensureOciTrees(layout, owner, signal);
+    return readTree(layout, id);
+  }
   const layers: ImageRecord[] = [];
   for (const layerId of tree.layers) {
     const record = await readRecord(layout, layerId);

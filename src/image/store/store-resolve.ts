@@ -6,7 +6,7 @@
 import { invalidArgument, notFound } from '../../util/index.js';
 import { parseAppString } from '../format/aci/app-string.js';
 import type { ImageId } from '../format/aci/image-id.js';
-import { IMAGE_ID_PREFIX, MIN_ID_PREFIX_HEX, looksLikeImageId } from '../format/aci/image-id.js';
+import { IMAGE_ID_PREFIX, MIN_ID_PREFIX_HEX, hasImageIdPrefix, looksLikeImageId } from '../format/aci/image-id.js';
 import type { ImageRecord } from './image-record.js';
 import type { Dependency } from '../format/aci/manifest.js';
 import type { Label } from '../format/aci/manifest-labels.js';
@@ -52,8 +52,8 @@ function describeLabels(labels: readonly Label[]): string {
  * Throws `ERR_IMAGE_NOT_FOUND` when nothing matches.
  */
 export function resolveReference(records: readonly ImageRecord[], text: string): ImageRecord {
-  if (text.startsWith(IMAGE_ID_PREFIX) && looksLikeImageId(text)) return resolveIdPrefix(records, text);
-  if (text.startsWith(IMAGE_ID_PREFIX)) throw invalidArgument('ERR_INVALID_IMAGE_ID', `invalid image ID "${text}": the digest must be lowercase hex`);
+  if (hasImageIdPrefix(text) && looksLikeImageId(text)) return resolveIdPrefix(records, text);
+  if (hasImageIdPrefix(text)) throw invalidArgument('ERR_INVALID_IMAGE_ID', `invalid image ID "${text}": the digest must be lowercase hex`);
   const { name, labels } = parseAppString(text);
   const found = findByName(records, name, labels);
   if (found === undefined) {

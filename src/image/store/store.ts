@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fsyncDir, notFound, verificationFailed, withLock, writeFileAtomic } from '../../util/index.js';
+import { failedPrecondition, fsyncDir, notFound, verificationFailed, withLock, writeFileAtomic } from '../../util/index.js';
 import { checkDestination, extractAci } from '../format/aci/aci-extract.js';
 import type { ImageId } from '../format/aci/image-id.js';
 import type { ImageRecord } from './image-record.js';
@@ -25,6 +25,12 @@ import type { TreeVerification } from './store-render.js';
 import { renderImage, usableTree, verifyRendered } from './store-render.js';
 import { findByName, resolveReference } from './store-resolve.js';
 import { copyTreeOver } from '../tree/tree-copy.js';
+import { isOciImageId } from '../format/aci/image-id.js';
+import type { OciImportInput, OciImportResult } from './oci-import.js';
+import { ensureOciTrees, importOci, readUsableBlob } from './oci-import.js';
+import { exportOciLayout, verifyOci } from './oci-verify-export.js';
+import type { WorkDir } from './store-workdir.js';
+import { createWorkDir } from './store-workdir.js';
 import type { StoredTree } from './tree-store.js';
 import { listTrees, readTree } from './tree-store.js';
 
@@ -84,6 +90,42 @@ export class ImageStore {
     return importImage(this.layout, source, options);
   }
 
+  /**
+   * A private work dir in the store (for downloads that an import then moves in); gc leaves it
+   * alone while it is held. Release it when done.
+   */
+  workDir(signal?: AbortSignal): Promise<WorkDir> {
+    return createWorkDir(this.layout, signal);
+  }
+
+  /** Commit an OCI/Docker image whose blobs were verified (see oci-import.ts). */
+  importOci(work: WorkDir, input: OciImportInput): Promise<OciImportResult> {
+    return importOci(this.layout, work, input);
+  }
+
+  /** True when the OCI blob `sha256:<hex>` is in the store. */
+  async hasBlob(digest: string): Promise<boolean> {
+    return (await readUsableBlob(this.layout, digest)) !== undefined;
+  }
+
+  /** The stored image fetched as the canonical Docker reference `reference`, if any. */
+  async findByReference(reference: string): Promise<ImageRecord | undefined> {
+    const records = await listRecords(this.layout);
+    return records.filter((record) => record.oci?.references.includes(reference) === true).sort((a, b) => b.importTime.getTime() - a.importTime.getTime())[0];
+  }
+
+  /**
+   * The trees a pod stacks for image `id` as overlay lower dirs, topmost first: an ACI's
+   * rendered tree, or an OCI image's layer trees (made again where missing or stale).
+   */
+  async imageTrees(id: ImageId, signal?: AbortSignal): Promise<TreeId[]> {
+    const record = await this.#require(id);
+    if (record.oci === undefined) return [(await this.render(id, signal)).id];
+    const trees = await ensureOciTrees(this.layout, record, signal);
+    await this.touch(id);
+    return trees;
+  }
+
   /** Every image, sorted (default: by import time, ascending). */
   async list(options: ListImagesOptions = {}): Promise<ImageRecord[]> {
     const field = options.sortBy ?? 'importTime';
@@ -120,6 +162,15 @@ export class ImageStore {
     return record;
   }
 
+  /** ACI-only operations refuse OCI images with `ERR_IMAGE_NOT_ACI`. */
+  #requireAci(id: ImageId, what: string): void {
+    if (isOciImageId(id)) {
+      throw failedPrecondition('ERR_IMAGE_NOT_ACI', `${id} is an OCI/Docker image; ${what} works on appc images only`, {
+        hint: 'export it as an OCI layout with "rocklet image export ID DIR"',
+      });
+    }
+  }
+
   /**
    * Mark an image as used now (drives gc's grace period). A mark less than a second old is left
    * as is: one `run` uses its image several times (fetch, render, re-render), and each rewrite
@@ -152,6 +203,7 @@ export class ImageStore {
 
   /** Write the stored ACI to `out`: byte-identical to an uncompressed import. */
   async exportAci(id: ImageId, out: string, options: OutputOptions = {}): Promise<void> {
+    this.#requireAci(id, 'export to an ACI');
     await this.#require(id);
     await checkDestination(out, options.overwrite === true);
     const temp = path.join(path.dirname(out), `.${path.basename(out)}.tmp-${randomBytes(6).toString('hex')}`);
@@ -172,8 +224,16 @@ export class ImageStore {
     await this.touch(id);
   }
 
+  /** Write an OCI/Docker image as an OCI image layout directory at `out`. */
+  async exportOci(id: ImageId, out: string, options: OutputOptions = {}): Promise<void> {
+    const record = await this.#require(id);
+    await exportOciLayout(this.layout, record, out, { overwrite: options.overwrite === true, signal: options.signal });
+    await this.touch(id);
+  }
+
   /** Unpack the stored ACI (no dependencies) to `dest` (manifest + rootfs/, or rootfs only). */
   async extract(id: ImageId, dest: string, options: OutputOptions = {}): Promise<void> {
+    this.#requireAci(id, 'extract');
     await this.#require(id);
     const extracted = await withLock(this.layout.lock, 'shared', () =>
       extractAci(this.layout.blob(id), dest, { ...options, sourceName: id }), { signal: options.signal });
@@ -186,6 +246,7 @@ export class ImageStore {
 
   /** The rendered tree of an image (dependencies merged, pathWhitelist applied), cached. */
   async render(id: ImageId, signal?: AbortSignal): Promise<StoredTree> {
+    this.#requireAci(id, 'render');
     const record = await this.#require(id);
     const tree = await renderImage(this.layout, await listRecords(this.layout), record, signal);
     await this.touch(id);
@@ -223,9 +284,17 @@ export class ImageStore {
     return tree;
   }
 
-  /** Check an image's rendered tree; a modified tree is rendered again. */
+  /**
+   * Check an image's rendered tree; a modified tree is rendered again. An OCI image's blobs are
+   * re-hashed instead, and its missing layer trees made again (oci-verify-export.ts).
+   */
   async verify(id: ImageId, signal?: AbortSignal): Promise<TreeVerification> {
     const record = await this.#require(id);
+    if (record.oci !== undefined) {
+      const [top] = await verifyOci(this.layout, record, signal);
+      const tree = top === undefined ? undefined : await readTree(this.layout, top);
+      return tree === undefined ? { status: 'not-rendered' } : { status: 'ok', tree };
+    }
     return verifyRendered(this.layout, await listRecords(this.layout), record, signal);
   }
 

@@ -128,7 +128,17 @@ export function treeIdFor(layers: readonly ImageId[], filtered: boolean): TreeId
 
 /** True for names the tree store uses. */
 export function isTreeId(name: string): boolean {
-  return isImageId(name) || /^deps-[0-9a-f]{64}$/.test(name);
+  return isImageId(name) || /^(?:deps|layer)-[0-9a-f]{64}$/.test(name);
+}
+
+/** The tree of an OCI layer, named by its DiffID (`sha256:<hex>` → `layer-<hex>`). */
+export function layerTreeId(diffId: string): TreeId {
+  return `layer-${diffId.slice('sha256:'.length)}`;
+}
+
+/** True for the tree of an OCI layer. */
+export function isLayerTreeId(id: TreeId): boolean {
+  return id.startsWith('layer-');
 }
 
 /**

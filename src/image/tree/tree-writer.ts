@@ -62,6 +62,12 @@ export interface TreeWriterOptions {
   readonly digestContent?: boolean;
   /** Record what is made for {@link TreeWriter.treeHash} (default true). */
   readonly recordTree?: boolean;
+  /**
+   * Ownership and mode of a directory the archive implies (a deeper entry needs it) but does not
+   * hold; default root-owned 0755. An OCI layer takes them from the layers below it, so its
+   * tree does not hide the real directory's mode in the overlay.
+   */
+  readonly impliedDir?: (rel: string) => { readonly mode: number; readonly uid: number; readonly gid: number } | undefined;
 }
 
 interface OpenFile {
@@ -92,6 +98,7 @@ export class TreeWriter implements RootfsSink {
    * to this process. A file already owned as the archive says needs no fchown (most are root's).
    */
   readonly #newFileOwner: { readonly uid: number; readonly gid: number } | undefined;
+  readonly #impliedDir: TreeWriterOptions['impliedDir'];
 
   constructor(root: string, sourceName: string, options: TreeWriterOptions = {}) {
     this.#root = root;
@@ -100,6 +107,7 @@ export class TreeWriter implements RootfsSink {
     this.#digestContent = options.digestContent ?? true;
     this.#recorder = this.#preserveOwnership && options.recordTree !== false ? new TreeHashRecorder() : undefined;
     this.#newFileOwner = this.#preserveOwnership ? newFileOwner(root) : undefined;
+    this.#impliedDir = options.impliedDir;
     this.#dirs.set('', { rel: '', entry: undefined });
   }
 
@@ -311,10 +319,12 @@ export class TreeWriter implements RootfsSink {
       const fd = openSync(this.#abs(dir.rel), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
       try {
         if (dir.entry === undefined) {
-          // Implied by a deeper entry but not in the archive: root-owned 0755, like GNU tar.
-          if (this.#preserveOwnership) fchownSync(fd, 0, 0);
-          fchmodSync(fd, 0o755);
-          this.#recorder?.dir(dir.rel, 0o755, 0, 0);
+          // Implied by a deeper entry but not in the archive: root-owned 0755, like GNU tar
+          // (unless the caller knows better: options.impliedDir).
+          const meta = this.#impliedDir?.(dir.rel) ?? { mode: 0o755, uid: 0, gid: 0 };
+          if (this.#preserveOwnership) fchownSync(fd, meta.uid, meta.gid);
+          fchmodSync(fd, meta.mode);
+          this.#recorder?.dir(dir.rel, meta.mode, meta.uid, meta.gid);
         } else {
           await this.#applyMetadata(fd, dir.rel, dir.entry);
           this.#recorder?.dir(dir.rel, dir.entry.mode, dir.entry.uid, dir.entry.gid);

@@ -24,6 +24,7 @@ import { writeUuidFile } from '../store/uuid.js';
 import type { RuntimeContext } from './context.js';
 import type { PodPlan } from './plan.js';
 import type { ResolvedImage } from './plan-common.js';
+import { checkRunnablePlatform } from './plan-common.js';
 import { appcPodManifestObject, writePodPlan } from './plan-file.js';
 import { planFromImages } from './plan-images.js';
 import type { EnvPair, RunRequest } from './request.js';
@@ -67,8 +68,8 @@ export function fetcherFor(ctx: PlanningContext, store: ImageStore, pullPolicy: 
 
 export async function resolveImage(store: ImageStore, fetcher: ImageFetcher, image: string, signature: string | undefined, signal: AbortSignal | undefined): Promise<ResolvedImage> {
   const { record } = await fetcher.fetch(image, { signatureFile: signature });
-  const tree = await store.render(record.id, signal);
-  return { record, trees: [tree.id] };
+  checkRunnablePlatform(record);
+  return { record, trees: await store.imageTrees(record.id, signal) };
 }
 
 function metaOf(plan: PodPlan): PodMeta {
@@ -89,8 +90,8 @@ function metaOf(plan: PodPlan): PodMeta {
  */
 async function ensureTrees(ctx: PlanningContext, store: ImageStore, plan: PodPlan): Promise<void> {
   for (const app of plan.apps) {
-    const tree = await store.render(app.image.id as ImageId, ctx.signal);
-    if (!app.image.trees.includes(tree.id)) throw new Error(`image ${app.image.id} rendered to tree ${tree.id}, planned ${app.image.trees.join(', ')}`);
+    const trees = await store.imageTrees(app.image.id as ImageId, ctx.signal);
+    if (trees.join(',') !== app.image.trees.join(',')) throw new Error(`image ${app.image.id} rendered to trees ${trees.join(', ')}, planned ${app.image.trees.join(', ')}`);
   }
 }
 

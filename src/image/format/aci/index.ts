@@ -9,6 +9,7 @@ export { isACIdentifier, isACName, AC_VERSION_SUPPORTED, VALID_OS_ARCH, SUPPORTE
 export type { ImageId } from './image-id.js';
 export {
   IMAGE_ID_PREFIX, SHORT_ID_HEX, MIN_ID_PREFIX_HEX, isImageId, parseImageId, looksLikeImageId, shortImageId, imageIdHex,
+  OCI_IMAGE_ID_PREFIX, isOciImageId, ociImageId, hasImageIdPrefix,
 } from './image-id.js';
 export type { Problem } from './problems.js';
 export type { Isolator, IsolatorName, IsolatorValue } from './isolators.js';
