@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { DaemonFixture } from '../daemon/fixture.js';
 import type { Registry } from '../harness/index.js';
 import { startRegistry, waitFor } from '../harness/index.js';
-import { buildOciImage, buildWhiteoutImage, pushImage, setCommand } from '../harness/oci-image.js';
+import type { LayerEntry } from '../harness/oci-image.js';
+import { addRawLayer, buildOciImage, buildWhiteoutImage, pushImage, setCommand, writeLayerTar } from '../harness/oci-image.js';
 
 const INNER = '127.0.0.1:5000';
 
@@ -28,7 +29,17 @@ describe('e2e: Docker images run (rocklet run and the daemon)', () => {
     await buildOciImage(layout, { tag: 'base' });
     await buildWhiteoutImage(layout, 'base', 'wh', d.fx.tmp.path);
     await setCommand(layout, 'base', { entrypoint: ['/bin/sh', '-c'], cmd: ['echo from-cmd $(id -un):$(id -gn) $(pwd); exec sleep infinity'], user: 'nobody', newTag: 'cmd' });
-    for (const tag of ['wh', 'cmd']) await pushImage(layout, tag, `${registry.host}/e2e/busybox:${tag}`);
+    // More layers than one overlay mount takes (the lowerdir option must fit in a page): 31.
+    await setCommand(layout, 'base', { entrypoint: [], cmd: ['/bin/sh'], newTag: 'many' });
+    for (let n = 1; n <= 30; n++) {
+      const tar = path.join(d.fx.tmp.path, `many-${n}.tar`);
+      const entries: LayerEntry[] = n === 1 ? [{ name: 'opq/', type: 'directory' }, { name: 'opq/old', body: 'old' }] : [];
+      entries.push({ name: 'many/', type: 'directory' }, { name: `many/${n}`, body: `${n}\n` });
+      if (n === 20) entries.push({ name: 'many/.wh.3' }, { name: 'opq/', type: 'directory' }, { name: 'opq/.wh..wh..opq' }, { name: 'opq/new', body: 'new' });
+      await writeLayerTar(tar, entries);
+      await addRawLayer(layout, 'many', tar);
+    }
+    for (const tag of ['wh', 'cmd', 'many']) await pushImage(layout, tag, `${registry.host}/e2e/busybox:${tag}`);
     // The same storage, served where the pods' rocklet can reach it.
     const config = path.join(d.fx.tmp.path, 'inner-registry.yml');
     await writeFile(config, [
@@ -56,6 +67,20 @@ describe('e2e: Docker images run (rocklet run and the daemon)', () => {
     const trees = (JSON.parse(plan.stdout) as { apps: { image: { trees: string[] } }[] }).apps[0]?.image.trees ?? [];
     assert.equal(trees.length, 3, 'the three layer trees are the overlay\'s lower dirs, nothing squashed');
     assert.ok(trees.every((tree) => tree.startsWith('layer-')));
+    const uuid = (await d.fx.exec(['cat', `${d.fx.tmp.path}/wh.uuid`])).stdout.trim();
+    const exported = await d.rocklet(['export', uuid, `${d.fx.tmp.path}/wh-app.aci`]);
+    assert.equal(exported.code, 0, `a Docker image's app exports to an ACI: ${exported.stderr}`);
+  });
+
+  it('merges the layers into one tree when there are more than one overlay mount stacks', async () => {
+    const result = await d.rocklet(['--insecure-options=image', 'run', '--net=none', `--uuid-file-save=${d.fx.tmp.path}/many.uuid`, `docker://${INNER}/e2e/busybox:many`,
+      '--exec=/bin/sh', '--', '-c', 'ls /many | wc -l; test -e /many/3 || echo no-3; cat /many/30; ls /opq']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '29\nno-3\n30\nnew\n');
+    const plan = await d.fx.exec(['sh', '-c', `cat ${d.fx.dataDir}/pods/*/$(cat ${d.fx.tmp.path}/many.uuid)/plan.json`]);
+    const trees = (JSON.parse(plan.stdout) as { apps: { image: { trees: string[] } }[] }).apps[0]?.image.trees ?? [];
+    assert.equal(trees.length, 1);
+    assert.match(trees[0] ?? '', /^deps-[0-9a-f]{64}$/);
   });
 
   it('runs the image\'s Entrypoint + Cmd as its User (name resolved in the image) in its WorkingDir', async () => {

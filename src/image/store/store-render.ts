@@ -13,6 +13,7 @@ import { extractAciInto } from '../format/aci/aci-extract.js';
 import { unpackAci } from '../format/aci/aci-unpack.js';
 import type { ImageRecord } from './image-record.js';
 import { listRecords, readRecord } from './image-record.js';
+import { ensureMergedTree } from './oci-merge.js';
 import { ensureOciTrees } from './oci-import.js';
 import type { StoreLayout, TreeId } from './store-layout.js';
 import { dependencyLayers } from './store-resolve.js';
@@ -130,6 +131,12 @@ export async function usableTree(layout: StoreLayout, id: TreeId, signal?: Abort
   }
   const [only] = layers;
   if (layers.length === 1 && only !== undefined && only.id === id) return ensureImageTree(layout, only, signal);
+  if (layers.length === 1 && only?.oci !== undefined) {
+    // The merge of an OCI image's layers (oci-merge.ts): its layer trees first, then the merge.
+    await ensureOciTrees(layout, only, signal);
+    await ensureMergedTree(layout, only, signal);
+    return readTree(layout, id);
+  }
   return renderLayers(layout, id, layers, signal);
 }
 

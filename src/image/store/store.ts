@@ -28,6 +28,7 @@ import { copyTreeOver } from '../tree/tree-copy.js';
 import { isOciImageId } from '../format/aci/image-id.js';
 import type { OciImportInput, OciImportResult } from './oci-import.js';
 import { ensureOciTrees, importOci, readUsableBlob } from './oci-import.js';
+import { ensureMergedTree, needsMerge } from './oci-merge.js';
 import { exportOciLayout, verifyOci } from './oci-verify-export.js';
 import type { WorkDir } from './store-workdir.js';
 import { createWorkDir } from './store-workdir.js';
@@ -116,12 +117,15 @@ export class ImageStore {
 
   /**
    * The trees a pod stacks for image `id` as overlay lower dirs, topmost first: an ACI's
-   * rendered tree, or an OCI image's layer trees (made again where missing or stale).
+   * rendered tree, or an OCI image's layer trees (made again where missing or stale), or their
+   * merge when there are more than one overlay mount can stack.
    */
   async imageTrees(id: ImageId, signal?: AbortSignal): Promise<TreeId[]> {
     const record = await this.#require(id);
     if (record.oci === undefined) return [(await this.render(id, signal)).id];
-    const trees = await ensureOciTrees(this.layout, record, signal);
+    const layers = await ensureOciTrees(this.layout, record, signal);
+    // Beyond what one overlay mount stacks: the layers merged into one tree (oci-merge.ts).
+    const trees = needsMerge(this.layout, layers) ? [await ensureMergedTree(this.layout, record, signal)] : layers;
     await this.touch(id);
     return trees;
   }

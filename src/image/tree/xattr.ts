@@ -50,8 +50,20 @@ export async function readXattrs(fd: number): Promise<Map<string, Buffer>> {
     if (UNSUPPORTED.has(errnoCode(error) ?? '')) return attributes;
     throw error;
   }
+  // Through an overlay mount, the size listxattr reports counts overlayfs' own hidden
+  // attributes of a lower layer (`trusted.overlay.opaque`) that the list then leaves out: the
+  // addon splits the zero padding into empty names, which are not attributes.
+  names = names.filter((name) => name !== '');
   for (const name of names) {
-    const value = await native().getAttr(fd, name);
+    let value: Buffer | null;
+    try {
+      value = await native().getAttr(fd, name);
+    } catch (error) {
+      // Listed but not readable here (overlayfs refuses its own `trusted.overlay.*` of a
+      // lower layer): not an attribute this file can give.
+      if (UNSUPPORTED.has(errnoCode(error) ?? '')) continue;
+      throw error;
+    }
     if (value !== null) attributes.set(name, value);
   }
   return attributes;
