@@ -214,6 +214,29 @@ describe('e2e: docker:// images from a loopback registry', () => {
     await refused(data, repo('busybox:base'), /is built for linux\/amd64, not for linux\/arm64/, '--platform=linux/arm64');
   });
 
+  it('imports local images as skopeo writes them: oci:DIR:TAG, oci-archive:FILE, docker-archive:FILE', async () => {
+    const data = newStore();
+    const { execFileSync } = await import('node:child_process');
+    const ociArchive = path.join(tmp.path, 'wh-oci.tar');
+    const dockerArchive = path.join(tmp.path, 'wh-docker.tar');
+    execFileSync('skopeo', ['copy', '--quiet', `oci:${layout}:wh`, `oci-archive:${ociArchive}:wh`]);
+    execFileSync('skopeo', ['copy', '--quiet', `oci:${layout}:wh`, `docker-archive:${dockerArchive}:example.com/team/wh:1`]);
+    const fromLayout = await fetch(data, `oci:${layout}:wh`);
+    assert.equal(fromLayout.code, 0, fromLayout.stderr);
+    const fromArchive = await fetch(data, `oci-archive:${ociArchive}:wh`);
+    assert.equal(fromArchive.code, 0, fromArchive.stderr);
+    assert.equal(fromArchive.stdout, fromLayout.stdout, 'the same manifest: the same image');
+    const fromDocker = await fetch(data, `docker-archive:${dockerArchive}`);
+    assert.equal(fromDocker.code, 0, fromDocker.stderr);
+    const list = JSON.parse((await rocklet(data, ['image', 'list', '--format=json'])).stdout) as { name: string; references: string[] }[];
+    assert.equal(list.length, 2, 'the layout and its oci-archive are one image; docker-archive recompresses nothing but has its own manifest');
+    assert.deepEqual(list.find((entry) => entry.references.length === 2)?.references, [`oci:${layout}:wh`, `oci-archive:${ociArchive}:wh`]);
+    const state = await storeState(data);
+    assert.equal(state.trees?.length, 3, 'docker-archive\'s uncompressed layers have the same DiffIDs: the layer trees are shared');
+    await refused(data, `oci:${layout}:nope`, /has no image tagged "nope" \(tags: .*wh/);
+    await refused(data, 'oci-archive:/nonexistent.tar', /nonexistent/);
+  });
+
   it('refuses unknown repositories and tags, naming them (404)', async () => {
     const data = newStore();
     await refused(data, repo('busybox:nope'), /manifest unknown|not found/i);

@@ -21,6 +21,7 @@ import type { PullPolicy } from './pull-policy.js';
 import type { FetchSettings } from './settings.js';
 import { fetchUrl } from './url-fetcher.js';
 import { fetchDocker } from './docker-fetcher.js';
+import { fetchArchive } from './archive-fetcher.js';
 import type { Platform } from '../registry/descriptor.js';
 import type { ImageSignaturePolicy } from './signature-policy.js';
 import { createDefaultSignaturePolicy } from './signature-policy.js';
@@ -107,6 +108,9 @@ export class ImageFetcher {
         break;
       case 'docker':
         result = await fetchDocker(this.#context, source.reference);
+        break;
+      case 'archive':
+        result = await fetchArchive(this.#context, source.source);
         break;
     }
     if (this.#options.dependencies !== false) await this.#dependencies(result.record, 1);

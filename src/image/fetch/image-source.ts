@@ -9,6 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidArgument } from '../../util/index.js';
 import type { DockerReference } from '../format/oci/docker-reference.js';
+import type { ArchiveSource } from './archive-fetcher.js';
+import { parseArchiveSource } from './archive-fetcher.js';
 import { parseDockerReference } from '../format/oci/docker-reference.js';
 import type { AppString } from '../format/aci/app-string.js';
 import { parseAppString } from '../format/aci/app-string.js';
@@ -20,7 +22,8 @@ export type ImageSource =
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'url'; readonly url: URL }
   | { readonly kind: 'name'; readonly app: AppString; readonly text: string }
-  | { readonly kind: 'docker'; readonly reference: DockerReference };
+  | { readonly kind: 'docker'; readonly reference: DockerReference }
+  | { readonly kind: 'archive'; readonly source: ArchiveSource };
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
@@ -28,6 +31,8 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 export function classifyImage(text: string, cwd: string = process.cwd()): ImageSource {
   if (text === '') throw invalidArgument('ERR_INVALID_IMAGE_NAME', 'the image argument is empty');
   if (hasImageIdPrefix(text) && looksLikeImageId(text)) return { kind: 'id', text };
+  const archive = parseArchiveSource(text, cwd);
+  if (archive !== undefined) return { kind: 'archive', source: archive };
   const scheme = SCHEME.exec(text)?.[1]?.toLowerCase();
   if (scheme !== undefined) {
     switch (scheme) {
