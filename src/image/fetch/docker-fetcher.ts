@@ -82,7 +82,8 @@ export async function fetchDocker(context: FetchContext, reference: DockerRefere
   const where = `docker://${reference.canonical}`;
   checkImagePlatform(resolved.config, context.platform, where);
   const accepted = await context.signaturePolicy.check({
-    transport: 'docker', reference: reference.canonical, manifestDigest: resolved.digest, manifestBytes: resolved.manifestBytes, client, signal,
+    transport: 'docker', reference: reference.canonical, manifestDigest: resolved.digest, manifestBytes: resolved.manifestBytes,
+    indexDigests: resolved.indexDigests, client, signal,
   });
   try {
     return await commitOciImage(context, {

@@ -24,6 +24,11 @@ export interface SignatureCheckRequest {
   readonly manifestDigest: string;
   readonly manifestBytes: Buffer;
   /**
+   * The indexes the reference resolved through to reach the manifest, outermost first
+   * (docker transport): signatures of a multi-platform image name the outermost.
+   */
+  readonly indexDigests?: readonly string[];
+  /**
    * The registry client (docker transport only), to fetch signatures attached to the registry
    * (cosign's `sha256-<digest>.sig`). Typed loosely so this seam does not fix its shape.
    */
