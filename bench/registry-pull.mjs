@@ -1,6 +1,7 @@
 // Pull of a 5-layer image from a loopback docker-registry (BENCHMARKS.md, issue 13):
 // `rocklet fetch docker://…` (download + verify + unpack every layer into its tree) vs
-// `skopeo copy docker://… oci:DIR` (download + verify only) vs `podman pull` when installed,
+// `skopeo copy docker://… oci:DIR` (download + verify only), the same followed by `umoci raw
+// unpack` (download + unpack, what rocklet does) and `podman pull` when installed,
 // side by side in one run, alternating order, each into a fresh store / layout, each under
 // /usr/bin/time -v for its peak RSS. Then a second image sharing 4 of the 5 layers: how much
 // `rocklet fetch` downloads and how long it takes when the store has the first image.
@@ -63,6 +64,11 @@ try {
   const variants = {
     'rocklet fetch': () => ['node', CLI, '--config-dir', config, '--dir', path.join(work, `data-${++serial}`), '--insecure-options=image', 'fetch', `docker://${registry.host}/bench/five:1`],
     'skopeo copy': () => ['skopeo', 'copy', '--quiet', '--src-tls-verify=false', `docker://${registry.host}/bench/five:1`, `oci:${path.join(work, `oci-${++serial}`)}:1`],
+    // Download and unpack, as rocklet does: skopeo's copy, then umoci's unpack of every layer into one rootfs.
+    'skopeo copy + umoci unpack': () => {
+      const dir = path.join(work, `oci-${++serial}`);
+      return ['sh', '-ec', `skopeo copy --quiet --src-tls-verify=false docker://${registry.host}/bench/five:1 oci:${dir}:1; umoci raw unpack --image ${dir}:1 ${dir}-rootfs`];
+    },
     ...(podman ? { 'podman pull': () => ['podman', '--root', path.join(work, `podman-${++serial}`), 'pull', '--quiet', '--tls-verify=false', `${registry.host}/bench/five:1`] } : {}),
   };
   const labels = Object.keys(variants);
