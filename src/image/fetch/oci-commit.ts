@@ -1,9 +1,12 @@
 /**
  * @module fetch/oci-commit — what every OCI transport (registry, OCI layout, archives) does once
  * it has a verified manifest and config: check the platform, download (or copy) only the layer
- * blobs the store lacks into a store work dir, and hand everything to the store's OCI import.
- * The work dir is released (removed) whatever happens, so a failed fetch leaves the store as it
- * was: only the import's final commit makes anything visible.
+ * blobs the store lacks into a store work dir, and hand everything to the store's OCI import,
+ * which unpacks each layer as soon as it and the layers below it are there (downloads run 3 at
+ * once, in layer order, while earlier layers unpack). The first failed download aborts the
+ * rest and is the error reported. The work dir is released (removed) only after every download
+ * has settled, so a failed fetch leaves the store as it was: only the import's final commit
+ * makes anything visible.
  */
 import { failedPrecondition, invalidArgument } from '../../util/index.js';
 import { appcManifestFor } from '../format/oci/image-app.js';
@@ -74,6 +77,55 @@ function importLayers(candidate: OciCandidate): OciImportLayer[] {
   });
 }
 
+/** Downloads running `concurrency` at a time, each with its own completion. */
+interface Downloads {
+  /** Settles when the blob going to `dest` is complete (rejects with its download's error). */
+  ready(dest: string): Promise<void>;
+  /** Aborted when any download fails (or the caller's signal aborts). */
+  readonly signal: AbortSignal;
+  /** Aborts what still runs, waits for every download to settle; returns the first failure. */
+  stop(): Promise<unknown>;
+}
+
+function startDownloads(candidate: OciCandidate, targets: readonly BlobTarget[], signal: AbortSignal | undefined, concurrency = 3): Downloads {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let failure: { error: unknown } | undefined;
+  let stopping = false;
+  let running = Promise.resolve();
+  const slots: Promise<void>[] = [];
+  const byDest = new Map<string, Promise<void>>();
+  for (const [index, target] of targets.entries()) {
+    // The n-th download starts when the (n - concurrency)-th has settled: in order, `concurrency` at once.
+    const before = slots[index - concurrency] ?? running;
+    const done = before.then(() => {
+      controller.signal.throwIfAborted();
+      return candidate.download([target], controller.signal);
+    }).catch((error: unknown) => {
+      // Downloads aborted because the import failed are not a cause of their own.
+      if (!stopping) failure ??= { error };
+      controller.abort(error);
+      throw error;
+    });
+    const settled = done.then(() => undefined, () => undefined);
+    slots.push(settled);
+    byDest.set(target.dest, done);
+  }
+  running = Promise.all(slots).then(() => undefined);
+  return {
+    ready: (dest) => byDest.get(dest) ?? Promise.resolve(),
+    signal: controller.signal,
+    stop: async () => {
+      stopping = true;
+      if (!controller.signal.aborted) controller.abort(new Error('the pull ended'));
+      await running;
+      signal?.removeEventListener('abort', onAbort);
+      return failure?.error;
+    },
+  };
+}
+
 /** Store `candidate` (see the module doc). Errors: the download's, the import's. */
 export async function commitOciImage(context: FetchContext, candidate: OciCandidate): Promise<FetchResult> {
   const { store } = context;
@@ -94,24 +146,32 @@ export async function commitOciImage(context: FetchContext, candidate: OciCandid
       if (!targets.some((existing) => existing.dest === dest)) targets.push({ descriptor, dest });
       withFiles.push({ ...layer, file: dest });
     }
-    await candidate.download(targets, signal);
+    const downloads = startDownloads(candidate, targets, signal);
+    const layersReady = withFiles.map((layer) => (layer.file === undefined ? layer : { ...layer, ready: downloads.ready(layer.file) }));
     const { resolved } = candidate;
-    const result = await store.importOci(work, {
-      oci: {
-        transport: candidate.transport,
-        references: [candidate.reference],
-        manifestDigest: resolved.digest,
-        manifestMediaType: resolved.manifest.mediaType,
-        configDigest: resolved.manifest.config.digest,
-        platform: formatPlatform({ os: resolved.config.os, architecture: resolved.config.architecture, ...(resolved.config.variant === undefined ? {} : { variant: resolved.config.variant }) }),
-        verification: candidate.verification,
-      },
-      layers: withFiles,
-      manifestBytes: resolved.manifestBytes,
-      configBytes: resolved.configBytes,
-      appcManifest: appcManifestFor(candidate.origin, { ...resolved.config.config, os: resolved.config.os, architecture: resolved.config.architecture, ...(resolved.config.variant === undefined ? {} : { variant: resolved.config.variant }) }),
-      signal,
-    });
+    let result;
+    try {
+      result = await store.importOci(work, {
+        oci: {
+          transport: candidate.transport,
+          references: [candidate.reference],
+          manifestDigest: resolved.digest,
+          manifestMediaType: resolved.manifest.mediaType,
+          configDigest: resolved.manifest.config.digest,
+          platform: formatPlatform({ os: resolved.config.os, architecture: resolved.config.architecture, ...(resolved.config.variant === undefined ? {} : { variant: resolved.config.variant }) }),
+          verification: candidate.verification,
+        },
+        layers: layersReady,
+        manifestBytes: resolved.manifestBytes,
+        configBytes: resolved.configBytes,
+        appcManifest: appcManifestFor(candidate.origin, { ...resolved.config.config, os: resolved.config.os, architecture: resolved.config.architecture, ...(resolved.config.variant === undefined ? {} : { variant: resolved.config.variant }) }),
+        signal: downloads.signal,
+      });
+    } catch (error) {
+      // A failed download is the cause; unpacking only noticed it (or was aborted by it).
+      throw (await downloads.stop()) ?? error;
+    }
+    await downloads.stop();
     return { record: result.record, origin: result.alreadyPresent && targets.length === 0 ? 'store' : 'download', verified: undefined };
   } finally {
     await work.release();

@@ -25,9 +25,14 @@ import type { WorkDir } from './store-workdir.js';
 import { createWorkDir } from './store-workdir.js';
 import { installTree, layerTreeId, markUnflushed, readUsableTree, writeTreeMeta } from './tree-store.js';
 
-/** One layer to import: its blob is `file` (downloaded now) or already in the store. */
+/**
+ * One layer to import: its blob is `file` (downloaded now) or already in the store. A layer
+ * still downloading has `ready`, which settles when `file` is complete: unpacking waits for it,
+ * so earlier layers unpack while later ones download.
+ */
 export interface OciImportLayer extends OciLayerRecord {
   readonly file?: string;
+  readonly ready?: Promise<void>;
 }
 
 /** What a fetcher hands the store. */
@@ -75,7 +80,11 @@ async function unpackLayerTree(work: WorkDir, blob: string, layer: OciLayerRecor
   return { id, path: treePath };
 }
 
-/** Unpack every layer whose tree is missing or stale, base first. Returns the new trees. */
+/**
+ * Unpack every layer whose tree is missing or stale, base first, each once its blob is there
+ * (`ready`). Returns the new trees. The shared store lock is held throughout, so a gc waits
+ * for the downloads too (it could otherwise remove a blob a layer tree was found to need).
+ */
 async function unpackMissing(layout: StoreLayout, work: WorkDir, layers: readonly OciImportLayer[], signal?: AbortSignal): Promise<PendingTree[]> {
   const pending: PendingTree[] = [];
   const lowers: string[] = [];
@@ -86,6 +95,7 @@ async function unpackMissing(layout: StoreLayout, work: WorkDir, layers: readonl
         lowers.unshift(existing.rootfs);
         continue;
       }
+      await layer.ready;
       const made = pending.find((tree) => tree.id === layerTreeId(layer.diffId))
         ?? (await unpackLayerTree(work, layer.file ?? layout.ociBlob(layer.digest), layer, lowers, signal));
       if (!pending.includes(made)) pending.push(made);
@@ -130,6 +140,8 @@ function appcView(input: OciImportInput): ImageRecord['manifest'] {
 export async function importOci(layout: StoreLayout, work: WorkDir, input: OciImportInput): Promise<OciImportResult> {
   const manifest = appcView(input);
   const pending = await unpackMissing(layout, work, input.layers, input.signal);
+  // A layer whose tree was already there was not waited for: its blob must be complete too.
+  for (const layer of input.layers) await layer.ready;
   const staged = await stageBlobs(work, input);
   const id = ociImageId(input.oci.manifestDigest);
   const layers: OciLayerRecord[] = input.layers.map(({ digest, diffId, mediaType, sizeBytes }) => ({ digest, diffId, mediaType, sizeBytes }));
