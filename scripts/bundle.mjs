@@ -23,7 +23,7 @@ const outdir = path.join(root, 'dist/rocklet');
 await rm(outdir, { recursive: true, force: true });
 const result = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { main: 'dist/src/cli/main.js', 'hash-worker': 'dist/src/image/hash-worker.js' },
+  entryPoints: { main: 'dist/src/cli/main.js', 'hash-worker': 'dist/src/image/archive/hash-worker.js' },
   outdir,
   bundle: true,
   splitting: true,

@@ -53,8 +53,9 @@ function readImage(scope: Scope, fields: Fields): DockerReference | undefined {
   }
 }
 
-function defaultPullPolicy(image: DockerReference): PullPolicy {
-  return image.tag === 'latest' ? 'Always' : 'IfNotPresent';
+/** Kubernetes' defaulting: `:latest` (or no tag) pulls Always, unless a digest pins the image. */
+export function defaultPullPolicy(image: DockerReference): PullPolicy {
+  return image.tag === 'latest' && image.digest === undefined ? 'Always' : 'IfNotPresent';
 }
 
 function readArgv(scope: Scope, fields: Fields, key: 'command' | 'args'): string[] | undefined {

@@ -84,10 +84,10 @@ describe('rocklet image list', () => {
   it('unknown or repeated field and sort names are usage errors listing the valid ones', async () => {
     const before = await ws.snapshot();
     const cases: [string[], string][] = [
-      [['--fields=name,bogus'], 'image list: unknown field "bogus" in --fields: valid fields are id, name, size, importtime, lastused'],
-      [['--sort=newest'], 'image list: unknown field "newest" in --sort: valid fields are id, name, size, importtime, lastused'],
+      [['--fields=name,bogus'], 'image list: unknown field "bogus" in --fields: valid fields are id, name, size, importtime, lastused, digest, references, verified'],
+      [['--sort=newest'], 'image list: unknown field "newest" in --sort: valid fields are id, name, size, importtime, lastused, digest'],
       [['--fields=name,NAME'], 'image list: field "name" is given twice in --fields'],
-      [['--fields=name,'], 'image list: empty name in --fields: expected a comma-separated list of id, name, size, importtime, lastused'],
+      [['--fields=name,'], 'image list: empty name in --fields: expected a comma-separated list of id, name, size, importtime, lastused, digest, references, verified'],
       [['--order=up'], 'image list: invalid value "up" for --order: expected one of asc, desc'],
       [['extra'], 'image list: too many arguments: expected 0, got 1'],
     ];

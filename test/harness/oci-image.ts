@@ -98,3 +98,73 @@ export async function pushImage(layout: string, tag: string, dest: string, optio
     ...(options.creds === undefined ? [] : ['--dest-creds', options.creds]),
     `oci:${layout}:${tag}`, `docker://${dest}`]);
 }
+
+/** One entry of a hand-made layer (see {@link addRawLayer}). */
+export interface LayerEntry {
+  readonly name: string;
+  readonly type?: 'file' | 'directory' | 'symlink' | 'link';
+  readonly body?: string;
+  readonly linkname?: string;
+  readonly mode?: number;
+}
+
+/** Writes a plain tar of `entries` (tar-stream: names are written as given, `..` included). */
+export async function writeLayerTar(file: string, entries: readonly LayerEntry[]): Promise<void> {
+  const { pack } = await import('tar-stream');
+  const archive = pack();
+  const chunks: Buffer[] = [];
+  archive.on('data', (chunk: unknown) => void chunks.push(chunk as Buffer));
+  const done = new Promise<void>((resolve, reject) => {
+    archive.on('end', resolve);
+    archive.on('error', reject);
+  });
+  for (const entry of entries) {
+    const type = entry.type ?? 'file';
+    const header = {
+      name: entry.name, type, mode: entry.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(0),
+      ...(entry.linkname === undefined ? {} : { linkname: entry.linkname }),
+    };
+    if (type === 'file') archive.entry(header, entry.body ?? '');
+    else archive.entry(header);
+  }
+  archive.finalize();
+  await done;
+  await writeFile(file, Buffer.concat(chunks));
+}
+
+/**
+ * Appends the plain tar `tarFile` verbatim as a new layer of `layout:tag` (umoci gzips it and
+ * records its DiffID), optionally as a new tag. Safe-extraction tests use it for layers no
+ * honest tool writes (`..` names, hardlinks out of the tree, a cut archive).
+ */
+export async function addRawLayer(layout: string, tag: string, tarFile: string, newTag?: string): Promise<void> {
+  await execChecked(['umoci', 'raw', 'add-layer', '--image', `${layout}:${tag}`, ...(newTag === undefined ? [] : ['--tag', newTag]), tarFile]);
+}
+
+/** Sets the config's Entrypoint and Cmd (an empty list clears one) and User of `layout:tag`, optionally as a new tag. */
+export async function setCommand(layout: string, tag: string, run: { entrypoint: readonly string[]; cmd: readonly string[]; user?: string; newTag?: string }): Promise<void> {
+  await execChecked(['umoci', 'config', '--image', `${layout}:${tag}`, ...(run.newTag === undefined ? [] : ['--tag', run.newTag]),
+    '--clear=config.entrypoint', '--clear=config.cmd', ...(run.user === undefined ? [] : ['--config.user', run.user]),
+    ...run.entrypoint.flatMap((word) => ['--config.entrypoint', word]), ...run.cmd.flatMap((word) => ['--config.cmd', word])]);
+}
+
+/**
+ * Adds image `newTag` to `layout`: `fromTag` plus two layers. The lower adds `/opq/old`,
+ * `/gone/file` and `/keep`; the upper makes `/opq` opaque (keeping only its own `/opq/new`)
+ * and whites out `/gone` and `/etc/marker`. Seen through the layers: `/opq` holds `new`,
+ * `/gone` and `/etc/marker` do not exist, `/keep` reads `kept`.
+ */
+export async function buildWhiteoutImage(layout: string, fromTag: string, newTag: string, workDir: string): Promise<void> {
+  const lower = join(workDir, `${newTag}-lower.tar`);
+  await writeLayerTar(lower, [
+    { name: 'opq/', type: 'directory' }, { name: 'opq/old', body: 'old\n' }, { name: 'gone/', type: 'directory' }, { name: 'gone/file', body: 'x' },
+    { name: 'keep', body: 'kept\n' },
+  ]);
+  await addRawLayer(layout, fromTag, lower, newTag);
+  const upper = join(workDir, `${newTag}-upper.tar`);
+  await writeLayerTar(upper, [
+    { name: 'opq/', type: 'directory' }, { name: 'opq/.wh..wh..opq' }, { name: 'opq/new', body: 'new\n' },
+    { name: '.wh.gone' }, { name: 'etc/', type: 'directory' }, { name: 'etc/.wh.marker' },
+  ]);
+  await addRawLayer(layout, newTag, upper);
+}

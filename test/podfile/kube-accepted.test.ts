@@ -30,6 +30,8 @@ describe('Kubernetes pod: defaults', () => {
     assert.equal(podSpec({ image: 'nginx' }).containers[0]?.imagePullPolicy, 'Always');
     assert.equal(podSpec({ image: 'nginx:latest' }).containers[0]?.imagePullPolicy, 'Always');
     assert.equal(podSpec({ image: `nginx@sha256:${'b'.repeat(64)}` }).containers[0]?.imagePullPolicy, 'IfNotPresent');
+    assert.equal(podSpec({ image: `nginx:latest@sha256:${'b'.repeat(64)}` }).containers[0]?.imagePullPolicy, 'IfNotPresent', 'a digest pins the image even with :latest');
+    assert.equal(podSpec({ image: 'nginx:latest', container: '      imagePullPolicy: Never' }).containers[0]?.imagePullPolicy, 'Never', 'an explicit policy wins');
     assert.equal(app?.command, undefined);
     assert.equal(app?.args, undefined);
     assert.equal(app?.workingDir, undefined);

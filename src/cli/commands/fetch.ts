@@ -10,7 +10,7 @@
  * Exit codes: 0 when every image was fetched, 2 for usage errors, 254 otherwise.
  */
 import type { FetchEvent, FetchResult } from '../../image/index.js';
-import { ImageFetcher, ImageStore, loadFetchSettings, resolvePullPolicy, shortImageId } from '../../image/index.js';
+import { ImageFetcher, ImageStore, loadFetchSettings, loadFetchSignaturePolicy, resolvePullPolicy, shortImageId } from '../../image/index.js';
 import { usageError } from '../../util/index.js';
 import type { CommandContext, CommandHandler, Output } from '../command.js';
 import { formatBytesIec } from '../render/size.js';
@@ -116,12 +116,13 @@ function parseImages(ctx: CommandContext): { images: readonly string[]; signatur
 export const handler: CommandHandler = async (ctx) => {
   const { images, signatures } = parseImages(ctx);
   const pullPolicy = resolvePullPolicy(ctx.flags.string('pull-policy'), 'fetch');
-  const settings = await loadFetchSettings(ctx.globals.configDir, { caFile: ctx.flags.string('ca-file'), stallTimeout: ctx.flags.string('stall-timeout') });
+  const settings = await loadFetchSettings(ctx.globals.configDir, { caFile: ctx.flags.string('ca-file'), stallTimeout: ctx.flags.string('stall-timeout'), platform: ctx.flags.string('platform') });
   if (ctx.globals.insecure.has('image')) ctx.out.warn(INSECURE_IMAGE_WARNING);
   const store = await ImageStore.open(ctx.globals.dir);
   const progress = new FetchProgress(ctx.out, (text) => process.stderr.write(text));
+  const signaturePolicy = await loadFetchSignaturePolicy(ctx.globals.configDir, ctx.globals.insecure, { caFile: settings.caFile, signal: ctx.signal });
   const fetcher = new ImageFetcher({
-    store, configDir: ctx.globals.configDir, pullPolicy, insecure: ctx.globals.insecure, settings, onEvent: progress.handle, signal: ctx.signal,
+    store, configDir: ctx.globals.configDir, pullPolicy, insecure: ctx.globals.insecure, settings, onEvent: progress.handle, signal: ctx.signal, signaturePolicy,
   });
   const json = ctx.globals.format === 'json' || ctx.globals.format === 'json-pretty';
   const full = ctx.flags.boolean('full');

@@ -1,7 +1,8 @@
 /**
  * @module cli/commands/image-export — `rocklet image export IMAGE OUT.aci [--overwrite]`: the
  * stored ACI, always uncompressed, byte-identical to an uncompressed import. The file appears
- * whole (temp + fsync + rename); an existing OUT is refused unless `--overwrite`.
+ * whole (temp + fsync + rename); an existing OUT is refused unless `--overwrite`. An OCI/Docker
+ * image is written as an OCI image layout directory OUT (`skopeo copy oci:OUT …` reads it).
  */
 import type { CommandHandler } from '../command.js';
 import { expectArguments, openImageStore, resolveImage } from './image-common.js';
@@ -10,7 +11,9 @@ export const handler: CommandHandler = async (ctx) => {
   const [image = '', out = ''] = expectArguments(ctx, { names: ['IMAGE', 'OUT.aci'] });
   const store = await openImageStore(ctx);
   const record = await resolveImage(store, image);
-  await store.exportAci(record.id, out, { overwrite: ctx.flags.boolean('overwrite'), signal: ctx.signal });
+  const options = { overwrite: ctx.flags.boolean('overwrite'), signal: ctx.signal };
+  if (record.oci === undefined) await store.exportAci(record.id, out, options);
+  else await store.exportOci(record.id, out, options);
   ctx.out.debug(`exported ${record.id} to ${out}`);
   return 0;
 };

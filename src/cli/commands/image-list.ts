@@ -5,6 +5,9 @@
  * with `--full`), times are relative (absolute with `--full`). Default sort: import time,
  * ascending. `--format json` prints rkt's api/v1 ImageListEntry objects:
  * `[{"id","name","import_time","last_used_time","size"}]` (full IDs, times in nanoseconds).
+ * OCI/Docker images (ID `sha256-` + manifest digest) are named by the reference they were
+ * fetched as; `--fields` adds `digest`, `references` and `verified` (how the signature policy
+ * accepted them), which their JSON entries always carry.
  */
 import type { ImageId, ImageRecord } from '../../image/index.js';
 import { shortImageId } from '../../image/index.js';
@@ -25,13 +28,20 @@ export interface ImageRow {
   readonly sizeBytes: number;
   readonly importTime: Date;
   readonly lastUsed: Date;
+  /** OCI/Docker images: the references it was fetched as, its manifest digest, how it was verified. */
+  readonly references: readonly string[];
+  readonly digest: string | undefined;
+  readonly verification: string | undefined;
 }
 
 /** The row of a stored image. */
 export function imageRow(record: ImageRecord): ImageRow {
   return {
     id: record.id,
-    name: imageDisplayName(record),
+    name: record.oci?.references[0] ?? imageDisplayName(record),
+    references: record.oci?.references ?? [],
+    digest: record.oci?.manifestDigest,
+    verification: record.oci?.verification,
     sizeBytes: record.sizeBytes + record.treeSizeBytes,
     importTime: record.importTime,
     lastUsed: record.lastUsed,
@@ -55,7 +65,12 @@ export const IMAGE_LISTING: Listing<ImageRow> = {
       field: 'lastused', header: 'LAST USED', sortKey: (row) => row.lastUsed.getTime(),
       cell: (row, style) => (style.full ? formatTimestamp(row.lastUsed) : humanizeTime(row.lastUsed, style.now)),
     },
+    { field: 'digest', header: 'DIGEST', cell: (row) => row.digest ?? '-', sortKey: (row) => row.digest ?? '' },
+    { field: 'references', header: 'REFERENCES', cell: (row) => (row.references.length === 0 ? '-' : row.references.join(',')) },
+    { field: 'verified', header: 'VERIFIED', cell: (row) => row.verification ?? '-' },
   ],
+  // rkt's columns; the OCI ones on request (--fields=…,digest,references,verified).
+  defaultFields: ['id', 'name', 'size', 'importtime', 'lastused'],
   defaultSort: ['importtime'],
   toJson: (row) => ({
     id: row.id,
@@ -63,6 +78,7 @@ export const IMAGE_LISTING: Listing<ImageRow> = {
     import_time: unixNanos(row.importTime),
     last_used_time: unixNanos(row.lastUsed),
     size: row.sizeBytes,
+    ...(row.digest === undefined ? {} : { digest: row.digest, references: row.references, verification: row.verification }),
   }),
 };
 

@@ -24,7 +24,7 @@ export const handler: CommandHandler = async (ctx) => {
   const request = await runRequestOf(ctx, 'prepare');
   const quiet = ctx.flags.boolean('quiet');
   const pullPolicy = resolvePullPolicy(ctx.flags.string('pull-policy'), 'prepare');
-  const fetchSettings = await loadFetchSettings(ctx.globals.configDir, { caFile: ctx.flags.string('ca-file'), stallTimeout: ctx.flags.string('stall-timeout') });
+  const fetchSettings = await loadFetchSettings(ctx.globals.configDir, { caFile: ctx.flags.string('ca-file'), stallTimeout: ctx.flags.string('stall-timeout'), platform: ctx.flags.string('platform') });
   if (ctx.globals.insecure.has('image') && !quiet) ctx.out.warn(INSECURE_IMAGE_WARNING);
   await ImageStore.open(ctx.globals.dir); // fail on an unusable --dir before anything else
   const progress = new FetchProgress(ctx.out, (text) => process.stderr.write(text));

@@ -19,7 +19,7 @@ export const handler: CommandHandler = async (ctx) => {
   const request = await runRequestOf(ctx, 'run');
   requireRoot();
   const pullPolicy = resolvePullPolicy(ctx.flags.string('pull-policy'), 'run');
-  const fetchSettings = await loadFetchSettings(ctx.globals.configDir, { caFile: ctx.flags.string('ca-file'), stallTimeout: ctx.flags.string('stall-timeout') });
+  const fetchSettings = await loadFetchSettings(ctx.globals.configDir, { caFile: ctx.flags.string('ca-file'), stallTimeout: ctx.flags.string('stall-timeout'), platform: ctx.flags.string('platform') });
   if (ctx.globals.insecure.has('image')) ctx.out.warn(INSECURE_IMAGE_WARNING);
   await ImageStore.open(ctx.globals.dir); // fail on an unusable --dir before anything else
   const runtime = await networkingContext(ctx, true);

@@ -33,7 +33,7 @@ export const IMAGE_COMMAND: CommandSpec = {
     },
     { name: 'cat-manifest', summary: 'print an image manifest', usage: '[flags] IMAGE', flags: [PRETTY_PRINT], load: () => import('../commands/image-cat-manifest.js') },
     {
-      name: 'export', summary: 'write a stored image as an ACI', usage: '[flags] IMAGE OUT.aci', flags: [OVERWRITE],
+      name: 'export', summary: 'write a stored image as an ACI (an OCI/Docker image: an OCI layout directory)', usage: '[flags] IMAGE OUT.aci|OUT-DIR', flags: [OVERWRITE],
       description: 'The ACI is written uncompressed, byte-identical to an uncompressed import.',
       load: () => import('../commands/image-export.js'),
     },

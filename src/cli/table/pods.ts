@@ -20,11 +20,17 @@ export const FETCH_STALL_TIMEOUT: FlagSpec = {
   help: 'fail a download that receives nothing for this long (config.yaml: fetch.stallTimeout)',
 };
 
+/** The platform to pick from a multi-arch OCI image (fetch, run, prepare). */
+export const FETCH_PLATFORM: FlagSpec = {
+  name: 'platform', kind: 'string', valueName: 'OS/ARCH[/VARIANT]',
+  help: 'fetch OCI/Docker images for this platform (default: the host\'s); an image for another platform does not run here',
+};
+
 /** The flags of `fetch` (and its hidden alias `image fetch`). */
 export const FETCH_FLAGS: readonly FlagSpec[] = [
   FULL, PULL_POLICY,
   { name: 'signature', kind: 'list', valueName: 'FILE', help: 'signature file of the matching IMAGE (repeatable, in order)' },
-  FETCH_CA_FILE, FETCH_STALL_TIMEOUT,
+  FETCH_CA_FILE, FETCH_STALL_TIMEOUT, FETCH_PLATFORM,
 ];
 
 export const POD_COMMANDS: readonly CommandSpec[] = [
@@ -32,14 +38,14 @@ export const POD_COMMANDS: readonly CommandSpec[] = [
     name: 'run', summary: 'run images in a new pod, in the foreground', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]',
     description: 'Fetches (pull policy "new"), verifies and runs one or more images as apps of one pod and waits for them.\n'
       + 'Exits with the app\'s exit code, or 254 when rocklet itself fails.\n\n' + APP_FLAGS_HELP,
-    flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT], stopAtFirstPositional: true,
+    flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT, FETCH_PLATFORM], stopAtFirstPositional: true,
     load: () => import('../commands/run.js'),
   },
   {
     name: 'prepare', summary: 'prepare a pod from images and print its UUID', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]',
     description: 'Fetches (pull policy "new"), verifies and renders the images, plans the pod and leaves it prepared for "run-prepared".\n'
       + 'Prints the pod UUID. Instead of IMAGE arguments: --pod-manifest=FILE (appc JSON) or --pod-file=FILE (pod file).\n\n' + APP_FLAGS_HELP,
-    flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT], stopAtFirstPositional: true,
+    flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT, FETCH_PLATFORM], stopAtFirstPositional: true,
     load: () => import('../commands/prepare.js'),
   },
   { name: 'run-prepared', summary: 'run a prepared pod', usage: '[flags] UUID', flags: POD_FLAGS.filter((f) => ['net', 'dns', 'dns-search', 'dns-opt', 'dns-domain', 'hosts-entry', 'hostname'].includes(f.name)), load: () => import('../commands/run-prepared.js') },
@@ -76,6 +82,17 @@ export const POD_COMMANDS: readonly CommandSpec[] = [
     ],
     load: () => import('../commands/trust.js'),
   },
+  {
+    name: 'login', summary: 'save credentials for a Docker registry', usage: '[flags] REGISTRY',
+    description: 'Writes <config-dir>/auth.json (Docker\'s "auths" format, mode 0600), used by docker:// pulls.\n'
+      + 'The password is read from stdin; nothing is sent to the registry.',
+    flags: [
+      { name: 'username', kind: 'string', valueName: 'USER', help: 'the user name (asked for when missing)' },
+      { name: 'password-stdin', kind: 'boolean', help: 'read the password from stdin without a prompt' },
+    ],
+    load: () => import('../commands/login.js'),
+  },
+  { name: 'logout', summary: 'remove the saved credentials of a Docker registry', usage: 'REGISTRY', load: () => import('../commands/logout.js') },
   { name: 'list', summary: 'list pods', usage: '[flags]', flags: [FULL, NO_LEGEND], load: () => import('../commands/list.js') },
   {
     name: 'status', summary: 'show the status of a pod', usage: '[flags] UUID',

@@ -2,12 +2,14 @@
  * @module fetch/context — what every fetcher gets, and what every fetch returns.
  */
 import { notFound } from '../../util/index.js';
-import type { ImageRecord } from '../image-record.js';
-import type { ImageStore } from '../store.js';
+import type { ImageRecord } from '../store/image-record.js';
+import type { ImageStore } from '../store/store.js';
 import type { VerifiedSignature } from '../trust/verify.js';
 import type { FetchEventHandler } from './events.js';
 import type { HttpContext } from './http-client.js';
 import type { PullPolicy } from './pull-policy.js';
+import type { Platform } from '../registry/descriptor.js';
+import type { ImageSignaturePolicy } from './signature-policy.js';
 
 /** Shared by the file, URL and name fetchers. */
 export interface FetchContext {
@@ -18,6 +20,10 @@ export interface FetchContext {
   /** Network settings, insecure options and the abort signal. */
   readonly http: HttpContext;
   readonly emit: FetchEventHandler;
+  /** Decides whether an OCI/Docker image may enter the store (signature-policy.ts). */
+  readonly signaturePolicy: ImageSignaturePolicy;
+  /** `--platform`: the index entry to pick and the platform images must have (default: the host's). */
+  readonly platform?: Platform | undefined;
 }
 
 /** Where a fetched image came from. */

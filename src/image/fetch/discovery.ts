@@ -11,7 +11,7 @@
  * the tag parser used here.
  */
 import { isRockletError, notFound } from '../../util/index.js';
-import type { Label } from '../manifest-labels.js';
+import type { Label } from '../format/aci/manifest-labels.js';
 import type { DiscoveryTag } from '../trust/discovery-tags.js';
 import { discoveryPageUrl, parseDiscoveryTags, tagsFor } from '../trust/discovery-tags.js';
 import type { HttpContext } from './http-client.js';

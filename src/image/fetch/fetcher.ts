@@ -6,9 +6,9 @@
 import path from 'node:path';
 import type { InsecureOptions } from '../../util/index.js';
 import { invalidArgument } from '../../util/index.js';
-import type { ImageRecord } from '../image-record.js';
-import type { Dependency } from '../manifest.js';
-import type { ImageStore } from '../store.js';
+import type { ImageRecord } from '../store/image-record.js';
+import type { Dependency } from '../format/aci/manifest.js';
+import type { ImageStore } from '../store/store.js';
 import type { FetchContext, FetchResult } from './context.js';
 import { notInStore } from './context.js';
 import type { FetchEventHandler } from './events.js';
@@ -20,6 +20,11 @@ import { fetchName, fetchRequest } from './name-fetcher.js';
 import type { PullPolicy } from './pull-policy.js';
 import type { FetchSettings } from './settings.js';
 import { fetchUrl } from './url-fetcher.js';
+import { fetchDocker } from './docker-fetcher.js';
+import { fetchArchive } from './archive-fetcher.js';
+import type { Platform } from '../registry/descriptor.js';
+import type { ImageSignaturePolicy } from './signature-policy.js';
+import { createDefaultSignaturePolicy } from './signature-policy.js';
 
 /** How an {@link ImageFetcher} works. */
 export interface ImageFetcherOptions {
@@ -36,6 +41,10 @@ export interface ImageFetcherOptions {
   readonly cwd?: string;
   /** Fetch missing dependencies too (default true). */
   readonly dependencies?: boolean;
+  /** Signature policy for OCI/Docker images (default: createDefaultSignaturePolicy(insecure)). */
+  readonly signaturePolicy?: ImageSignaturePolicy;
+  /** `--platform` (default: this host's). */
+  readonly platform?: Platform | undefined;
 }
 
 /** Per-image options. */
@@ -60,6 +69,8 @@ export class ImageFetcher {
       pullPolicy: options.pullPolicy,
       http: { settings: options.settings, insecure: options.insecure, signal: options.signal },
       emit: options.onEvent ?? ((): void => undefined),
+      signaturePolicy: options.signaturePolicy ?? createDefaultSignaturePolicy(options.insecure),
+      platform: options.platform ?? options.settings.platform,
     };
   }
 
@@ -94,6 +105,12 @@ export class ImageFetcher {
         break;
       case 'name':
         result = await fetchName(this.#context, source.app, image);
+        break;
+      case 'docker':
+        result = await fetchDocker(this.#context, source.reference);
+        break;
+      case 'archive':
+        result = await fetchArchive(this.#context, source.source);
         break;
     }
     if (this.#options.dependencies !== false) await this.#dependencies(result.record, 1);

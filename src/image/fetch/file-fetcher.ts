@@ -9,7 +9,7 @@ import { constants as fsConstants } from 'node:fs';
 import { copyFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, notFound } from '../../util/index.js';
-import { createWorkDir } from '../store-workdir.js';
+import { createWorkDir } from '../store/store-workdir.js';
 import type { FetchContext, FetchResult } from './context.js';
 import { verifying } from './context.js';
 import { peekManifest } from './manifest-peek.js';

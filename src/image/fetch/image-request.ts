@@ -5,10 +5,10 @@
  * the image (an arch-independent image) but must not differ.
  */
 import { verificationFailed } from '../../util/index.js';
-import { hostArch } from '../ac-types.js';
-import type { AppString } from '../app-string.js';
-import type { ImageRecord } from '../image-record.js';
-import type { Label } from '../manifest-labels.js';
+import { hostArch } from '../format/aci/ac-types.js';
+import type { AppString } from '../format/aci/app-string.js';
+import type { ImageRecord } from '../store/image-record.js';
+import type { Label } from '../format/aci/manifest-labels.js';
 
 /** A name request with its explicit and defaulted labels. */
 export interface ImageRequest {

@@ -7,11 +7,11 @@
 import { open } from 'node:fs/promises';
 import type { Extract } from 'tar-stream';
 import { invalidArgument, isRockletError } from '../../util/index.js';
-import { MAX_MANIFEST_BYTES } from '../aci-reader.js';
-import { decompress } from '../decompress.js';
-import type { ImageManifest } from '../manifest.js';
-import { parseImageManifest } from '../manifest.js';
-import { toTarEntry } from '../tar-entry.js';
+import { MAX_MANIFEST_BYTES } from '../format/aci/aci-reader.js';
+import { decompress } from '../archive/decompress.js';
+import type { ImageManifest } from '../format/aci/manifest.js';
+import { parseImageManifest } from '../format/aci/manifest.js';
+import { toTarEntry } from '../archive/tar-entry.js';
 
 type Entry = Extract extends AsyncIterable<infer S> ? S : never;
 

@@ -4,7 +4,7 @@
  * the request (name, given labels, and the os/arch defaults). rkt used only the first
  * discovered endpoint; so do we (https ones sort first).
  */
-import type { AppString } from '../app-string.js';
+import type { AppString } from '../format/aci/app-string.js';
 import type { FetchContext, FetchResult } from './context.js';
 import { notInStore } from './context.js';
 import { discoverImage } from './discovery.js';

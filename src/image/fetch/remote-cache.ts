@@ -16,9 +16,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, readTextIfExists, tryLockFile, writeJsonAtomic } from '../../util/index.js';
-import type { ImageId } from '../image-id.js';
-import { isImageId } from '../image-id.js';
-import type { StoreLayout } from '../store-layout.js';
+import type { ImageId } from '../format/aci/image-id.js';
+import { isImageId } from '../format/aci/image-id.js';
+import type { StoreLayout } from '../store/store-layout.js';
 
 /** The cache entry of one URL. */
 export interface RemoteRecord {

@@ -11,7 +11,7 @@
  * verified fetch: it is downloaded again.
  */
 import { withLock } from '../../util/index.js';
-import type { ImageRecord } from '../image-record.js';
+import type { ImageRecord } from '../store/image-record.js';
 import type { VerifiedSignature } from '../trust/verify.js';
 import type { FetchContext, FetchResult } from './context.js';
 import { notInStore, verifying } from './context.js';

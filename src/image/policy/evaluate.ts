@@ -12,7 +12,7 @@
  * most telling failure is thrown, the others listed in its message).
  */
 import { isRockletError, verificationFailed } from '../../util/index.js';
-import type { DockerReference } from '../docker-reference.js';
+import type { DockerReference } from '../format/oci/docker-reference.js';
 import type { HttpContext } from '../fetch/http-client.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { Digest } from '../registry/digest.js';

@@ -15,8 +15,8 @@
  */
 import type { InsecureOptions } from '../../util/index.js';
 import { invalidArgument } from '../../util/index.js';
-import type { DockerReference } from '../docker-reference.js';
-import { parseDockerReference } from '../docker-reference.js';
+import type { DockerReference } from '../format/oci/docker-reference.js';
+import { parseDockerReference } from '../format/oci/docker-reference.js';
 import { RegistryClient } from '../registry/client.js';
 import { describeAcceptance } from './acceptance.js';
 import type { PolicyCheck } from './evaluate.js';
@@ -88,4 +88,22 @@ export function createFetchSignaturePolicy(state: SignaturePolicyState, insecure
 export async function loadFetchSignaturePolicy(configDir: string, insecure: InsecureOptions, options: LoadPolicyOptions = {}): Promise<FetchSignaturePolicy> {
   const state: SignaturePolicyState = insecure.has('image') ? { state: 'none', file: '' } : await loadSignaturePolicy(configDir, { insecure, ...options });
   return createFetchSignaturePolicy(state, insecure);
+}
+
+/**
+ * The policy of `configDir`, read when an OCI/Docker image is first checked: for callers that
+ * build their fetcher synchronously (pod preparation) and may never fetch such an image. It
+ * has no precheck (a `reject` scope is then refused after the manifest is read, not before).
+ */
+export function lazyFetchSignaturePolicy(configDir: string, insecure: InsecureOptions, options: LoadPolicyOptions = {}): FetchSignaturePolicy {
+  let loading: Promise<FetchSignaturePolicy> | undefined;
+  return {
+    precheck(): void {
+      // Decided in check(): loading the policy needs I/O.
+    },
+    async check(request): Promise<{ verification: string }> {
+      loading ??= loadFetchSignaturePolicy(configDir, insecure, options);
+      return (await loading).check(request);
+    },
+  };
 }

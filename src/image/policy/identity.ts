@@ -12,8 +12,8 @@
  * - `remapIdentity`: an image under `prefix` is checked as if it were under `signedPrefix`
  *   (a mirror serving signed images of another registry), then as matchRepoDigestOrExact.
  */
-import type { DockerReference } from '../docker-reference.js';
-import { parseDockerReference } from '../docker-reference.js';
+import type { DockerReference } from '../format/oci/docker-reference.js';
+import { parseDockerReference } from '../format/oci/docker-reference.js';
 import { policyIdentity, repositoryName } from './scope.js';
 
 export const IDENTITY_RULES = ['matchRepoDigestOrExact', 'matchRepository', 'matchExact', 'exactReference', 'exactRepository', 'remapIdentity'] as const;

@@ -32,4 +32,4 @@ export type { PolicyEntry, PolicyEntryResult, TrustType } from './edit.js';
 export { POLICY_KEYS_DIR, TRUST_TYPES, lookasideFileFor, setLookaside, setPolicyEntry } from './edit.js';
 export { describeAcceptance } from './acceptance.js';
 export type { FetchSignaturePolicy, FetchSignatureRequest } from './fetch-seam.js';
-export { NOT_VERIFIED_TEXT, createFetchSignaturePolicy, loadFetchSignaturePolicy } from './fetch-seam.js';
+export { NOT_VERIFIED_TEXT, createFetchSignaturePolicy, lazyFetchSignaturePolicy, loadFetchSignaturePolicy } from './fetch-seam.js';

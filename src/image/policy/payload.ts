@@ -13,8 +13,8 @@
  * these keys; `optional` may hold anything (and may be null or missing). The payload is only
  * parsed after its signature verified; the digest and identity checks come after that.
  */
-import type { DockerReference } from '../docker-reference.js';
-import { parseDockerReference } from '../docker-reference.js';
+import type { DockerReference } from '../format/oci/docker-reference.js';
+import { parseDockerReference } from '../format/oci/docker-reference.js';
 import { verificationFailed } from '../../util/index.js';
 import type { Digest } from '../registry/digest.js';
 import { digestAlgorithm, digestOf, parseDigest } from '../registry/digest.js';

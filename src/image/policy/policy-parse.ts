@@ -10,7 +10,7 @@
  * ignored requirement would accept what the operator meant to reject. Every error names the
  * file and the JSON path of the offending value.
  */
-import { parseDockerReference } from '../docker-reference.js';
+import { parseDockerReference } from '../format/oci/docker-reference.js';
 import { isRockletError } from '../../util/index.js';
 import type { IdentityRule } from './identity.js';
 import { DEFAULT_IDENTITY_RULE, IDENTITY_RULES } from './identity.js';

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import { errnoCode, invalidArgument } from '../../util/index.js';
-import type { DockerReference } from '../docker-reference.js';
+import type { DockerReference } from '../format/oci/docker-reference.js';
 import { describeJson, isJsonObject, jsonPath, located } from './json-path.js';
 import { dockerScopeProblem, dockerScopesOf } from './scope.js';
 

@@ -11,8 +11,8 @@
  * first that the file names wins. Names are Docker's normalised ones (`docker.io/library/nginx`,
  * never `nginx`): a scope must start with its registry. Pure: no I/O.
  */
-import type { DockerReference } from '../docker-reference.js';
-import { parseDockerReference } from '../docker-reference.js';
+import type { DockerReference } from '../format/oci/docker-reference.js';
+import { parseDockerReference } from '../format/oci/docker-reference.js';
 import { isRockletError } from '../../util/index.js';
 
 const HOST_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;

@@ -12,8 +12,9 @@
  * into typed values; every error names the file and the key. Credentials never appear in
  * messages.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { invalidArgument, readTextIfExists } from '../../util/index.js';
+import { invalidArgument, readTextIfExists, writeFileAtomic } from '../../util/index.js';
 import { isObject } from './descriptor.js';
 
 export const AUTH_FILE_NAME = 'auth.json';
@@ -82,4 +83,26 @@ export async function loadCredentials(configDir: string): Promise<CredentialStor
   const file = path.join(configDir, AUTH_FILE_NAME);
   const text = await readTextIfExists(file);
   return text === undefined ? new Map() : parseAuthFile(text, file);
+}
+
+/**
+ * Set (or with `credentials` undefined, remove) the entry of `registry` in
+ * `<configDir>/auth.json`, keeping everything else in the file (Docker's format: `auths` →
+ * `{ auth: base64(user:password) }`). Written atomically, mode 0600. Returns false when a
+ * removal found no entry. Errors: `ERR_REGISTRY_AUTH_FILE` for a file that is not an object.
+ */
+export async function storeCredentials(configDir: string, registry: string, credentials: Credentials | undefined): Promise<boolean> {
+  const file = path.join(configDir, AUTH_FILE_NAME);
+  const text = await readTextIfExists(file);
+  const body: Record<string, unknown> = text === undefined ? {} : (JSON.parse(text) as Record<string, unknown>);
+  if (!isObject(body)) throw invalidArgument('ERR_REGISTRY_AUTH_FILE', `${file}: must be a JSON object with an "auths" object`);
+  const auths: Record<string, unknown> = isObject(body.auths) ? { ...body.auths } : {};
+  const key = credentialKey(registry);
+  const existing = Object.keys(auths).filter((name) => credentialKey(name) === key);
+  for (const name of existing) delete auths[name];
+  if (credentials === undefined && existing.length === 0) return false;
+  if (credentials !== undefined) auths[key] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64') };
+  await mkdir(configDir, { recursive: true, mode: 0o755 });
+  await writeFileAtomic(file, `${JSON.stringify({ ...body, auths }, null, 2)}\n`, { mode: 0o600 });
+  return true;
 }

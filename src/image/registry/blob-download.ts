@@ -145,6 +145,8 @@ async function receive(response: HttpResponse, descriptor: Descriptor, dest: str
         emit({ kind: 'blob-progress', digest, bytes, totalBytes: size });
       }
     } catch (error) {
+      // The local disk failing (full, over quota) is not the network's fault: passed on as is.
+      if (errnoCode(error) === 'ENOSPC' || errnoCode(error) === 'EDQUOT') throw error;
       const mapped = bodyError(response, error, bytes);
       // A cut connection keeps the partial file for the next attempt.
       throw hasErrorCode(mapped, 'ERR_FETCH_TRUNCATED') ? truncated(what, bytes, size, mapped) : transportError(mapped, what);

@@ -4,8 +4,8 @@
  * image manifest and config (selecting a platform from an index) and downloads blobs into
  * files, at most `concurrency` at a time. It owns no store: callers say where blobs go.
  */
-import type { DockerReference } from '../docker-reference.js';
-import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from '../docker-reference.js';
+import type { DockerReference } from '../format/oci/docker-reference.js';
+import { DOCKER_HUB_API_HOST, DOCKER_HUB_DOMAIN } from '../format/oci/docker-reference.js';
 import type { FetchSettings } from '../fetch/settings.js';
 import { failedPrecondition, invalidArgument } from '../../util/index.js';
 import type { CredentialStore } from './auth-file.js';
@@ -67,6 +67,8 @@ export interface ResolvedImage {
   /** The image manifest's digest. */
   readonly digest: Digest;
   readonly manifest: ImageManifest;
+  /** The image manifest exactly as served (it hashes to `digest`). */
+  readonly manifestBytes: Buffer;
   readonly config: ImageConfig;
   readonly configBytes: Buffer;
 }
@@ -185,7 +187,7 @@ export class RegistryClient {
     }
     const configBytes = await this.#first((endpoint) => fetchSmallBlob(endpoint, repository, manifest.config, options.signal), options.signal);
     const config = parseImageConfig(configBytes, `the image config ${manifest.config.digest} of ${where}`);
-    return { indexDigests, digest: fetched.digest, manifest, config, configBytes };
+    return { indexDigests, digest: fetched.digest, manifest, manifestBytes: fetched.bytes, config, configBytes };
   }
 
   /** Downloads one blob into `dest` (see blob-download.ts for the partial file and resume). */

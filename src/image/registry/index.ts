@@ -11,7 +11,7 @@
  * HTTP only for registries configured insecure. It owns no on-disk state of its own.
  */
 export type { Credentials, CredentialStore } from './auth-file.js';
-export { AUTH_FILE_NAME, credentialKey, loadCredentials, parseAuthFile } from './auth-file.js';
+export { AUTH_FILE_NAME, credentialKey, loadCredentials, parseAuthFile, storeCredentials } from './auth-file.js';
 export type { BlobDownloadOptions } from './blob-download.js';
 export { partialPath } from './blob-download.js';
 export type { Challenge } from './challenge.js';

@@ -9,7 +9,7 @@
  * insecure option a failed https level is retried over plain http first. The server's port is
  * the scheme's default: image names carry none (tests serve discovery on 127.x.y.z:443).
  */
-import type { ACIdentifier } from '../ac-types.js';
+import type { ACIdentifier } from '../format/aci/ac-types.js';
 import { isRockletError, unavailable } from '../../util/index.js';
 import type { HttpContext } from '../fetch/http-client.js';
 import { discoveryPageUrl, parseDiscoveryTags, tagsFor } from './discovery-tags.js';

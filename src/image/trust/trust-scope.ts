@@ -16,8 +16,8 @@
  */
 import path from 'node:path';
 import { invalidArgument, internalError } from '../../util/index.js';
-import type { ACIdentifier } from '../ac-types.js';
-import { acIdentifierProblem, isACIdentifier } from '../ac-types.js';
+import type { ACIdentifier } from '../format/aci/ac-types.js';
+import { acIdentifierProblem, isACIdentifier } from '../format/aci/ac-types.js';
 
 /** The keystore directory below the config dir. */
 export const TRUSTED_KEYS_DIR = 'trustedkeys';

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import type { Key, Signature } from 'openpgp';
 import { errnoCode, notFound, verificationFailed } from '../../util/index.js';
-import type { ACIdentifier } from '../ac-types.js';
+import type { ACIdentifier } from '../format/aci/ac-types.js';
 import type { Keystore, TrustedKey } from './keystore.js';
 import { checkImageName, openKeystore } from './keystore.js';
 import { loadOpenpgp } from './openpgp-lib.js';

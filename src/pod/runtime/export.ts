@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageId } from '../../image/index.js';
-import { buildAci } from '../../image/index.js';
+import { ImageStore, buildAci, isImageId } from '../../image/index.js';
 import { errnoCode, failedPrecondition, invalidArgument } from '../../util/index.js';
 import { nsPath } from '../stage1/mount-namespace.js';
 import { mountOverlay, unmount } from '../stage1/mounts.js';
@@ -77,6 +77,22 @@ async function exportManifest(treeDir: string): Promise<string> {
     });
   }
   const manifest = parsed as Record<string, unknown>;
+  delete manifest.dependencies;
+  delete manifest.pathWhitelist;
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/**
+ * The manifest of an OCI/Docker image's app (its layer trees hold no manifest): the appc view
+ * the store recorded. `ERR_IMAGE_TREE_MISSING` when the image left the store.
+ */
+async function ociExportManifest(ctx: RuntimeContext, id: string): Promise<string> {
+  const store = await ImageStore.open(ctx.dataDir);
+  const record = isImageId(id) ? await store.get(id) : undefined;
+  if (record === undefined) {
+    throw failedPrecondition('ERR_IMAGE_TREE_MISSING', `the image ${id} of the app is no longer in the store`, { hint: 'fetch the image again to export the app' });
+  }
+  const manifest: Record<string, unknown> = { ...record.manifest.raw };
   delete manifest.dependencies;
   delete manifest.pathWhitelist;
   return `${JSON.stringify(manifest, null, 2)}\n`;
@@ -151,7 +167,8 @@ async function exportLocked(ctx: RuntimeContext, uuid: PodUuid, podDir: string, 
   await mkdir(nsPath(ns, rootfs), { recursive: true, mode: 0o700 });
   let mounted = false;
   try {
-    await writeFile(nsPath(ns, path.join(staging, 'manifest')), await exportManifest(path.dirname(nsPath(ns, treeRootfs(ctx.dataDir, top)))));
+    const manifest = top.startsWith('layer-') ? await ociExportManifest(ctx, app.image.id) : await exportManifest(path.dirname(nsPath(ns, treeRootfs(ctx.dataDir, top))));
+    await writeFile(nsPath(ns, path.join(staging, 'manifest')), manifest);
     // No writable layer: a read-only overlay; the app's upper dir is its topmost layer.
     await mountOverlay(ns, { lowerDirs: [dirs.upper, ...lowers], target: rootfs });
     mounted = true;

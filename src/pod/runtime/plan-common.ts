@@ -4,9 +4,11 @@
  * implicit volumes of unmounted image mount points.
  */
 import type { ImageRecord, MountPoint } from '../../image/index.js';
-import { DEFAULT_CAPABILITIES, isACName, isSysctlName, labelValue, notNamespacedSysctl, sysctlNamespace } from '../../image/index.js';
+import {
+  DEFAULT_CAPABILITIES, DOCKER_ANNOTATION, hostArch, isACName, isSysctlName, labelValue, notNamespacedSysctl, splitDockerUser, sysctlNamespace,
+} from '../../image/index.js';
 import type { CapabilityName, Protocol, SeccompPolicy } from '../../podfile/index.js';
-import { invalidArgument } from '../../util/index.js';
+import { failedPrecondition, invalidArgument } from '../../util/index.js';
 import type { RuntimeEvent } from './context.js';
 import type { PlannedImage, PlannedResources, PlannedVolume } from './plan.js';
 
@@ -20,6 +22,34 @@ export interface ResolvedImage {
 export function plannedImage(image: ResolvedImage): PlannedImage {
   const version = labelValue(image.record.labels, 'version');
   return { id: image.record.id, name: image.record.name, trees: [...image.trees], ...(version === undefined ? {} : { version }) };
+}
+
+/**
+ * Refuse an image labelled for another OS or architecture than this host's, before it runs
+ * (`ERR_IMAGE_PLATFORM`, naming both). Images without the labels run anywhere (appc).
+ */
+export function checkRunnablePlatform(record: ImageRecord): void {
+  const os = labelValue(record.labels, 'os');
+  const arch = labelValue(record.labels, 'arch');
+  const host = hostArch();
+  if ((os === undefined || os === 'linux') && (arch === undefined || host === undefined || arch === host)) return;
+  throw failedPrecondition('ERR_IMAGE_PLATFORM', `image ${record.name} (${record.id}) is built for ${os ?? 'linux'}/${arch ?? 'any'}, but this host is linux/${host ?? process.arch}`, {
+    hint: 'use an image built for this machine',
+  });
+}
+
+/**
+ * The image's user and group as planning reads them. An OCI/Docker image's `User` without a
+ * group means the user's primary group in the image's /etc/passwd: the group is left out.
+ */
+export function imageIdentity(record: ImageRecord): { user?: string; group?: string } {
+  const app = record.manifest.app;
+  const docker = record.manifest.annotations.find((annotation) => annotation.name === DOCKER_ANNOTATION.user);
+  if (docker !== undefined && record.oci !== undefined) {
+    const { user, group } = splitDockerUser(docker.value);
+    return group === '' ? { user } : { user, group };
+  }
+  return app === undefined ? {} : { user: app.user, group: app.group };
 }
 
 /** docker2aci marks every image it converts with annotations under this prefix. */

@@ -29,7 +29,7 @@ import type { PlannedApp, PlannedMount, PlannedPort, PlannedVolume, PodPlan } fr
 import { POD_PLAN_VERSION } from './plan.js';
 import type { ResolvedImage } from './plan-common.js';
 import {
-  capabilitySet, checkAppNameSyntax, checkUniqueAppNames, defaultAppName, imageIsolators, implicitVolume, planProtocol, plannedImage,
+  capabilitySet, checkAppNameSyntax, checkUniqueAppNames, defaultAppName, imageIdentity, imageIsolators, implicitVolume, planProtocol, plannedImage,
 } from './plan-common.js';
 import type { AppRequest, EnvPair, PodOptions, PortRequest, RunRequest, VolumeRequest } from './request.js';
 
@@ -167,8 +167,9 @@ function planApp(
     : request.capsRetain !== undefined || request.capsRemove !== undefined
       ? capabilitySet(request.capsRetain, request.capsRemove)
       : isolators.capabilities;
-  const user = parseIdentityRef(request.user ?? app?.user ?? '');
-  const group = parseIdentityRef(request.group ?? app?.group ?? '');
+  const identity = imageIdentity(record);
+  const user = parseIdentityRef(request.user ?? identity.user ?? '');
+  const group = parseIdentityRef(request.group ?? identity.group ?? '');
   const memoryBytes = request.memoryBytes ?? isolators.resources.memoryBytes;
   const cpuMillicores = request.cpuMillicores ?? isolators.resources.cpuMillicores;
   const oomScoreAdj = request.oomScoreAdj ?? isolators.oomScoreAdj;

@@ -3,8 +3,8 @@
  * `--pod-manifest` appc JSON, both through src/podfile) plus the fetched images → a
  * {@link PodPlan}, with Kubernetes semantics:
  *
- * - argv: an appc image has one `exec`; its first word plays the entrypoint and the rest the
- *   Cmd. `command` replaces both (then `args`, if any, follow it); `args` alone replace the Cmd.
+ * - argv: Kubernetes' command/args rules over the image's Entrypoint and Cmd (format/oci
+ *   mergeCommand); an appc image has one `exec`, whose first word plays the entrypoint.
  * - env: the image's env, then the container's in file order with `$(VAR)` expanded against
  *   the container's earlier variables (podfile's expandContainer). Downward-API values that
  *   exist only once the pod has an address (`status.podIP`, `status.hostIP`) are planned empty
@@ -20,22 +20,22 @@
  * - sysctls (pod securityContext, appc `os/unix/sysctl`) → the plan's `sysctls`, refused
  *   here when they would land in a host namespace (stage1 fly; `net.*` with the host network).
  *
- * Docker image references cannot be pulled yet: prepare looks them up in the store by the name
- * {@link dockerStoreName} gives, and fails with `ERR_POD_DOCKER_IMAGE` otherwise.
+ * Docker image references are fetched as `docker://` images (fetch/docker-fetcher.ts); an appc
+ * image imported under the name {@link dockerStoreName} gives still stands in for one.
  */
 import { hostname as osHostname } from 'node:os';
 import type { ACIdentifier, DockerReference, Label, MountPoint } from '../../image/index.js';
-import { familiarDockerReference } from '../../image/index.js';
+import { dockerCommand, mergeCommand } from '../../image/index.js';
 import type { ContainerSpec, PodSpec, RuntimeFieldValues, SpecHash, VolumeSpec } from '../../podfile/index.js';
 import { expandContainer } from '../../podfile/index.js';
-import { failedPrecondition, invalidArgument, notFound } from '../../util/index.js';
+import { invalidArgument, notFound } from '../../util/index.js';
 import { parseIdentityRef } from '../stage1/identity.js';
 import type { RuntimeEvent } from './context.js';
 import { mergeEnvironment } from './env.js';
 import type { PlannedApp, PlannedMount, PlannedPort, PlannedVolume, PodPlan } from './plan.js';
 import { POD_PLAN_VERSION } from './plan.js';
 import type { ResolvedImage } from './plan-common.js';
-import { checkUniqueAppNames, implicitVolume, plannedImage, sysctlRefusal } from './plan-common.js';
+import { checkUniqueAppNames, imageIdentity, implicitVolume, plannedImage, sysctlRefusal } from './plan-common.js';
 import { checkHostSources } from './plan-images.js';
 import type { DnsRequest, HostsRequest, NetRequest } from './request.js';
 
@@ -71,33 +71,25 @@ export function dockerStoreName(reference: DockerReference): { name: string; lab
   return { name: `${reference.domain}/${reference.path}`, labels: reference.tag === undefined ? [] : [{ name: 'version' as ACIdentifier, value: reference.tag }] };
 }
 
-/** `ERR_POD_DOCKER_IMAGE`: the container's Docker image is not in the store and cannot be pulled. */
-export function dockerImageError(container: ContainerSpec, reference: DockerReference): Error {
-  const { name, labels } = dockerStoreName(reference);
-  const version = labels[0]?.value;
-  return failedPrecondition('ERR_POD_DOCKER_IMAGE', `container "${container.name}": Docker image "${familiarDockerReference(reference)}" cannot be fetched (docker:// is not supported yet)`, {
-    hint: `import it as an appc image named ${name}${version === undefined ? '' : ` with label version=${version}`} first, or use an appc PodManifest naming an appc image by name (example.com/app) or ID (sha512-…)`,
-  });
-}
-
 /**
- * The image argument the fetcher gets for an appc container: an image ID, or
- * `name[,label=value…]`. Throws `ERR_POD_DOCKER_IMAGE` for Docker references (see
- * {@link dockerStoreName} for how prepare finds those in the store).
+ * The image argument the fetcher gets for a container: `docker://` + the canonical Docker
+ * reference, an image ID, or `name[,label=value…]` for an appc image.
  */
 export function podSpecImageReference(container: ContainerSpec): string {
   const { image } = container;
-  if (image.kind === 'docker') throw dockerImageError(container, image.reference);
+  if (image.kind === 'docker') return `docker://${image.reference.canonical}`;
   if (image.id !== undefined) return image.id;
   if (image.name === undefined) throw invalidArgument('ERR_POD_IMAGE_MISSING', `container "${container.name}" names no image`);
   return [image.name, ...Object.entries(image.labels).map(([name, value]) => `${name}=${value}`)].join(',');
 }
 
 function argvOf(container: ContainerSpec, expanded: { command?: readonly string[]; args?: readonly string[] }, image: ResolvedImage): string[] {
+  // An OCI/Docker image keeps Entrypoint and Cmd apart; an appc image's exec plays both (its
+  // first word the entrypoint).
   const exec = image.record.manifest.app?.exec ?? [];
-  if (expanded.command !== undefined) return [...expanded.command, ...(expanded.args ?? [])];
   const [entrypoint, ...cmd] = exec;
-  const argv = entrypoint === undefined ? [...(expanded.args ?? [])] : [entrypoint, ...(expanded.args ?? cmd)];
+  const split = dockerCommand(image.record.manifest.annotations) ?? { entrypoint: entrypoint === undefined ? [] : [entrypoint], cmd };
+  const argv = mergeCommand(split, expanded);
   if (argv.length === 0) {
     throw invalidArgument('ERR_APP_NO_EXEC', `container "${container.name}": image ${image.record.name} has no exec and the pod file gives no command`, {
       hint: 'set command: [/path/to/program, ...] for the container',
@@ -168,8 +160,9 @@ function planContainer(
   const app = image.record.manifest.app;
   const expanded = expandContainer(spec, container, context.values);
   const { security } = container;
-  const user = security.user ?? parseIdentityRef(app?.user ?? '');
-  const group = security.group ?? parseIdentityRef(app?.group ?? '');
+  const identity = imageIdentity(image.record);
+  const user = security.user ?? parseIdentityRef(identity.user ?? '');
+  const group = security.group ?? parseIdentityRef(identity.group ?? '');
   const memoryBytes = container.resources.memory?.limitBytes;
   const cpuMillicores = container.resources.cpu?.limitMillicores;
   const cpuShares = container.resources.cpuShares;

@@ -12,7 +12,8 @@ import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
 import type { InsecureFeature, InsecureOptions } from '../../util/index.js';
 import { invalidArgument, isErrorCategory } from '../../util/index.js';
 import type { ResolvedImage } from './plan-common.js';
-import { checkPodSpecSupported, dockerImageError, dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from './plan-podspec.js';
+import { checkRunnablePlatform } from './plan-common.js';
+import { checkPodSpecSupported, dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from './plan-podspec.js';
 import type { PlanningContext, PreparedPod, PrepareOptions } from './prepare.js';
 import { createPreparedPod, fetcherFor, resolveImage } from './prepare.js';
 import type { DnsRequest, HostsRequest, NetRequest } from './request.js';
@@ -69,23 +70,21 @@ async function fetchContainers(ctx: PlanningContext, store: ImageStore, spec: Po
     fetchers.set(policy, created);
     return created;
   };
-  // Docker images are found in the store or refused before anything is fetched.
-  const stored = new Map<ContainerSpec, ImageRecord>();
-  for (const container of containers) {
-    if (container.image.kind !== 'docker') continue;
-    const { name, labels } = dockerStoreName(container.image.reference);
-    const record = await store.findByName(name, labels);
-    if (record === undefined) throw dockerImageError(container, container.image.reference);
-    stored.set(container, record);
-  }
   const images: ResolvedImage[] = [];
   for (const container of containers) {
-    const record = stored.get(container);
-    if (record === undefined) {
-      images.push(await resolveImage(store, fetcher(container), podSpecImageReference(container), undefined, ctx.signal));
-    } else {
-      images.push({ record, trees: [(await store.render(record.id, ctx.signal)).id] });
+    const { image } = container;
+    // An appc image imported under the Docker reference's store name stands in for it, unless
+    // the container's pull policy asks the registry every time.
+    if (image.kind === 'docker' && (options.pullPolicy ?? KUBE_PULL[container.imagePullPolicy]) !== 'update') {
+      const { name, labels } = dockerStoreName(image.reference);
+      const record = await store.findByReference(image.reference.canonical) ?? await store.findByName(name, labels);
+      if (record !== undefined) {
+        checkRunnablePlatform(record);
+        images.push({ record, trees: await store.imageTrees(record.id, ctx.signal) });
+        continue;
+      }
     }
+    images.push(await resolveImage(store, fetcher(container), podSpecImageReference(container), undefined, ctx.signal));
   }
   return images;
 }
@@ -140,7 +139,7 @@ export async function storedImagesOf(store: ImageStore, spec: PodSpec): Promise<
     let record: ImageRecord | undefined;
     if (image.kind === 'docker') {
       const { name, labels } = dockerStoreName(image.reference);
-      record = await store.findByName(name, labels);
+      record = await store.findByReference(image.reference.canonical) ?? await store.findByName(name, labels);
     } else if (image.id !== undefined) {
       try {
         record = await store.resolve(image.id);

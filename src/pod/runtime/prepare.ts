@@ -12,7 +12,7 @@
  * again after (see ensureTrees), because `image gc` only holds back while a pod is preparing.
  */
 import type { FetchEventHandler, FetchSettings, ImageId, PullPolicy } from '../../image/index.js';
-import { ImageFetcher, ImageStore } from '../../image/index.js';
+import { ImageFetcher, ImageStore, lazyFetchSignaturePolicy } from '../../image/index.js';
 import type { InsecureOptions } from '../../util/index.js';
 import { podStore } from '../store/layout.js';
 import type { PodMeta } from '../store/pod-files.js';
@@ -24,6 +24,7 @@ import { writeUuidFile } from '../store/uuid.js';
 import type { RuntimeContext } from './context.js';
 import type { PodPlan } from './plan.js';
 import type { ResolvedImage } from './plan-common.js';
+import { checkRunnablePlatform } from './plan-common.js';
 import { appcPodManifestObject, writePodPlan } from './plan-file.js';
 import { planFromImages } from './plan-images.js';
 import type { EnvPair, RunRequest } from './request.js';
@@ -61,14 +62,16 @@ export interface PreparedPod {
 export function fetcherFor(ctx: PlanningContext, store: ImageStore, pullPolicy: PullPolicy, options: PrepareOptions, insecure: InsecureOptions): ImageFetcher {
   return new ImageFetcher({
     store, configDir: ctx.configDir, pullPolicy, insecure, settings: options.fetchSettings, onEvent: options.onFetchEvent, signal: ctx.signal,
+    // OCI/Docker images are checked against <config-dir>/policy.json, read on first use.
+    signaturePolicy: lazyFetchSignaturePolicy(ctx.configDir, insecure, { caFile: options.fetchSettings.caFile, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) }),
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
 }
 
 export async function resolveImage(store: ImageStore, fetcher: ImageFetcher, image: string, signature: string | undefined, signal: AbortSignal | undefined): Promise<ResolvedImage> {
   const { record } = await fetcher.fetch(image, { signatureFile: signature });
-  const tree = await store.render(record.id, signal);
-  return { record, trees: [tree.id] };
+  checkRunnablePlatform(record);
+  return { record, trees: await store.imageTrees(record.id, signal) };
 }
 
 function metaOf(plan: PodPlan): PodMeta {
@@ -89,8 +92,8 @@ function metaOf(plan: PodPlan): PodMeta {
  */
 async function ensureTrees(ctx: PlanningContext, store: ImageStore, plan: PodPlan): Promise<void> {
   for (const app of plan.apps) {
-    const tree = await store.render(app.image.id as ImageId, ctx.signal);
-    if (!app.image.trees.includes(tree.id)) throw new Error(`image ${app.image.id} rendered to tree ${tree.id}, planned ${app.image.trees.join(', ')}`);
+    const trees = await store.imageTrees(app.image.id as ImageId, ctx.signal);
+    if (trees.join(',') !== app.image.trees.join(',')) throw new Error(`image ${app.image.id} rendered to trees ${trees.join(', ')}, planned ${app.image.trees.join(', ')}`);
   }
 }
 

@@ -10,7 +10,7 @@ import type { HttpContext } from '../../../src/image/fetch/http-client.js';
 import { remotePaths, readPartialMeta } from '../../../src/image/fetch/remote-cache.js';
 import type { RemotePaths } from '../../../src/image/fetch/remote-cache.js';
 import { loadFetchSettings } from '../../../src/image/fetch/settings.js';
-import { StoreLayout } from '../../../src/image/store-layout.js';
+import { StoreLayout } from '../../../src/image/store/store-layout.js';
 import type { InsecureFeature } from '../../../src/util/index.js';
 import { hasErrorCode } from '../../../src/util/index.js';
 import type { HttpsServer, TempDir } from '../../harness/index.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { classifyImage } from '../../../src/image/index.js';
+import { classifyImage, parseDockerReference } from '../../../src/image/index.js';
 import { hasErrorCode } from '../../../src/util/index.js';
 import type { TempDir } from '../../harness/index.js';
 import { makeTempDir } from '../../harness/index.js';
@@ -33,7 +33,9 @@ describe('fetch/image-source', () => {
   });
 
   it('refuses unsupported schemes and malformed names', () => {
-    assert.throws(() => classifyImage('docker://busybox', tmp.path), (error) => hasErrorCode(error, 'ERR_FETCH_UNSUPPORTED_SCHEME') && error.message.includes('docker://'));
+    assert.throws(() => classifyImage('ftp://busybox', tmp.path), (error) => hasErrorCode(error, 'ERR_FETCH_UNSUPPORTED_SCHEME') && error.message.includes('ftp://'));
+    assert.deepEqual(classifyImage('docker://busybox', tmp.path), { kind: 'docker', reference: parseDockerReference('busybox') });
+    assert.throws(() => classifyImage('docker://Bad Name', tmp.path), (error) => hasErrorCode(error, 'ERR_IMAGE_REFERENCE'));
     assert.throws(() => classifyImage('Example.com/App', tmp.path), (error) => hasErrorCode(error, 'ERR_INVALID_IMAGE_NAME'));
     assert.throws(() => classifyImage('', tmp.path), (error) => hasErrorCode(error, 'ERR_INVALID_IMAGE_NAME'));
   });

@@ -3,7 +3,7 @@ import { readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readRemoteRecord, remotePaths, removeStaleDownloads, writePartialMeta, writeRemoteRecord } from '../../../src/image/fetch/remote-cache.js';
-import { StoreLayout } from '../../../src/image/store-layout.js';
+import { StoreLayout } from '../../../src/image/store/store-layout.js';
 import { lockFile } from '../../../src/util/index.js';
 import type { TempDir } from '../../harness/index.js';
 import { makeTempDir } from '../../harness/index.js';

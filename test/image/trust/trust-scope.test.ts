@@ -1,7 +1,7 @@
 /** Trust scopes: prefix parsing, the `/`-boundary rule, and the on-disk path of a scope. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ACIdentifier } from '../../../src/image/ac-types.js';
+import type { ACIdentifier } from '../../../src/image/format/aci/ac-types.js';
 import { ROOT_SCOPE, parseTrustPrefix, prefixCovers, prefixesOf, scopeDir, scopeName } from '../../../src/image/trust/trust-scope.js';
 import { hasErrorCode } from '../../../src/util/index.js';
 

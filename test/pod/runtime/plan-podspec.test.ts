@@ -248,16 +248,14 @@ describe('planFromPodSpec', () => {
     assert.equal((await planFromPodSpec(off.spec, off.hash, all(1), { podUuid: 'x' })).apps.length, 1);
   });
 
-  it('refuses Docker images by name with ERR_POD_DOCKER_IMAGE, names the store lookup, and passes appc references', () => {
+  it('passes Docker images as docker:// references, names the store lookup, and passes appc references', () => {
     const { spec } = podFile(pod(`  containers:
   - name: web
     image: nginx:1.27
 `));
     const [container] = spec.containers;
     assert.ok(container !== undefined);
-    assert.throws(() => podSpecImageReference(container), (error: unknown) => hasErrorCode(error, 'ERR_POD_DOCKER_IMAGE')
-      && error.message === 'container "web": Docker image "nginx:1.27" cannot be fetched (docker:// is not supported yet)'
-      && /appc image named docker.io\/library\/nginx with label version=1.27/.test(error.hint ?? ''));
+    assert.equal(podSpecImageReference(container), 'docker://docker.io/library/nginx:1.27');
     if (container.image.kind === 'docker') assert.deepEqual(dockerStoreName(container.image.reference), { name: 'docker.io/library/nginx', labels: [{ name: 'version', value: '1.27' }] });
     const appc = podFile(JSON.stringify({
       acKind: 'PodManifest', acVersion: '0.8.11',

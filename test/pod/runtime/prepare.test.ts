@@ -155,8 +155,9 @@ describe('preparePod', () => {
     const podYaml = path.join(tmp.path, 'pod.yaml');
     await writeFile(podYaml, 'apiVersion: v1\nkind: Pod\nmetadata: {name: dockerish}\nspec:\n  containers:\n  - {name: web, image: "busybox:1.36", env: [{name: U, valueFrom: {fieldRef: {fieldPath: metadata.uid}}}]}\n');
     const before = await podDirs(ctx.dataDir);
-    await assert.rejects(preparePodFile(ctx, podYaml, { fetchSettings: settings }), (error: unknown) => hasErrorCode(error, 'ERR_POD_DOCKER_IMAGE')
-      && error.message === 'container "web": Docker image "busybox:1.36" cannot be fetched (docker:// is not supported yet)');
+    // Not in the store: a pull, which the signature policy refuses before any network.
+    await assert.rejects(preparePodFile(ctx, podYaml, { fetchSettings: settings }), (error: unknown) => hasErrorCode(error, 'ERR_SIGNATURE_POLICY_MISSING')
+      && error.message.startsWith('docker://docker.io/library/busybox:1.36: no signature policy is configured'));
     assert.deepEqual(await podDirs(ctx.dataDir), before);
     await assert.rejects(preparePodFile(ctx, podYaml, { fetchSettings: settings, appcOnly: true }), (error: unknown) => hasErrorCode(error, 'ERR_POD_MANIFEST_FORMAT'));
 
