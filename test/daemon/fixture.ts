@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExecResult } from '../harness/index.js';
+import type { ExecResult, Registry } from '../harness/index.js';
 import { waitFor } from '../harness/index.js';
 import { buildAppAci } from '../pod/runtime/aci.js';
 import { RuntimeFixture } from '../pod/runtime/fixture.js';
@@ -90,6 +90,26 @@ export class DaemonFixture {
   /** rocklet inside the test systemd with this fixture's dirs and bus. */
   rocklet(args: readonly string[]): Promise<ExecResult> {
     return this.fx.exec(['env', `DBUS_SYSTEM_BUS_ADDRESS=${this.fx.sd.busAddress}`, ...this.fx.rockletArgv(`--config-dir=${this.configDir}`, ...args)]);
+  }
+
+  /**
+   * Serves `registry`'s storage from a second docker-registry inside the test systemd's network
+   * namespace (as unit `e2e-registry`), where the daemon and its pods can reach it; returns its
+   * address there, `127.0.0.1:5000`.
+   */
+  async serveRegistryInside(registry: Registry): Promise<string> {
+    const inner = '127.0.0.1:5000';
+    const config = path.join(this.fx.tmp.path, 'inner-registry.yml');
+    await writeFile(config, [
+      'version: 0.1', 'log: {level: warn, accesslog: {disabled: true}}',
+      `storage: {filesystem: {rootdirectory: "${registry.dataDir}"}, cache: {blobdescriptor: inmemory}}`,
+      `http: {addr: "${inner}", secret: rocklet-test-registry}`, '',
+    ].join('\n'));
+    const started = await this.fx.exec(['systemd-run', '--unit=e2e-registry', 'docker-registry', 'serve', config]);
+    assert.equal(started.code, 0, started.stderr);
+    const up = await waitFor(async () => ((await this.fx.exec(['busybox', 'wget', '-q', '-O', '/dev/null', `http://${inner}/v2/`])).code === 0 ? true : undefined), { timeoutMs: 15_000, intervalMs: 100 });
+    assert.ok(up, 'the registry answers inside the test systemd');
+    return inner;
   }
 
   /** Starts rocklet.service; resolves once it reported READY (Type=notify). */

@@ -41,16 +41,7 @@ describe('e2e: Docker images run (rocklet run and the daemon)', () => {
     }
     for (const tag of ['wh', 'cmd', 'many']) await pushImage(layout, tag, `${registry.host}/e2e/busybox:${tag}`);
     // The same storage, served where the pods' rocklet can reach it.
-    const config = path.join(d.fx.tmp.path, 'inner-registry.yml');
-    await writeFile(config, [
-      'version: 0.1', 'log: {level: warn, accesslog: {disabled: true}}',
-      `storage: {filesystem: {rootdirectory: "${registry.dataDir}"}, cache: {blobdescriptor: inmemory}}`,
-      `http: {addr: "${INNER}", secret: rocklet-test-registry}`, '',
-    ].join('\n'));
-    const started = await d.fx.exec(['systemd-run', '--unit=e2e-registry', 'docker-registry', 'serve', config]);
-    assert.equal(started.code, 0, started.stderr);
-    const up = await waitFor(async () => ((await d.fx.exec(['busybox', 'wget', '-q', '-O', '/dev/null', `http://${INNER}/v2/`])).code === 0 ? true : undefined), { timeoutMs: 15_000, intervalMs: 100 });
-    assert.ok(up, 'the registry answers inside the test systemd');
+    assert.equal(await d.serveRegistryInside(registry), INNER);
     await writeFile(path.join(d.configDir, 'config.yaml'), `registries:\n  "${INNER}":\n    insecure: true\n`);
   });
   after(async () => {

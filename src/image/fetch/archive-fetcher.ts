@@ -69,7 +69,7 @@ async function readSource(context: FetchContext, source: ArchiveSource, workPath
 /** Imports the image of `source`. Errors: the layout's (`ERR_OCI_LAYOUT*`, `ERR_OCI_BLOB_DIGEST`), the policy's, the import's. */
 export async function fetchArchive(context: FetchContext, source: ArchiveSource): Promise<FetchResult> {
   const where = `${source.transport}:${source.path}${source.tag === undefined ? '' : `:${source.tag}`}`;
-  context.signaturePolicy.precheck?.({ transport: source.transport, reference: where });
+  await context.signaturePolicy.precheck?.({ transport: source.transport, reference: where });
   context.emit({ kind: 'file', path: source.path });
   const work = await context.store.workDir(context.http.signal);
   try {

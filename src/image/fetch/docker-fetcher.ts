@@ -67,7 +67,7 @@ export async function fetchDocker(context: FetchContext, reference: DockerRefere
     if (context.pullPolicy === 'never') throw notInStore(`docker://${reference.canonical}`);
   }
   const { signal } = context.http;
-  context.signaturePolicy.precheck?.({ transport: 'docker', reference: reference.canonical });
+  await context.signaturePolicy.precheck?.({ transport: 'docker', reference: reference.canonical });
   const target = pullTarget(reference);
   const registry = context.http.settings.registries?.get(target.registry);
   const client = new RegistryClient({

@@ -47,7 +47,7 @@ export interface ImageSignaturePolicy {
    * Called before the registry is contacted: a policy that refuses `reference` whatever its
    * manifest (`reject`, or no policy at all) throws here, so a refused pull costs no network.
    */
-  precheck?(request: Pick<SignatureCheckRequest, 'transport' | 'reference'>): void;
+  precheck?(request: Pick<SignatureCheckRequest, 'transport' | 'reference'>): void | Promise<void>;
   check(request: SignatureCheckRequest): Promise<SignatureCheckResult>;
 }
 

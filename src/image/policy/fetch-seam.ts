@@ -91,19 +91,25 @@ export async function loadFetchSignaturePolicy(configDir: string, insecure: Inse
 }
 
 /**
- * The policy of `configDir`, read when an OCI/Docker image is first checked: for callers that
- * build their fetcher synchronously (pod preparation) and may never fetch such an image. It
- * has no precheck (a `reject` scope is then refused after the manifest is read, not before).
+ * The policy of `configDir`, read when an OCI/Docker image is first pulled: for callers that
+ * build their fetcher synchronously (pod preparation) and may never pull such an image. Its
+ * precheck loads the file, so a refused image still costs no network.
  */
-export function lazyFetchSignaturePolicy(configDir: string, insecure: InsecureOptions, options: LoadPolicyOptions = {}): FetchSignaturePolicy {
+export function lazyFetchSignaturePolicy(configDir: string, insecure: InsecureOptions, options: LoadPolicyOptions = {}): LazyFetchSignaturePolicy {
   let loading: Promise<FetchSignaturePolicy> | undefined;
+  const policy = (): Promise<FetchSignaturePolicy> => (loading ??= loadFetchSignaturePolicy(configDir, insecure, options));
   return {
-    precheck(): void {
-      // Decided in check(): loading the policy needs I/O.
+    async precheck(request): Promise<void> {
+      (await policy()).precheck(request);
     },
     async check(request): Promise<{ verification: string }> {
-      loading ??= loadFetchSignaturePolicy(configDir, insecure, options);
-      return (await loading).check(request);
+      return (await policy()).check(request);
     },
   };
+}
+
+/** {@link lazyFetchSignaturePolicy}'s policy: its precheck is asynchronous (the fetch path awaits it). */
+export interface LazyFetchSignaturePolicy {
+  precheck(request: Pick<FetchSignatureRequest, 'transport' | 'reference'>): Promise<void>;
+  check(request: FetchSignatureRequest): Promise<{ verification: string }>;
 }

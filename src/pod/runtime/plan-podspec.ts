@@ -122,13 +122,17 @@ function mountsOf(container: ContainerSpec, image: ResolvedImage, volumes: Map<s
   return mounts;
 }
 
-function portsOf(container: ContainerSpec): PlannedPort[] {
+/**
+ * The container's ports. With the host's network a hostPort (Kubernetes defaults it to the
+ * containerPort there) is what the app binds itself: nothing is forwarded.
+ */
+function portsOf(container: ContainerSpec, net: PodPlan['net']): PlannedPort[] {
   return container.ports.map((port) => ({
     name: port.name ?? `${port.containerPort}-${port.protocol.toLowerCase()}`,
     containerPort: port.containerPort,
     protocol: port.protocol,
-    ...(port.hostPort === undefined ? {} : { hostPort: port.hostPort }),
-    ...(port.hostIP === undefined ? {} : { hostIp: port.hostIP }),
+    ...(port.hostPort === undefined || net === 'host' ? {} : { hostPort: port.hostPort }),
+    ...(port.hostIP === undefined || net === 'host' ? {} : { hostIp: port.hostIP }),
   }));
 }
 
@@ -154,7 +158,7 @@ function planContainer(
   spec: PodSpec,
   entry: { container: ContainerSpec; init: boolean },
   image: ResolvedImage,
-  context: { options: PodSpecPlanOptions; values: RuntimeFieldValues; volumes: Map<string, PlannedVolume> },
+  context: { options: PodSpecPlanOptions; values: RuntimeFieldValues; volumes: Map<string, PlannedVolume>; net: PodPlan['net'] },
 ): PlannedApp {
   const { container, init } = entry;
   const app = image.record.manifest.app;
@@ -192,7 +196,7 @@ function planContainer(
       ...(cpuShares === undefined ? {} : { cpuShares }),
     },
     mounts: mountsOf(container, image, context.volumes, context.options.onEvent),
-    ports: portsOf(container),
+    ports: portsOf(container, context.net),
     restart: init ? (spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure') : spec.restartPolicy,
     stopTimeoutSeconds: spec.terminationGracePeriodSeconds,
   };
@@ -254,7 +258,7 @@ export async function planFromPodSpec(spec: PodSpec, hash: SpecHash, images: rea
   const values: RuntimeFieldValues = {
     uid: options.podUuid, nodeName: options.nodeName ?? osHostname(), podIP: options.podIP ?? '', hostIP: options.hostIP ?? '',
   };
-  const context = { options, values, volumes };
+  const context = { options, values, volumes, net };
   const apps = containers.map((entry, index) => planContainer(spec, entry, images[index] as ResolvedImage, context));
   return {
     version: POD_PLAN_VERSION,

@@ -139,6 +139,24 @@ describe('planFromPodSpec', () => {
 `), all), (error: unknown) => hasErrorCode(error, 'ERR_VOLUME_SOURCE_MISSING') && error.message === `volume "gone": host path "${missing}" does not exist`);
   });
 
+  it('forwards host ports only on the pod network: with hostNetwork the app binds them itself', async () => {
+    const ports = `  containers:
+  - name: web
+    image: web:1
+    ports:
+    - {containerPort: 9100}
+    - {containerPort: 8080, hostPort: 8080}
+`;
+    const own = podFile(pod(ports));
+    const onPodNetwork = await planFromPodSpec(own.spec, own.hash, all(1), { podUuid: 'x' });
+    assert.deepEqual(onPodNetwork.apps[0]?.ports.map((p) => [p.containerPort, p.hostPort]), [[9100, undefined], [8080, 8080]]);
+    const host = podFile(pod(`  hostNetwork: true\n${ports}`));
+    const onHost = await planFromPodSpec(host.spec, host.hash, all(1), { podUuid: 'x' });
+    assert.equal(onHost.net, 'host');
+    // Kubernetes defaults hostPort to containerPort with hostNetwork: nothing to forward.
+    assert.deepEqual(onHost.apps[0]?.ports.map((p) => [p.containerPort, p.hostPort]), [[9100, undefined], [8080, undefined]]);
+  });
+
   it('carries restart policy, grace period, init containers, name, hash, DNS and host aliases', async () => {
     const { spec, hash } = podFile(pod(`  restartPolicy: OnFailure
   terminationGracePeriodSeconds: 7

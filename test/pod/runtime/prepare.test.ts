@@ -157,7 +157,7 @@ describe('preparePod', () => {
     const before = await podDirs(ctx.dataDir);
     // Not in the store: a pull, which the signature policy refuses before any network.
     await assert.rejects(preparePodFile(ctx, podYaml, { fetchSettings: settings }), (error: unknown) => hasErrorCode(error, 'ERR_SIGNATURE_POLICY_MISSING')
-      && error.message.startsWith('docker://docker.io/library/busybox:1.36: no signature policy is configured'));
+      && error.message.startsWith('docker://docker.io/library/busybox:1.36: there is no signature policy'));
     assert.deepEqual(await podDirs(ctx.dataDir), before);
     await assert.rejects(preparePodFile(ctx, podYaml, { fetchSettings: settings, appcOnly: true }), (error: unknown) => hasErrorCode(error, 'ERR_POD_MANIFEST_FORMAT'));
 
