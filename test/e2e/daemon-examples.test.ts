@@ -97,9 +97,10 @@ describe('e2e: the examples/ pod files under the daemon', () => {
     assert.equal(page, 'hello from the site\n');
   });
 
-  // Known failure (issue 12's closing note): the init container's unit exits 1 with nothing in
-  // its journal; kept running as a todo so the output shows it until it is fixed.
-  it('web-and-logger.yaml: the init container writes the page web serves on 127.0.0.1:8000; logger logs', { todo: 'the init container exits 1 under the daemon, not diagnosed yet' }, async () => {
+  // Known failure (issue 12's closing note): crun refuses the file's rocklet.io/oom-score-adj
+  // of -100 ("write to /proc/self/oom_score_adj: Permission denied"), so the init container's
+  // unit exits 1; kept running as a todo so the output shows it until it is fixed.
+  it('web-and-logger.yaml: the init container writes the page web serves on 127.0.0.1:8000; logger logs', { todo: 'crun cannot lower oom_score_adj to -100 in the app unit (EACCES)' }, async () => {
     await d.writePod('web-and-logger.yaml', await example('web-and-logger.yaml'));
     const row = await waitFor(async () => {
       const found = await d.row('web-and-logger.yaml');
