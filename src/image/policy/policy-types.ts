@@ -3,11 +3,14 @@
  * what the parser produces and the evaluator consumes. Every value remembers where in the
  * file it came from (`at`), so later problems (an unreadable key file) still name the key.
  */
+import type { OciTransport } from '../fetch/signature-policy.js';
+import { OCI_TRANSPORTS } from '../fetch/signature-policy.js';
 import type { IdentityRule } from './identity.js';
 
 /** Transports whose scopes rocklet reads. Images only arrive through the first four. */
-export const PULL_TRANSPORTS = ['docker', 'oci', 'oci-archive', 'docker-archive'] as const;
-export type PullTransport = (typeof PULL_TRANSPORTS)[number];
+/** The transports rocklet pulls from: the fetch path's own list. */
+export const PULL_TRANSPORTS = OCI_TRANSPORTS;
+export type PullTransport = OciTransport;
 /** Transports containers/image knows that rocklet never pulls from: accepted in the file, refused when asked. */
 export const FOREIGN_TRANSPORTS = ['docker-daemon', 'containers-storage', 'atomic', 'dir', 'ostree', 'sif', 'tarball'] as const;
 export type ForeignTransport = (typeof FOREIGN_TRANSPORTS)[number];

@@ -10,23 +10,18 @@
  * for docker2aci images). Pure: no I/O.
  */
 
+import type { RunConfig } from '../../registry/image-config.js';
+
 /** Go architecture names (OCI) → appc `arch` label values. */
 const APPC_ARCH: Readonly<Record<string, string>> = {
   amd64: 'amd64', '386': 'i386', arm64: 'aarch64', ppc64le: 'ppc64le', ppc64: 'ppc64', s390x: 's390x',
 };
 
-/** What an OCI image's config says about running it (see registry/image-config.ts). */
-export interface OciRunFacts {
+/** What an OCI image's config says about running it: its platform and its run config. */
+export interface OciRunFacts extends Omit<RunConfig, 'labels'> {
   readonly os: string;
   readonly architecture: string;
   readonly variant?: string;
-  readonly entrypoint?: readonly string[];
-  readonly cmd?: readonly string[];
-  readonly env?: readonly string[];
-  readonly workingDir?: string;
-  readonly user?: string;
-  readonly exposedPorts?: readonly string[];
-  readonly volumes?: readonly string[];
 }
 
 /** Where the image came from. */
