@@ -53,11 +53,17 @@ describe('podUnits', () => {
     assert.deepEqual(sandbox.execStop?.[0]?.argv, ['/bin/true']);
     assert.deepEqual(sandbox.execStopPost?.[0]?.argv, [...ROCKLET, 'pod', 'down', UUID]);
     assert.equal(sandbox.delegate, true, 'the caller moves the lock holder in');
-    const pre = u.apps[0]?.properties.execStartPre?.[0];
-    assert.equal(pre?.path, '/bin/sh');
-    const script = pre?.argv[2] ?? '';
-    assert.match(script, new RegExp(`^rm -- '/var/lib/rocklet/pods/run/${UUID}/apps/web/prepared-by-daemon' 2>/dev/null && exit 0; exec '/usr/bin/rocklet'`));
-    assert.match(script, /'app' 'prepare'/);
+    const app = u.apps[0]?.properties;
+    assert.equal(app?.execStartPre, undefined, 'no second fork of systemd before crun');
+    const start = app?.execStart?.[0];
+    assert.equal(start?.path, '/bin/sh');
+    const script = start?.argv[2] ?? '';
+    const appDir = `/var/lib/rocklet/pods/run/${UUID}/apps/web`;
+    // $ is doubled: systemd's literal $.
+    assert.equal(script, [
+      `rm -- '${appDir}/prepared-by-daemon' 2>/dev/null || '/usr/bin/rocklet' '--dir=/var/lib/rocklet' 'app' 'prepare' '${UUID}' 'web' || { s=$$?; : > '${appDir}/prepare-failed'; exit $$s; }`,
+      `exec '/usr/bin/crun' '--root=/run/rocklet/crun' '--cgroup-manager=disabled' 'run' '--bundle=${appDir}' '${UUID}-web'`,
+    ].join('; '));
     for (const unit of [u.sandbox, ...u.apps]) assert.ok(buildUnitProperties(unit.properties).length > 0);
   });
 
