@@ -64,7 +64,8 @@ export class PodActuator {
    * Starts prepared pod `uuid`: brings it up and prepares its apps in this process (the same
    * runtime-core code the units run, without their two Node starts), then starts its units,
    * whose first start skips that work, and moves the pod's lock holder into the sandbox unit.
-   * Resolves when every start job finished. `fresh`: the caller read the pod's units just before
+   * Resolves when every start job finished, or, for a pod with init apps, when the sandbox's
+   * did and the other units' jobs are queued. `fresh`: the caller read the pod's units just before
    * and systemd had none loaded, so there is no leftover unit to reset (one D-Bus round trip
    * less before the first job runs).
    */
@@ -82,6 +83,7 @@ export class PodActuator {
       rocklet: this.options.rocklet,
       crun: this.options.crun,
       environment: { ...this.options.unitEnvironment, [POD_FILE_ENV]: file },
+      podFile: file,
       preparedByCaller: true,
     });
     const all = [units.sandbox, ...units.apps];
@@ -91,8 +93,17 @@ export class PodActuator {
       await podDown(runtime, uuid);
       throw error;
     }
-    // One call per unit, back to back; systemd orders the jobs by After=/Requires=.
-    const jobs = all.map(async (unit) => ({ unit: unit.name, outcome: await manager.startTransientUnit(unit.name, unit.properties) }));
+    // One call per unit, back to back; systemd orders the jobs by After=/Requires=. Units
+    // behind an init app are only queued: a oneshot init's start job lasts as long as the init
+    // container runs, and its failure is handled like a crashed app (reconciler reviveCrashed).
+    const behindInit = units.apps.some((app) => app.init);
+    const jobs = all.map(async (unit) => {
+      if (behindInit && unit !== units.sandbox) {
+        await manager.queueTransientUnit(unit.name, unit.properties);
+        return { unit: unit.name, outcome: { result: 'done' as const } };
+      }
+      return { unit: unit.name, outcome: await manager.startTransientUnit(unit.name, unit.properties) };
+    });
     const outcomes = await Promise.allSettled(jobs);
     const sandbox = outcomes[0];
     let attachError: unknown;
@@ -123,10 +134,12 @@ export class PodActuator {
   }
 
   /**
-   * Starts app `app` of running pod `actual` again after systemd gave up on it (start-limit-hit):
-   * its failed unit is reset (which also clears systemd's start counter) and started anew from
-   * the pod's plan, preparing a fresh rootfs. A reset unit that systemd has not collected yet is
-   * simply started.
+   * Starts app `app` of running pod `actual` again after systemd gave up on it (start-limit-hit),
+   * or, for a failed init app, that init app and every unit after it (later init apps and the
+   * apps, whose start jobs failed with it): each failed unit is reset (which also clears
+   * systemd's start counter) and started anew from the pod's plan, a unit that already ran
+   * preparing a fresh rootfs. A reset unit that systemd has not collected yet is simply started.
+   * Resolves when the start jobs finished; a unit that fails again is left to the next reconcile.
    */
   async restartApp(actual: ActualPod, app: string): Promise<void> {
     const { manager, runtime } = this.options;
@@ -137,19 +150,25 @@ export class PodActuator {
     const units = podUnits({
       unitName: parseUnitName, uuid, plan, store, podName: actual.pod, rocklet: this.options.rocklet, crun: this.options.crun,
       environment: { ...this.options.unitEnvironment, [POD_FILE_ENV]: actual.file },
+      podFile: actual.file,
+      // An app that never ran still has the daemon's token and a fresh rootfs; the others prepare again.
+      preparedByCaller: true,
     });
-    const unit = units.apps.find((candidate) => candidate.app === app);
-    if (unit === undefined) return;
-    await this.clearLeftover(unit.name);
-    let outcome;
-    try {
-      outcome = await manager.startTransientUnit(unit.name, unit.properties);
-    } catch (error) {
-      if (!hasErrorCode(error, 'ERR_UNIT_EXISTS')) throw error;
-      outcome = await manager.startUnit(unit.name);
-    }
-    if (outcome.result !== 'done') {
-      throw runtimeFailure('ERR_DAEMON_START_FAILED', `pod "${actual.pod}": restarting ${unit.name} failed (${outcome.result})`, { hint: `journalctl -u ${unit.name}` });
+    const index = units.apps.findIndex((candidate) => candidate.app === app);
+    const target = units.apps[index];
+    if (target === undefined) return;
+    const restart = target.init ? units.apps.slice(index) : [target];
+    await Promise.all(restart.map((unit) => this.clearLeftover(unit.name)));
+    const outcomes = await Promise.all(restart.map(async (unit) => {
+      try {
+        return await manager.startTransientUnit(unit.name, unit.properties);
+      } catch (error) {
+        if (!hasErrorCode(error, 'ERR_UNIT_EXISTS')) throw error;
+        return manager.startUnit(unit.name);
+      }
+    }));
+    if (!target.init && outcomes[0]?.result !== 'done') {
+      throw runtimeFailure('ERR_DAEMON_START_FAILED', `pod "${actual.pod}": restarting ${target.name} failed (${outcomes[0]?.result ?? 'unknown'})`, { hint: `journalctl -u ${target.name}` });
     }
   }
 

@@ -218,6 +218,7 @@ export class Daemon {
     log.info({ action: 'ready', settled }, settled ? `ready: ${summary}` : `ready (pulls still under way): ${summary}`);
     if (!this.notified) options.onReady?.(summary);
     this.notified = true;
+    reconciler.fillRestarts().catch((error: unknown) => log.warn({ action: 'resync', reason: String(error) }, 'reading restart counts failed'));
   }
 
   /** Serves until stopped (`signal`) or the bus is lost (`bus-lost`). */

@@ -102,6 +102,8 @@ export interface PodUnitsInput<N extends string> {
   readonly environment?: Readonly<Record<string, string>>;
   /** CollectMode= of every unit (default: systemd's). */
   readonly collectMode?: 'inactive' | 'inactive-or-failed';
+  /** The pod file the pod was made from (the daemon's): named in every unit's Description. */
+  readonly podFile?: string;
   /**
    * The caller (the daemon) has already brought the sandbox up and prepared every app in-process
    * ({@link upForUnits}) and left one-shot tokens. The sandbox unit then has no ExecStart= at all
@@ -149,6 +151,32 @@ function preparedThenCrun(appDir: string, prepare: UnitExecCommand, crun: UnitEx
     `exec ${shellLine(crun.argv)}`,
   ].join('; ');
   return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
+}
+
+/** Who a pod's unit belongs to, as its Description carries it. */
+export interface PodUnitIdentity {
+  readonly uuid: string;
+  readonly hash: string | undefined;
+  readonly file: string | undefined;
+}
+
+/**
+ * `rocklet pod web sandbox (UUID, spec sha256:…, file web.yaml)`: readable in `systemctl
+ * status`, and enough for a restarted daemon to adopt the pod from a unit listing alone (a
+ * listing carries each unit's Description; reading Environment= is one more D-Bus call per unit).
+ */
+function describePodUnit(podName: string, what: string, id: PodUnitIdentity): string {
+  return `rocklet pod ${podName} ${what} (${id.uuid}${id.hash === undefined ? '' : `, spec ${id.hash}`}${id.file === undefined ? '' : `, file ${id.file}`})`;
+}
+
+const DESCRIPTION = /\(([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:, spec (sha256:[0-9a-f]+))?(?:, file (.+))?\)$/;
+
+/** The identity a pod unit's Description carries (see describePodUnit); undefined for any other text. */
+export function parsePodUnitDescription(description: string): PodUnitIdentity | undefined {
+  const match = DESCRIPTION.exec(description);
+  const uuid = match?.[1];
+  if (uuid === undefined) return undefined;
+  return { uuid, hash: match?.[2], file: match?.[3] };
 }
 
 /** One transient unit. */
@@ -241,7 +269,7 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
     ROCKLET_POD_NAME: podName,
     ...(hash === undefined ? {} : { ROCKLET_SPEC_HASH: hash }),
   };
-  const described = (what: string): string => `rocklet pod ${podName} ${what} (${uuid}${hash === undefined ? '' : `, spec ${hash}`})`;
+  const described = (what: string): string => describePodUnit(podName, what, { uuid, hash, file: input.podFile });
   const common: PodUnitProperties<N> = {
     slice: names.slice,
     ...(input.collectMode === undefined ? {} : { collectMode: input.collectMode }),
