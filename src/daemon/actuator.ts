@@ -9,16 +9,21 @@
  * A unit name left from an earlier run (a failed unit systemd keeps loaded) is reset first, as
  * a transient unit cannot be created over a loaded one.
  */
+import { stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { FetchSettings } from '../image/index.js';
 import type { PodPlan, PodUuid, PreparedPod, RuntimeContext } from '../pod/index.js';
-import { loadPodFilePreparer, podDown, podPath, podStore, podUnitNames, podUnits, readPodPlan, removePod, upForUnits } from '../pod/index.js';
+import { loadPodFilePreparer, podDown, podPath, podStore, podUnitNames, podUnits, podsIn, readPodPlan, removePod, upForUnits } from '../pod/index.js';
 import type { PodSpec, SpecHash } from '../podfile/index.js';
 import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
 import { parseUnitName } from '../systemd/index.js';
-import { hasErrorCode, runtimeFailure } from '../util/index.js';
+import { errnoCode, hasErrorCode, runtimeFailure } from '../util/index.js';
 import type { ActualPod } from './actual.js';
 import { POD_FILE_ENV, isUnitUp, readActualPod } from './actual.js';
 import type { PodFileKey } from './pod-dir.js';
+
+/** Marker in a pod the daemon prepared: started or discarded by the daemon, never kept for `run-prepared`. */
+export const DAEMON_PREPARED = 'daemon-prepared';
 
 export interface ActuatorOptions {
   readonly manager: SystemdManager;
@@ -51,7 +56,36 @@ export class PodActuator {
    */
   async prepare(spec: PodSpec, hash: SpecHash): Promise<PreparedPod> {
     const { preparePodSpec } = await loadPodFilePreparer();
-    return preparePodSpec(this.options.runtime, spec, hash, { fetchSettings: this.options.fetchSettings, stage1: 'crun' });
+    const prepared = await preparePodSpec(this.options.runtime, spec, hash, { fetchSettings: this.options.fetchSettings, stage1: 'crun' });
+    try {
+      await writeFile(path.join(podPath(podStore(this.options.runtime.dataDir), 'prepared', prepared.uuid), DAEMON_PREPARED), '');
+    } catch (error) {
+      await this.discard(prepared.uuid);
+      throw error;
+    }
+    return prepared;
+  }
+
+  /**
+   * Removes the pods an earlier run of the daemon prepared and neither started nor discarded
+   * (it was killed in between): nothing else would take them before gc's 24 h expiry of
+   * prepared pods. Pods `rocklet prepare` made carry no marker and are left alone. Run before
+   * the first reconcile, when no prepare of this process is under way.
+   */
+  async sweepAbandoned(): Promise<PodUuid[]> {
+    const store = podStore(this.options.runtime.dataDir);
+    const removed: PodUuid[] = [];
+    for (const uuid of await podsIn(store, 'prepared')) {
+      try {
+        await stat(path.join(podPath(store, 'prepared', uuid), DAEMON_PREPARED));
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') continue;
+        throw error;
+      }
+      await removePod(store, uuid);
+      removed.push(uuid);
+    }
+    return removed;
   }
 
   /** Removes a prepared pod that will not be started (its file changed while it was pulled). */

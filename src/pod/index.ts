@@ -15,7 +15,7 @@ export { POD_STATES, stateOf, isExitedState, isFinalState } from './store/states
 export type { PodState, LockStatus } from './store/states.js';
 export { probePodLock } from './store/pod-lock.js';
 export type { PodLock } from './store/pod-lock.js';
-export { locatePod, locatePods } from './store/locate.js';
+export { locatePod, locatePods, podsIn } from './store/locate.js';
 export type { PodLocation } from './store/locate.js';
 export { resolvePodUuid } from './store/resolve.js';
 export { podStateAt, describeState } from './store/probe.js';
