@@ -19,3 +19,9 @@ export { execCommand, execChecked } from './exec.js';
 export type { ExecResult } from './exec.js';
 export { identify, isAlive } from './proc.js';
 export type { ProcessIdentity } from './proc.js';
+export {
+  DEFAULT_HOST_DIR, DEFAULT_HOST_NAME, HOST_CONTAINER, HOST_STOP_GRACE_MS, hostLocation, underSystemd, findHost, hostBusAddress,
+  hostStatus, startHost, stopHost,
+} from './host-mode.js';
+export type { HostLocation, FoundHost, HostStatus, StartHostOptions } from './host-mode.js';
+export { rockletServiceUnit, ROCKLET_SERVICE_SETTINGS } from './rocklet-unit.js';

@@ -133,7 +133,7 @@ function runTmpfsLines(dir: string): string[] {
     `mount -t tmpfs -o mode=755,size=64m tmpfs ${staging}`,
     `mkdir -p ${shQuote(join(dir, 'run', dir.slice('/run/'.length)))}`,
     `mount --bind ${shQuote(dir)} ${shQuote(join(dir, 'run', dir.slice('/run/'.length)))}`,
-    `mount --move ${staging} /run`,
+    `mount -n --move ${staging} /run`,
   ];
 }
 

@@ -43,8 +43,11 @@ export interface PrivateSystemd {
   unitPids(unit: string): Promise<number[]>;
   /** Host path of the unit's cgroup in the given hierarchy (default 'unified'). */
   unitCgroupDir(unit: string, controller?: 'memory' | 'cpu' | 'pids' | 'unified'): string;
-  /** Powers the instance off and removes everything it left. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Powers the instance off (every unit stops as at a shutdown), SIGKILL after `graceMs`
+   * (default 5 s), and removes everything it left. Idempotent.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Implementation of {@link PrivateSystemd}; made by bootPrivateSystemd, or from a record by a later process. */
@@ -108,17 +111,17 @@ export class PrivateSystemdInstance implements PrivateSystemd {
     return parts.join('\n');
   }
 
-  stop(): Promise<void> {
-    this.stopping ??= this.doStop();
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    this.stopping ??= this.doStop(options.graceMs ?? STOP_GRACE_MS);
     return this.stopping;
   }
 
-  private async doStop(): Promise<void> {
+  private async doStop(graceMs: number): Promise<void> {
     const problems: string[] = [];
     const sd = this.record.systemd;
     if (sd !== undefined && (await isAlive(sd))) {
       await signalIdentity(sd, SIGRTMIN_PLUS_4);
-      if (!(await waitForExit(sd, STOP_GRACE_MS))) {
+      if (!(await waitForExit(sd, graceMs))) {
         await signalIdentity(sd, 'SIGKILL');
         if (!(await waitForExit(sd, STOP_GRACE_MS))) problems.push(`systemd pid ${sd.pid} survived SIGKILL`);
       }
