@@ -48,6 +48,12 @@ export interface BootOptions {
   readonly container: string;
   /** Units of the caller's, wanted by the default target (e.g. rocklet.service). */
   readonly extraUnits?: ExtraUnits;
+  /**
+   * Copy the units into the instance's /run and keep the bus socket there (host mode), so the
+   * instance survives its dir being deleted; default false (tests add units to `<dir>/units`
+   * later and reach the bus at `<dir>/dbus/`).
+   */
+  readonly selfContained?: boolean;
 }
 
 /** Picks the cgroup mode; rejects 'hybrid' where the host has no v1 controllers to share. */
@@ -75,7 +81,7 @@ export async function bootPrivateSystemd(opts: BootOptions): Promise<PrivateSyst
   const { name, dir } = opts;
   await mkdir(dir, { recursive: true, mode: 0o755 });
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const record: InstanceRecord = { name, dir, mode, privateNetwork: opts.privateNetwork ?? false, runner, cgroups: [] };
+  const record: InstanceRecord = { name, dir, mode, privateNetwork: opts.privateNetwork ?? false, selfContained: opts.selfContained ?? false, runner, cgroups: [] };
   let launcher: ChildProcess | undefined;
   try {
     await writeRecord(record);
@@ -84,7 +90,7 @@ export async function bootPrivateSystemd(opts: BootOptions): Promise<PrivateSyst
     await writeRecord(record);
     const libDir = await systemdLibDir();
     await writeUnits(join(dir, 'units'), libDir, opts.extraUnits);
-    await writeScripts({ dir, mode, privateNetwork: record.privateNetwork, hierarchies, cgroups: record.cgroups, libDir, container: opts.container });
+    await writeScripts({ dir, mode, privateNetwork: record.privateNetwork, selfContained: record.selfContained === true, hierarchies, cgroups: record.cgroups, libDir, container: opts.container });
     launcher = await spawnLauncher(dir, opts.lifetime);
     record.launcher = (await identify(launcher.pid ?? 0)) ?? { pid: launcher.pid ?? 0, startTime: '' };
     record.systemd = await findInstancePid1(launcher, timeoutMs);

@@ -63,8 +63,8 @@ export type FoundHost =
   | { readonly state: 'stopped' };
 
 /** The bus address of a running host instance. */
-export function hostBusAddress(record: Pick<InstanceRecord, 'dir'>): string {
-  return `unix:path=${join(record.dir, 'dbus', 'system_bus_socket')}`;
+export function hostBusAddress(record: InstanceRecord): string {
+  return new PrivateSystemdInstance(record).busAddress;
 }
 
 /** Finds the private systemd of `location`: by its record, else by its cgroup. */
@@ -105,7 +105,7 @@ async function recordFromCgroups(location: HostLocation): Promise<InstanceRecord
   }
   const mode = cgroups.some((cg) => cg.fsType === 'cgroup') ? 'hybrid' : 'unified';
   const netOwn = await readFile(`/proc/${systemd.pid}/net/dev`, 'utf8').then((t) => t.split('\n').length <= 4, () => false);
-  return { name: location.name, dir: location.dir, mode, privateNetwork: netOwn, runner: systemd, cgroups, systemd };
+  return { name: location.name, dir: location.dir, mode, privateNetwork: netOwn, selfContained: true, runner: systemd, cgroups, systemd };
 }
 
 /** Options of {@link startHost}. */
@@ -194,6 +194,7 @@ export async function startHost(location: HostLocation, options: StartHostOption
     name: location.name,
     lifetime: 'detached',
     container: HOST_CONTAINER,
+    selfContained: true,
     extraUnits: { 'rocklet.service': rockletServiceUnit(options.daemonArgv) },
     ...(options.privateNetwork === undefined ? {} : { privateNetwork: options.privateNetwork }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),

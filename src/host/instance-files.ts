@@ -113,6 +113,8 @@ export interface ScriptOptions {
   readonly dir: string;
   readonly mode: CgroupMode;
   readonly privateNetwork: boolean;
+  /** Units copied into the instance's /run, bus socket kept there (not in `<dir>/dbus`). */
+  readonly selfContained: boolean;
   readonly hierarchies: readonly Hierarchy[];
   readonly cgroups: readonly CgroupDir[];
   readonly libDir: string;
@@ -146,7 +148,9 @@ export async function writeScripts(o: ScriptOptions): Promise<void> {
     'set -e',
     'mount --make-rprivate /',
     ...runTmpfsLines(o.dir),
-    `mkdir -p /run/dbus && mount --bind ${d}/dbus /run/dbus`,
+    ...(o.selfContained
+      ? ['mkdir -p /run/dbus /run/rocklet-private', `cp -a ${d}/units /run/rocklet-private/units`]
+      : [`mkdir -p /run/dbus && mount --bind ${d}/dbus /run/dbus`]),
     'mkdir -p /run/systemd/journald.conf.d',
     `printf '${JOURNALD_CONF}\\n' >/run/systemd/journald.conf.d/50-rocklet-private.conf`,
     // PID 1 always writes to /dev/console; a regular file there keeps it off the machine's console.
@@ -154,7 +158,7 @@ export async function writeScripts(o: ScriptOptions): Promise<void> {
     // Without this a volatile journal is still not enough: journald would find the host's dir.
     'if [ -d /var/log/journal ]; then mount -t tmpfs -o mode=755,size=1m tmpfs /var/log/journal; fi',
     ...(await cgroupMountLines(o.mode, o.hierarchies)),
-    `export container=${shQuote(o.container)} SYSTEMD_UNIT_PATH=${d}/units`,
+    `export container=${shQuote(o.container)} SYSTEMD_UNIT_PATH=${o.selfContained ? '/run/rocklet-private/units' : `${d}/units`}`,
     `exec ${o.libDir}/systemd --system --log-target=journal --log-level=info --show-status=no`,
     '',
   ];

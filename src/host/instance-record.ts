@@ -17,6 +17,11 @@ export interface InstanceRecord {
   readonly dir: string;
   readonly mode: CgroupMode;
   readonly privateNetwork: boolean;
+  /**
+   * Units and bus socket live only in the instance's own /run (host mode): deleting the instance
+   * dir cannot take them away. The bus is then reached at /proc/<pid>/root/run/dbus/….
+   */
+  readonly selfContained?: boolean;
   /** The test runner process that booted the instance. */
   readonly runner: ProcessIdentity;
   cgroups: CgroupDir[];

@@ -65,7 +65,9 @@ export class PrivateSystemdInstance implements PrivateSystemd {
     this.name = record.name;
     this.mode = record.mode;
     this.dir = record.dir;
-    this.busAddress = `unix:path=${join(record.dir, 'dbus', 'system_bus_socket')}`;
+    this.busAddress = record.selfContained === true && record.systemd !== undefined
+      ? `unix:path=/proc/${record.systemd.pid}/root/run/dbus/system_bus_socket`
+      : `unix:path=${join(record.dir, 'dbus', 'system_bus_socket')}`;
   }
 
   get pid(): number {
