@@ -12,7 +12,8 @@ const LAYERS = {
   podfile: ['util', 'image'],
   pod: ['util', 'image', 'net', 'podfile'],
   daemon: ['util', 'systemd', 'podfile', 'pod', 'image'],
-  cli: ['util', 'systemd', 'image', 'net', 'podfile', 'pod', 'daemon'],
+  host: ['util'],
+  cli: ['util', 'systemd', 'image', 'net', 'podfile', 'pod', 'daemon', 'host'],
 };
 
 const srcRoot = path.resolve('src');

@@ -65,4 +65,11 @@ export interface CommandSpec {
   readonly subcommands?: readonly CommandSpec[];
   /** Hidden from help listings (aliases, internal entry points). */
   readonly hidden?: boolean;
+  /** Every argument goes to the handler as `rawArgs` unparsed (`rocklet systemctl …`). */
+  readonly passThrough?: boolean;
+  /**
+   * Runs inside the private systemd when one runs here (host mode, src/cli/host-route.ts), so
+   * the daemon's pods and the command see the same /run.
+   */
+  readonly runsInHost?: boolean;
 }

@@ -53,6 +53,7 @@ function resolve(argv: readonly string[]): Resolved {
   const rest: string[] = [];
   let spec = ROOT_COMMAND;
   let i = 0;
+  let commandEnd = 0;
   for (; i < argv.length; i++) {
     const token = argv[i] as string;
     if (token === '--') break;
@@ -75,14 +76,20 @@ function resolve(argv: readonly string[]): Resolved {
     }
     spec = next;
     path.push(next.name);
+    commandEnd = i + 1;
+    if (spec.passThrough === true) break;
   }
+  // A passThrough command's arguments are the tool's, global flags before it are rocklet's.
+  if (spec.passThrough === true) return { path, spec, rest: argv.slice(commandEnd) };
   return { path, spec, rest: [...rest, ...argv.slice(i)] };
 }
 
 async function execute(resolved: Resolved, io: CliIo, prefix: string): Promise<number> {
   const { path, spec, rest } = resolved;
   const flagSpecs: readonly FlagSpec[] = [...(spec.flags ?? []), ...GLOBAL_FLAGS];
-  const { flags, args } = parseFlags(rest, flagSpecs, spec.stopAtFirstPositional === true ? { stopAtFirstPositional: true } : {});
+  const { flags, args } = spec.passThrough === true
+    ? parseFlags([], flagSpecs)
+    : parseFlags(rest, flagSpecs, spec.stopAtFirstPositional === true ? { stopAtFirstPositional: true } : {});
   const globals: GlobalOptions = readGlobalOptions(flags);
   const out = io.output(prefix, globals.debug);
   if (flags.boolean('help')) {
@@ -110,6 +117,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     const resolved = resolve(argv);
     prefix = resolved.path.length === 0 ? 'rocklet' : resolved.path.join(' ');
+    if (resolved.spec.runsInHost === true && !argv.includes('--help') && !argv.includes('-h')) {
+      const routed = await (await import('./host-route.js')).runInHost(argv, io);
+      if (routed !== undefined) return routed;
+    }
     return await execute(resolved, io, prefix);
   } catch (error: unknown) {
     const report = formatError(prefix, error, { debug, format });

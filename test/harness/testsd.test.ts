@@ -82,7 +82,7 @@ describe('bootTestSystemd', () => {
       ...(await findNamedCgroups((n) => n.startsWith(`testsd-rl-${process.pid}-`))).map((cg) => cg.path),
     ];
     assert.deepEqual(await mine(), []);
-    await assert.rejects(bootTestSystemd({ timeoutMs: 1 }), /test systemd/);
+    await assert.rejects(bootTestSystemd({ timeoutMs: 1 }), /private systemd/);
     assert.deepEqual(await mine(), []);
   });
 

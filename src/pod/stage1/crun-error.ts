@@ -20,7 +20,9 @@ export class CrunError extends RockletError {
 
   constructor(code: string, what: string, result: CommandResult, crunMessage: string, options: { category?: 'runtime' | 'not-found' } = {}) {
     const detail = tail(crunMessage);
-    super(options.category ?? 'runtime', code, `${what}: crun ${describeExit(result)}${detail === '' ? '' : `: ${detail}`}`);
+    super(options.category ?? 'runtime', code, `${what}: crun ${describeExit(result)}${detail === '' ? '' : `: ${detail}`}`, {
+      hint: crunEnvironmentHint(crunMessage),
+    });
     this.name = 'CrunError';
     this.command = result.command;
     this.commandExitCode = result.exitCode;
@@ -28,4 +30,25 @@ export class CrunError extends RockletError {
     this.stderrTail = detail;
     this.durationMs = result.durationMs;
   }
+}
+
+/**
+ * Why crun cannot work in this environment at all, and what to do, for the failures that are the
+ * host's and not the pod's (one message instead of crun's last line); undefined otherwise.
+ */
+export function crunEnvironmentHint(crunMessage: string): string | undefined {
+  if (crunMessage.includes('cgroups in hybrid mode not supported')) {
+    return 'this host mixes cgroup v1 and v2 and crun refuses that; rocklet hides the v2 controllers from crun ' +
+      'in a mount namespace of its own, which needs CAP_SYS_ADMIN and util-linux unshare: run as root, or use --stage1=fly ' +
+      '(no cgroup of its own), or the daemon (`rocklet host start` where PID 1 is not systemd)';
+  }
+  if (/setrlimit.*Operation not permitted/i.test(crunMessage)) {
+    return 'crun may not raise a resource limit here (the process lacks CAP_SYS_RESOURCE, common in containers and ' +
+      'sandboxes): run rocklet where root keeps that capability, or use --stage1=fly';
+  }
+  if (/cgroup/i.test(crunMessage) && /(Read-only file system|Permission denied|No such file or directory)/.test(crunMessage)) {
+    return 'crun cannot create the container\'s cgroup (is /sys/fs/cgroup mounted read-write and a controller this ' +
+      'pod\'s limits need missing?): drop the limits, use --stage1=fly, or run the pod under the daemon';
+  }
+  return undefined;
 }

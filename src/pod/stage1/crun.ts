@@ -20,6 +20,7 @@ import type { CommandResult, CommandStdio } from './command.js';
 import { locateTool, runCommand } from './command.js';
 import type { BundleFlags, CgroupManager, CrunGlobals, ExecProcess } from './crun-argv.js';
 import { bundleVerbArgv, checkContainerId, execVerbArgv, globalArgv, signalNumber } from './crun-argv.js';
+import { crunCgroupPrefix } from './crun-cgroups.js';
 import { CrunError } from './crun-error.js';
 import type { ContainerState } from './crun-state.js';
 import { parseContainerList, parseContainerState } from './crun-state.js';
@@ -85,6 +86,7 @@ export class CrunRuntime {
   readonly #binary: string;
   #located: Promise<string> | undefined;
   #dirsReady: Promise<void> | undefined;
+  #cgroupPrefix: Promise<readonly string[]> | undefined;
 
   constructor(options: CrunRuntimeOptions = {}) {
     this.#binary = options.binary ?? 'crun';
@@ -116,7 +118,17 @@ export class CrunRuntime {
 
   /** The full `crun run` command line (for a unit's ExecStart: crun as the resident process). */
   async runArgv(id: string, flags: BundleFlags): Promise<string[]> {
-    return [...globalArgv(await this.#globals()), ...bundleVerbArgv('run', id, flags)];
+    return [...(await this.#prefixFor('run')), ...globalArgv(await this.#globals()), ...bundleVerbArgv('run', id, flags)];
+  }
+
+  /** What must run before crun for `verb`: on hybrid hosts, the verbs that set a cgroup up (crun-cgroups.ts). */
+  #prefixFor(verb: string): Promise<readonly string[]> {
+    if (verb !== 'run' && verb !== 'create') return Promise.resolve([]);
+    this.#cgroupPrefix ??= crunCgroupPrefix(this.namespace).catch((error: unknown) => {
+      this.#cgroupPrefix = undefined;
+      throw error;
+    });
+    return this.#cgroupPrefix;
   }
 
   async #invoke(verb: string, id: string, verbArgv: readonly string[], stdio: CommandStdio, extraFds: readonly number[] = []): Promise<Invocation> {
@@ -129,7 +141,8 @@ export class CrunRuntime {
     });
     await this.#dirsReady;
     const log = path.join(this.logDir, `${id}.${verb}.${randomBytes(4).toString('hex')}.json`);
-    const result = await runCommand(ns, [...globalArgv(globals, log), ...verbArgv], { stdio, extraFds });
+    const prefix = await this.#prefixFor(verb);
+    const result = await runCommand(ns, [...prefix, ...globalArgv(globals, log), ...verbArgv], { stdio, extraFds });
     return { result, errors: await readLogErrors(nsPath(ns, log)) };
   }
 

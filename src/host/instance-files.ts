@@ -1,18 +1,19 @@
 /**
- * @module harness/testsd-files — what a test systemd boots from: its unit set and two scripts.
+ * @module host/instance-files — what a private systemd boots from: its unit set and two scripts.
  *
  * `units/` is the instance's whole SYSTEMD_UNIT_PATH (no trailing ':', so no host unit is
  * visible): a custom default target, minimal sysinit/sockets/basic targets (transient services
  * need them through DefaultDependencies), journald without /dev/log, D-Bus, and the stock
- * shutdown units so SIGRTMIN+4 powers the instance off cleanly.
+ * shutdown units so SIGRTMIN+4 powers the instance off cleanly; plus the caller's own units
+ * (rocklet.service for the host mode), wanted by the default target.
  * `launch.sh` joins the instance cgroups and execs unshare; `init.sh` runs as PID 1 of the new
  * namespaces, sets up the private mounts and execs systemd.
  */
 import { access, copyFile, lstat, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { CgroupDir, Hierarchy } from './cgroup.js';
-import { CGROUP_MOUNT_ROOT } from './cgroup.js';
-import { errnoCode } from './proc.js';
+import { errnoCode, failedPrecondition } from '../util/index.js';
+import type { CgroupDir, Hierarchy } from './cgroup-tree.js';
+import { CGROUP_MOUNT_ROOT } from './cgroup-tree.js';
 
 /** The cgroup layout a test systemd runs with. */
 export type CgroupMode = 'hybrid' | 'unified';
@@ -27,7 +28,9 @@ export async function systemdLibDir(): Promise<string> {
       if (errnoCode(error) !== 'ENOENT') throw error;
     }
   }
-  throw new Error('systemd not found in /usr/lib/systemd or /lib/systemd (install the systemd package)');
+  throw failedPrecondition('ERR_HOST_NO_SYSTEMD', 'systemd not found in /usr/lib/systemd or /lib/systemd', {
+    hint: 'install the systemd package (apt-get install systemd); rocklet boots it privately where PID 1 is not systemd',
+  });
 }
 
 const STOCK_UNITS = [
@@ -40,10 +43,16 @@ function unitFile(sections: Record<string, readonly string[]>): string {
   return Object.entries(sections).map(([name, lines]) => `[${name}]\n${lines.join('\n')}\n`).join('');
 }
 
-/** Writes the minimal unit set into `unitsDir` (which must exist). */
-export async function writeUnits(unitsDir: string, libDir: string): Promise<void> {
+/** Units of the caller's, started with the instance (file name → unit file text). */
+export interface ExtraUnits {
+  readonly [name: string]: string;
+}
+
+/** Writes the minimal unit set, plus `extra` (wanted by the default target), into `unitsDir` (which must exist). */
+export async function writeUnits(unitsDir: string, libDir: string, extra: ExtraUnits = {}): Promise<void> {
+  const wants = ['dbus.service', ...Object.keys(extra).filter((name) => name.endsWith('.service'))];
   const own: Record<string, string> = {
-    'testsd.target': unitFile({ Unit: ['Description=rocklet test systemd', 'Requires=basic.target', 'Wants=dbus.service', 'After=basic.target', 'AllowIsolate=yes'] }),
+    'private.target': unitFile({ Unit: ['Description=rocklet private systemd', 'Requires=basic.target', `Wants=${wants.join(' ')}`, 'After=basic.target', 'AllowIsolate=yes'] }),
     'sysinit.target': unitFile({ Unit: ['Description=System Initialization (minimal)', 'DefaultDependencies=no', 'Wants=systemd-journald.service'] }),
     'sockets.target': unitFile({ Unit: ['Description=Sockets (minimal)', 'DefaultDependencies=no', 'Wants=dbus.socket systemd-journald.socket'] }),
     'basic.target': unitFile({ Unit: ['Description=Basic System (minimal)', 'DefaultDependencies=no', 'Requires=sysinit.target sockets.target', 'After=sysinit.target sockets.target'] }),
@@ -56,8 +65,8 @@ export async function writeUnits(unitsDir: string, libDir: string): Promise<void
       ],
     }),
   };
-  for (const [name, text] of Object.entries(own)) await writeFile(join(unitsDir, name), text);
-  await symlink('testsd.target', join(unitsDir, 'default.target'));
+  for (const [name, text] of Object.entries({ ...own, ...extra })) await writeFile(join(unitsDir, name), text);
+  await symlink('private.target', join(unitsDir, 'default.target'));
   for (const name of STOCK_UNITS) await copyFile(join(libDir, 'system', name), join(unitsDir, name));
 }
 
@@ -104,9 +113,30 @@ export interface ScriptOptions {
   readonly dir: string;
   readonly mode: CgroupMode;
   readonly privateNetwork: boolean;
+  /** Units copied into the instance's /run, bus socket kept there (not in `<dir>/dbus`). */
+  readonly selfContained: boolean;
   readonly hierarchies: readonly Hierarchy[];
   readonly cgroups: readonly CgroupDir[];
   readonly libDir: string;
+  /** `$container` of the instance's PID 1 (systemd-detect-virt shows it). */
+  readonly container: string;
+}
+
+/**
+ * The lines that put a fresh tmpfs on /run. An instance dir below /run is bound back at its own
+ * path first (the tmpfs is prepared beside it and moved over /run), so host and instance reach
+ * the dir, and the bus socket in it, by the same path.
+ */
+function runTmpfsLines(dir: string): string[] {
+  if (!dir.startsWith('/run/')) return ['mount -t tmpfs -o mode=755,size=64m tmpfs /run'];
+  const staging = shQuote(join(dir, 'run'));
+  return [
+    `mkdir -p ${staging}`,
+    `mount -t tmpfs -o mode=755,size=64m tmpfs ${staging}`,
+    `mkdir -p ${shQuote(join(dir, 'run', dir.slice('/run/'.length)))}`,
+    `mount --bind ${shQuote(dir)} ${shQuote(join(dir, 'run', dir.slice('/run/'.length)))}`,
+    `mount -n --move ${staging} /run`,
+  ];
 }
 
 /** Writes `launch.sh` and `init.sh` into the instance dir. */
@@ -117,16 +147,18 @@ export async function writeScripts(o: ScriptOptions): Promise<void> {
     '# PID 1 of the instance namespaces: private mounts, then exec systemd.',
     'set -e',
     'mount --make-rprivate /',
-    'mount -t tmpfs -o mode=755,size=64m tmpfs /run',
-    `mkdir -p /run/dbus && mount --bind ${d}/dbus /run/dbus`,
+    ...runTmpfsLines(o.dir),
+    ...(o.selfContained
+      ? ['mkdir -p /run/dbus /run/rocklet-private', `cp -a ${d}/units /run/rocklet-private/units`]
+      : [`mkdir -p /run/dbus && mount --bind ${d}/dbus /run/dbus`]),
     'mkdir -p /run/systemd/journald.conf.d',
-    `printf '${JOURNALD_CONF}\\n' >/run/systemd/journald.conf.d/50-rocklet-testsd.conf`,
+    `printf '${JOURNALD_CONF}\\n' >/run/systemd/journald.conf.d/50-rocklet-private.conf`,
     // PID 1 always writes to /dev/console; a regular file there keeps it off the machine's console.
     `mount --bind ${d}/console.log /dev/console`,
     // Without this a volatile journal is still not enough: journald would find the host's dir.
     'if [ -d /var/log/journal ]; then mount -t tmpfs -o mode=755,size=1m tmpfs /var/log/journal; fi',
     ...(await cgroupMountLines(o.mode, o.hierarchies)),
-    `export container=rocklet-testsd SYSTEMD_UNIT_PATH=${d}/units`,
+    `export container=${shQuote(o.container)} SYSTEMD_UNIT_PATH=${o.selfContained ? '/run/rocklet-private/units' : `${d}/units`}`,
     `exec ${o.libDir}/systemd --system --log-target=journal --log-level=info --show-status=no`,
     '',
   ];

@@ -1,0 +1,2 @@
+/** @module cli/commands/host-status — `rocklet host status` (cli/commands/host.ts). */
+export { status as handler } from './host.js';

@@ -1,0 +1,2 @@
+/** @module cli/commands/host-stop — `rocklet host stop` (cli/commands/host.ts). */
+export { stop as handler } from './host.js';
