@@ -6,6 +6,7 @@ import type { CommandSpec } from '../command.js';
 import { DAEMON_COMMANDS } from './daemon.js';
 import { IMAGE_COMMAND } from './images.js';
 import { POD_COMMANDS, UNIT_SIDE_COMMANDS } from './pods.js';
+import { SHELL_COMMANDS } from './shell.js';
 
 const VERSION_COMMAND: CommandSpec = {
   name: 'version', summary: 'print the version of rocklet and what it supports', usage: '[flags]',
@@ -18,5 +19,7 @@ export const ROOT_COMMAND: CommandSpec = {
   usage: '[global flags] COMMAND [flags] [args]',
   description: 'rocklet runs pods (one or more apps sharing network, IPC and UTS namespaces) from ACI and OCI images,\n'
     + 'standalone like rkt or declaratively from pod files in /etc/pods under systemd.',
-  subcommands: [...POD_COMMANDS, IMAGE_COMMAND, ...DAEMON_COMMANDS, ...UNIT_SIDE_COMMANDS, VERSION_COMMAND],
+  subcommands: [...POD_COMMANDS, IMAGE_COMMAND, ...DAEMON_COMMANDS, ...UNIT_SIDE_COMMANDS, VERSION_COMMAND, ...SHELL_COMMANDS],
+  // `rocklet --version` is `rocklet version` (dispatch.ts).
+  flags: [{ name: 'version', kind: 'boolean', help: 'print the version (as "rocklet version") and exit' }],
 };
