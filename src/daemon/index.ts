@@ -35,3 +35,4 @@ export { GarbageCollector, loadGcSettings, usedPercent, DEFAULT_GC_SETTINGS } fr
 export type { GcSettings, GarbageCollectorOptions } from './gc.js';
 export { checkBundle, jointSelector } from './bundle.js';
 export type { BundleConflict, BundleFile, BundleReport } from './bundle.js';
+export { writeStatusFile } from './status.js';

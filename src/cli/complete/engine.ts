@@ -82,10 +82,12 @@ function childNamed(spec: CommandSpec, word: string): CommandSpec | undefined {
   return byPrefix.length === 1 ? byPrefix[0] : undefined;
 }
 
-function flagsOf(spec: CommandSpec, isRoot: boolean): FlagSpec[] {
-  const own = [...(spec.flags ?? []), ...GLOBAL_FLAGS];
-  return isRoot ? [...own, { name: 'version', kind: 'boolean', help: '' }] : own;
+function flagsOf(spec: CommandSpec): FlagSpec[] {
+  return [...(spec.flags ?? []), ...GLOBAL_FLAGS];
 }
+
+/** The flags that say where the names live, read from `--name=value` even where the command lacks them. */
+const LOCATION_FLAGS = ['dir', 'config-dir', 'run-dir'];
 
 function findFlag(flags: readonly FlagSpec[], token: string): FlagSpec | undefined {
   const name = token.replace(/^--?/, '').split('=')[0] ?? '';
@@ -124,9 +126,11 @@ function locate(root: CommandSpec, words: readonly string[]): Position {
       continue;
     }
     if (!afterDashes && word.startsWith('-') && word !== '-') {
-      const flag = findFlag(flagsOf(spec, path.length === 0), word);
+      const flag = findFlag(flagsOf(spec), word);
+      const eq = word.indexOf('=');
+      const name = word.slice(2, eq);
       if (needsSeparateValue(flag, word)) pendingFlag = flag;
-      else if (flag !== undefined && word.includes('=')) seen.set(flag.name, word.slice(word.indexOf('=') + 1));
+      else if (eq > 2 && word.startsWith('--') && (flag !== undefined || LOCATION_FLAGS.includes(name))) seen.set(name, word.slice(eq + 1));
       continue;
     }
     const child = afterDashes ? undefined : childNamed(spec, word);
@@ -185,7 +189,7 @@ export async function completeWords(
   nameSourceFor: (locations: TypedLocations) => NameSource,
 ): Promise<Completion> {
   const position = locate(root, words);
-  const flags = flagsOf(position.spec, position.path.length === 0).filter((f) => f.hidden !== true);
+  const flags = flagsOf(position.spec).filter((f) => f.hidden !== true);
   if (position.pendingFlag !== undefined) return valueCompletion(position.pendingFlag, '', current);
   if (current.startsWith('-')) {
     const eq = current.indexOf('=');
