@@ -22,6 +22,8 @@ export function roffEscape(text: string): string {
   return text
     .replace(/\\/g, '\\e')
     .replace(/-/g, '\\-')
+    // Non-ASCII (…, →) as groff/mandoc Unicode escapes: troff reads its input as Latin-1.
+    .replace(/[^\x00-\x7f]/gu, (char) => `\\[u${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`)
     .split('\n')
     .map((line) => (/^[.']/.test(line) ? `\\&${line}` : line))
     .join('\n');
