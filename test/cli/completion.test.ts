@@ -169,7 +169,9 @@ describe('rocklet completion (scripts)', () => {
       const r = await runRocklet(['completion', shell]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /__complete -- /);
-      const check = spawnSync(shell, ['-n'], { input: r.stdout, encoding: 'utf8' });
+      const file = path.join(bin.path, `rocklet.${shell}`);
+      await writeFile(file, r.stdout);
+      const check = spawnSync(shell, ['-n', file], { encoding: 'utf8' });
       if (check.error !== undefined) {
         t.skip(`${shell} is not installed here (${check.error.message}); only the script's presence is checked`);
         return;
@@ -177,6 +179,23 @@ describe('rocklet completion (scripts)', () => {
       assert.equal(check.status, 0, check.stderr);
     });
   }
+
+  it('completes in fish as fish asks (complete -C)', async (t) => {
+    const r = await runRocklet(['completion', 'fish']);
+    assert.equal(r.code, 0, r.stderr);
+    const file = path.join(bin.path, 'rocklet.fish');
+    await writeFile(file, r.stdout);
+    const ask = (line: string): { status: number | null; stdout: string; stderr: string; error?: Error } =>
+      spawnSync('fish', ['-c', `source ${file}; complete -C '${line}'`], { encoding: 'utf8', env: { ...process.env, PATH: `${bin.path}:${process.env.PATH ?? ''}` } });
+    const first = ask('rocklet ima');
+    if (first.error !== undefined) {
+      t.skip(`fish is not installed here (${first.error.message})`);
+      return;
+    }
+    assert.equal(first.stdout, 'image\n', first.stderr);
+    assert.equal(ask('rocklet --format=js').stdout, '--format=json\n--format=json-pretty\n');
+    assert.equal(ask(`rocklet --dir=${workspace.dataDir} image rm example.com/compl`).stdout, 'example.com/complete-me\nexample.com/complete-me:2.1\n');
+  });
 
   it('refuses an unknown shell with exit 2, naming the shells it knows', async () => {
     const r = await runRocklet(['completion', 'tcsh']);

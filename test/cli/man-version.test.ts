@@ -54,7 +54,7 @@ describe('rocklet man', () => {
     }
   });
 
-  it('renders through man(1) without groff warnings', async (t) => {
+  it('renders through man(1) without groff warnings', (t) => {
     if (!has('groff') || !has('man')) {
       t.skip('groff or man is not installed here');
       return;
