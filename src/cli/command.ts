@@ -40,6 +40,8 @@ export interface CommandContext {
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal;
   readonly env: NodeJS.ProcessEnv;
+  /** The root of the command table (completion and man pages read it; handlers cannot import it: it loads them). */
+  readonly root: CommandSpec;
 }
 
 /** What a command module exports as `handler`. Returns the exit code (0 = success). */

@@ -96,6 +96,8 @@ async function execute(resolved: Resolved, io: CliIo, prefix: string): Promise<n
     out.stdout(renderHelp(path, spec));
     return 0;
   }
+  const versionCommand = path.length === 0 && flags.boolean('version') ? findSubcommand(spec, 'version') : undefined;
+  if (versionCommand !== undefined) return execute({ path: ['version'], spec: versionCommand, rest: rest.filter((token) => token !== '--version') }, io, 'version');
   if (spec.load === undefined) {
     if (spec.subcommands !== undefined) {
       io.stderr(renderHelp(path, spec));
@@ -104,7 +106,7 @@ async function execute(resolved: Resolved, io: CliIo, prefix: string): Promise<n
     throw failedPrecondition('ERR_NOT_IMPLEMENTED', 'not implemented yet');
   }
   const module = await spec.load();
-  const ctx: CommandContext = { command: prefix, globals, flags, args, rawArgs: rest, out, signal: io.signal, env: io.env };
+  const ctx: CommandContext = { command: prefix, globals, flags, args, rawArgs: rest, out, signal: io.signal, env: io.env, root: ROOT_COMMAND };
   return module.handler(ctx);
 }
 

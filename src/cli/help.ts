@@ -3,7 +3,7 @@ import type { CommandSpec } from './command.js';
 import type { FlagSpec } from './flags.js';
 import { GLOBAL_FLAGS } from './globals.js';
 
-function flagLabel(flag: FlagSpec): string {
+export function flagLabel(flag: FlagSpec): string {
   const short = flag.short === undefined ? '    ' : `-${flag.short}, `;
   const value = flag.kind === 'boolean' ? '' : flag.optionalValue !== undefined ? `[=${flag.valueName ?? 'VALUE'}]` : `=${flag.valueName ?? 'VALUE'}`;
   return `${short}--${flag.name}${value}`;

@@ -33,3 +33,6 @@ export { computePlan } from './plan.js';
 export type { PlanEntry, PlanResult } from './plan.js';
 export { GarbageCollector, loadGcSettings, usedPercent, DEFAULT_GC_SETTINGS } from './gc.js';
 export type { GcSettings, GarbageCollectorOptions } from './gc.js';
+export { checkBundle, jointSelector } from './bundle.js';
+export type { BundleConflict, BundleFile, BundleReport } from './bundle.js';
+export { writeStatusFile } from './status.js';

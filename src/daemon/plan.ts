@@ -39,11 +39,15 @@ export interface PlanInputs {
   readonly applied: AppliedRecords;
   /** The data dir, to tell whether a pod whose units run is alive in the pod store. */
   readonly dataDir: string;
+  /** This machine's name for spec.nodeName (default: the hostname). */
+  readonly nodeName?: string;
+  /** false: a bundle in a checkout (see unsafeFileReason); default true. */
+  readonly checkOwner?: boolean;
 }
 
 /** The plan for the pod directory against the units systemd has now. */
 export async function computePlan(inputs: PlanInputs): Promise<PlanResult> {
-  const files = new PodFileCache(inputs.podDir, hostname());
+  const files = new PodFileCache(inputs.podDir, inputs.nodeName ?? hostname(), undefined, inputs.checkOwner ?? true);
   await files.scan();
   const actual = inputs.manager === undefined ? new Map<string, ActualPod>() : await readActualPods(inputs.manager);
   for (const [pod, entry] of actual) {

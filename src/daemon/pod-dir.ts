@@ -61,11 +61,16 @@ export type ReadPodFile =
   | { readonly kind: 'refused'; readonly reason: string; readonly fingerprint?: FileFingerprint }
   | { readonly kind: 'parsed'; readonly result: PodFileResult; readonly fingerprint: FileFingerprint };
 
-/** Why a file with these stats may not be run, or undefined when it may. */
-export function unsafeFileReason(stats: Stats, viaSymlink: boolean): string | undefined {
+/**
+ * Why a file with these stats may not be run, or undefined when it may. `checkOwner: false`
+ * leaves out the owner and mode rules: for a bundle checked in a checkout (`rocklet validate
+ * DIR`, `plan --fresh`), whose files the provisioning writes as root on the machine.
+ */
+export function unsafeFileReason(stats: Stats, viaSymlink: boolean, checkOwner = true): string | undefined {
   const what = viaSymlink ? 'the symlink\'s target' : 'the file';
   if (stats.isDirectory()) return `${what} is a directory, not a pod file`;
   if (!stats.isFile()) return `${what} is not a regular file (a device, FIFO or socket)`;
+  if (!checkOwner) return undefined;
   if (stats.uid !== 0) return `${what} is owned by uid ${stats.uid}; pod files must be owned by root (chown root FILE)`;
   const mode = stats.mode & 0o7777;
   if ((mode & 0o022) !== 0) {
@@ -79,7 +84,7 @@ export function unsafeFileReason(stats: Stats, viaSymlink: boolean): string | un
  * `spec.nodeName`). File-level problems are `refused`; parse and validation problems are a
  * failed `PodFileResult`. Errors that are not about the file (EMFILE …) are thrown.
  */
-export async function readDaemonPodFile(dir: string, key: PodFileKey, nodeName: string, previous?: FileFingerprint): Promise<ReadPodFile> {
+export async function readDaemonPodFile(dir: string, key: PodFileKey, nodeName: string, previous?: FileFingerprint, checkOwner = true): Promise<ReadPodFile> {
   const file = path.join(dir, key);
   let linkStats: Stats;
   try {
@@ -103,7 +108,7 @@ export async function readDaemonPodFile(dir: string, key: PodFileKey, nodeName: 
   const fingerprint = fingerprintOf(stats);
   // The periodic scan stats every file; only a changed one is read and parsed again.
   if (sameFingerprint(previous, fingerprint)) return { kind: 'unchanged' };
-  const unsafe = unsafeFileReason(stats, viaSymlink);
+  const unsafe = unsafeFileReason(stats, viaSymlink, checkOwner);
   if (unsafe !== undefined) return { kind: 'refused', reason: unsafe, fingerprint };
   const result = await readPodFile(file, { nodeName });
   return { kind: 'parsed', result, fingerprint };

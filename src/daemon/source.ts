@@ -27,6 +27,8 @@ export class PodFileCache {
     private readonly nodeName: string,
     /** Called once per ignored name (the daemon logs it). */
     private readonly onIgnored: (name: string, reason: string) => void = () => undefined,
+    /** false: a bundle in a checkout, not the live pod directory (see unsafeFileReason). */
+    private readonly checkOwner = true,
   ) {}
 
   /** Reads `name` again if it changed; true when what the daemon knows of it changed. */
@@ -42,7 +44,7 @@ export class PodFileCache {
     const before = this.files.get(entry.key);
     // A parsed file with the same stat fingerprint is not read again (a refusal is re-checked: cheap).
     const previous = before?.read.kind === 'parsed' ? before.read.fingerprint : undefined;
-    const read = await readDaemonPodFile(this.dir, entry.key, this.nodeName, previous);
+    const read = await readDaemonPodFile(this.dir, entry.key, this.nodeName, previous, this.checkOwner);
     if (read.kind === 'unchanged') return false;
     if (read.kind === 'missing') {
       this.files.delete(entry.key);

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CommandContext, Output } from '../../src/cli/command.js';
 import { handler } from '../../src/cli/commands/validate.js';
 import { ParsedFlags } from '../../src/cli/flags.js';
+import { ROOT_COMMAND } from '../../src/cli/table/index.js';
 import type { OutputFormat } from '../../src/cli/globals.js';
 import { hasErrorCode } from '../../src/util/index.js';
 import { runRocklet } from './run-cli.js';
@@ -46,6 +47,7 @@ async function runHandler(args: string[], options: { print?: boolean; format?: O
     out,
     signal: new AbortController().signal,
     env: {},
+    root: ROOT_COMMAND,
   };
   const code = await handler(ctx);
   return { code, stdout, stderr };

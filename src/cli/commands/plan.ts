@@ -2,9 +2,12 @@
  * @module cli/commands/plan — `rocklet plan [--pod-dir=DIR] [--machine=FILE] [--detailed-exitcode]`:
  * what the daemon would do now (start, update with the changed fields, stop, adopt, keep, skip,
  * reject, invalid), computed by the daemon's own admission and planner, changing nothing.
+ * `--fresh` plans for a machine that runs nothing yet, reading neither systemd, the daemon's
+ * records nor file owners: what a machine with `--machine` labels would run from a bundle.
  * Exit codes: 0; with --detailed-exitcode 0 when nothing would change and 2 when something
  * would (terraform's convention); 254 when rocklet fails.
  */
+import { hostname } from 'node:os';
 import { AppliedRecords, computePlan, loadDaemonSettings, loadMachineLabels } from '../../daemon/index.js';
 import { connectSystemd } from '../../systemd/index.js';
 import type { CommandHandler } from '../command.js';
@@ -16,13 +19,22 @@ export const handler: CommandHandler = async (ctx) => {
   expectArguments(ctx, { names: [] });
   const settings = await loadDaemonSettings(ctx.globals.configDir, { podDir: ctx.flags.string('pod-dir') });
   const labels = await loadMachineLabels(ctx.globals.configDir, ctx.flags.string('machine'));
-  const applied = await new AppliedRecords(ctx.globals.dir).load();
-  const manager = await connectSystemd();
   let plan;
-  try {
-    plan = await computePlan({ podDir: settings.podDir, labels, manager, applied, dataDir: ctx.globals.dir });
-  } finally {
-    await manager.close();
+  if (ctx.flags.boolean('fresh')) {
+    // A machine that runs nothing: every admitted file would start. Its hostname is the one its
+    // machine file gives (spec.nodeName), or this one's.
+    const nodeName = labels['kubernetes.io/hostname'] ?? hostname();
+    // The records are not loaded: a fresh machine has none.
+    const applied = new AppliedRecords(ctx.globals.dir);
+    plan = await computePlan({ podDir: settings.podDir, labels, manager: undefined, applied, dataDir: ctx.globals.dir, nodeName, checkOwner: false });
+  } else {
+    const applied = await new AppliedRecords(ctx.globals.dir).load();
+    const manager = await connectSystemd();
+    try {
+      plan = await computePlan({ podDir: settings.podDir, labels, manager, applied, dataDir: ctx.globals.dir });
+    } finally {
+      await manager.close();
+    }
   }
   const format = ctx.globals.format;
   if (isJsonFormat(format)) {

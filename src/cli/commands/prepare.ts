@@ -11,13 +11,12 @@ import { envPairsOf, preparePod } from '../../pod/index.js';
 import type { CommandContext, CommandHandler } from '../command.js';
 import { GLOBAL_FLAGS } from '../globals.js';
 import { parseRunArgs } from '../run-args.js';
-import { POD_COMMANDS } from '../table/pods.js';
+import { RUN_FLAGS } from '../table/shared-flags.js';
 import { FetchProgress, INSECURE_IMAGE_WARNING } from './fetch.js';
 
 /** Parses the command line of `run` or `prepare` with that command's flag table. */
 export async function runRequestOf(ctx: CommandContext, command: 'run' | 'prepare'): Promise<RunRequest> {
-  const spec = POD_COMMANDS.find((candidate) => candidate.name === command);
-  return parseRunArgs(ctx.rawArgs, { podFlags: [...(spec?.flags ?? []), ...GLOBAL_FLAGS], command });
+  return parseRunArgs(ctx.rawArgs, { podFlags: [...RUN_FLAGS, ...GLOBAL_FLAGS], command });
 }
 
 export const handler: CommandHandler = async (ctx) => {

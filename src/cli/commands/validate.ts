@@ -5,14 +5,23 @@
  * object `{valid, files: [{file, valid, pod?, specHash?, errors, warnings}]}`. `--print FILE`
  * prints the normalised PodSpec (what rocklet would run) as JSON.
  *
- * Exit codes: 0 when every file is valid, 1 when any file is invalid (an unreadable file is an
- * invalid file, with the errno in its message), 2 for usage errors, 254 when rocklet itself
- * fails.
+ * A DIR argument is a provisioning bundle (a pod directory shipped to many machines): its pod
+ * files are read as the daemon reads them (`checkBundle`, daemon/bundle.ts) and checked against
+ * each other: `FILE: conflict: REASON (on machines with LABELS)` for two files that some machine
+ * would both run with the same pod name or hostPort. Names the daemon ignores are warnings.
+ *
+ * Exit codes: 0 when every file is valid and no bundle has a conflict, 1 when any file is
+ * invalid (an unreadable file is an invalid file, with the errno in its message) or a bundle
+ * has a conflict, 2 for usage errors, 254 when rocklet itself fails.
  */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { hostname } from 'node:os';
+import { checkBundle } from '../../daemon/index.js';
+import type { BundleReport } from '../../daemon/index.js';
 import type { Diagnostic, PodFileResult } from '../../podfile/index.js';
 import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
-import { usageError } from '../../util/index.js';
+import { errnoCode, usageError } from '../../util/index.js';
 import type { CommandContext, CommandHandler } from '../command.js';
 
 /** Exit code when at least one file is invalid (distinct from rocklet's own failure, 254). */
@@ -45,16 +54,65 @@ function stringify(ctx: CommandContext, value: unknown): string {
   return `${JSON.stringify(value, null, ctx.globals.format === 'json' ? undefined : 2)}\n`;
 }
 
+async function isDirectory(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isDirectory();
+  } catch (error) {
+    // A missing file is reported as an invalid file by readPodFile, with its errno.
+    if (errnoCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+function labelsText(labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+  return pairs.length === 0 ? 'on every machine' : `on machines with ${pairs.join(', ')}`;
+}
+
+function bundleValid(report: BundleReport): boolean {
+  return report.conflicts.length === 0 && report.files.every((file) => file.error === undefined);
+}
+
+function printBundleText(ctx: CommandContext, report: BundleReport): void {
+  for (const { name, reason } of report.ignored) ctx.out.warn(`${path.join(report.dir, name)}: ignored: ${reason}`);
+  if (report.files.length === 0) ctx.out.warn(`${report.dir}: no pod files (*.yaml, *.yml, *.json) in this directory`);
+  for (const file of report.files) {
+    const name = path.join(report.dir, file.key);
+    const conflicts = report.conflicts.filter((conflict) => conflict.file === file.key);
+    if (file.error !== undefined) ctx.out.stdout(`${file.error.startsWith(name) ? file.error : `${name}: ${file.error}`}\n`);
+    for (const conflict of conflicts) ctx.out.stdout(`${name}: conflict: ${conflict.reason} ${labelsText(conflict.labels)}\n`);
+    if (file.error === undefined && conflicts.length === 0) ctx.out.stdout(`${name}: ok\n`);
+  }
+}
+
+function bundleJson(report: BundleReport): Record<string, unknown> {
+  return {
+    dir: report.dir,
+    valid: bundleValid(report),
+    files: report.files.map((file) => ({ file: path.join(report.dir, file.key), pod: file.pod, valid: file.error === undefined, ...(file.error === undefined ? {} : { error: file.error }) })),
+    conflicts: report.conflicts.map((c) => ({ file: path.join(report.dir, c.file), other: path.join(report.dir, c.other), pod: c.pod, reason: c.reason, labels: c.labels })),
+    ignored: report.ignored.map((i) => ({ name: path.join(report.dir, i.name), reason: i.reason })),
+  };
+}
+
 export const handler: CommandHandler = async (ctx) => {
   const files = ctx.args;
   if (files.length === 0) {
-    throw usageError('ERR_MISSING_ARGUMENT', 'validate needs at least one pod file', { hint: 'rocklet validate /etc/pods/*.yaml' });
+    throw usageError('ERR_MISSING_ARGUMENT', 'validate needs at least one pod file or bundle directory', { hint: 'rocklet validate /etc/pods/*.yaml, or rocklet validate examples/fleet/pods' });
   }
   const print = ctx.flags.boolean('print');
   if (print && files.length !== 1) throw usageError('ERR_TOO_MANY_ARGUMENTS', `--print takes exactly one file, got ${files.length}`);
   const options = { nodeName: hostname() };
   const results: PodFileResult[] = [];
-  for (const file of files) results.push(await readPodFile(file, options));
+  const bundles: BundleReport[] = [];
+  for (const file of files) {
+    if (await isDirectory(file)) {
+      if (print) throw usageError('ERR_FLAG_VALUE', `--print takes a pod file, and ${file} is a directory`);
+      bundles.push(await checkBundle(file, options.nodeName));
+    } else {
+      results.push(await readPodFile(file, options));
+    }
+  }
   const json = ctx.globals.format === 'json' || ctx.globals.format === 'json-pretty';
   const [first] = results;
   if (print && first !== undefined && first.ok) {
@@ -62,10 +120,12 @@ export const handler: CommandHandler = async (ctx) => {
     ctx.out.stdout(stringify(ctx, first.spec));
     return 0;
   }
+  const valid = results.every((result) => result.ok) && bundles.every(bundleValid);
   if (json) {
-    ctx.out.stdout(stringify(ctx, { valid: results.every((r) => r.ok), files: results.map(resultJson) }));
+    ctx.out.stdout(stringify(ctx, { valid, files: results.map(resultJson), ...(bundles.length === 0 ? {} : { bundles: bundles.map(bundleJson) }) }));
   } else {
     for (const result of results) printText(ctx, result);
+    for (const bundle of bundles) printBundleText(ctx, bundle);
   }
-  return results.every((result) => result.ok) ? 0 : EXIT_INVALID;
+  return valid ? 0 : EXIT_INVALID;
 };

@@ -14,7 +14,7 @@ const APPC_VERSION = '0.8.11';
  * It is the nearest one named "rocklet" above this file, which sits in dist/rocklet/ when bundled
  * and in dist/src/cli/commands/ under the unit tests: two or four directories down.
  */
-function rockletVersion(): string {
+export function rockletVersion(): string {
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
     const manifest = readManifest(path.join(dir, 'package.json'));
     if (manifest?.name === 'rocklet') return typeof manifest.version === 'string' ? manifest.version : 'unknown';

@@ -24,20 +24,25 @@ export const DAEMON_COMMANDS: readonly CommandSpec[] = [
     load: () => import('../commands/pods.js'),
   },
   {
-    name: 'validate', summary: 'check pod files without running them', usage: '[flags] FILE...',
+    name: 'validate', summary: 'check pod files, or a whole bundle directory, without running them', usage: '[flags] FILE|DIR...',
     description: 'Prints "FILE: ok" or every error as FILE:LINE:COL: field.path: message.\n'
-      + 'Exit codes: 0 when every file is valid, 1 when any is invalid, 2 for usage errors, 254 when rocklet fails.',
+      + 'A DIR is a provisioning bundle: its pod files are read as the daemon reads the pod directory, and two files that\n'
+      + 'one machine would both run (nodeSelectors that can both match) with the same pod name or hostPort are a conflict:\n'
+      + '"FILE: conflict: REASON on machines with LABELS". For CI pipelines.\n'
+      + 'Exit codes: 0 when every file is valid (and no conflicts), 1 when any is invalid or conflicts, 2 for usage errors, 254 when rocklet fails.',
     flags: [{ name: 'print', kind: 'boolean', help: 'print the normalised pod spec rocklet would run (one FILE)' }],
     load: () => import('../commands/validate.js'),
   },
   {
     name: 'plan', summary: 'show what the daemon would change, without changing it', usage: '[flags]',
     description: 'Actions: start, update (with the changed fields), stop, adopt, keep, skip, reject, invalid.\n'
+      + 'What a machine would run from a bundle: rocklet plan --fresh --pod-dir=BUNDLE --machine=MACHINE.yaml\n'
       + 'Exit codes: 0; with --detailed-exitcode 0 when nothing would change, 2 when something would; 254 when rocklet fails.',
     flags: [
       POD_DIR,
       { name: 'machine', kind: 'string', valueName: 'FILE', defaultText: '<config-dir>/machine.yaml', help: 'machine labels to plan for' },
       { name: 'detailed-exitcode', kind: 'boolean', help: 'exit 2 when something would change' },
+      { name: 'fresh', kind: 'boolean', help: 'plan for a machine that runs nothing yet (a bundle in CI): no systemd, daemon or root-owned files needed' },
     ],
     load: () => import('../commands/plan.js'),
   },

@@ -1,30 +1,13 @@
 /** @module cli/table/pods — rkt's pod commands (runtime core). */
 import type { CommandSpec } from '../command.js';
 import type { FlagSpec } from '../flags.js';
-import { APP_FLAGS, FULL, NO_LEGEND, OVERWRITE, PRETTY_PRINT, POD_FLAGS, PULL_POLICY, UUID_FILE } from './shared-flags.js';
+import { APP_FLAGS, FETCH_CA_FILE, FETCH_PLATFORM, FETCH_STALL_TIMEOUT, FULL, NO_LEGEND, OVERWRITE, PRETTY_PRINT, POD_FLAGS, PULL_POLICY, RUN_FLAGS, UUID_FILE } from './shared-flags.js';
 
 /** The per-app flags of run/prepare, for their --help (the flag table lists only pod flags). */
 const APP_FLAGS_HELP = ['App flags (after each IMAGE, before its -- ARGS):', ...APP_FLAGS.map((flag) => {
   const left = `--${flag.name}${flag.kind === 'boolean' ? '' : `=${flag.valueName ?? 'VALUE'}`}`;
   return `  ${left.padEnd(32)} ${flag.help}`;
 })].join('\n');
-
-/** Extra TLS roots for image downloads and discovery (fetch, run, prepare). */
-export const FETCH_CA_FILE: FlagSpec = {
-  name: 'ca-file', kind: 'string', valueName: 'FILE',
-  help: 'PEM CA certificate(s) to trust for https downloads and discovery, besides the system roots (config.yaml: tls.caFile)',
-};
-/** The no-progress timeout of downloads (fetch, run, prepare). */
-export const FETCH_STALL_TIMEOUT: FlagSpec = {
-  name: 'stall-timeout', kind: 'string', valueName: 'DURATION', defaultText: '30s',
-  help: 'fail a download that receives nothing for this long (config.yaml: fetch.stallTimeout)',
-};
-
-/** The platform to pick from a multi-arch OCI image (fetch, run, prepare). */
-export const FETCH_PLATFORM: FlagSpec = {
-  name: 'platform', kind: 'string', valueName: 'OS/ARCH[/VARIANT]',
-  help: 'fetch OCI/Docker images for this platform (default: the host\'s); an image for another platform does not run here',
-};
 
 /** The flags of `fetch` (and its hidden alias `image fetch`). */
 export const FETCH_FLAGS: readonly FlagSpec[] = [
@@ -38,14 +21,14 @@ export const POD_COMMANDS: readonly CommandSpec[] = [
     name: 'run', summary: 'run images in a new pod, in the foreground', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]',
     description: 'Fetches (pull policy "new"), verifies and runs one or more images as apps of one pod and waits for them.\n'
       + 'Exits with the app\'s exit code, or 254 when rocklet itself fails.\n\n' + APP_FLAGS_HELP,
-    flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT, FETCH_PLATFORM], stopAtFirstPositional: true,
+    flags: RUN_FLAGS, stopAtFirstPositional: true,
     load: () => import('../commands/run.js'),
   },
   {
     name: 'prepare', summary: 'prepare a pod from images and print its UUID', usage: '[flags] IMAGE [app flags] [-- ARGS...] [--- IMAGE ...]',
     description: 'Fetches (pull policy "new"), verifies and renders the images, plans the pod and leaves it prepared for "run-prepared".\n'
       + 'Prints the pod UUID. Instead of IMAGE arguments: --pod-manifest=FILE (appc JSON) or --pod-file=FILE (pod file).\n\n' + APP_FLAGS_HELP,
-    flags: [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT, FETCH_PLATFORM], stopAtFirstPositional: true,
+    flags: RUN_FLAGS, stopAtFirstPositional: true,
     load: () => import('../commands/prepare.js'),
   },
   { name: 'run-prepared', summary: 'run a prepared pod', usage: '[flags] UUID', flags: POD_FLAGS.filter((f) => ['net', 'dns', 'dns-search', 'dns-opt', 'dns-domain', 'hosts-entry', 'hostname'].includes(f.name)), load: () => import('../commands/run-prepared.js') },

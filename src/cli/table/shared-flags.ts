@@ -35,6 +35,30 @@ export const POD_FLAGS: readonly FlagSpec[] = [
   { name: 'quiet', kind: 'boolean', help: 'print nothing but the UUID (prepare)' },
 ];
 
+/** Extra TLS roots for image downloads and discovery (fetch, run, prepare). */
+export const FETCH_CA_FILE: FlagSpec = {
+  name: 'ca-file', kind: 'string', valueName: 'FILE',
+  help: 'PEM CA certificate(s) to trust for https downloads and discovery, besides the system roots (config.yaml: tls.caFile)',
+};
+/** The no-progress timeout of downloads (fetch, run, prepare). */
+export const FETCH_STALL_TIMEOUT: FlagSpec = {
+  name: 'stall-timeout', kind: 'string', valueName: 'DURATION', defaultText: '30s',
+  help: 'fail a download that receives nothing for this long (config.yaml: fetch.stallTimeout)',
+};
+
+/** The platform to pick from a multi-arch OCI image (fetch, run, prepare). */
+export const FETCH_PLATFORM: FlagSpec = {
+  name: 'platform', kind: 'string', valueName: 'OS/ARCH[/VARIANT]',
+  help: 'fetch OCI/Docker images for this platform (default: the host\'s); an image for another platform does not run here',
+};
+
+/**
+ * The flag table of `run` and `prepare` (pod-level flags; per-app flags follow each IMAGE). Here,
+ * not in pods.ts, because the handlers parse their own command line with it and the command
+ * table loads the handlers: importing the table from a handler would close a circle.
+ */
+export const RUN_FLAGS: readonly FlagSpec[] = [...POD_FLAGS, FETCH_CA_FILE, FETCH_STALL_TIMEOUT, FETCH_PLATFORM];
+
 /** Per-app flags accepted after each IMAGE of `run`/`prepare`. */
 export const APP_FLAGS: readonly FlagSpec[] = [
   { name: 'name', kind: 'string', valueName: 'NAME', help: 'the app name (default: from the image name)' },

@@ -14,8 +14,8 @@ import { invalidArgument, isErrorCategory } from '../../util/index.js';
 import type { ResolvedImage } from './plan-common.js';
 import { checkRunnablePlatform } from './plan-common.js';
 import { checkPodSpecSupported, dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from './plan-podspec.js';
-import type { PlanningContext, PreparedPod, PrepareOptions } from './prepare.js';
-import { createPreparedPod, fetcherFor, resolveImage } from './prepare.js';
+import type { PlanningContext, PreparedPod, PrepareOptions } from './prepared-pod.js';
+import { createPreparedPod, fetcherFor, resolveImage } from './prepared-pod.js';
 import type { DnsRequest, HostsRequest, NetRequest } from './request.js';
 
 /** Options of {@link preparePodFile} besides {@link PrepareOptions}. */
