@@ -41,8 +41,8 @@ async function openIfExists(file: string): Promise<FileHandle | undefined> {
 type TailStart = { readonly offset: number } | { readonly counted: number };
 
 /**
- * Where the last `lines` lines of the file start: the offset after the (lines+1)-th `F` record
- * from the end, or how many `F` records the whole file has when it has fewer.
+ * Where the last `lines` lines of the file start: the offset after the (lines+1)-th line end
+ * from the end (`F` records, and the newest record), or how many the whole file has when fewer.
  */
 async function tailStart(fh: FileHandle, lines: number): Promise<TailStart> {
   const { size } = await fh.stat();
@@ -69,11 +69,14 @@ async function tailStart(fh: FileHandle, lines: number): Promise<TailStart> {
   if (lineEnd < 0) return { counted: 0 };
   if (lines === 0) return { offset: lineEnd + 1 };
   let counted = 0;
+  let newest = true;
   for (;;) {
     const previous = await lastNewlineBefore(lineEnd);
     const lineStart = previous + 1;
     const record = decodeRecord(buf.subarray(lineStart - bufStart, lineEnd - bufStart));
-    if (record !== undefined && !record.partial) counted += 1;
+    // The newest record ends a line even when it is `P` (the app's last words without a newline).
+    if (record !== undefined && (!record.partial || newest)) counted += 1;
+    newest = false;
     if (counted === lines + 1) return { offset: lineEnd + 1 };
     if (lineStart === 0) return { counted };
     lineEnd = previous;

@@ -30,6 +30,8 @@ export class AppLogWriter {
   #size = 0;
   readonly #pending: Record<LogStream, Buffer[]> = { stdout: [], stderr: [] };
   readonly #pendingBytes: Record<LogStream, number> = { stdout: 0, stderr: 0 };
+  /** When the first byte of each stream's unfinished line arrived. */
+  readonly #pendingSince: Record<LogStream, number> = { stdout: 0, stderr: 0 };
 
   constructor(podDir: string, app: string, maxBytes = DEFAULT_LOG_MAX_BYTES) {
     this.#paths = appLogPaths(podDir, app);
@@ -53,9 +55,8 @@ export class AppLogWriter {
 
   /** Writes what is left of unfinished lines (as `P` records) and closes the file. */
   close(): void {
-    const time = nowUsec();
     for (const stream of ['stdout', 'stderr'] as const) {
-      if (this.#pendingBytes[stream] > 0) this.#flush(stream, time, true);
+      if (this.#pendingBytes[stream] > 0) this.#flush(stream, this.#pendingSince[stream], true);
     }
     closeSync(this.#fd);
   }
@@ -70,12 +71,15 @@ export class AppLogWriter {
       rest = rest.subarray(room);
     }
     if (rest.length === 0) return;
+    if (this.#pendingBytes[stream] === 0) this.#pendingSince[stream] = time;
     // Copied: the chunk's memory belongs to the stream.
     this.#pending[stream].push(Buffer.from(rest));
     this.#pendingBytes[stream] += rest.length;
   }
 
-  #flush(stream: LogStream, time: number, partial: boolean): void {
+  #flush(stream: LogStream, now: number, partial: boolean): void {
+    // A line is stamped with when it began to arrive, as the journal stamps an entry.
+    const time = this.#pendingBytes[stream] > 0 ? this.#pendingSince[stream] : now;
     const content = Buffer.concat(this.#pending[stream]);
     this.#pending[stream] = [];
     this.#pendingBytes[stream] = 0;
