@@ -103,7 +103,7 @@ describe('pod/logs', () => {
     let running = true;
     const seen: string[] = [];
     const following = (async () => {
-      for await (const record of readAppLog(dir, 'app', { follow: { running: async () => running, intervalMs: 10 } })) {
+      for await (const record of readAppLog(dir, 'app', { follow: { running: () => Promise.resolve(running), intervalMs: 10 } })) {
         seen.push(record.content.toString());
         if (seen.length === 1) {
           // Written while the reader follows: enough to rotate twice.
