@@ -3,8 +3,8 @@
 // that, side by side: flat memory means the two peaks are about the same.
 // Usage: npm run build && node bench/logs-memory.mjs [lines=200000]   (needs root, crun)
 //
-// Inside one private test systemd (its journald gets RuntimeMaxUse=1G and no rate limit for the
-// run, so every line is kept):
+// Inside one private test systemd (its /run tmpfs grown to 2 GiB, its journald given RuntimeMaxUse=1G
+// and no rate limit for the run, so every line is kept):
 //   journal   a daemon pod (rocklet daemon, pod file) whose app runs `seq LINES`; `rocklet logs POD`
 //             reads its run from the journal (journalctl -o json, parsed as it streams).
 //   files     a standalone pod (rocklet run-prepared) whose app runs `seq LINES`; `rocklet logs
@@ -28,7 +28,8 @@ const d = await DaemonFixture.create('bench-logs');
 try {
   const fx = d.fx;
   // Keep every line: the harness's journald is sized for tests (16M) and rate-limited by default.
-  await fx.exec(['sh', '-c', 'printf "[Journal]\\nRuntimeMaxUse=1G\\nRateLimitIntervalSec=0\\n" >/run/systemd/journald.conf.d/60-bench.conf && systemctl restart systemd-journald']);
+  // (its /run is a 64 MiB tmpfs, which journald may fill to 90 %: 200k entries take more).
+  await fx.exec(['sh', '-c', 'mount -o remount,size=2g /run && printf "[Journal]\\nRuntimeMaxUse=1G\\nRateLimitIntervalSec=0\\n" >/run/systemd/journald.conf.d/60-bench.conf && systemctl restart systemd-journald']);
   const started = await d.startDaemon();
   if (started.code !== 0) throw new Error(started.stderr);
 
