@@ -70,3 +70,5 @@ export type {
 } from './events.js';
 export type { UnitStatePredicate, WaitForUnitStateOptions } from './wait.js';
 export { SYSTEMD_ERROR_CODES, mapDBusError } from './errors.js';
+export { readJournal, firstJournalEntry, syncJournal, journalctlArgs, parseJournalLine } from './journal.js';
+export type { JournalEntry, JournalQuery } from './journal.js';

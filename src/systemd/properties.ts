@@ -95,6 +95,11 @@ export interface UnitProperties {
   readonly privateTmp?: boolean;
   readonly standardOutput?: OutputTarget;
   readonly standardError?: OutputTarget;
+  /**
+   * LogExtraFields=: `{ FIELD: value }` added to every journal entry the unit's processes write
+   * (field names as journald wants them: A–Z, 0–9, `_`, not starting with `_`).
+   */
+  readonly logExtraFields?: Readonly<Record<string, string>>;
 }
 
 /** One entry of the `a(sv)` array, typed by its signature. */
@@ -105,6 +110,7 @@ export type PropertyEntry =
   | readonly [name: string, signature: 'u', value: number]
   | readonly [name: string, signature: 't', value: bigint]
   | readonly [name: string, signature: 'as', value: readonly string[]]
+  | readonly [name: string, signature: 'aay', value: readonly Buffer[]]
   | readonly [name: string, signature: 'a(sasb)', value: readonly ExecTuple[]];
 
 /** The D-Bus signatures a {@link PropertyEntry} can carry. */
@@ -166,7 +172,17 @@ const ENCODERS: Encoders = {
   privateTmp: flag('PrivateTmp'),
   standardOutput: oneOf('StandardOutput', OUTPUT_TARGETS),
   standardError: oneOf('StandardError', OUTPUT_TARGETS),
+  logExtraFields: (value) => ['LogExtraFields', 'aay', encodeLogExtraFields(value)],
 };
+
+const JOURNAL_FIELD = /^[A-Z0-9][A-Z0-9_]{0,63}$/;
+
+function encodeLogExtraFields(fields: Readonly<Record<string, string>>): Buffer[] {
+  return Object.entries(fields).map(([name, value]) => {
+    if (!JOURNAL_FIELD.test(name)) throw invalidArgument('ERR_UNIT_INVALID', `LogExtraFields: "${name}" is not a journal field name (A-Z, 0-9, _; not starting with _)`);
+    return Buffer.from(`${name}=${checkText(`LogExtraFields.${name}`, value)}`);
+  });
+}
 
 function encodeOne<K extends keyof UnitProperties>(props: UnitProperties, key: K): PropertyEntry | undefined {
   const value = props[key];

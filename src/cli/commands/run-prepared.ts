@@ -12,7 +12,8 @@ import { requireRoot, storeOf } from './store-common.js';
 
 /** Runs prepared pod `uuid` with the apps on this process's stdio; returns the exit code. */
 export async function runInForeground(ctx: CommandContext, runtime: RuntimeContext, uuid: PodUuid): Promise<number> {
-  const result = await runPreparedPod(runtime, uuid, { stdio: 'inherit' });
+  // The apps' output reaches this terminal as before, through their log files (rocklet logs).
+  const result = await runPreparedPod(runtime, uuid, { stdio: 'inherit', logs: { forward: { stdout: process.stdout, stderr: process.stderr } } });
   for (const line of result.released) ctx.out.debug(`released ${line}`);
   return result.exitCode;
 }

@@ -101,8 +101,22 @@ export const POD_COMMANDS: readonly CommandSpec[] = [
   { name: 'cat-manifest', summary: 'print the pod manifest', usage: '[flags] UUID', flags: [UUID_FILE, PRETTY_PRINT], load: () => import('../commands/cat-manifest.js') },
   { name: 'export', summary: 'export an exited app as an ACI', usage: '[flags] UUID OUT.aci', flags: [OVERWRITE, { name: 'app', kind: 'string', valueName: 'APP', help: 'the app to export' }], load: () => import('../commands/export.js') },
   {
-    name: 'logs', summary: 'show the output of a pod\'s apps', usage: '[flags] UUID|POD',
-    flags: [{ name: 'app', kind: 'string', valueName: 'APP', help: 'only this app' }, { name: 'follow', kind: 'boolean', short: 'f', help: 'keep printing new output' }],
+    name: 'logs', summary: 'print what a pod\'s app wrote to stdout and stderr', usage: '[flags] POD|FILE|UUID',
+    description: 'POD is a pod name or pod file name as "rocklet pods" shows them, or a pod UUID (any unique prefix).\n'
+      + 'Daemon pods and other pods run as units are read from the journal (each start of the app is one run);\n'
+      + 'standalone pods ("rocklet run", "run-prepared") from their per-app log files (<pod>/logs/<app>.log, removed with the pod).\n'
+      + 'The flags mean what they mean to kubectl logs. With -f, new runs of a restarted app follow; the output ends when the pod is gone.',
+    flags: [
+      { name: 'app', short: 'c', kind: 'string', valueName: 'APP', help: 'the app (default: the only one; of several, the first, with a note)' },
+      { name: 'container', kind: 'string', valueName: 'APP', help: 'same as --app (kubectl\'s name)', hidden: true },
+      { name: 'follow', kind: 'boolean', short: 'f', help: 'keep printing new output until the pod is gone' },
+      { name: 'tail', kind: 'string', valueName: 'N', defaultText: '-1', help: 'only the last N lines (-1: all)' },
+      { name: 'since', kind: 'string', valueName: 'DURATION|TIME', help: 'only lines newer than a duration back (10m, 1h) or a time (2026-12-05T04:30:00Z)' },
+      { name: 'timestamps', kind: 'boolean', help: 'start each line with its time (RFC 3339, µs)' },
+      { name: 'previous', kind: 'boolean', short: 'p', help: 'the app\'s run before the current one (unit pods: the previous start of its unit)' },
+      { name: 'run-dir', kind: 'string', valueName: 'DIR', defaultText: '/run/rocklet', help: 'where the daemon\'s status file is (pod names)' },
+    ],
+    load: () => import('../commands/logs.js'),
   },
 ];
 

@@ -19,6 +19,11 @@
  * limits its cgroup (below the caller's); apps without limits run with the cgroup manager
  * disabled. Under systemd the unit carries the limits instead (unit-plan.ts).
  *
+ * Logs (`options.logs`): each app's stdout and stderr are piped through rocklet into
+ * `<pod>/logs/<app>.log` (pod/logs: size-bounded, read by `rocklet logs`) and forwarded to
+ * where they would have gone. The files are complete before the pod's lock is released, so a
+ * follower that sees the pod gone has everything.
+ *
  * After the apps: containers deleted, mounts, network and namespace files released
  * (release.ts), the lock released; the pod stays in `run/`, reading `exited` (as rkt left it)
  * until gc marks it.
@@ -35,6 +40,8 @@ import type { CommandStdio } from '../stage1/command.js';
 import type { ContainerExit } from '../stage1/crun.js';
 import { FlyExecutor } from '../stage1/fly.js';
 import { unmountAppRootfs } from '../stage1/rootfs.js';
+import type { AppOutputForward } from '../logs/writer.js';
+import { AppLogWriter, teeStream } from '../logs/writer.js';
 import type { AppPrepared } from './app-unit.js';
 import { appPrepare, stage1Resources } from './app-unit.js';
 import type { RuntimeContext } from './context.js';
@@ -49,6 +56,11 @@ export interface RunPreparedOptions {
   readonly stdio?: CommandStdio;
   /** Write crun cgroup limits from the plan (default true). */
   readonly resources?: boolean;
+  /**
+   * Write each app's output to its log file (pod/logs) and forward it to `forward` (the apps'
+   * stdin stays `stdio`'s; stdout and stderr are piped through rocklet).
+   */
+  readonly logs?: { readonly forward?: AppOutputForward; readonly maxBytes?: number };
 }
 
 /** One app's end. */
@@ -90,26 +102,38 @@ class AppRunner {
     readonly app: PlannedApp,
     private readonly prepared: AppPrepared,
     private readonly stdio: CommandStdio,
+    private readonly logs: RunPreparedOptions['logs'],
   ) {}
 
   async run(): Promise<AppResult> {
-    const exit = await this.#execute();
+    const writer = this.logs === undefined ? undefined : new AppLogWriter(this.pod.path, this.app.name, this.logs.maxBytes);
+    let exit: ContainerExit;
+    try {
+      exit = await this.#execute(writer);
+    } finally {
+      writer?.close();
+    }
     clearTimeout(this.#killTimer);
     const exitCode = exit.exitCode ?? 128 + 9;
     await recordAppExit(this.pod.path, this.app.name as ACName, Math.min(exitCode, 255));
     return { app: this.app.name, exitCode, stdout: exit.stdout, stderr: exit.stderr };
   }
 
-  #execute(): Promise<ContainerExit> {
+  #execute(writer: AppLogWriter | undefined): Promise<ContainerExit> {
     const { prepared } = this;
     const extraFds = [this.pod.lock.fd];
+    const forward = this.logs?.forward;
+    const logged = writer === undefined ? {} : {
+      stdio: [stdinOf(this.stdio), 'pipe', 'pipe'] as const,
+      output: { stdout: teeStream(writer, 'stdout', forward?.stdout), stderr: teeStream(writer, 'stderr', forward?.stderr) },
+    };
     if (this.plan.stage1 === 'fly') {
       const fly = new FlyExecutor(this.ctx.mountNamespace);
-      return fly.run({ id: prepared.containerId, bundle: prepared.prepared.dirs.dir, config: prepared.prepared.config }, { stdio: this.stdio, extraFds });
+      return fly.run({ id: prepared.containerId, bundle: prepared.prepared.dirs.dir, config: prepared.prepared.config }, { stdio: this.stdio, extraFds, ...logged });
     }
     // Limits in the config only apply when crun manages the container's cgroup.
     const manager = prepared.prepared.app.resources === undefined ? 'disabled' : 'cgroupfs';
-    return crunOf(this.ctx, manager).run(prepared.containerId, { bundle: prepared.prepared.dirs.dir, stdio: this.stdio, extraFds });
+    return crunOf(this.ctx, manager).run(prepared.containerId, { bundle: prepared.prepared.dirs.dir, stdio: this.stdio, extraFds, ...logged });
   }
 
   /** SIGTERM now, SIGKILL after the app's stop timeout (crun apps; fly apps get the signal from the terminal). */
@@ -131,7 +155,13 @@ class AppRunner {
   }
 }
 
-async function runApps(ctx: RuntimeContext, pod: LockedPod, plan: PodPlan, stdio: CommandStdio, withResources: boolean): Promise<AppResult[]> {
+/** The stdin part of `stdio`. */
+function stdinOf(stdio: CommandStdio): 'pipe' | 'inherit' | 'ignore' {
+  const first = typeof stdio === 'string' ? stdio : stdio[0];
+  return first === 'inherit' || first === 'ignore' ? first : first === 'pipe' ? 'pipe' : 'inherit';
+}
+
+async function runApps(ctx: RuntimeContext, pod: LockedPod, plan: PodPlan, stdio: CommandStdio, withResources: boolean, logs: RunPreparedOptions['logs']): Promise<AppResult[]> {
   const results: AppResult[] = [];
   const prepare = (app: PlannedApp): Promise<AppPrepared> => {
     const resources = withResources ? stage1Resources(app) : undefined;
@@ -139,13 +169,13 @@ async function runApps(ctx: RuntimeContext, pod: LockedPod, plan: PodPlan, stdio
   };
   for (const app of plan.apps.filter((a) => a.init)) {
     if (ctx.signal?.aborted === true) return results;
-    const runner = new AppRunner(ctx, pod, plan, app, await prepare(app), stdio);
+    const runner = new AppRunner(ctx, pod, plan, app, await prepare(app), stdio, logs);
     const result = await runner.run();
     results.push(result);
     if (result.exitCode !== 0) return results;
   }
   const runners: AppRunner[] = [];
-  for (const app of plan.apps.filter((a) => !a.init)) runners.push(new AppRunner(ctx, pod, plan, app, await prepare(app), stdio));
+  for (const app of plan.apps.filter((a) => !a.init)) runners.push(new AppRunner(ctx, pod, plan, app, await prepare(app), stdio, logs));
   if (ctx.signal?.aborted === true) return results;
   const stopAll = (): void => {
     for (const runner of runners) runner.stop();
@@ -198,7 +228,7 @@ export async function runPreparedPod(ctx: RuntimeContext, uuid: PodUuid, options
   let results: AppResult[] = [];
   let released: string[] = [];
   try {
-    results = await runApps(ctx, pod, plan, options.stdio ?? 'inherit', options.resources ?? true);
+    results = await runApps(ctx, pod, plan, options.stdio ?? 'inherit', options.resources ?? true, options.logs);
     if (results.length === 0 && ctx.signal?.aborted === true) {
       throw runtimeFailure('ERR_POD_INTERRUPTED', `pod "${uuid}" was interrupted before its apps started`);
     }

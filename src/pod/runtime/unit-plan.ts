@@ -29,6 +29,9 @@
  * caller's `unitName` (pass the facade's `parseUnitName`): the result goes to
  * `SystemdManager.startTransientUnit` as it is.
  *
+ * App units carry LogExtraFields= `ROCKLET_POD_UUID`, `ROCKLET_APP` ({@link APP_LOG_FIELDS}):
+ * `rocklet logs` selects an app's journal entries by them.
+ *
  * `_` cannot occur in a pod name, so `<pod>_<app>` is unambiguous. Every unit carries
  * `ROCKLET_POD_UUID`, `ROCKLET_POD_NAME` and (pod files) `ROCKLET_SPEC_HASH` in Environment=
  * and the hash in its Description, so a restarted daemon can adopt running pods.
@@ -81,7 +84,15 @@ export interface PodUnitProperties<N extends string> {
   readonly tasksMax?: number;
   /** µs of CPU time per second (1000 millicores = 1_000_000). */
   readonly cpuQuotaPerSecUSec?: number;
+  /** LogExtraFields=: fields on every journal entry of the unit's processes. */
+  readonly logExtraFields?: Readonly<Record<string, string>>;
 }
+
+/**
+ * Journal fields every app unit's output carries (LogExtraFields=), so `rocklet logs` finds one
+ * pod version's app by what it is, whatever its unit was named and after the unit is gone.
+ */
+export const APP_LOG_FIELDS = { uuid: 'ROCKLET_POD_UUID', app: 'ROCKLET_APP' } as const;
 
 /** Input of {@link podUnits}. */
 export interface PodUnitsInput<N extends string> {
@@ -313,6 +324,7 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
           : { execStartPre: [rocklet('app', 'prepare', uuid, app.name)], execStart: [execOf(crunRun)] }),
         execStopPost: [rocklet('app', 'cleanup', uuid, app.name)],
         environment: { ...environment, ROCKLET_APP: app.name },
+        logExtraFields: { [APP_LOG_FIELDS.uuid]: uuid, [APP_LOG_FIELDS.app]: app.name },
         restart: app.init ? 'no' : RESTART[app.restart],
         // systemd's own quick restarts (5 within 10 s, then start-limit-hit); past those the
         // daemon restarts a crash-looping container with back-off, as kubelet does.

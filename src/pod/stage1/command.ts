@@ -11,6 +11,8 @@ import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { errnoCode, failedPrecondition, runtimeFailure } from '../../util/index.js';
 import type { MountNamespace } from './mount-namespace.js';
 import { nsPath } from './mount-namespace.js';
@@ -41,6 +43,11 @@ export interface RunCommandOptions {
   /** SIGKILL the tool after this long (default: no limit). */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Where the child's stdout and stderr go instead of being captured (each must be `pipe` in
+   * `stdio`): piped with backpressure; the result waits until both have taken everything.
+   */
+  readonly output?: { readonly stdout: Writable; readonly stderr: Writable };
 }
 
 // Error messages quote at most this much of a tool's stderr: enough for crun's last lines.
@@ -69,8 +76,14 @@ export function runCommand(ns: MountNamespace, argv: readonly string[], options:
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    const output = options.output;
+    if (output === undefined) {
+      child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    } else {
+      child.stdout?.pipe(output.stdout);
+      child.stderr?.pipe(output.stderr);
+    }
     // Nothing is written to stdin: closing it at once gives the tool EOF.
     child.stdin?.end();
     child.on('error', (error) => {
@@ -81,14 +94,16 @@ export function runCommand(ns: MountNamespace, argv: readonly string[], options:
       reject(error);
     });
     child.on('close', (exitCode, signal) => {
-      resolve({
+      // The outputs may still hold chunks their consumer has not taken (backpressure).
+      const drained = output === undefined ? Promise.resolve() : Promise.all([finished(output.stdout), finished(output.stderr)]);
+      drained.then(() => resolve({
         command,
         exitCode,
         signal,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         durationMs: performance.now() - started,
-      });
+      }), reject);
     });
   });
 }

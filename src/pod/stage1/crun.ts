@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, failedPrecondition } from '../../util/index.js';
-import type { CommandResult, CommandStdio } from './command.js';
+import type { CommandResult, CommandStdio, RunCommandOptions } from './command.js';
 import { locateTool, runCommand } from './command.js';
 import type { BundleFlags, CgroupManager, CrunGlobals, ExecProcess } from './crun-argv.js';
 import { bundleVerbArgv, checkContainerId, execVerbArgv, globalArgv, signalNumber } from './crun-argv.js';
@@ -60,6 +60,8 @@ export interface StartOptions extends Omit<BundleFlags, 'preserveFds'> {
   readonly stdio?: CommandStdio;
   /** Descriptors of this process passed in as fd 3, 4, … (e.g. the pod lock). */
   readonly extraFds?: readonly number[];
+  /** Where stdout and stderr go (`run`; stdio must pipe them): see RunCommandOptions.output. */
+  readonly output?: RunCommandOptions['output'];
 }
 
 /** Options of `exec`. */
@@ -131,7 +133,7 @@ export class CrunRuntime {
     return this.#cgroupPrefix;
   }
 
-  async #invoke(verb: string, id: string, verbArgv: readonly string[], stdio: CommandStdio, extraFds: readonly number[] = []): Promise<Invocation> {
+  async #invoke(verb: string, id: string, verbArgv: readonly string[], stdio: CommandStdio, extraFds: readonly number[] = [], output?: RunCommandOptions['output']): Promise<Invocation> {
     const globals = await this.#globals();
     const ns = this.namespace;
     // Once per runtime object: both live on a tmpfs that only a reboot (a new process) empties.
@@ -142,7 +144,7 @@ export class CrunRuntime {
     await this.#dirsReady;
     const log = path.join(this.logDir, `${id}.${verb}.${randomBytes(4).toString('hex')}.json`);
     const prefix = await this.#prefixFor(verb);
-    const result = await runCommand(ns, [...prefix, ...globalArgv(globals, log), ...verbArgv], { stdio, extraFds });
+    const result = await runCommand(ns, [...prefix, ...globalArgv(globals, log), ...verbArgv], { stdio, extraFds, ...(output === undefined ? {} : { output }) });
     return { result, errors: await readLogErrors(nsPath(ns, log)) };
   }
 
@@ -168,7 +170,7 @@ export class CrunRuntime {
   async run(id: string, options: StartOptions): Promise<ContainerExit> {
     const extraFds = options.extraFds ?? [];
     const argv = bundleVerbArgv('run', id, { ...options, preserveFds: extraFds.length });
-    const inv = await this.#invoke('run', id, argv, options.stdio ?? 'inherit', extraFds);
+    const inv = await this.#invoke('run', id, argv, options.stdio ?? 'inherit', extraFds, options.output);
     if (inv.result.exitCode !== null && inv.errors.length > 0) this.#fail(`run container ${id}`, inv, id);
     return toExit(inv.result);
   }

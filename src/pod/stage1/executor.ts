@@ -3,7 +3,7 @@
  * in the foreground and report how it ended. `crun` (default) is the full OCI runtime; `fly`
  * (fly.ts) is rkt's chroot-only flavor for privileged system pods and hosts without crun.
  */
-import type { CommandStdio } from './command.js';
+import type { CommandStdio, RunCommandOptions } from './command.js';
 import type { ContainerExit, CrunRuntime } from './crun.js';
 import type { OciSpec } from './oci-spec.js';
 
@@ -25,6 +25,8 @@ export interface ExecutorRunOptions {
   readonly stdio?: CommandStdio;
   /** Descriptors passed in as fd 3, 4, … (the pod lock). */
   readonly extraFds?: readonly number[];
+  /** Where stdout and stderr go (stdio must pipe them); see RunCommandOptions.output. */
+  readonly output?: RunCommandOptions['output'];
 }
 
 /** Runs one prepared app to its end. */
@@ -45,6 +47,7 @@ export class CrunExecutor implements Stage1Executor {
       bundle: app.bundle,
       ...(options.stdio === undefined ? {} : { stdio: options.stdio }),
       ...(options.extraFds === undefined ? {} : { extraFds: options.extraFds }),
+      ...(options.output === undefined ? {} : { output: options.output }),
     });
   }
 }

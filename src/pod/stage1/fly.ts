@@ -97,7 +97,7 @@ export class FlyExecutor implements Stage1Executor {
     const hostRoot = nsPath(this.namespace, app.config.root.path);
     for (const dir of FLY_HOST_MOUNTS) await ensureMountTarget(hostRoot, dir, 'directory');
     const argv = flyArgv(app.config, await this.#tools());
-    const result = await runCommand(this.namespace, argv, { stdio: options.stdio ?? 'inherit', extraFds: options.extraFds ?? [] });
+    const result = await runCommand(this.namespace, argv, { stdio: options.stdio ?? 'inherit', extraFds: options.extraFds ?? [], ...(options.output === undefined ? {} : { output: options.output }) });
     // The app is the process we started (everything before it exec'd): report its death by
     // signal like crun does, 128+N.
     const exitCode = result.exitCode ?? (result.signal === null ? null : 128 + signalNumber(result.signal));
