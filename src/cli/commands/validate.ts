@@ -12,7 +12,8 @@
 import { hostname } from 'node:os';
 import type { Diagnostic, PodFileResult } from '../../podfile/index.js';
 import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
-import { usageError } from '../../util/index.js';
+import { loadSeccompProfiles, rockletStatePaths } from '../../pod/index.js';
+import { isRockletError, usageError } from '../../util/index.js';
 import type { CommandContext, CommandHandler } from '../command.js';
 
 /** Exit code when at least one file is invalid (distinct from rocklet's own failure, 254). */
@@ -45,6 +46,20 @@ function stringify(ctx: CommandContext, value: unknown): string {
   return `${JSON.stringify(value, null, ctx.globals.format === 'json' ? undefined : 2)}\n`;
 }
 
+/** A valid file whose seccomp Localhost profile is missing or invalid is invalid (the pod would be refused). */
+async function withSeccompProfiles(ctx: CommandContext, result: PodFileResult): Promise<PodFileResult> {
+  if (!result.ok) return result;
+  try {
+    await loadSeccompProfiles(ctx.globals.configDir, result.spec);
+    return result;
+  } catch (error) {
+    if (!isRockletError(error)) throw error;
+    const diagnostic: Diagnostic = { file: result.file, line: 0, column: 0, path: 'spec', severity: 'error', message: error.message };
+    const { spec: _spec, hash: _hash, ok: _ok, ...rest } = result;
+    return { ...rest, ok: false, errors: [diagnostic] };
+  }
+}
+
 export const handler: CommandHandler = async (ctx) => {
   const files = ctx.args;
   if (files.length === 0) {
@@ -52,9 +67,9 @@ export const handler: CommandHandler = async (ctx) => {
   }
   const print = ctx.flags.boolean('print');
   if (print && files.length !== 1) throw usageError('ERR_TOO_MANY_ARGUMENTS', `--print takes exactly one file, got ${files.length}`);
-  const options = { nodeName: hostname() };
+  const options = { nodeName: hostname(), protectedHostPaths: rockletStatePaths({ dataDir: ctx.globals.dir, configDir: ctx.globals.configDir }) };
   const results: PodFileResult[] = [];
-  for (const file of files) results.push(await readPodFile(file, options));
+  for (const file of files) results.push(await withSeccompProfiles(ctx, await readPodFile(file, options)));
   const json = ctx.globals.format === 'json' || ctx.globals.format === 'json-pretty';
   const [first] = results;
   if (print && first !== undefined && first.ok) {
