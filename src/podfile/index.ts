@@ -9,6 +9,7 @@ export type { PodFileResult, PodFileSuccess, PodFileFailure } from './pod-file.j
 export type { PodIdentity } from './kube-pod.js';
 export type { PodFileOptions, ProtectedHostPath } from './scope.js';
 export { DEFAULT_PROTECTED_HOST_PATHS, protectedPathHit } from './host-path-guard.js';
+export { podPrivileges } from './privileges.js';
 export { formatDiagnostic, SEVERITIES } from './diagnostics.js';
 export type { Diagnostic, Severity } from './diagnostics.js';
 export { specHash, canonicalJson, SPEC_HASH_SCHEMA } from './spec-hash.js';

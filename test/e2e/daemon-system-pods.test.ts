@@ -86,6 +86,10 @@ describe('e2e: system pods, terminals and sidecars under the daemon', () => {
     assert.match(printed.stdout, /"priorityClassName": "system-node-critical"/);
     assert.match(printed.stdout, /"hostPID": true/);
     assert.match(printed.stdout, /"privileged": true/);
+    const wide = await d.rocklet(['pods', '--wide']);
+    assert.equal(wide.code, 0, wide.stderr);
+    const line = wide.stdout.split('\n').find((l) => l.startsWith('system.yaml')) ?? '';
+    assert.match(line, /privileged\(priv\),hostPID,priority\(system-node-critical\)/, wide.stdout);
   });
 
   it('seccomp Localhost denies what the profile says; subPath and fsGroup', async () => {
