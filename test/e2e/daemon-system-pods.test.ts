@@ -19,7 +19,7 @@ import { waitFor } from '../harness/index.js';
 const CAP_SYS_RESOURCE_BIT = 24n;
 
 function pod(name: string, spec: readonly string[], containers: readonly string[]): string {
-  return ['apiVersion: v1', 'kind: Pod', `metadata: {name: ${name}}`, 'spec:', '  terminationGracePeriodSeconds: 3', ...spec, '  containers:', ...containers, ''].join('\n');
+  return ['apiVersion: v1', 'kind: Pod', `metadata: {name: ${name}}`, 'spec:', '  terminationGracePeriodSeconds: 10', ...spec, '  containers:', ...containers, ''].join('\n');
 }
 
 function container(name: string, command: string, extra: readonly string[] = []): string[] {

@@ -39,7 +39,7 @@ describe('e2e: system pods under rocklet run', () => {
     const result = await run([
       'apiVersion: v1', 'kind: Pod',
       'metadata: {name: side, annotations: {rocklet.io/oom-score-adj: "-100"}}',
-      'spec:', '  restartPolicy: Never', '  terminationGracePeriodSeconds: 2',
+      'spec:', '  restartPolicy: Never', '  terminationGracePeriodSeconds: 10',
       '  initContainers:',
       '  - name: proxy', '    image: busybox:1.36', '    restartPolicy: Always',
       `    command: [/bin/sh, -c, 'echo sidecar-up; trap "echo sidecar-stopped; exit 0" TERM; while true; do sleep 0.2; done']`,
@@ -49,7 +49,7 @@ describe('e2e: system pods under rocklet run', () => {
     ].join('\n'));
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.split('\n').filter((l) => l !== '');
-    assert.deepEqual(lines.filter((l) => !l.startsWith('app-score')), ['sidecar-up', 'sidecar-stopped']);
+    assert.deepEqual(lines.filter((l) => !l.startsWith('app-score')), ['sidecar-up', 'sidecar-stopped'], `${result.stdout}\n${result.stderr}`);
     assert.ok(lines.indexOf('sidecar-up') < lines.findIndex((l) => l.startsWith('app-score')));
     assert.ok(lines.findIndex((l) => l.startsWith('app-score')) < lines.indexOf('sidecar-stopped'));
     const status = await fx.exec(['grep', 'CapEff', '/proc/self/status']);

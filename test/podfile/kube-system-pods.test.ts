@@ -66,3 +66,17 @@ describe('Kubernetes pod: system pods, terminals and sidecars (issue 14 items 5 
     assert.equal(specHash(explicit.spec), specHash(plain.spec));
   });
 });
+
+describe('appc PodManifest: the same hostPath guard', () => {
+  const manifest = (readOnly: boolean): string => JSON.stringify({
+    acKind: 'PodManifest', acVersion: '0.8.11',
+    apps: [{ name: 'a', image: { name: 'example.com/a' } }],
+    volumes: [{ name: 'state', kind: 'host', source: '/var/lib/rocklet', readOnly }],
+  });
+  it('refuses a writable host volume of rocklet state and accepts a read-only one', () => {
+    const writable = parsePodFile(manifest(false), 'web.json');
+    assert.equal(writable.ok, false);
+    assert.match(writable.ok ? '' : (writable.errors[0]?.message ?? ''), /host volume \/var\/lib\/rocklet would give the pod's apps write access to rocklet's data directory/);
+    assert.equal(parsePodFile(manifest(true), 'web.json').ok, true);
+  });
+});
