@@ -191,7 +191,9 @@ export class PodActuator {
     const index = units.apps.findIndex((candidate) => candidate.app === app);
     const target = units.apps[index];
     if (target === undefined) return;
-    const restart = target.init ? units.apps.slice(index) : [target];
+    // A native sidecar is restarted alone, like an app.
+    const sidecar = plan.apps.find((candidate) => candidate.name === app)?.sidecar === true;
+    const restart = target.init && !sidecar ? units.apps.slice(index) : [target];
     await Promise.all(restart.map((unit) => this.clearLeftover(unit.name)));
     const outcomes = await Promise.all(restart.map(async (unit) => {
       try {

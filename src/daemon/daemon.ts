@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { FetchSettings, ImageId } from '../image/index.js';
 import type { RuntimeContext } from '../pod/index.js';
-import { loadPodFilePreparer } from '../pod/index.js';
+import { loadPodFilePreparer, rockletStatePaths } from '../pod/index.js';
 import type { SystemdManager } from '../systemd/index.js';
 import { connectSystemd } from '../systemd/index.js';
 import type { FileLock } from '../util/index.js';
@@ -160,7 +160,11 @@ export class Daemon {
     this.manager = await connectSystemd(options.busAddress === undefined ? {} : { address: options.busAddress });
     const manager = this.manager;
     const applied = await new AppliedRecords(options.runtime.dataDir).load();
-    this.files = new PodFileCache(settings.podDir, hostname(), (name, reason) => log.info({ file: name, action: 'ignore', reason }, `ignoring ${name}: ${reason}`));
+    const parseOptions = {
+      nodeName: hostname(),
+      protectedHostPaths: rockletStatePaths({ dataDir: options.runtime.dataDir, configDir: options.runtime.configDir, runDir: options.runDir, podDir: settings.podDir }),
+    };
+    this.files = new PodFileCache(settings.podDir, parseOptions, (name, reason) => log.info({ file: name, action: 'ignore', reason }, `ignoring ${name}: ${reason}`));
     const actuator = new PodActuator({
       manager,
       runtime: options.runtime,

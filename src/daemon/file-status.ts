@@ -49,7 +49,8 @@ export class StatusBoard {
     const units = stateFromUnits({
       actual,
       apps: spec.containers.map((c) => c.name as string),
-      inits: spec.initContainers.map((c) => c.name as string),
+      // Native sidecars keep running beside the apps: no step to wait for.
+      inits: spec.initContainers.filter((c) => c.sidecar !== true).map((c) => c.name as string),
       restartPolicy: spec.restartPolicy,
       exits: inputs.exits.get(verdict.pod) ?? new Map<string, number>(),
     });

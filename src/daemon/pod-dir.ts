@@ -13,6 +13,7 @@ import type { Stats } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic, PodFileResult } from '../podfile/index.js';
+import type { PodFileOptions } from '../podfile/index.js';
 import { formatDiagnostic, readPodFile } from '../podfile/index.js';
 import { errnoCode } from '../util/index.js';
 
@@ -84,7 +85,7 @@ export function unsafeFileReason(stats: Stats, viaSymlink: boolean, checkOwner =
  * `spec.nodeName`). File-level problems are `refused`; parse and validation problems are a
  * failed `PodFileResult`. Errors that are not about the file (EMFILE …) are thrown.
  */
-export async function readDaemonPodFile(dir: string, key: PodFileKey, nodeName: string, previous?: FileFingerprint, checkOwner = true): Promise<ReadPodFile> {
+export async function readDaemonPodFile(dir: string, key: PodFileKey, nodeName: string | PodFileOptions, previous?: FileFingerprint, checkOwner = true): Promise<ReadPodFile> {
   const file = path.join(dir, key);
   let linkStats: Stats;
   try {
@@ -110,7 +111,7 @@ export async function readDaemonPodFile(dir: string, key: PodFileKey, nodeName: 
   if (sameFingerprint(previous, fingerprint)) return { kind: 'unchanged' };
   const unsafe = unsafeFileReason(stats, viaSymlink, checkOwner);
   if (unsafe !== undefined) return { kind: 'refused', reason: unsafe, fingerprint };
-  const result = await readPodFile(file, { nodeName });
+  const result = await readPodFile(file, typeof nodeName === 'string' ? { nodeName } : nodeName);
   return { kind: 'parsed', result, fingerprint };
 }
 

@@ -330,12 +330,13 @@ export class Reconciler {
     const exits = this.exits.get(pod) ?? new Map<string, number>();
     // A failed init container is run again with back-off (kubelet's Init:CrashLoopBackOff),
     // and the units after it with it; the apps cannot have started.
-    const failedInit = spec.initContainers.find((init) => actual.apps.get(init.name)?.activeState === 'failed');
+    const failedInit = spec.initContainers.find((init) => init.sidecar !== true && actual.apps.get(init.name)?.activeState === 'failed');
     if (failedInit !== undefined) {
       if (this.crashLoops.failed(pod, failedInit.name, exits.get(failedInit.name)) === 'restart') await this.deps.actuator.restartApp(actual, failedInit.name);
       return;
     }
-    for (const container of spec.containers) {
+    // Native sidecars restart like app containers.
+    for (const container of [...spec.initContainers.filter((init) => init.sidecar === true), ...spec.containers]) {
       const unit = actual.apps.get(container.name);
       if (unit === undefined || unit.activeState !== 'failed') continue;
       const code = exits.get(container.name);

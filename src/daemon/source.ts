@@ -8,6 +8,7 @@
  * names dirty; what a file says is read when it is reconciled, never taken from an event.
  */
 import { readdir } from 'node:fs/promises';
+import type { PodFileOptions } from '../podfile/index.js';
 import type { Candidate } from './admission.js';
 import type { PodFileKey, ReadPodFile } from './pod-dir.js';
 import { classifyEntry, readDaemonPodFile, summarizeErrors } from './pod-dir.js';
@@ -24,7 +25,8 @@ export class PodFileCache {
 
   constructor(
     readonly dir: string,
-    private readonly nodeName: string,
+    /** This machine's name, or the parse options (name and rocklet's protected paths). */
+    private readonly nodeName: string | PodFileOptions,
     /** Called once per ignored name (the daemon logs it). */
     private readonly onIgnored: (name: string, reason: string) => void = () => undefined,
     /** false: a bundle in a checkout, not the live pod directory (see unsafeFileReason). */

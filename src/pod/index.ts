@@ -157,3 +157,8 @@ export function loadPodFilePreparer(): Promise<PodFilePreparer> {
 }
 export type { PodFilePrepareOptions } from './runtime/prepare-pod-file.js';
 type PodFilePreparer = typeof PodFilePreparerModule;
+export { rockletStatePaths } from './runtime/protected-paths.js';
+export type { RockletStateDirs } from './runtime/protected-paths.js';
+export { loadSeccompProfiles, seccompProfileDir } from './runtime/seccomp-profiles.js';
+export { parseSeccompProfile } from './stage1/seccomp-profile-file.js';
+export { CRITICAL_OOM_SCORE_ADJ, containerOomScoreAdj, qosClass } from './runtime/oom-score.js';

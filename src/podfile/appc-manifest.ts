@@ -18,6 +18,7 @@ import type { MapNode, PodNode } from './node.js';
 import { itemPath } from './node.js';
 import type { Fields } from './reader.js';
 import { readBoolean, readInteger, readList, readObject, readString, required } from './reader.js';
+import { DEFAULT_PROTECTED_HOST_PATHS, protectedPathHit } from './host-path-guard.js';
 import type { Scope } from './scope.js';
 import type { AbsolutePath, ContainerPort, ContainerSpec, Hostname, PodName, PodNamespace, PodSpec, VolumeName, VolumeSpec } from './types.js';
 
@@ -79,6 +80,12 @@ function readVolume(scope: Scope, fields: Fields): { spec?: VolumeSpec; readOnly
     const recursive = recursiveNode === undefined ? true : readBoolean(scope.sink, recursiveNode, fields.at('recursive'));
     if (name !== undefined && result !== undefined && 'path' in result && recursive !== undefined) {
       spec = { name: name as VolumeName, source: { kind: 'hostPath', path: result.path as AbsolutePath, type: '', recursive } };
+    }
+    // The Kubernetes guard (host-path-guard.ts) for a volume that is not read-only.
+    const hit = result !== undefined && 'path' in result && !readOnly ? protectedPathHit(result.path, scope.options.protectedHostPaths ?? DEFAULT_PROTECTED_HOST_PATHS) : undefined;
+    if (hit !== undefined && result !== undefined && 'path' in result && sourceNode !== undefined) {
+      const onto = hit.path === result.path ? '' : ` (${hit.path})`;
+      scope.sink.error(sourceNode.pos, fields.at('source'), `host volume ${result.path} would give the pod's apps write access to ${hit.what}${onto}: set readOnly: true, or choose another path`);
     }
   } else if (kind === 'empty') {
     const modeNode = fields.get('mode');

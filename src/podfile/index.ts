@@ -7,7 +7,9 @@
 export { parsePodFile, readPodFile } from './pod-file.js';
 export type { PodFileResult, PodFileSuccess, PodFileFailure } from './pod-file.js';
 export type { PodIdentity } from './kube-pod.js';
-export type { PodFileOptions } from './scope.js';
+export type { PodFileOptions, ProtectedHostPath } from './scope.js';
+export { DEFAULT_PROTECTED_HOST_PATHS, protectedPathHit } from './host-path-guard.js';
+export { podPrivileges } from './privileges.js';
 export { formatDiagnostic, SEVERITIES } from './diagnostics.js';
 export type { Diagnostic, Severity } from './diagnostics.js';
 export { specHash, canonicalJson, SPEC_HASH_SCHEMA } from './spec-hash.js';
@@ -24,11 +26,12 @@ export { ROCKLET_ANNOTATIONS, ROCKLET_ANNOTATION_PREFIX } from './annotations.js
 export { appcPodName } from './appc-manifest.js';
 export {
   POD_FILE_FORMATS, RESTART_POLICIES, PULL_POLICIES, PROTOCOLS, DNS_POLICIES, HOST_PATH_TYPES, EMPTY_DIR_MEDIA, FIELD_PATHS,
-  POD_INSECURE_OPTIONS,
+  POD_INSECURE_OPTIONS, PRIORITY_CLASSES,
 } from './types.js';
 export type {
   PodSpec, ContainerSpec, VolumeSpec, VolumeSource, ImageSource, EnvVar, ContainerPort, VolumeMount, ResourceRequirements,
   ContainerSecurity, IdentityRef, SeccompPolicy, EventHandlers, DnsSpec, HostAlias, Sysctl, PodName, PodNamespace,
   ContainerName, VolumeName, PortName, Hostname, AbsolutePath, EnvVarName, SpecHash, CapabilityName, PodFileFormat,
   RestartPolicy, PullPolicy, Protocol, DnsPolicy, HostPathType, EmptyDirMedium, FieldPath, PodInsecureOption,
+  PriorityClassName,
 } from './types.js';

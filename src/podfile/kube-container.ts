@@ -106,9 +106,47 @@ function readMounts(scope: Scope, fields: Fields, volumeNames: ReadonlySet<strin
     }
     const readOnlyNode = mount.get('readOnly');
     const readOnly = readOnlyNode === undefined ? false : (readBoolean(scope.sink, readOnlyNode, mount.at('readOnly')) ?? false);
-    if (name !== undefined && mountPath !== undefined) mounts.push({ name: name as VolumeName, mountPath, readOnly });
+    const sub = readSubPath(scope, mount);
+    if (name !== undefined && mountPath !== undefined) mounts.push({ name: name as VolumeName, mountPath, readOnly, ...sub });
   });
   return mounts;
+}
+
+/** Kubernetes' rule for subPath and subPathExpr: relative, no `..` component (an empty one means none). */
+function subPathProblem(value: string): string | undefined {
+  if (value.startsWith('/')) return 'must be a relative path inside the volume';
+  if (value.split('/').includes('..')) return 'must not contain ".."';
+  if (value.includes('\0')) return 'must not contain a NUL byte';
+  return undefined;
+}
+
+function readSubPath(scope: Scope, mount: Fields): { subPath?: string; subPathExpr?: string } {
+  const read = (key: 'subPath' | 'subPathExpr'): string | undefined => {
+    const node = mount.get(key);
+    const value = node === undefined ? undefined : readString(scope.sink, node, mount.at(key));
+    if (value === undefined || node === undefined || value === '') return undefined;
+    const problem = subPathProblem(value);
+    if (problem !== undefined) scope.sink.error(node.pos, mount.at(key), problem);
+    return problem === undefined ? value : undefined;
+  };
+  const subPath = read('subPath');
+  const subPathExpr = read('subPathExpr');
+  if (subPath !== undefined && subPathExpr !== undefined) {
+    scope.sink.error(mount.get('subPathExpr')?.pos ?? mount.node.pos, mount.at('subPathExpr'), 'subPath and subPathExpr are mutually exclusive');
+    return {};
+  }
+  return { ...(subPath === undefined ? {} : { subPath }), ...(subPathExpr === undefined ? {} : { subPathExpr }) };
+}
+
+/** `tty`, `stdin` and (init containers) `restartPolicy: Always`, each present only when set. */
+function readTerminalAndSidecar(scope: Scope, fields: Fields, init: boolean): Pick<ContainerSpec, 'tty' | 'stdin' | 'sidecar'> {
+  const flag = (key: 'tty' | 'stdin'): boolean => {
+    const node = fields.get(key);
+    return node === undefined ? false : (readBoolean(scope.sink, node, fields.at(key)) ?? false);
+  };
+  const restartNode = init ? fields.get('restartPolicy') : undefined;
+  const restart = restartNode === undefined ? undefined : readEnum(scope.sink, restartNode, fields.at('restartPolicy'), ['Always'] as const);
+  return { ...(flag('tty') ? { tty: true } : {}), ...(flag('stdin') ? { stdin: true } : {}), ...(restart === 'Always' ? { sidecar: true } : {}) };
 }
 
 function readName(scope: Scope, fields: Fields): string | undefined {
@@ -143,6 +181,7 @@ export function readKubeContainer(scope: Scope, node: PodNode, path: string, con
   const volumeMounts = readMounts(scope, fields, context.volumeNames);
   const resources = readKubeResources(scope.sink, fields.get('resources'), fields.at('resources'));
   const security = readContainerSecurity(scope, fields.get('securityContext'), fields.at('securityContext'), context.security);
+  const terminal = readTerminalAndSidecar(scope, fields, context.init);
   const namePos = fields.get('name')?.pos ?? node.pos;
   const located = { ...(name === undefined ? {} : { name }), path, namePos, ports };
   if (scope.sink.errorCount !== before || name === undefined || image === undefined) return located;
@@ -159,6 +198,7 @@ export function readKubeContainer(scope: Scope, node: PodNode, path: string, con
     resources,
     security,
     eventHandlers: {},
+    ...terminal,
   };
   return { ...located, spec };
 }

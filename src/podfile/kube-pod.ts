@@ -14,6 +14,8 @@ import type { PodSecurityDefaults } from './kube-security.js';
 import { readPodSecurity } from './kube-security.js';
 import { TOP_SHAPE, podSpecShape } from './kube-shapes.js';
 import { readKubeVolumes } from './kube-volumes.js';
+import { checkWritableHostPaths } from './host-path-guard.js';
+import { readKubePriority } from './kube-priority.js';
 import { POD_LIMITS } from './limits.js';
 import { labelKeyProblem, labelValueProblem } from './names.js';
 import type { MapNode, PodNode } from './node.js';
@@ -87,8 +89,10 @@ function readSpec(scope: Scope, node: PodNode, metadata: KubeMetadata): PodSpec 
   const spec = readObject(scope.sink, node, 'spec', podSpecShape(nodeNameRule(scope)));
   if (spec === undefined) return undefined;
   const hostNetwork = readFlag(scope, spec, 'hostNetwork');
-  const { volumes, names } = readKubeVolumes(scope, spec.get('volumes'), spec.at('volumes'));
-  const podSecurity = readPodSecurity(scope, spec.get('securityContext'), spec.at('securityContext'), hostNetwork);
+  const hostPID = readFlag(scope, spec, 'hostPID');
+  const hostIPC = readFlag(scope, spec, 'hostIPC');
+  const { volumes, names, hostPaths } = readKubeVolumes(scope, spec.get('volumes'), spec.at('volumes'));
+  const podSecurity = readPodSecurity(scope, spec.get('securityContext'), spec.at('securityContext'), { network: hostNetwork, ipc: hostIPC });
   const security: PodSecurityDefaults = {
     ...podSecurity.defaults,
     ...(metadata.rocklet.oomScoreAdj === undefined ? {} : { oomScoreAdj: metadata.rocklet.oomScoreAdj }),
@@ -97,6 +101,8 @@ function readSpec(scope: Scope, node: PodNode, metadata: KubeMetadata): PodSpec 
   const init = readContainers(scope, spec, true, context);
   const apps = readContainers(scope, spec, false, context);
   checkContainersTogether(scope, [...init, ...apps]);
+  checkWritableHostPaths(scope, hostPaths, [...init, ...apps]);
+  const priority = readKubePriority(scope, spec);
   const restartNode = spec.get('restartPolicy');
   const restartPolicy = restartNode === undefined ? 'Always' : readEnum(scope.sink, restartNode, spec.at('restartPolicy'), RESTART_POLICIES);
   const graceNode = spec.get('terminationGracePeriodSeconds');
@@ -105,6 +111,9 @@ function readSpec(scope: Scope, node: PodNode, metadata: KubeMetadata): PodSpec 
   const hostAliases = readKubeHostAliases(scope, spec.get('hostAliases'), spec.at('hostAliases'));
   const hostname = readKubeHostname(scope, spec, metadata.name);
   const shareProcessNamespace = readFlag(scope, spec, 'shareProcessNamespace');
+  if (shareProcessNamespace && hostPID) {
+    scope.sink.error(spec.get('hostPID')?.pos ?? spec.node.pos, spec.at('hostPID'), 'hostPID and shareProcessNamespace cannot both be true (as Kubernetes)');
+  }
   const nodeSelector = readNodeSelector(scope, spec);
   const specs = (list: LocatedContainer[]): ContainerSpec[] => list.flatMap((c) => (c.spec === undefined ? [] : [c.spec]));
   if (metadata.name === undefined || restartPolicy === undefined || grace === undefined || hostname === undefined) return undefined;
@@ -127,6 +136,10 @@ function readSpec(scope: Scope, node: PodNode, metadata: KubeMetadata): PodSpec 
     shareProcessNamespace,
     sysctls: podSecurity.sysctls,
     insecureOptions: metadata.rocklet.insecureOptions,
+    ...(hostPID ? { hostPID: true as const } : {}),
+    ...(hostIPC ? { hostIPC: true as const } : {}),
+    ...priority,
+    ...(podSecurity.defaults.fsGroup === undefined ? {} : { fsGroup: podSecurity.defaults.fsGroup }),
   };
 }
 

@@ -6,16 +6,22 @@
  * namespaced, and `net.*` is refused with hostNetwork (it would change the host).
  */
 import { LINUX_CAPABILITIES, isSysctlName, notNamespacedSysctl, sysctlNamespace } from '../image/index.js';
-import { capabilityName, effectiveCapabilities } from './capabilities.js';
+import { capabilityName, effectiveCapabilities, sortCapabilities } from './capabilities.js';
 import { didYouMean } from './diagnostics.js';
 import { CAPABILITIES_SHAPE, CONTAINER_SECURITY_SHAPE, POD_SECURITY_SHAPE, SECCOMP_SHAPE, SYSCTL_SHAPE } from './kube-shapes.js';
 import { POD_LIMITS } from './limits.js';
 import type { PodNode } from './node.js';
 import { itemPath } from './node.js';
 import type { Fields } from './reader.js';
-import { readBoolean, readEnum, readInteger, readList, readObject, readString, readStringList, required } from './reader.js';
+import { readBoolean, readEnum, readInteger, readList, readNonEmptyString, readObject, readString, readStringList, required } from './reader.js';
 import type { Scope } from './scope.js';
 import type { CapabilityName, ContainerSecurity, SeccompPolicy, Sysctl } from './types.js';
+
+/** Which of the host's namespaces the pod shares (sysctls of those are refused). */
+export interface HostNamespaces {
+  readonly network: boolean;
+  readonly ipc: boolean;
+}
 
 /** Pod-level values every container inherits unless it sets its own. */
 export interface PodSecurityDefaults {
@@ -25,6 +31,8 @@ export interface PodSecurityDefaults {
   readonly supplementalGroups: readonly number[];
   readonly seccomp?: SeccompPolicy;
   readonly oomScoreAdj?: number;
+  /** `fsGroup`: added to every container's supplementary groups (kubelet does the same). */
+  readonly fsGroup?: number;
 }
 
 const ID_RANGE = { min: 0, max: POD_LIMITS.maxId };
@@ -45,16 +53,25 @@ function readSeccomp(scope: Scope, node: PodNode | undefined, path: string): Sec
   const typeNode = fields === undefined ? undefined : required(scope.sink, fields, 'type');
   if (fields === undefined || typeNode === undefined) return undefined;
   const type = readEnum(scope.sink, typeNode, fields.at('type'), ['RuntimeDefault', 'Unconfined', 'Localhost'] as const);
-  if (type === 'Localhost') {
-    scope.sink.error(typeNode.pos, fields.at('type'), 'seccomp type Localhost is not supported by rocklet v1: use RuntimeDefault or Unconfined');
-    return undefined;
-  }
+  if (type === 'Localhost') return readLocalhostProfile(scope, fields);
   const profile = fields.get('localhostProfile');
   if (profile !== undefined) scope.sink.error(profile.pos, fields.at('localhostProfile'), 'only allowed with type Localhost');
   return type === undefined ? undefined : { kind: type };
 }
 
-function readSysctls(scope: Scope, node: PodNode | undefined, path: string, hostNetwork: boolean): Sysctl[] {
+/** `type: Localhost`: `localhostProfile` names a file under `<config-dir>/seccomp/` (Kubernetes' rules: relative, no `..`). */
+function readLocalhostProfile(scope: Scope, fields: Fields): SeccompPolicy | undefined {
+  const node = required(scope.sink, fields, 'localhostProfile', 'required with type Localhost: name a profile file under <config-dir>/seccomp/');
+  const profile = node === undefined ? undefined : readNonEmptyString(scope.sink, node, fields.at('localhostProfile'));
+  if (profile === undefined || node === undefined) return undefined;
+  if (profile.startsWith('/') || profile.split('/').some((part) => part === '..' || part === '.' || part === '') || profile.includes('\0')) {
+    scope.sink.error(node.pos, fields.at('localhostProfile'), `"${profile}" must be a relative path under <config-dir>/seccomp/ without "..", "." or empty parts`);
+    return undefined;
+  }
+  return { kind: 'Localhost', profile };
+}
+
+function readSysctls(scope: Scope, node: PodNode | undefined, path: string, host: HostNamespaces): Sysctl[] {
   const items = node === undefined ? [] : (readList(scope.sink, node, path, POD_LIMITS.sysctls) ?? []);
   const sysctls: Sysctl[] = [];
   items.forEach((item, index) => {
@@ -69,7 +86,9 @@ function readSysctls(scope: Scope, node: PodNode | undefined, path: string, host
     if (!isSysctlName(name)) scope.sink.error(nameNode.pos, fields.at('name'), `"${name}" is not a valid sysctl name`);
     else if (sysctlNamespace(name) === undefined) {
       scope.sink.error(nameNode.pos, fields.at('name'), notNamespacedSysctl(name));
-    } else if (hostNetwork && name.startsWith('net.')) {
+    } else if (host.ipc && sysctlNamespace(name) === 'ipc') {
+      scope.sink.error(nameNode.pos, fields.at('name'), `sysctl "${name}" would change the host's IPC settings (hostIPC is true)`);
+    } else if (host.network && name.startsWith('net.')) {
       scope.sink.error(nameNode.pos, fields.at('name'), `sysctl "${name}" would change the host's network settings (hostNetwork is true)`);
     } else if (sysctls.some((sysctl) => sysctl.name === name)) scope.sink.error(nameNode.pos, fields.at('name'), `duplicate sysctl "${name}"`);
     sysctls.push({ name, value });
@@ -82,7 +101,7 @@ export function readPodSecurity(
   scope: Scope,
   node: PodNode | undefined,
   path: string,
-  hostNetwork: boolean,
+  host: HostNamespaces,
 ): { defaults: Omit<PodSecurityDefaults, 'oomScoreAdj'>; sysctls: Sysctl[] } {
   const fields = node === undefined ? undefined : readObject(scope.sink, node, path, POD_SECURITY_SHAPE);
   if (fields === undefined) return { defaults: { supplementalGroups: [] }, sysctls: [] };
@@ -93,15 +112,17 @@ export function readPodSecurity(
   const runAsGroup = readId(scope, fields, 'runAsGroup');
   const runAsNonRoot = readOptionalBoolean(scope, fields, 'runAsNonRoot');
   const seccomp = readSeccomp(scope, fields.get('seccompProfile'), fields.at('seccompProfile'));
+  const fsGroup = readId(scope, fields, 'fsGroup');
   return {
     defaults: {
       supplementalGroups,
+      ...(fsGroup === undefined ? {} : { fsGroup }),
       ...(runAsUser === undefined ? {} : { runAsUser }),
       ...(runAsGroup === undefined ? {} : { runAsGroup }),
       ...(runAsNonRoot === undefined ? {} : { runAsNonRoot }),
       ...(seccomp === undefined ? {} : { seccomp }),
     },
-    sysctls: readSysctls(scope, fields.get('sysctls'), fields.at('sysctls'), hostNetwork),
+    sysctls: readSysctls(scope, fields.get('sysctls'), fields.at('sysctls'), host),
   };
 }
 
@@ -151,8 +172,17 @@ export function readContainerSecurity(scope: Scope, node: PodNode | undefined, p
   const readOnly = fields === undefined ? undefined : readOptionalBoolean(scope, fields, 'readOnlyRootFilesystem');
   const escalation = fields === undefined ? undefined : readOptionalBoolean(scope, fields, 'allowPrivilegeEscalation');
   const capabilities = readCapabilities(scope, fields?.get('capabilities'), `${path}.capabilities`);
-  const seccomp = (fields === undefined ? undefined : readSeccomp(scope, fields.get('seccompProfile'), fields.at('seccompProfile'))) ?? defaults.seccomp;
+  const ownSeccomp = fields === undefined ? undefined : readSeccomp(scope, fields.get('seccompProfile'), fields.at('seccompProfile'));
+  const privileged = (fields === undefined ? undefined : readOptionalBoolean(scope, fields, 'privileged')) ?? false;
+  // A privileged container runs without a filter unless it names one itself (containerd's rule).
+  const seccomp = ownSeccomp ?? (privileged ? { kind: 'Unconfined' as const } : defaults.seccomp);
   const at = fields?.node.pos ?? { line: 0, column: 0 };
+  if (privileged && escalation === false) {
+    scope.sink.error(fields?.get('allowPrivilegeEscalation')?.pos ?? at, `${path}.allowPrivilegeEscalation`, 'cannot be false while privileged is true (as Kubernetes)');
+  }
+  const groups = defaults.fsGroup === undefined || defaults.supplementalGroups.includes(defaults.fsGroup)
+    ? defaults.supplementalGroups
+    : [...defaults.supplementalGroups, defaults.fsGroup];
   if (runAsNonRoot && runAsUser === 0) scope.sink.error(at, `${path}.runAsNonRoot`, 'runAsNonRoot is true but runAsUser is 0 (root)');
   if (escalation === false && capabilities.added.includes('CAP_SYS_ADMIN' as CapabilityName)) {
     scope.sink.error(at, `${path}.allowPrivilegeEscalation`, 'cannot be false while capabilities.add includes SYS_ADMIN (as Kubernetes)');
@@ -160,12 +190,14 @@ export function readContainerSecurity(scope: Scope, node: PodNode | undefined, p
   return {
     ...(runAsUser === undefined ? {} : { user: { kind: 'id', id: runAsUser } }),
     ...(runAsGroup === undefined ? {} : { group: { kind: 'id', id: runAsGroup } }),
-    supplementalGroups: defaults.supplementalGroups,
+    supplementalGroups: groups,
     runAsNonRoot,
     readOnlyRootFilesystem: readOnly ?? false,
     noNewPrivileges: escalation === false,
-    capabilities: capabilities.set,
+    // Every capability Linux has; the runtime keeps those the host's bounding set holds.
+    capabilities: privileged ? sortCapabilities(LINUX_CAPABILITIES as readonly string[] as CapabilityName[]) : capabilities.set,
     seccomp: seccomp ?? { kind: 'RuntimeDefault' },
     ...(defaults.oomScoreAdj === undefined ? {} : { oomScoreAdj: defaults.oomScoreAdj }),
+    ...(privileged ? { privileged: true as const } : {}),
   };
 }

@@ -50,14 +50,13 @@ export function podSpecShape(nodeNameRule: SpecialRule): ObjectShape {
     fields: [
       'containers', 'initContainers', 'volumes', 'restartPolicy', 'terminationGracePeriodSeconds', 'hostNetwork',
       'hostname', 'dnsPolicy', 'dnsConfig', 'hostAliases', 'shareProcessNamespace', 'securityContext', 'nodeSelector',
+      'hostPID', 'hostIPC', 'priorityClassName', 'priority',
     ],
     special: {
       nodeName: nodeNameRule,
       affinity: error(`${V1}: there is one machine; use spec.nodeSelector with machine labels`),
       topologySpreadConstraints: error(`${V1}: there is one machine`),
-      priorityClassName: error(`${V1}: there is no scheduler`),
       preemptionPolicy: warnUnless(scalarIs('PreemptLowerPriority'), CLUSTER, `${V1}: there is no scheduler`),
-      priority: warnUnless(scalarIs(0), CLUSTER, `${V1}: only priority 0 is accepted`),
       runtimeClassName: error(`${V1}: rocklet has one runtime`),
       overhead: error(`${V1}`),
       readinessGates: error(`${V1}: there are no Services`),
@@ -68,8 +67,6 @@ export function podSpecShape(nodeNameRule: SpecialRule): ObjectShape {
       imagePullSecrets: error(`${V1}: configure registry credentials in the rocklet daemon instead`),
       subdomain: error(`${V1}: there is no cluster DNS`),
       setHostnameAsFQDN: unless(scalarIs(false), `${V1}: there is no cluster DNS`),
-      hostPID: unless(scalarIs(false), `${V1}: pods always get their own PID namespace`),
-      hostIPC: unless(scalarIs(false), `${V1}: pods always get their own IPC namespace`),
       hostUsers: unless(scalarIs(true), `${V1}: user namespaces are not supported yet`),
       schedulerName: warnUnless(scalarIs('default-scheduler'), CLUSTER, `${V1}: there is no scheduler (only "default-scheduler" is accepted)`),
       serviceAccountName: warnUnless(scalarIs('default'), CLUSTER, `${V1}: service accounts need a cluster (only "default" is accepted)`),
@@ -84,6 +81,7 @@ export function podSpecShape(nodeNameRule: SpecialRule): ObjectShape {
 
 const CONTAINER_FIELDS = [
   'name', 'image', 'imagePullPolicy', 'command', 'args', 'workingDir', 'env', 'ports', 'volumeMounts', 'resources', 'securityContext',
+  'tty', 'stdin',
 ] as const;
 
 const CONTAINER_SPECIAL: Readonly<Record<string, SpecialRule>> = {
@@ -92,21 +90,21 @@ const CONTAINER_SPECIAL: Readonly<Record<string, SpecialRule>> = {
   startupProbe: error(`${V1} yet`),
   readinessProbe: warning('readinessProbe only affects Services and is ignored by rocklet'),
   lifecycle: error(`${V1}: postStart/preStop hooks are not equivalent to anything rocklet runs; use an init container`),
-  stdin: unless(scalarIs(false), `${V1}: pods run unattended`),
-  stdinOnce: unless(scalarIs(false), `${V1}: pods run unattended`),
-  tty: unless(scalarIs(false), `${V1}: pods run unattended`),
+  stdinOnce: unless(scalarIs(false), `${V1}: nothing attaches to a pod's stdin on one host`),
   volumeDevices: error(`${V1}: block devices are not supported`),
   resizePolicy: error(`${V1}: edit the file to change resources`),
-  restartPolicy: error(`${V1}: container-level restartPolicy (sidecars); use spec.restartPolicy`),
+  restartPolicy: error('container-level restartPolicy is only for init containers (restartPolicy: Always makes a sidecar); use spec.restartPolicy'),
   terminationMessagePath: warning(CLUSTER),
   terminationMessagePolicy: warning(CLUSTER),
 };
 
 export const CONTAINER_SHAPE: ObjectShape = { fields: CONTAINER_FIELDS, special: CONTAINER_SPECIAL };
 
+const { restartPolicy: _appRestartPolicy, ...INIT_SPECIAL } = CONTAINER_SPECIAL;
+
 export const INIT_CONTAINER_SHAPE: ObjectShape = {
-  fields: CONTAINER_FIELDS,
-  special: { ...CONTAINER_SPECIAL, readinessProbe: error('init containers cannot have probes') },
+  fields: [...CONTAINER_FIELDS, 'restartPolicy'],
+  special: { ...INIT_SPECIAL, readinessProbe: error('init containers cannot have probes') },
 };
 
 export const ENV_SHAPE: ObjectShape = { fields: ['name', 'value', 'valueFrom'] };
@@ -126,10 +124,8 @@ export const FIELD_REF_SHAPE: ObjectShape = { fields: ['fieldPath', 'apiVersion'
 export const PORT_SHAPE: ObjectShape = { fields: ['containerPort', 'hostPort', 'hostIP', 'protocol', 'name'] };
 
 export const VOLUME_MOUNT_SHAPE: ObjectShape = {
-  fields: ['name', 'mountPath', 'readOnly'],
+  fields: ['name', 'mountPath', 'readOnly', 'subPath', 'subPathExpr'],
   special: {
-    subPath: error(`${V1}: mount a hostPath volume of the sub-directory instead`),
-    subPathExpr: error(`${V1}`),
     mountPropagation: unless(scalarIs('None'), `${V1}: only mountPropagation None is accepted`),
     recursiveReadOnly: unless(scalarIs('Disabled'), `${V1}`),
   },
@@ -141,9 +137,10 @@ export const RESOURCES_SHAPE: ObjectShape = {
 };
 
 export const CONTAINER_SECURITY_SHAPE: ObjectShape = {
-  fields: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'readOnlyRootFilesystem', 'allowPrivilegeEscalation', 'capabilities', 'seccompProfile'],
+  fields: [
+    'runAsUser', 'runAsGroup', 'runAsNonRoot', 'readOnlyRootFilesystem', 'allowPrivilegeEscalation', 'capabilities', 'seccompProfile', 'privileged',
+  ],
   special: {
-    privileged: unless(scalarIs(false), `${V1}: add the capabilities the container needs instead`),
     procMount: unless(scalarIs('Default'), `${V1}: only procMount Default is accepted`),
     seLinuxOptions: error(`${V1}: SELinux labels are not applied`),
     appArmorProfile: unless(mapHas('type', 'Unconfined'), `${V1}: AppArmor profiles are not applied (only type Unconfined is accepted)`),
@@ -152,10 +149,10 @@ export const CONTAINER_SECURITY_SHAPE: ObjectShape = {
 };
 
 export const POD_SECURITY_SHAPE: ObjectShape = {
-  fields: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'supplementalGroups', 'sysctls', 'seccompProfile'],
+  fields: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'supplementalGroups', 'sysctls', 'seccompProfile', 'fsGroup'],
   special: {
-    fsGroup: error(`${V1}: set ownership of host paths yourself`),
-    fsGroupChangePolicy: error(`${V1}`),
+    // rocklet's volumes are made fresh for each pod, so Kubernetes' two policies mean the same.
+    fsGroupChangePolicy: unless((node) => scalarIs('Always')(node) || scalarIs('OnRootMismatch')(node), 'must be Always or OnRootMismatch'),
     seLinuxOptions: error(`${V1}: SELinux labels are not applied`),
     seLinuxChangePolicy: error(`${V1}`),
     appArmorProfile: unless(mapHas('type', 'Unconfined'), `${V1}: AppArmor profiles are not applied (only type Unconfined is accepted)`),

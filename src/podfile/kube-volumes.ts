@@ -9,12 +9,19 @@ import { EMPTY_DIR_SHAPE, HOST_PATH_SHAPE, VOLUME_SHAPE } from './kube-shapes.js
 import { readQuantity } from './kube-resources.js';
 import { POD_LIMITS } from './limits.js';
 import { dnsLabelProblem, normaliseAbsolutePath } from './names.js';
-import type { PodNode } from './node.js';
+import type { PodNode, Position } from './node.js';
 import { itemPath } from './node.js';
 import type { Fields } from './reader.js';
 import { readEnum, readList, readNonEmptyString, readObject, readString, required } from './reader.js';
 import type { Scope } from './scope.js';
 import type { AbsolutePath, VolumeName, VolumeSource, VolumeSpec } from './types.js';
+
+/** A hostPath volume with where it was written (for the guard in host-path-guard.ts). */
+export interface LocatedHostPath {
+  readonly path: string;
+  readonly at: string;
+  readonly pos: Position;
+}
 
 const HOST_PATH_TYPES_ACCEPTED = ['', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate'] as const;
 const HOST_PATH_TYPES_REJECTED = ['Socket', 'CharDevice', 'BlockDevice'];
@@ -74,7 +81,12 @@ function readSource(scope: Scope, fields: Fields): VolumeSource | undefined {
 }
 
 /** Reads `spec.volumes`; also returns every declared name (valid or not) so mounts are not reported twice. */
-export function readKubeVolumes(scope: Scope, node: PodNode | undefined, path: string): { volumes: VolumeSpec[]; names: Set<string> } {
+export function readKubeVolumes(
+  scope: Scope,
+  node: PodNode | undefined,
+  path: string,
+): { volumes: VolumeSpec[]; names: Set<string>; hostPaths: Map<string, LocatedHostPath> } {
+  const hostPaths = new Map<string, LocatedHostPath>();
   const items = node === undefined ? [] : (readList(scope.sink, node, path, POD_LIMITS.volumes) ?? []);
   const volumes: VolumeSpec[] = [];
   const names = new Map<string, string>();
@@ -93,7 +105,12 @@ export function readKubeVolumes(scope: Scope, node: PodNode | undefined, path: s
       names.set(name, at);
     }
     const source = readSource(scope, fields);
-    if (name !== undefined && source !== undefined && scope.sink.errorCount === before) volumes.push({ name: name as VolumeName, source });
+    if (name !== undefined && source !== undefined && scope.sink.errorCount === before) {
+      volumes.push({ name: name as VolumeName, source });
+      if (source.kind === 'hostPath') {
+        hostPaths.set(name, { path: source.path, at: `${fields.at('hostPath')}.path`, pos: fields.get('hostPath')?.pos ?? fields.node.pos });
+      }
+    }
   });
-  return { volumes, names: new Set(names.keys()) };
+  return { volumes, names: new Set(names.keys()), hostPaths };
 }

@@ -10,6 +10,17 @@ export interface PodFileOptions {
    * `spec.nodeName` is an error.
    */
   readonly nodeName?: string;
+  /**
+   * rocklet's own state (data dir, run dir, config dir, pod dir) that no hostPath may expose
+   * writable (host-path-guard.ts). Undefined: the default locations.
+   */
+  readonly protectedHostPaths?: readonly ProtectedHostPath[];
+}
+
+/** A host path no container may write to, and what it is (for the message). */
+export interface ProtectedHostPath {
+  readonly path: string;
+  readonly what: string;
 }
 
 export interface Scope {

@@ -93,6 +93,10 @@ export interface VolumeMount {
   readonly name: VolumeName;
   readonly mountPath: AbsolutePath;
   readonly readOnly: boolean;
+  /** A relative path inside the volume to mount instead of its root (created when missing). */
+  readonly subPath?: string;
+  /** Like subPath, with `$(VAR)` references to the container's env expanded when the pod is planned. */
+  readonly subPathExpr?: string;
 }
 
 /** Requests default to limits (Kubernetes); requests ≤ limits. */
@@ -112,6 +116,8 @@ export type IdentityRef =
 export type SeccompPolicy =
   | { readonly kind: 'RuntimeDefault' }
   | { readonly kind: 'Unconfined' }
+  /** A profile file `<config-dir>/seccomp/<profile>` (OCI seccomp JSON), read when the pod is prepared. */
+  | { readonly kind: 'Localhost'; readonly profile: string }
   /** appc seccomp retain/remove sets: syscall names or `@group` wildcards, optional errno. */
   | { readonly kind: 'syscalls'; readonly mode: 'retain' | 'remove'; readonly syscalls: readonly string[]; readonly errno?: string };
 
@@ -132,6 +138,11 @@ export interface ContainerSecurity {
   readonly seccomp: SeccompPolicy;
   /** `rocklet.io/oom-score-adj` or appc `os/linux/oom-score-adj` (−1000…1000). */
   readonly oomScoreAdj?: number;
+  /**
+   * `privileged: true`: every capability the host has, no seccomp filter, the host's devices,
+   * /sys and /proc writable and unmasked. Absent when false (keeps older spec hashes).
+   */
+  readonly privileged?: true;
 }
 
 /** appc event handlers (Kubernetes lifecycle hooks are rejected: not equivalent). */
@@ -157,6 +168,12 @@ export interface ContainerSpec {
   readonly resources: ResourceRequirements;
   readonly security: ContainerSecurity;
   readonly eventHandlers: EventHandlers;
+  /** `tty: true`: the container's stdio is a pseudo-terminal (its output still reaches the logs). */
+  readonly tty?: true;
+  /** `stdin: true`: accepted; nothing attaches to a pod's stdin on one host (it reads end of file). */
+  readonly stdin?: true;
+  /** An init container with `restartPolicy: Always` (a native sidecar): started before the app containers, stopped after them. */
+  readonly sidecar?: true;
 }
 
 export type VolumeSource =
@@ -189,6 +206,10 @@ export interface HostAlias {
   readonly hostnames: readonly string[];
 }
 
+/** The two built-in priority classes (the only ones that exist without a cluster). */
+export const PRIORITY_CLASSES = { 'system-node-critical': 2_000_001_000, 'system-cluster-critical': 2_000_000_000 } as const;
+export type PriorityClassName = keyof typeof PRIORITY_CLASSES;
+
 export interface Sysctl {
   readonly name: string;
   readonly value: string;
@@ -217,4 +238,14 @@ export interface PodSpec {
   /** Namespaced sysctls only, in file order. */
   readonly sysctls: readonly Sysctl[];
   readonly insecureOptions: readonly PodInsecureOption[];
+  /** `hostPID: true`: the containers share the host's PID namespace. Absent when false. */
+  readonly hostPID?: true;
+  /** `hostIPC: true`: the containers share the host's IPC namespace. Absent when false. */
+  readonly hostIPC?: true;
+  /** `priorityClassName`, one of the two system classes; absent for ordinary pods. */
+  readonly priorityClassName?: PriorityClassName;
+  /** The class's priority value (`spec.priority` must match it when given). */
+  readonly priority?: number;
+  /** `securityContext.fsGroup`: owns the pod's emptyDir volumes and is a supplementary group of every container. */
+  readonly fsGroup?: number;
 }

@@ -91,6 +91,8 @@ export interface UnitProperties {
   /** CPUQuota= as stored: 200_000 µs per second is `CPUQuota=20%`; see {@link cpuQuotaFromPercent}. */
   readonly cpuQuotaPerSecUSec?: Uint64;
   readonly delegate?: boolean;
+  /** OOMScoreAdjust= (−1000…1000), set for every process of the unit before exec. */
+  readonly oomScoreAdjust?: number;
   readonly privateMounts?: boolean;
   readonly privateTmp?: boolean;
   readonly standardOutput?: OutputTarget;
@@ -168,6 +170,10 @@ const ENCODERS: Encoders = {
   tasksMax: uint64('TasksMax'),
   cpuQuotaPerSecUSec: uint64('CPUQuotaPerSecUSec'),
   delegate: flag('Delegate'),
+  oomScoreAdjust: (value) => {
+    if (!Number.isInteger(value) || value < -1000 || value > 1000) throw invalidArgument('ERR_UNIT_INVALID', `OOMScoreAdjust must be an integer in −1000…1000, not ${value}`);
+    return ['OOMScoreAdjust', 'i', value];
+  },
   privateMounts: flag('PrivateMounts'),
   privateTmp: flag('PrivateTmp'),
   standardOutput: oneOf('StandardOutput', OUTPUT_TARGETS),

@@ -97,10 +97,10 @@ describe('e2e: the examples/ pod files under the daemon', () => {
     assert.equal(page, 'hello from the site\n');
   });
 
-  // Known failure (issue 12's closing note): crun refuses the file's rocklet.io/oom-score-adj
-  // of -100 ("write to /proc/self/oom_score_adj: Permission denied"), so the init container's
-  // unit exits 1; kept running as a todo so the output shows it until it is fixed.
-  it('web-and-logger.yaml: the init container writes the page web serves on 127.0.0.1:8000; logger logs', { todo: 'crun cannot lower oom_score_adj to -100 in the app unit (EACCES)' }, async () => {
+  // Its rocklet.io/oom-score-adj of -100 once made crun fail ("write to /proc/self/oom_score_adj:
+  // Permission denied") where the host's bounding set lacks CAP_SYS_RESOURCE; the units now carry
+  // OOMScoreAdjust= (pod/runtime/oom-score.ts), which systemd applies where the kernel allows it.
+  it('web-and-logger.yaml: the init container writes the page web serves on 127.0.0.1:8000; logger logs', async () => {
     await d.writePod('web-and-logger.yaml', await example('web-and-logger.yaml'));
     const row = await waitFor(async () => {
       const found = await d.row('web-and-logger.yaml');
@@ -110,6 +110,8 @@ describe('e2e: the examples/ pod files under the daemon', () => {
     assert.equal(row?.state, 'Running', `${JSON.stringify(row)}\n${await journals()}`);
     const page = await waitFor(() => get('http://127.0.0.1:8000/'), { timeoutMs: 15_000, intervalMs: 200 });
     assert.equal(page, 'hello from web-and-logger\n');
+    const props = await d.unitProps('rocklet-web-and-logger_web.service', ['OOMScoreAdjust']);
+    assert.equal(props.OOMScoreAdjust, '-100');
   });
 
   it('node-agent.yaml: skipped until machine.yaml says role=edge, then runs on the host network and sees the host /proc', async () => {

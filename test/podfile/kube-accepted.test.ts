@@ -205,7 +205,7 @@ describe('Kubernetes pod: every accepted field (test/fixtures/podfile/valid/full
     assert.deepEqual(paths, [
       'metadata.creationTimestamp', 'metadata.generation', 'metadata.managedFields', 'metadata.resourceVersion', 'metadata.selfLink',
       'metadata.uid', 'spec.containers[0].readinessProbe', 'spec.containers[0].terminationMessagePath',
-      'spec.containers[0].terminationMessagePolicy', 'spec.enableServiceLinks', 'spec.nodeName', 'spec.priority',
+      'spec.containers[0].terminationMessagePolicy', 'spec.enableServiceLinks', 'spec.nodeName',
       'spec.schedulerName', 'spec.serviceAccountName', 'spec.tolerations', 'status',
     ]);
     assert.ok(result.warnings.every((w) => w.severity === 'warning' && w.line > 0));

@@ -4,7 +4,9 @@
  * with what systemd says now. Works while the daemon is down: it then says so, and pods whose
  * units run are still shown from their units.
  */
+import { hostname } from 'node:os';
 import path from 'node:path';
+import { podPrivileges, readPodFile } from '../../podfile/index.js';
 import type { ActualPod, PodFileStatus, StatusFile } from '../../daemon/index.js';
 import { DEFAULT_RUN_DIR, isUnitUp, readActualPods, readStatusFile } from '../../daemon/index.js';
 import { connectSystemd } from '../../systemd/index.js';
@@ -57,6 +59,20 @@ function unitOnlyRow(actual: ActualPod): PodFileStatus {
   };
 }
 
+/** PRIVILEGES of `--wide`: what each pod file asks for, read from the file as it is now. */
+async function filePrivileges(podDir: string | undefined, rows: readonly PodFileStatus[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (podDir === undefined) return found;
+  for (const row of rows) {
+    if (row.file === '' || row.file.includes('/')) continue;
+    const result = await readPodFile(path.join(podDir, row.file), { nodeName: hostname() });
+    if (!result.ok) continue;
+    const words = podPrivileges(result.spec);
+    found.set(row.file, words.length === 0 ? '-' : words.join(','));
+  }
+  return found;
+}
+
 export const handler: CommandHandler = async (ctx) => {
   expectArguments(ctx, { names: [] });
   const runDir = path.resolve(ctx.flags.string('run-dir') ?? DEFAULT_RUN_DIR);
@@ -79,7 +95,8 @@ export const handler: CommandHandler = async (ctx) => {
   if (live.error !== undefined) ctx.out.warn(`cannot ask systemd about units: ${live.error}`);
   const wide = ctx.flags.boolean('wide');
   const now = new Date();
-  const header = ['FILE', 'POD', 'STATE', 'READY', 'RESTARTS', 'AGE', ...(wide ? ['UUID', 'SPEC'] : []), 'REASON'];
+  const header = ['FILE', 'POD', 'STATE', 'READY', 'RESTARTS', 'AGE', ...(wide ? ['UUID', 'SPEC', 'PRIVILEGES'] : []), 'REASON'];
+  const privileges = wide ? await filePrivileges(status?.daemon.podDir, rows) : new Map<string, string>();
   const lines = rows.map((row) => [
     row.file,
     row.pod ?? '-',
@@ -87,7 +104,7 @@ export const handler: CommandHandler = async (ctx) => {
     row.ready === undefined ? '-' : `${row.ready.ready}/${row.ready.total}`,
     String(row.restarts),
     humanizeTime(new Date(row.since), now),
-    ...(wide ? [row.uuid ?? '-', row.hash ?? '-'] : []),
+    ...(wide ? [row.uuid ?? '-', row.hash ?? '-', privileges.get(row.file) ?? '-'] : []),
     row.reason ?? '',
   ]);
   ctx.out.stdout(formatColumns([header, ...lines]));

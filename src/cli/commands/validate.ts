@@ -21,7 +21,8 @@ import { checkBundle } from '../../daemon/index.js';
 import type { BundleReport } from '../../daemon/index.js';
 import type { Diagnostic, PodFileResult } from '../../podfile/index.js';
 import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
-import { errnoCode, usageError } from '../../util/index.js';
+import { loadSeccompProfiles, rockletStatePaths } from '../../pod/index.js';
+import { errnoCode, isRockletError, usageError } from '../../util/index.js';
 import type { CommandContext, CommandHandler } from '../command.js';
 
 /** Exit code when at least one file is invalid (distinct from rocklet's own failure, 254). */
@@ -95,6 +96,20 @@ function bundleJson(report: BundleReport): Record<string, unknown> {
   };
 }
 
+/** A valid file whose seccomp Localhost profile is missing or invalid is invalid (the pod would be refused). */
+async function withSeccompProfiles(ctx: CommandContext, result: PodFileResult): Promise<PodFileResult> {
+  if (!result.ok) return result;
+  try {
+    await loadSeccompProfiles(ctx.globals.configDir, result.spec);
+    return result;
+  } catch (error) {
+    if (!isRockletError(error)) throw error;
+    const diagnostic: Diagnostic = { file: result.file, line: 0, column: 0, path: 'spec', severity: 'error', message: error.message };
+    const { spec: _spec, hash: _hash, ok: _ok, ...rest } = result;
+    return { ...rest, ok: false, errors: [diagnostic] };
+  }
+}
+
 export const handler: CommandHandler = async (ctx) => {
   const files = ctx.args;
   if (files.length === 0) {
@@ -102,7 +117,7 @@ export const handler: CommandHandler = async (ctx) => {
   }
   const print = ctx.flags.boolean('print');
   if (print && files.length !== 1) throw usageError('ERR_TOO_MANY_ARGUMENTS', `--print takes exactly one file, got ${files.length}`);
-  const options = { nodeName: hostname() };
+  const options = { nodeName: hostname(), protectedHostPaths: rockletStatePaths({ dataDir: ctx.globals.dir, configDir: ctx.globals.configDir }) };
   const results: PodFileResult[] = [];
   const bundles: BundleReport[] = [];
   for (const file of files) {
@@ -110,7 +125,7 @@ export const handler: CommandHandler = async (ctx) => {
       if (print) throw usageError('ERR_FLAG_VALUE', `--print takes a pod file, and ${file} is a directory`);
       bundles.push(await checkBundle(file, options.nodeName));
     } else {
-      results.push(await readPodFile(file, options));
+      results.push(await withSeccompProfiles(ctx, await readPodFile(file, options)));
     }
   }
   const json = ctx.globals.format === 'json' || ctx.globals.format === 'json-pretty';

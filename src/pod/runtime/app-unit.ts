@@ -22,7 +22,7 @@ import { prepareApp } from '../stage1/prepare-app.js';
 import { cpuQuota } from '../stage1/oci-config.js';
 import { appDirs, unmountAppRootfs } from '../stage1/rootfs.js';
 import type { VolumeMountRequest } from '../stage1/volumes.js';
-import { volumeDir } from '../stage1/volumes.js';
+import { subPathVolume, volumeDir } from '../stage1/volumes.js';
 import type { RuntimeContext } from './context.js';
 import type { PlannedApp, PodPlan } from './plan.js';
 import { EXEC_FILES, containerId, crunOf, findPod, nsFiles, planApp, usableTreeRootfs } from './pod-ref.js';
@@ -34,6 +34,11 @@ export interface AppPrepareOptions {
   /** cgroup limits for crun (standalone runs with a cgroup manager only). */
   readonly resources?: Stage1Resources;
   readonly terminal?: boolean;
+  /**
+   * Write the app's oomScoreAdj into config.json for crun to apply (standalone runs, after
+   * {@link applicableOomScoreAdj}). Default false: an app unit carries OOMScoreAdjust= instead.
+   */
+  readonly oomScoreAdjInSpec?: boolean;
 }
 
 /** The result of {@link appPrepare}. */
@@ -44,7 +49,15 @@ export interface AppPrepared {
   readonly prepared: PreparedApp;
 }
 
-async function volumeMounts(podDir: string, plan: PodPlan, app: PlannedApp): Promise<VolumeMountRequest[]> {
+async function volumeMounts(ctx: RuntimeContext, podDir: string, plan: PodPlan, app: PlannedApp): Promise<VolumeMountRequest[]> {
+  const requests = await wholeVolumeMounts(podDir, plan, app);
+  return Promise.all(requests.map(async (request, index) => {
+    const subPath = app.mounts[index]?.subPath;
+    return subPath === undefined ? request : { ...request, volume: await subPathVolume(ctx.mountNamespace, request.volume, subPath) };
+  }));
+}
+
+async function wholeVolumeMounts(podDir: string, plan: PodPlan, app: PlannedApp): Promise<VolumeMountRequest[]> {
   const requests: VolumeMountRequest[] = [];
   for (const mount of app.mounts) {
     const volume = plan.volumes.find((v) => v.name === mount.volume);
@@ -100,7 +113,12 @@ async function namespacesOf(ctx: RuntimeContext, uuid: string, podDir: string, p
     if (netns === undefined) throw failedPrecondition('ERR_POD_NOT_UP', `pod "${uuid}" has no network namespace: run "rocklet pod up" first`);
     network = { kind: 'join', path: netns };
   }
-  return { network, ipc: { kind: 'join', path: files.ipc }, uts: { kind: 'join', path: files.uts } };
+  return {
+    network,
+    ipc: plan.hostIPC === true ? { kind: 'host' } : { kind: 'join', path: files.ipc },
+    uts: { kind: 'join', path: files.uts },
+    ...(plan.hostPID === true ? { pid: { kind: 'host' } } : {}),
+  };
 }
 
 /** crun resources for a planned app (standalone runs). */
@@ -143,13 +161,16 @@ export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: st
     noNewPrivileges: app.noNewPrivileges,
     readOnlyRootfs: app.readOnlyRootfs,
     seccomp: ctx.insecure.has('seccomp') ? { kind: 'Unconfined' } : app.seccomp,
-    ...(app.oomScoreAdj === undefined ? {} : { oomScoreAdj: app.oomScoreAdj }),
-    volumes: await volumeMounts(podDir, plan, app),
+    ...(app.seccompProfile === undefined ? {} : { seccompProfile: app.seccompProfile }),
+    ...(app.privileged === true ? { privileged: true } : {}),
+    // Under a unit, systemd applies it (OOMScoreAdjust=) and crun inherits it: see oom-score.ts.
+    ...(app.oomScoreAdj === undefined || options.oomScoreAdjInSpec !== true ? {} : { oomScoreAdj: app.oomScoreAdj }),
+    volumes: await volumeMounts(ctx, podDir, plan, app),
     podFiles: await podFileMounts(ctx, podDir),
     namespaces: await namespacesOf(ctx, uuid, podDir, plan),
     ...(plan.stage1 === 'fly' ? {} : { hostname: podHostname(plan, uuid) }),
     ...(options.resources === undefined ? {} : { resources: options.resources }),
-    ...(options.terminal === undefined ? {} : { terminal: options.terminal }),
+    ...(options.terminal === undefined ? (app.tty === true ? { terminal: true } : {}) : { terminal: options.terminal }),
     unmaskKernelPaths: ctx.insecure.has('paths'),
     ...(plan.sysctls === undefined ? {} : { sysctls: plan.sysctls }),
   });

@@ -23,11 +23,13 @@
  * Docker image references are fetched as `docker://` images (fetch/docker-fetcher.ts); an appc
  * image imported under the name {@link dockerStoreName} gives still stands in for one.
  */
-import { hostname as osHostname } from 'node:os';
+import { hostname as osHostname, totalmem } from 'node:os';
 import type { ACIdentifier, DockerReference, Label, MountPoint } from '../../image/index.js';
 import { dockerCommand, mergeCommand } from '../../image/index.js';
-import type { ContainerSpec, PodSpec, RuntimeFieldValues, SpecHash, VolumeSpec } from '../../podfile/index.js';
-import { expandContainer } from '../../podfile/index.js';
+import type { ContainerSpec, ExpandedContainer, PodSpec, RuntimeFieldValues, SpecHash, VolumeSpec } from '../../podfile/index.js';
+import { expandContainer, expandVariables } from '../../podfile/index.js';
+import type { OciSeccomp } from '../stage1/oci-spec.js';
+import { containerOomScoreAdj } from './oom-score.js';
 import { invalidArgument, notFound } from '../../util/index.js';
 import { parseIdentityRef } from '../stage1/identity.js';
 import type { RuntimeEvent } from './context.js';
@@ -55,6 +57,10 @@ export interface PodSpecPlanOptions {
   readonly dns?: DnsRequest;
   readonly hosts?: HostsRequest;
   readonly onEvent?: (event: RuntimeEvent) => void;
+  /** seccomp `Localhost` profiles by name, read beforehand (seccomp-profiles.ts). */
+  readonly seccompProfiles?: ReadonlyMap<string, OciSeccomp>;
+  /** For kubelet's Burstable OOM score (system-cluster-critical pods); default this machine's memory. */
+  readonly memoryCapacityBytes?: number;
 }
 
 /** Every container of the pod in plan order: init containers first, then the app containers. */
@@ -98,7 +104,13 @@ function argvOf(container: ContainerSpec, expanded: { command?: readonly string[
   return argv;
 }
 
-function plannedVolume(volume: VolumeSpec): PlannedVolume {
+/** An emptyDir of a pod with fsGroup belongs to that group, setgid (kubelet's SetVolumeOwnership). */
+function plannedVolume(volume: VolumeSpec, fsGroup: number | undefined): PlannedVolume {
+  const planned = plannedVolumeOf(volume);
+  return planned.kind === 'empty' && fsGroup !== undefined ? { ...planned, gid: fsGroup, mode: planned.mode | 0o2000 } : planned;
+}
+
+function plannedVolumeOf(volume: VolumeSpec): PlannedVolume {
   const { source } = volume;
   if (source.kind === 'hostPath') {
     const create = source.type === 'DirectoryOrCreate' ? 'Directory' : source.type === 'FileOrCreate' ? 'File' : undefined;
@@ -110,8 +122,28 @@ function plannedVolume(volume: VolumeSpec): PlannedVolume {
   };
 }
 
-function mountsOf(container: ContainerSpec, image: ResolvedImage, volumes: Map<string, PlannedVolume>, onEvent: PodSpecPlanOptions['onEvent']): PlannedMount[] {
-  const mounts: PlannedMount[] = container.volumeMounts.map((mount) => ({ volume: mount.name, mountPath: mount.mountPath, readOnly: mount.readOnly }));
+/** The mount's subPath, a subPathExpr expanded with the container's environment (Kubernetes' rule: `..` after expansion is refused). */
+function subPathOf(container: ContainerSpec, mount: ContainerSpec['volumeMounts'][number], env: ExpandedContainer['env']): string | undefined {
+  if (mount.subPathExpr === undefined) return mount.subPath;
+  const values = new Map(env.map((e) => [e.name, e.value]));
+  const expanded = expandVariables(mount.subPathExpr, (name) => values.get(name));
+  if (expanded.startsWith('/') || expanded.split('/').includes('..')) {
+    throw invalidArgument('ERR_SUBPATH_INVALID', `container "${container.name}": subPathExpr "${mount.subPathExpr}" expands to "${expanded}", which is not a relative path inside the volume`);
+  }
+  return expanded === '' ? undefined : expanded;
+}
+
+function mountsOf(
+  container: ContainerSpec,
+  image: ResolvedImage,
+  volumes: Map<string, PlannedVolume>,
+  onEvent: PodSpecPlanOptions['onEvent'],
+  env: ExpandedContainer['env'],
+): PlannedMount[] {
+  const mounts: PlannedMount[] = container.volumeMounts.map((mount) => {
+    const subPath = subPathOf(container, mount, env);
+    return { volume: mount.name, mountPath: mount.mountPath, readOnly: mount.readOnly, ...(subPath === undefined ? {} : { subPath }) };
+  });
   const points: readonly MountPoint[] = image.record.manifest.app?.mountPoints ?? [];
   for (const point of points) {
     if (mounts.some((mount) => mount.mountPath === point.path)) continue;
@@ -171,6 +203,11 @@ function planContainer(
   const cpuMillicores = container.resources.cpu?.limitMillicores;
   const cpuShares = container.resources.cpuShares;
   const fieldEnv = lateFields(container, context.options);
+  const oomScoreAdj = containerOomScoreAdj(spec, container, context.options.memoryCapacityBytes ?? totalmem());
+  const seccompProfile = security.seccomp.kind === 'Localhost' ? context.options.seccompProfiles?.get(security.seccomp.profile) : undefined;
+  if (security.seccomp.kind === 'Localhost' && seccompProfile === undefined) {
+    throw invalidArgument('ERR_SECCOMP_PROFILE_NOT_LOADED', `container "${container.name}": seccomp profile "${security.seccomp.profile}" was not read`);
+  }
   return {
     name: container.name,
     init,
@@ -189,15 +226,20 @@ function planContainer(
     noNewPrivileges: security.noNewPrivileges,
     capabilities: [...security.capabilities],
     seccomp: security.seccomp,
-    ...(security.oomScoreAdj === undefined ? {} : { oomScoreAdj: security.oomScoreAdj }),
+    ...(seccompProfile === undefined ? {} : { seccompProfile }),
+    ...(oomScoreAdj === undefined ? {} : { oomScoreAdj }),
+    ...(security.privileged === true ? { privileged: true as const } : {}),
+    ...(container.tty === true ? { tty: true as const } : {}),
+    ...(init && container.sidecar === true ? { sidecar: true as const } : {}),
     resources: {
       ...(memoryBytes === undefined ? {} : { memoryBytes }),
       ...(cpuMillicores === undefined ? {} : { cpuMillicores }),
       ...(cpuShares === undefined ? {} : { cpuShares }),
     },
-    mounts: mountsOf(container, image, context.volumes, context.options.onEvent),
+    mounts: mountsOf(container, image, context.volumes, context.options.onEvent, expanded.env),
     ports: portsOf(container, context.net),
-    restart: init ? (spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure') : spec.restartPolicy,
+    // A sidecar restarts whatever the pod's policy (Kubernetes' restartPolicy: Always on it).
+    restart: init ? (container.sidecar === true ? 'Always' : spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure') : spec.restartPolicy,
     stopTimeoutSeconds: spec.terminationGracePeriodSeconds,
   };
 }
@@ -248,7 +290,7 @@ export async function planFromPodSpec(spec: PodSpec, hash: SpecHash, images: rea
   const stage1 = options.stage1 ?? 'crun';
   const net = options.net ?? (spec.hostNetwork ? 'host' : 'default');
   const sysctls = plannedSysctls(spec, stage1, net);
-  const volumes = new Map(spec.volumes.map((volume) => [volume.name as string, plannedVolume(volume)]));
+  const volumes = new Map(spec.volumes.map((volume) => [volume.name as string, plannedVolume(volume, spec.fsGroup)]));
   await checkHostSources([...volumes.values()].filter((volume) => volume.kind !== 'host' || volume.create === undefined));
   for (const { container } of containers) {
     for (const mount of container.volumeMounts) {
@@ -274,5 +316,7 @@ export async function planFromPodSpec(spec: PodSpec, hash: SpecHash, images: rea
     hostname: options.hostname ?? spec.hostname,
     annotations: { ...spec.annotations },
     ...(sysctls === undefined ? {} : { sysctls }),
+    ...(spec.hostPID === true ? { hostPID: true as const } : {}),
+    ...(spec.hostIPC === true ? { hostIPC: true as const } : {}),
   };
 }

@@ -10,6 +10,7 @@
  * `image gc` can see which trees pods use).
  */
 import type { CapabilityName, IdentityRef, Protocol, SeccompPolicy } from '../../podfile/index.js';
+import type { OciSeccomp } from '../stage1/oci-spec.js';
 import type { DnsRequest, EnvPair, HostsRequest, NetRequest } from './request.js';
 
 /** Bump when the shape changes incompatibly; execution refuses plans it does not know. */
@@ -40,6 +41,8 @@ export interface PlannedMount {
   /** Absolute path inside the app. */
   readonly mountPath: string;
   readonly readOnly: boolean;
+  /** Pod files' subPath (subPathExpr already expanded): this relative path inside the volume is mounted instead of its root. */
+  readonly subPath?: string;
 }
 
 export interface PlannedResources {
@@ -79,7 +82,16 @@ export interface PlannedApp {
   /** Effective bounding set. */
   readonly capabilities: readonly CapabilityName[];
   readonly seccomp: SeccompPolicy;
+  /** seccomp `Localhost`: the profile read from `<config-dir>/seccomp/` when the pod was prepared. */
+  readonly seccompProfile?: OciSeccomp;
+  /** The annotation's value, or what the pod's priority class gives (oom-score.ts). */
   readonly oomScoreAdj?: number;
+  /** Every host capability, no seccomp, host devices, writable /sys (pod files' `privileged: true`). */
+  readonly privileged?: true;
+  /** The app's stdio is a pseudo-terminal (pod files' `tty: true`). */
+  readonly tty?: true;
+  /** An init app that keeps running beside the apps (an init container with restartPolicy Always). */
+  readonly sidecar?: true;
   readonly resources: PlannedResources;
   readonly mounts: readonly PlannedMount[];
   readonly ports: readonly PlannedPort[];
@@ -146,4 +158,8 @@ export interface PodPlan {
    * them (setting a value again is harmless). Absent: none — also in plans of older rocklets.
    */
   readonly sysctls?: Readonly<Record<string, string>>;
+  /** Pod files' `hostPID: true`: apps join the host's PID namespace. */
+  readonly hostPID?: true;
+  /** Pod files' `hostIPC: true`: apps join the host's IPC namespace instead of the pod's. */
+  readonly hostIPC?: true;
 }

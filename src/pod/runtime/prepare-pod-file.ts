@@ -7,12 +7,14 @@
 import { hostname } from 'node:os';
 import type { ImageFetcher, ImageRecord, PullPolicy } from '../../image/index.js';
 import { ImageStore, isACIdentifier } from '../../image/index.js';
-import type { ContainerSpec, PodSpec, PullPolicy as PodPullPolicy, SpecHash } from '../../podfile/index.js';
+import type { ContainerSpec, PodSpec, ProtectedHostPath, PullPolicy as PodPullPolicy, SpecHash } from '../../podfile/index.js';
 import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
 import type { InsecureFeature, InsecureOptions } from '../../util/index.js';
 import { invalidArgument, isErrorCategory } from '../../util/index.js';
 import type { ResolvedImage } from './plan-common.js';
 import { checkRunnablePlatform } from './plan-common.js';
+import { loadSeccompProfiles } from './seccomp-profiles.js';
+import { rockletStatePaths } from './protected-paths.js';
 import { checkPodSpecSupported, dockerStoreName, planFromPodSpec, podSpecContainers, podSpecImageReference } from './plan-podspec.js';
 import type { PlanningContext, PreparedPod, PrepareOptions } from './prepared-pod.js';
 import { createPreparedPod, fetcherFor, resolveImage } from './prepared-pod.js';
@@ -38,8 +40,8 @@ const UUID_PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
 const KUBE_PULL: Readonly<Record<PodPullPolicy, PullPolicy>> = { Always: 'update', IfNotPresent: 'new', Never: 'never' };
 
 /** Read and validate a pod file; throws `ERR_POD_FILE_INVALID` with every diagnostic. */
-export async function loadPodSpec(file: string, appcOnly: boolean): Promise<{ spec: PodSpec; hash: SpecHash }> {
-  const result = await readPodFile(file, { nodeName: hostname() });
+export async function loadPodSpec(file: string, appcOnly: boolean, protectedHostPaths?: readonly ProtectedHostPath[]): Promise<{ spec: PodSpec; hash: SpecHash }> {
+  const result = await readPodFile(file, { nodeName: hostname(), ...(protectedHostPaths === undefined ? {} : { protectedHostPaths }) });
   if (!result.ok) {
     const lines = result.errors.map((diagnostic) => formatDiagnostic(diagnostic));
     throw invalidArgument('ERR_POD_FILE_INVALID', `${file} is not a valid pod file:\n${lines.join('\n')}`, {
@@ -95,7 +97,7 @@ async function fetchContainers(ctx: PlanningContext, store: ImageStore, spec: Po
  * new, Never → never) unless `pullPolicy` overrides it.
  */
 export async function preparePodFile(ctx: PlanningContext, file: string, options: PodFilePrepareOptions): Promise<PreparedPod> {
-  const { spec, hash } = await loadPodSpec(file, options.appcOnly === true);
+  const { spec, hash } = await loadPodSpec(file, options.appcOnly === true, rockletStatePaths(ctx));
   return preparePodSpec(ctx, spec, hash, options);
 }
 
@@ -107,6 +109,7 @@ export async function preparePodFile(ctx: PlanningContext, file: string, options
 export async function preparePodSpec(ctx: PlanningContext, spec: PodSpec, hash: SpecHash, options: PodFilePrepareOptions): Promise<PreparedPod> {
   // Refused before any image is fetched.
   checkPodSpecSupported(spec);
+  const seccompProfiles = await loadSeccompProfiles(ctx.configDir, spec);
   const store = await ImageStore.open(ctx.dataDir);
   const images = await fetchContainers(ctx, store, spec, options);
   const planOptions = {
@@ -115,6 +118,7 @@ export async function preparePodSpec(ctx: PlanningContext, spec: PodSpec, hash: 
     ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
     ...(options.dns === undefined ? {} : { dns: options.dns }),
     ...(options.hosts === undefined ? {} : { hosts: options.hosts }),
+    seccompProfiles,
   };
   // The second pass (with the real UUID) stays quiet: the first one already warned.
   const plan = await planFromPodSpec(spec, hash, images, {

@@ -28,6 +28,7 @@
  * (release.ts), the lock released; the pod stays in `run/`, reading `exited` (as rkt left it)
  * until gc marks it.
  */
+import { isatty } from 'node:tty';
 import type { ACName } from '../../image/index.js';
 import { invalidArgument, runtimeFailure } from '../../util/index.js';
 import { recordAppExit } from '../store/app-exits.js';
@@ -47,6 +48,7 @@ import { appPrepare, stage1Resources } from './app-unit.js';
 import type { RuntimeContext } from './context.js';
 import type { PlannedApp, PodPlan } from './plan.js';
 import { crunOf, loadPlan, storeOf } from './pod-ref.js';
+import { applicableOomScoreAdj } from './oom-score.js';
 import { releasePodResources } from './release.js';
 import { abortStart, setUpSandbox, writeSupervisor } from './sandbox.js';
 
@@ -163,16 +165,35 @@ function stdinOf(stdio: CommandStdio): 'pipe' | 'inherit' | 'ignore' {
 
 async function runApps(ctx: RuntimeContext, pod: LockedPod, plan: PodPlan, stdio: CommandStdio, withResources: boolean, logs: RunPreparedOptions['logs']): Promise<AppResult[]> {
   const results: AppResult[] = [];
-  const prepare = (app: PlannedApp): Promise<AppPrepared> => {
+  const prepare = async (app: PlannedApp): Promise<AppPrepared> => {
     const resources = withResources ? stage1Resources(app) : undefined;
-    return appPrepare(ctx, pod.uuid, app.name, resources === undefined ? {} : { resources });
+    return appPrepare(ctx, pod.uuid, app.name, { ...(resources === undefined ? {} : { resources }), ...(await standaloneAppOptions(ctx, app)) });
+  };
+  // Native sidecars start in init order, keep running beside the apps and are stopped after them.
+  const sidecars: { runner: AppRunner; done: Promise<AppResult> }[] = [];
+  const stopSidecars = async (): Promise<void> => {
+    for (const sidecar of [...sidecars].reverse()) {
+      sidecar.runner.stop();
+      await sidecar.done;
+    }
   };
   for (const app of plan.apps.filter((a) => a.init)) {
-    if (ctx.signal?.aborted === true) return results;
+    if (ctx.signal?.aborted === true) {
+      await stopSidecars();
+      return results;
+    }
+    if (app.sidecar === true) {
+      const runner = new AppRunner(ctx, pod, plan, app, await prepare(app), stdio, logs);
+      sidecars.push({ runner, done: runner.run() });
+      continue;
+    }
     const runner = new AppRunner(ctx, pod, plan, app, await prepare(app), stdio, logs);
     const result = await runner.run();
     results.push(result);
-    if (result.exitCode !== 0) return results;
+    if (result.exitCode !== 0) {
+      await stopSidecars();
+      return results;
+    }
   }
   const runners: AppRunner[] = [];
   for (const app of plan.apps.filter((a) => !a.init)) runners.push(new AppRunner(ctx, pod, plan, app, await prepare(app), stdio, logs));
@@ -192,8 +213,25 @@ async function runApps(ctx: RuntimeContext, pod: LockedPod, plan: PodPlan, stdio
     );
   } finally {
     ctx.signal?.removeEventListener('abort', stopAll);
+    // A sidecar's own end does not decide the pod's code (Kubernetes ignores it too).
+    await stopSidecars();
   }
   return results;
+}
+
+/** tty only where this process has a terminal to give; oomScoreAdj only where it can be set. */
+async function standaloneAppOptions(ctx: RuntimeContext, app: PlannedApp): Promise<{ terminal?: boolean; oomScoreAdjInSpec?: boolean }> {
+  const options: { terminal?: boolean; oomScoreAdjInSpec?: boolean } = {};
+  if (app.tty === true && !isatty(0)) {
+    ctx.onEvent?.({ message: `app "${app.name}" asks for a tty, but stdin is not a terminal: it runs without one` });
+    options.terminal = false;
+  }
+  if (app.oomScoreAdj !== undefined) {
+    const applicable = await applicableOomScoreAdj(app.oomScoreAdj);
+    if (applicable === undefined) ctx.onEvent?.({ message: `app "${app.name}": cannot lower the OOM score adjustment to ${app.oomScoreAdj} without CAP_SYS_RESOURCE; it keeps the inherited one` });
+    else options.oomScoreAdjInSpec = true;
+  }
+  return options;
 }
 
 /** rkt's rule: the first failing app's code (in the order they ended), else 0. */

@@ -86,6 +86,8 @@ export interface PodUnitProperties<N extends string> {
   readonly cpuQuotaPerSecUSec?: number;
   /** LogExtraFields=: fields on every journal entry of the unit's processes. */
   readonly logExtraFields?: Readonly<Record<string, string>>;
+  /** OOMScoreAdjust=: the app's score, applied by systemd (crun inherits it; oom-score.ts). */
+  readonly oomScoreAdjust?: number;
 }
 
 /**
@@ -108,6 +110,12 @@ export interface PodUnitsInput<N extends string> {
   readonly rocklet: readonly [string, ...string[]];
   /** Absolute path of crun. */
   readonly crun: string;
+  /**
+   * Absolute path of util-linux `script`, which gives a tty app's crun a pseudo-terminal to
+   * copy the app's terminal to (crun needs one on its stdin) and copies it to the journal.
+   * Default `/usr/bin/script`.
+   */
+  readonly script?: string;
   readonly crunRoot?: string;
   /** Extra Environment= entries for every unit (e.g. DBUS or PATH for tests). */
   readonly environment?: Readonly<Record<string, string>>;
@@ -188,6 +196,19 @@ export function parsePodUnitDescription(description: string): PodUnitIdentity | 
   const uuid = match?.[1];
   if (uuid === undefined) return undefined;
   return { uuid, hash: match?.[2], file: match?.[3] };
+}
+
+/** util-linux's script, in every base system (bsdutils). */
+export const DEFAULT_SCRIPT = '/usr/bin/script';
+
+/**
+ * argv of `crunRun` under `script -q -e -E never -c … /dev/null`: crun gets a pseudo-terminal as its
+ * stdio (it refuses `terminal: true` on a stdin that is none), copies the app's own terminal to
+ * it, and script copies that to the unit's stdout (the journal) and exits with crun's code.
+ * SIGTERM to script is passed on to crun, which passes it to the app.
+ */
+function withTerminal(script: string, crunRun: readonly string[]): string[] {
+  return [script, '--quiet', '--return', '--echo', 'never', '--command', crunRun.map(shellQuote).join(' '), '/dev/null'];
 }
 
 /** One transient unit. */
@@ -304,13 +325,24 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
   };
   const crunGlobals = { binary: input.crun, root: input.crunRoot ?? DEFAULT_CRUN_ROOT, cgroupManager: 'disabled' as const };
   const inits = plan.apps.filter((a) => a.init);
-  const lastInit = inits.length === 0 ? [] : [names.app(inits[inits.length - 1]?.name ?? '')];
+  // Ordering: every unit starts after all init units before it (a sidecar's start job ends when
+  // crun runs, so it does not block the next one; a oneshot init's when it exits 0), and
+  // Requires= only the last init that must succeed: a sidecar restarting must not stop the apps.
+  // Stopping runs the other way round, so sidecars stop after the apps (kubelet's order).
+  const mustSucceed = inits.filter((a) => a.sidecar !== true);
+  const lastInit = mustSucceed.length === 0 ? [] : [names.app(mustSucceed[mustSucceed.length - 1]?.name ?? '')];
+  const allInits = inits.map((a) => names.app(a.name));
   const apps: PlannedAppUnit<N>[] = [];
-  let previousInit: N[] = [];
+  const previousInits: N[] = [];
+  let previousRequired: N[] = [];
   for (const app of [...inits, ...plan.apps.filter((a) => !a.init)]) {
     const name = names.app(app.name);
     const crunRun = [...globalArgv(crunGlobals), ...bundleVerbArgv('run', containerIdFor(uuid, app.name), { bundle: appDirs(podDir, app.name).dir })];
-    const before = app.init ? previousInit : lastInit;
+    const after = app.init ? [...previousInits] : allInits;
+    const required = app.init ? previousRequired : lastInit;
+    const oneshot = app.init && app.sidecar !== true;
+    // Raw argv; `$` is doubled (systemd's literal `$`) where it becomes a command line.
+    const crunArgv = app.tty === true ? withTerminal(input.script ?? DEFAULT_SCRIPT, crunRun) : crunRun;
     apps.push({
       name,
       app: app.name,
@@ -318,26 +350,28 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
       properties: {
         ...common,
         description: described(`app ${app.name}`),
-        type: app.init ? 'oneshot' : 'exec',
+        type: oneshot ? 'oneshot' : 'exec',
         ...(input.preparedByCaller === true
-          ? { execStart: [preparedThenCrun(appDirs(podDir, app.name).dir, rocklet('app', 'prepare', uuid, app.name), execOf(crunRun))] }
-          : { execStartPre: [rocklet('app', 'prepare', uuid, app.name)], execStart: [execOf(crunRun)] }),
+          ? { execStart: [preparedThenCrun(appDirs(podDir, app.name).dir, rocklet('app', 'prepare', uuid, app.name), { path: crunArgv[0] ?? '', argv: crunArgv })] }
+          : { execStartPre: [rocklet('app', 'prepare', uuid, app.name)], execStart: [execOf(crunArgv.map((arg) => arg.replaceAll('$', '$$$$')))] }),
         execStopPost: [rocklet('app', 'cleanup', uuid, app.name)],
         environment: { ...environment, ROCKLET_APP: app.name },
         logExtraFields: { [APP_LOG_FIELDS.uuid]: uuid, [APP_LOG_FIELDS.app]: app.name },
-        restart: app.init ? 'no' : RESTART[app.restart],
+        restart: oneshot ? 'no' : RESTART[app.restart],
         // systemd's own quick restarts (5 within 10 s, then start-limit-hit); past those the
         // daemon restarts a crash-looping container with back-off, as kubelet does.
-        ...(app.init || app.restart === 'Never' ? {} : { restartMs: APP_RESTART_MS, startLimitIntervalMs: APP_START_LIMIT.intervalMs, startLimitBurst: APP_START_LIMIT.burst }),
+        ...(oneshot || app.restart === 'Never' ? {} : { restartMs: APP_RESTART_MS, startLimitIntervalMs: APP_START_LIMIT.intervalMs, startLimitBurst: APP_START_LIMIT.burst }),
         killMode: 'mixed',
         timeoutStopMs: app.stopTimeoutSeconds * 1000,
         bindsTo: [names.sandbox],
-        after: [names.sandbox, ...before],
-        ...(before.length === 0 ? {} : { requires: before }),
+        after: [names.sandbox, ...after],
+        ...(required.length === 0 ? {} : { requires: required }),
         ...limits(app),
+        ...(app.oomScoreAdj === undefined ? {} : { oomScoreAdjust: app.oomScoreAdj }),
       },
     });
-    if (app.init) previousInit = [name];
+    if (app.init) previousInits.push(name);
+    if (oneshot) previousRequired = [name];
   }
   return { slice: names.slice, sandbox, apps };
 }

@@ -5,6 +5,7 @@
  * into an OCI config without touching the disk.
  */
 import type { CapabilityName, SeccompPolicy } from '../../podfile/index.js';
+import type { OciDevice, OciSeccomp } from './oci-spec.js';
 
 /** Create a namespace, join one by path (the pod's), or stay in the runtime's (host). */
 export type NamespaceChoice =
@@ -88,6 +89,15 @@ export interface Stage1App {
   readonly capabilities: readonly CapabilityName[];
   readonly noNewPrivileges: boolean;
   readonly seccomp: SeccompPolicy;
+  /** With seccomp `Localhost`: the profile as read from the file. */
+  readonly seccompProfile?: OciSeccomp;
+  /**
+   * No masked or read-only kernel paths, /sys and cgroups writable, `devices` created in /dev,
+   * every device allowed (the capabilities are the caller's: the host's whole bounding set).
+   */
+  readonly privileged?: boolean;
+  /** Host device nodes to create in the app's /dev (privileged apps). */
+  readonly devices?: readonly OciDevice[];
   /** Volumes and pod files; destinations absolute and already resolved inside the rootfs. */
   readonly mounts: readonly Stage1Mount[];
   readonly namespaces: Stage1Namespaces;

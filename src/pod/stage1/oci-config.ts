@@ -109,7 +109,7 @@ function buildMounts(app: Stage1App): OciMount[] {
   const system = SYSTEM_MOUNTS.filter((m) => !seen.has(m.destination));
   // A stable sort by depth: /data before /data/cache whatever order the caller used.
   const own = [...app.mounts].sort((a, b) => depth(a.destination) - depth(b.destination)).map(toOciMount);
-  return [...system, ...own];
+  return [...(app.privileged === true ? privilegedSystemMounts(system) : system), ...own];
 }
 
 function namespaceEntry(app: Stage1App, type: OciNamespaceType, choice: NamespaceChoice): OciNamespace[] {
@@ -142,6 +142,11 @@ function positive(app: Stage1App, what: string, value: number | undefined): void
   if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) invalid(app, `${what} ${value} must be a positive integer`);
 }
 
+/** A privileged app's /sys and cgroup mounts are writable (Docker's and Kubernetes' privileged). */
+function privilegedSystemMounts(mounts: readonly OciMount[]): OciMount[] {
+  return mounts.map((m) => (m.type === 'sysfs' || m.type === 'cgroup' ? { ...m, options: m.options.filter((o) => o !== 'ro').concat('rw') } : m));
+}
+
 function buildResources(app: Stage1App, r: Stage1Resources): OciResources {
   positive(app, 'memory limit', r.memoryBytes);
   positive(app, 'cpu quota', r.cpu?.quotaUs);
@@ -152,7 +157,7 @@ function buildResources(app: Stage1App, r: Stage1Resources): OciResources {
     ? undefined
     : { ...(r.cpuShares === undefined ? {} : { shares: r.cpuShares }), ...(r.cpu === undefined ? {} : { quota: r.cpu.quotaUs, period: r.cpu.periodUs }) };
   return {
-    devices: [{ allow: false, access: 'rwm' }],
+    devices: [{ allow: app.privileged === true, access: 'rwm' }],
     ...(r.memoryBytes === undefined ? {} : { memory: { limit: r.memoryBytes } }),
     ...(cpu === undefined ? {} : { cpu }),
     ...(r.pids === undefined ? {} : { pids: { limit: r.pids } }),
@@ -186,15 +191,17 @@ export function cpuQuota(millicores: number, periodUs = 100_000): { quotaUs: num
 export function buildOciConfig(app: Stage1App): OciSpec {
   if (!path.isAbsolute(app.rootfs)) invalid(app, `rootfs "${app.rootfs}" is not absolute`);
   if (app.hostname !== undefined && app.namespaces.uts.kind === 'host') invalid(app, 'a hostname needs a UTS namespace of its own or the pod\'s');
-  const seccomp = seccompProfile(app.seccomp, app.capabilities);
+  const seccomp = seccompProfile(app.seccomp, app.capabilities, undefined, app.seccompProfile);
   const sysctl = buildSysctl(app);
+  const unmasked = app.unmaskKernelPaths === true || app.privileged === true;
   const linux: OciLinux = {
     namespaces: buildNamespaces(app),
     ...(app.resources === undefined ? {} : { resources: buildResources(app, app.resources) }),
-    maskedPaths: app.unmaskKernelPaths === true ? [] : [...MASKED_PATHS],
-    readonlyPaths: app.unmaskKernelPaths === true ? [] : [...READONLY_PATHS],
+    maskedPaths: unmasked ? [] : [...MASKED_PATHS],
+    readonlyPaths: unmasked ? [] : [...READONLY_PATHS],
     ...(seccomp === undefined ? {} : { seccomp }),
     ...(sysctl === undefined ? {} : { sysctl }),
+    ...(app.devices === undefined || app.devices.length === 0 ? {} : { devices: app.devices }),
   };
   return {
     ociVersion: OCI_VERSION,

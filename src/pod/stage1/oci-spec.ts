@@ -70,7 +70,9 @@ export interface OciResources {
   readonly pids?: { readonly limit: number };
 }
 
-export const SECCOMP_ACTIONS = ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL'] as const;
+export const SECCOMP_ACTIONS = [
+  'SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_TRACE', 'SCMP_ACT_LOG',
+] as const;
 export type SeccompAction = (typeof SECCOMP_ACTIONS)[number];
 
 export interface OciSyscallRule {
@@ -78,6 +80,15 @@ export interface OciSyscallRule {
   readonly action: SeccompAction;
   /** With SCMP_ACT_ERRNO: the errno returned (default EPERM). */
   readonly errnoRet?: number;
+  /** Argument filters (Localhost profiles only; passed to the runtime as written). */
+  readonly args?: readonly OciSyscallArg[];
+}
+
+export interface OciSyscallArg {
+  readonly index: number;
+  readonly value: number;
+  readonly valueTwo?: number;
+  readonly op: string;
 }
 
 export interface OciSeccomp {
@@ -88,6 +99,17 @@ export interface OciSeccomp {
   readonly syscalls: readonly OciSyscallRule[];
 }
 
+/** A host device node the app gets (privileged apps: every character and block device of the host). */
+export interface OciDevice {
+  readonly path: string;
+  readonly type: 'c' | 'b';
+  readonly major: number;
+  readonly minor: number;
+  readonly fileMode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
 export interface OciLinux {
   readonly namespaces: readonly OciNamespace[];
   readonly resources?: OciResources;
@@ -96,6 +118,7 @@ export interface OciLinux {
   readonly seccomp?: OciSeccomp;
   /** Kernel parameters the runtime writes under the container's /proc/sys (`net.ipv4.x` keys). */
   readonly sysctl?: Readonly<Record<string, string>>;
+  readonly devices?: readonly OciDevice[];
 }
 
 /** The whole `config.json`. */

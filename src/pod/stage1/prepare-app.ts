@@ -18,7 +18,8 @@ import { resolveIdentity } from './identity.js';
 import type { MountNamespace } from './mount-namespace.js';
 import { nsPath } from './mount-namespace.js';
 import { buildOciConfig } from './oci-config.js';
-import type { OciSpec } from './oci-spec.js';
+import type { OciSeccomp, OciSpec } from './oci-spec.js';
+import { hostDevices, withinHostBoundingSet } from './privileged.js';
 import type { AppDirs } from './rootfs.js';
 import { mountAppRootfs, unmountAppRootfs } from './rootfs.js';
 import { ensureMountTarget } from './safe-path.js';
@@ -54,6 +55,10 @@ export interface PrepareAppOptions {
   readonly noNewPrivileges: boolean;
   readonly readOnlyRootfs: boolean;
   readonly seccomp: SeccompPolicy;
+  /** seccomp `Localhost`: the profile read when the pod was prepared. */
+  readonly seccompProfile?: OciSeccomp;
+  /** Host devices, writable /sys, no masked paths; capabilities cut to the host's bounding set. */
+  readonly privileged?: boolean;
   readonly oomScoreAdj?: number;
   readonly volumes?: readonly VolumeMountRequest[];
   readonly podFiles?: readonly PodFileMount[];
@@ -126,9 +131,11 @@ async function prepareMounted(ns: MountNamespace, options: PrepareAppOptions, di
     env,
     cwd,
     user: { uid: identity.uid, gid: identity.gid, additionalGids: identity.additionalGids },
-    capabilities: options.capabilities,
+    capabilities: options.privileged === true ? await withinHostBoundingSet(options.capabilities) : options.capabilities,
     noNewPrivileges: options.noNewPrivileges,
     seccomp: options.seccomp,
+    ...(options.seccompProfile === undefined ? {} : { seccompProfile: options.seccompProfile }),
+    ...(options.privileged === true ? { privileged: true, devices: await hostDevices(nsPath(ns, '/dev')) } : {}),
     mounts,
     namespaces: options.namespaces,
     ...optional(options),

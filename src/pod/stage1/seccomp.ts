@@ -114,11 +114,16 @@ export function defaultBlockedSyscalls(capabilities: readonly CapabilityName[]):
  * The OCI profile for `policy` (undefined: no filter). Throws ERR_SECCOMP_GROUP or
  * ERR_SECCOMP_ERRNO (invalid-argument) for an unknown group or errno name.
  */
-export function seccompProfile(policy: SeccompPolicy, capabilities: readonly CapabilityName[], arch?: string): OciSeccomp | undefined {
+export function seccompProfile(policy: SeccompPolicy, capabilities: readonly CapabilityName[], arch?: string, localhost?: OciSeccomp): OciSeccomp | undefined {
   const architectures = seccompArchitectures(arch);
   switch (policy.kind) {
     case 'Unconfined':
       return undefined;
+    case 'Localhost':
+      if (localhost === undefined) {
+        throw invalidArgument('ERR_SECCOMP_PROFILE_NOT_LOADED', `seccomp profile "${policy.profile}" was not read when the pod was prepared`);
+      }
+      return localhost;
     case 'RuntimeDefault':
       return { defaultAction: 'SCMP_ACT_ALLOW', architectures, syscalls: [deny(defaultBlockedSyscalls(capabilities), undefined)] };
     case 'syscalls': {

@@ -203,3 +203,20 @@ export async function prepareVolumeMounts(ns: MountNamespace, rootfs: string, re
   }
   return mounts;
 }
+
+/**
+ * The part of `volume` at relative `subPath` (Kubernetes' volumeMounts[].subPath), resolved
+ * inside the volume as inside a rootfs: a symlink in the volume cannot lead out of it
+ * (ERR_ROOTFS_PATH_ESCAPE), and a missing path is created as a directory, as kubelet does.
+ */
+export async function subPathVolume(ns: MountNamespace, volume: PreparedVolume, subPath: string): Promise<PreparedVolume> {
+  if (volume.kind !== 'directory') {
+    throw failedPrecondition('ERR_SUBPATH_NOT_DIRECTORY', `volume "${volume.name}" is a file; subPath "${subPath}" needs a directory volume`);
+  }
+  const hostRoot = nsPath(ns, volume.source);
+  const inside = `/${subPath}`;
+  const existing = await resolveInRoot(hostRoot, inside);
+  const resolved = existing.stats === undefined ? await ensureMountTarget(hostRoot, inside, 'directory') : existing.path;
+  const kind: MountTargetKind = existing.stats === undefined || existing.stats.isDirectory() ? 'directory' : 'file';
+  return { name: volume.name, source: hostPathOf(volume.source, resolved), kind, recursive: volume.recursive };
+}
