@@ -131,6 +131,16 @@ describe('examples/fleet', () => {
     });
   }
 
+  it('plan without --fresh needs systemd, and says how to plan a bundle without it (exit 254)', async () => {
+    const r = await runRocklet(['plan', `--pod-dir=${PODS}`, `--machine=${path.join(FLEET, 'machines', 'db.yaml')}`], {
+      env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${path.join(scratch.path, 'no-bus')}` },
+    });
+    assert.equal(r.code, 254);
+    assert.match(r.stderr, /^plan: cannot read what runs here: d-bus connection to .* failed/m);
+    assert.match(r.stderr, /^plan: hint: to plan a bundle for a new machine without systemd: rocklet plan --fresh --pod-dir=DIR --machine=FILE$/m);
+    assert.equal(r.stdout, '');
+  });
+
   it('ship.mjs regenerates exactly the files checked in', async () => {
     const copy = path.join(scratch.path, 'fleet-copy');
     await cp(FLEET, copy, { recursive: true });

@@ -7,7 +7,6 @@
 import type { CommandHandler } from '../command.js';
 import { completeWords, formatCompletion } from '../complete/engine.js';
 import type { NameSource, TypedLocations } from '../complete/engine.js';
-import { storeNameSource } from '../complete/names.js';
 
 export const handler: CommandHandler = async (ctx) => {
   const words = [...ctx.args];
@@ -27,7 +26,17 @@ export const handler: CommandHandler = async (ctx) => {
       imageNames: (prefix) => guard('image names', () => source.imageNames(prefix)),
     };
   };
-  const completion = await completeWords(ctx.root, words, current, (locations: TypedLocations) => quiet(storeNameSource(locations)));
+  // The stores' code (image, pod and daemon layers) loads only when a name is asked for: a
+  // shell waits on every Tab.
+  const stores = (locations: TypedLocations): NameSource => {
+    const source = async (): Promise<NameSource> => (await import('../complete/names.js')).storeNameSource(locations);
+    return {
+      podNames: async () => (await source()).podNames(),
+      podUuids: async () => (await source()).podUuids(),
+      imageNames: async (prefix) => (await source()).imageNames(prefix),
+    };
+  };
+  const completion = await completeWords(ctx.root, words, current, (locations: TypedLocations) => quiet(stores(locations)));
   ctx.out.stdout(formatCompletion(completion));
   return 0;
 };

@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import { AppliedRecords, computePlan, loadDaemonSettings, loadMachineLabels } from '../../daemon/index.js';
 import { connectSystemd } from '../../systemd/index.js';
+import { unavailable } from '../../util/index.js';
 import type { CommandHandler } from '../command.js';
 import { formatJson, isJsonFormat } from '../render/json.js';
 import { formatColumns } from '../render/table.js';
@@ -29,7 +30,13 @@ export const handler: CommandHandler = async (ctx) => {
     plan = await computePlan({ podDir: settings.podDir, labels, manager: undefined, applied, dataDir: ctx.globals.dir, nodeName, checkOwner: false });
   } else {
     const applied = await new AppliedRecords(ctx.globals.dir).load();
-    const manager = await connectSystemd();
+    const manager = await connectSystemd().catch((error: unknown) => {
+      // Said here because a bundle checked in CI is the usual way to meet a missing bus.
+      throw unavailable('ERR_PLAN_NO_SYSTEMD', `cannot read what runs here: ${(error as Error).message}`, {
+        hint: 'to plan a bundle for a new machine without systemd: rocklet plan --fresh --pod-dir=DIR --machine=FILE',
+        cause: error,
+      });
+    });
     try {
       plan = await computePlan({ podDir: settings.podDir, labels, manager, applied, dataDir: ctx.globals.dir });
     } finally {
