@@ -5,7 +5,8 @@
 // Boots one private test systemd (own network namespace) with rocklet.service (Type=notify)
 // inside it, a busybox image in the store. Each round, alternating: a pod file with the
 // default pod network, one with hostNetwork: true, and `systemd-run --wait /bin/true` as the
-// floor of one transient unit. The marker is polled every 1 ms from outside. Between rounds
+// floor of one transient unit, plus `rocklet run` of the same image and command (no daemon).
+// The marker is polled every 1 ms from outside. Between rounds
 // the files are removed and the bench waits until their units are gone (untimed). The stage
 // split comes from the daemon's own log lines ("starting pod", and the timings its "pod …
 // started" line carries: prepareMs, upMs, unitsMs) and the marker.
@@ -45,14 +46,14 @@ try {
   await mkdir(marks, { recursive: true });
   const started = await d.startDaemon();
   if (started.code !== 0) throw new Error(started.stderr);
-  const times = { 'pod file, default network': [], 'pod file, hostNetwork': [], 'systemd-run --wait /bin/true': [] };
+  const times = { 'pod file, default network': [], 'pod file, hostNetwork': [], 'rocklet run, default network': [], 'rocklet run --net=host': [], 'systemd-run --wait /bin/true': [] };
   const stages = [];
   for (let round = 0; round < rounds + 1; round++) {
     for (const [label, hostNetwork] of [['pod file, default network', false], ['pod file, hostNetwork', true]]) {
       const name = `lat${round}${hostNetwork ? 'h' : 'd'}`;
       const t0 = Date.now();
       const startedAt = performance.now();
-      const mono0 = process.hrtime.bigint() / 1000n; await (await import("node:fs/promises")).appendFile("/tmp/rl-timing.log", `rename ${mono0}\n`); // CLOCK_MONOTONIC µs, systemd's *Monotonic clock
+      const mono0 = process.hrtime.bigint() / 1000n; // CLOCK_MONOTONIC µs, systemd's *Monotonic clock
       await d.writePod(`${name}.yaml`, podFile(name, marks, hostNetwork));
       await until(async () => stat(path.join(marks, name)).then(() => true, () => false));
       const ms = performance.now() - startedAt;
@@ -86,6 +87,20 @@ try {
       }
       await rm(path.join(d.podDir, `${name}.yaml`));
       await until(async () => !(await d.podUnits()).has(`rocklet-${name}.service`));
+    }
+    // `rocklet run` of the same image and command in the same instance (its own Node start,
+    // prepare, pod up and crun; no daemon, no units): spawn until the marker appears.
+    for (const [label, net] of [['rocklet run, default network', 'default'], ['rocklet run --net=host', 'host']]) {
+      const name = `run${round}${net === 'host' ? 'h' : 'd'}`;
+      const runStart = performance.now();
+      const run = d.fx.rocklet([
+        'run', `--net=${net}`, '--volume', `marks,kind=host,source=${marks}`, '--mount', 'volume=marks,target=/marks',
+        d.busyboxId, '--exec=/bin/sh', '--', '-c', `touch /marks/${name}`,
+      ]);
+      await until(async () => stat(path.join(marks, name)).then(() => true, () => false));
+      if (round > 0) times[label].push(performance.now() - runStart);
+      const ran = await run;
+      if (ran.code !== 0) throw new Error(`rocklet run: ${ran.stderr}`);
     }
     const startedAt = performance.now();
     const floor = await d.fx.exec(['systemd-run', '--wait', '--quiet', '/bin/true']);

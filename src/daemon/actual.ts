@@ -8,7 +8,8 @@
  * of the daemon's own is trusted over what systemd reports.
  */
 import type { SystemdManager, UnitListEntry, UnitName, UnitStatus } from '../systemd/index.js';
-import { isPodUuid, podStateAt, podStore } from '../pod/index.js';
+import { statusOfListed, unitObjectPath } from '../systemd/index.js';
+import { isPodUuid, parsePodUnitDescription, podStateAt, podStore } from '../pod/index.js';
 import { hasErrorCode } from '../util/index.js';
 import type { PodFileKey } from './pod-dir.js';
 import { classifyEntry } from './pod-dir.js';
@@ -77,6 +78,19 @@ async function statusOf(manager: SystemdManager, unit: UnitName): Promise<UnitSt
   }
 }
 
+/**
+ * Who a unit's pod is: from its Environment= when it was read, else from its Description
+ * (units made since the Description names the pod file; see unit-plan's describePodUnit).
+ */
+function identityOf(status: UnitStatus): { uuid: string | undefined; hash: string | undefined; file: string | undefined } {
+  if (status.environment === undefined) {
+    const id = parsePodUnitDescription(status.description);
+    return { uuid: id?.uuid, hash: id?.hash, file: id?.file };
+  }
+  const env = environmentOf(status);
+  return { uuid: env.get('ROCKLET_POD_UUID'), hash: env.get('ROCKLET_SPEC_HASH'), file: env.get(POD_FILE_ENV) };
+}
+
 function groupPods(statuses: readonly UnitStatus[]): Map<string, ActualPod> {
   const groups = new Map<string, { sandbox?: UnitStatus; apps: Map<string, UnitStatus> }>();
   for (const status of statuses) {
@@ -91,13 +105,13 @@ function groupPods(statuses: readonly UnitStatus[]): Map<string, ActualPod> {
   for (const [pod, group] of groups) {
     // The sandbox says who the pod is; an app unit left over alone still does.
     const source = group.sandbox ?? [...group.apps.values()][0];
-    const env = source === undefined ? new Map<string, string>() : environmentOf(source);
-    const fileName = env.get(POD_FILE_ENV);
+    const id = source === undefined ? undefined : identityOf(source);
+    const fileName = id?.file;
     const entry = fileName === undefined ? undefined : classifyEntry(fileName);
     pods.set(pod, {
       pod,
-      uuid: env.get('ROCKLET_POD_UUID'),
-      hash: env.get('ROCKLET_SPEC_HASH'),
+      uuid: id?.uuid,
+      hash: id?.hash,
       file: entry?.kind === 'pod-file' ? entry.key : undefined,
       sandbox: group.sandbox,
       apps: group.apps,
@@ -133,20 +147,37 @@ async function readUnits(manager: SystemdManager, patterns: readonly string[]): 
 }
 
 /**
- * An active unit's status with only what adoption and `rocklet pods` need: the sandbox's
- * Environment= (who the pod is) and each app's NRestarts. A unit in any other state (failed,
- * stopping, starting) is read in full: the crash-loop and exit handling look at more.
+ * An active unit's status with only what adoption needs: the sandbox's identity, from its
+ * Description when that names the pod file (no call), else from Environment=. An active app's
+ * NRestarts is left unread (undefined; see {@link readRestarts}). A unit in any other state
+ * (failed, stopping, starting) is read in full: the crash-loop and exit handling look at more.
  */
 async function listedStatus(manager: SystemdManager, entry: UnitListEntry, hasSandbox: boolean): Promise<UnitStatus | undefined> {
   const app = podOfUnitName(entry.name)?.app;
   if (entry.activeState !== 'active' || (app !== undefined && !hasSandbox)) return statusOf(manager, entry.name);
-  return manager.getListedUnitStatus(entry, app === undefined ? ['environment'] : ['nRestarts']);
+  if (app !== undefined || parsePodUnitDescription(entry.description)?.file !== undefined) return statusOfListed(entry, new Map());
+  return manager.getListedUnitStatus(entry, ['environment']);
 }
 
 /**
- * Every pod that has units loaded in systemd, by pod name. Reads only the few properties of
- * each active unit it needs (see {@link listedStatus}): with 1,000 pods (2,000 units) a full
- * read of every unit dominated a daemon restart.
+ * NRestarts of each of `pod`'s active app units that a start-up read left unread, or undefined
+ * when none was (one Properties.Get per unit; units gone meanwhile are skipped).
+ */
+export async function readRestarts(manager: SystemdManager, pod: ActualPod): Promise<ActualPod | undefined> {
+  const unread = [...pod.apps.values()].filter((unit) => unit.activeState === 'active' && unit.nRestarts === undefined);
+  if (unread.length === 0) return undefined;
+  const apps = new Map(pod.apps);
+  for (const unit of unread) {
+    const read = await manager.getListedUnitStatus({ ...unit, following: undefined, job: undefined, objectPath: unitObjectPath(unit.name) }, ['nRestarts']);
+    if (read !== undefined) apps.set(podOfUnitName(unit.name)?.app ?? '', { ...unit, nRestarts: read.nRestarts ?? 0 });
+  }
+  return { ...pod, apps };
+}
+
+/**
+ * Every pod that has units loaded in systemd, by pod name, from one unit listing plus a read of
+ * each unit that is not simply active (see {@link listedStatus}): with 1,000 pods (2,000 units)
+ * reading every unit dominated a daemon restart.
  */
 export async function readActualPods(manager: SystemdManager): Promise<Map<string, ActualPod>> {
   const listed = (await manager.listUnitsByPatterns([], ['rocklet-*.service'])).filter((entry) => podOfUnitName(entry.name) !== undefined);

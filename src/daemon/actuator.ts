@@ -9,16 +9,21 @@
  * A unit name left from an earlier run (a failed unit systemd keeps loaded) is reset first, as
  * a transient unit cannot be created over a loaded one.
  */
+import { stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { FetchSettings } from '../image/index.js';
 import type { PodPlan, PodUuid, PreparedPod, RuntimeContext } from '../pod/index.js';
-import { loadPodFilePreparer, podDown, podPath, podStore, podUnitNames, podUnits, readPodPlan, removePod, upForUnits } from '../pod/index.js';
+import { loadPodFilePreparer, podDown, podPath, podStore, podUnitNames, podUnits, podsIn, readPodPlan, removePod, upForUnits } from '../pod/index.js';
 import type { PodSpec, SpecHash } from '../podfile/index.js';
 import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
 import { parseUnitName } from '../systemd/index.js';
-import { hasErrorCode, runtimeFailure } from '../util/index.js';
+import { errnoCode, hasErrorCode, runtimeFailure } from '../util/index.js';
 import type { ActualPod } from './actual.js';
 import { POD_FILE_ENV, isUnitUp, readActualPod } from './actual.js';
 import type { PodFileKey } from './pod-dir.js';
+
+/** Marker in a pod the daemon prepared: started or discarded by the daemon, never kept for `run-prepared`. */
+export const DAEMON_PREPARED = 'daemon-prepared';
 
 export interface ActuatorOptions {
   readonly manager: SystemdManager;
@@ -51,7 +56,36 @@ export class PodActuator {
    */
   async prepare(spec: PodSpec, hash: SpecHash): Promise<PreparedPod> {
     const { preparePodSpec } = await loadPodFilePreparer();
-    return preparePodSpec(this.options.runtime, spec, hash, { fetchSettings: this.options.fetchSettings, stage1: 'crun' });
+    const prepared = await preparePodSpec(this.options.runtime, spec, hash, { fetchSettings: this.options.fetchSettings, stage1: 'crun' });
+    try {
+      await writeFile(path.join(podPath(podStore(this.options.runtime.dataDir), 'prepared', prepared.uuid), DAEMON_PREPARED), '');
+    } catch (error) {
+      await this.discard(prepared.uuid);
+      throw error;
+    }
+    return prepared;
+  }
+
+  /**
+   * Removes the pods an earlier run of the daemon prepared and neither started nor discarded
+   * (it was killed in between): nothing else would take them before gc's 24 h expiry of
+   * prepared pods. Pods `rocklet prepare` made carry no marker and are left alone. Run before
+   * the first reconcile, when no prepare of this process is under way.
+   */
+  async sweepAbandoned(): Promise<PodUuid[]> {
+    const store = podStore(this.options.runtime.dataDir);
+    const removed: PodUuid[] = [];
+    for (const uuid of await podsIn(store, 'prepared')) {
+      try {
+        await stat(path.join(podPath(store, 'prepared', uuid), DAEMON_PREPARED));
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') continue;
+        throw error;
+      }
+      await removePod(store, uuid);
+      removed.push(uuid);
+    }
+    return removed;
   }
 
   /** Removes a prepared pod that will not be started (its file changed while it was pulled). */
@@ -64,7 +98,8 @@ export class PodActuator {
    * Starts prepared pod `uuid`: brings it up and prepares its apps in this process (the same
    * runtime-core code the units run, without their two Node starts), then starts its units,
    * whose first start skips that work, and moves the pod's lock holder into the sandbox unit.
-   * Resolves when every start job finished. `fresh`: the caller read the pod's units just before
+   * Resolves when every start job finished, or, for a pod with init apps, when the sandbox's
+   * did and the other units' jobs are queued. `fresh`: the caller read the pod's units just before
    * and systemd had none loaded, so there is no leftover unit to reset (one D-Bus round trip
    * less before the first job runs).
    */
@@ -82,6 +117,7 @@ export class PodActuator {
       rocklet: this.options.rocklet,
       crun: this.options.crun,
       environment: { ...this.options.unitEnvironment, [POD_FILE_ENV]: file },
+      podFile: file,
       preparedByCaller: true,
     });
     const all = [units.sandbox, ...units.apps];
@@ -91,8 +127,17 @@ export class PodActuator {
       await podDown(runtime, uuid);
       throw error;
     }
-    // One call per unit, back to back; systemd orders the jobs by After=/Requires=.
-    const jobs = all.map(async (unit) => ({ unit: unit.name, outcome: await manager.startTransientUnit(unit.name, unit.properties) }));
+    // One call per unit, back to back; systemd orders the jobs by After=/Requires=. Units
+    // behind an init app are only queued: a oneshot init's start job lasts as long as the init
+    // container runs, and its failure is handled like a crashed app (reconciler reviveCrashed).
+    const behindInit = units.apps.some((app) => app.init);
+    const jobs = all.map(async (unit) => {
+      if (behindInit && unit !== units.sandbox) {
+        await manager.queueTransientUnit(unit.name, unit.properties);
+        return { unit: unit.name, outcome: { result: 'done' as const } };
+      }
+      return { unit: unit.name, outcome: await manager.startTransientUnit(unit.name, unit.properties) };
+    });
     const outcomes = await Promise.allSettled(jobs);
     const sandbox = outcomes[0];
     let attachError: unknown;
@@ -123,10 +168,12 @@ export class PodActuator {
   }
 
   /**
-   * Starts app `app` of running pod `actual` again after systemd gave up on it (start-limit-hit):
-   * its failed unit is reset (which also clears systemd's start counter) and started anew from
-   * the pod's plan, preparing a fresh rootfs. A reset unit that systemd has not collected yet is
-   * simply started.
+   * Starts app `app` of running pod `actual` again after systemd gave up on it (start-limit-hit),
+   * or, for a failed init app, that init app and every unit after it (later init apps and the
+   * apps, whose start jobs failed with it): each failed unit is reset (which also clears
+   * systemd's start counter) and started anew from the pod's plan, a unit that already ran
+   * preparing a fresh rootfs. A reset unit that systemd has not collected yet is simply started.
+   * Resolves when the start jobs finished; a unit that fails again is left to the next reconcile.
    */
   async restartApp(actual: ActualPod, app: string): Promise<void> {
     const { manager, runtime } = this.options;
@@ -137,19 +184,25 @@ export class PodActuator {
     const units = podUnits({
       unitName: parseUnitName, uuid, plan, store, podName: actual.pod, rocklet: this.options.rocklet, crun: this.options.crun,
       environment: { ...this.options.unitEnvironment, [POD_FILE_ENV]: actual.file },
+      podFile: actual.file,
+      // An app that never ran still has the daemon's token and a fresh rootfs; the others prepare again.
+      preparedByCaller: true,
     });
-    const unit = units.apps.find((candidate) => candidate.app === app);
-    if (unit === undefined) return;
-    await this.clearLeftover(unit.name);
-    let outcome;
-    try {
-      outcome = await manager.startTransientUnit(unit.name, unit.properties);
-    } catch (error) {
-      if (!hasErrorCode(error, 'ERR_UNIT_EXISTS')) throw error;
-      outcome = await manager.startUnit(unit.name);
-    }
-    if (outcome.result !== 'done') {
-      throw runtimeFailure('ERR_DAEMON_START_FAILED', `pod "${actual.pod}": restarting ${unit.name} failed (${outcome.result})`, { hint: `journalctl -u ${unit.name}` });
+    const index = units.apps.findIndex((candidate) => candidate.app === app);
+    const target = units.apps[index];
+    if (target === undefined) return;
+    const restart = target.init ? units.apps.slice(index) : [target];
+    await Promise.all(restart.map((unit) => this.clearLeftover(unit.name)));
+    const outcomes = await Promise.all(restart.map(async (unit) => {
+      try {
+        return await manager.startTransientUnit(unit.name, unit.properties);
+      } catch (error) {
+        if (!hasErrorCode(error, 'ERR_UNIT_EXISTS')) throw error;
+        return manager.startUnit(unit.name);
+      }
+    }));
+    if (!target.init && outcomes[0]?.result !== 'done') {
+      throw runtimeFailure('ERR_DAEMON_START_FAILED', `pod "${actual.pod}": restarting ${target.name} failed (${outcomes[0]?.result ?? 'unknown'})`, { hint: `journalctl -u ${target.name}` });
     }
   }
 

@@ -87,6 +87,8 @@ export class Daemon {
   private statusWriteMs = 0;
   private statusWrite: Promise<void> = Promise.resolve();
   private ready = false;
+  /** Abandoned prepares are removed once per process, before its first reconcile. */
+  private sweptPrepares = false;
   private readonly startedAt = Date.now();
   private labels: MachineLabels = {};
   private busLost = new AbortController();
@@ -167,6 +169,10 @@ export class Daemon {
       crun: options.crun,
       ...(options.unitEnvironment === undefined ? {} : { unitEnvironment: options.unitEnvironment }),
     });
+    if (!this.sweptPrepares) {
+      for (const uuid of await actuator.sweepAbandoned()) log.info({ action: 'remove', uuid, reason: 'prepared by an earlier run, never started' }, `removed pod ${uuid}: prepared by an earlier run of the daemon and never started`);
+      this.sweptPrepares = true;
+    }
     this.reconciler = new Reconciler({
       files: this.files, manager, actuator, applied, log, dataDir: options.runtime.dataDir, labels: this.labels,
       onStatusChange: () => this.scheduleStatus(),
@@ -218,6 +224,7 @@ export class Daemon {
     log.info({ action: 'ready', settled }, settled ? `ready: ${summary}` : `ready (pulls still under way): ${summary}`);
     if (!this.notified) options.onReady?.(summary);
     this.notified = true;
+    reconciler.fillRestarts().catch((error: unknown) => log.warn({ action: 'resync', reason: String(error) }, 'reading restart counts failed'));
   }
 
   /** Serves until stopped (`signal`) or the bus is lost (`bus-lost`). */

@@ -49,6 +49,7 @@ export class StatusBoard {
     const units = stateFromUnits({
       actual,
       apps: spec.containers.map((c) => c.name as string),
+      inits: spec.initContainers.map((c) => c.name as string),
       restartPolicy: spec.restartPolicy,
       exits: inputs.exits.get(verdict.pod) ?? new Map<string, number>(),
     });

@@ -19,7 +19,7 @@ import { causeChain, isRockletError } from '../util/index.js';
 import type { FileVerdict, PodOwner } from './admission.js';
 import { admit, sameVerdict } from './admission.js';
 import type { ActualPod } from './actual.js';
-import { podOfUnitName, readActualPod, readActualPods, withLiveness } from './actual.js';
+import { podOfUnitName, readActualPod, readActualPods, readRestarts, withLiveness } from './actual.js';
 import type { PodActuator } from './actuator.js';
 import type { AppliedRecords } from './applied.js';
 import type { DaemonLog } from './log.js';
@@ -159,6 +159,19 @@ export class Reconciler {
     }
     for (const pod of actual.keys()) this.enqueue(pod);
     for (const verdict of this.verdicts.values()) if (verdict.pod !== undefined) this.enqueue(verdict.pod);
+  }
+
+  /**
+   * Reads the restart counts the start-up resync left unread (active app units; see
+   * actual.ts), after READY: `rocklet pods` shows RESTARTS 0 for them until then. A pod
+   * reconciled meanwhile has a fresher read and is left as it is.
+   */
+  async fillRestarts(): Promise<void> {
+    for (const [pod, actual] of [...this.actual]) {
+      const filled = await readRestarts(this.deps.manager, actual);
+      if (filled !== undefined && this.actual.get(pod) === actual) this.actual.set(pod, filled);
+    }
+    this.deps.onStatusChange();
   }
 
   /**
@@ -315,6 +328,13 @@ export class Reconciler {
     if (![...actual.apps.values()].some((unit) => unit.activeState === 'failed')) return;
     await this.readExits(pod, actual);
     const exits = this.exits.get(pod) ?? new Map<string, number>();
+    // A failed init container is run again with back-off (kubelet's Init:CrashLoopBackOff),
+    // and the units after it with it; the apps cannot have started.
+    const failedInit = spec.initContainers.find((init) => actual.apps.get(init.name)?.activeState === 'failed');
+    if (failedInit !== undefined) {
+      if (this.crashLoops.failed(pod, failedInit.name, exits.get(failedInit.name)) === 'restart') await this.deps.actuator.restartApp(actual, failedInit.name);
+      return;
+    }
     for (const container of spec.containers) {
       const unit = actual.apps.get(container.name);
       if (unit === undefined || unit.activeState !== 'failed') continue;

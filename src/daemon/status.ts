@@ -58,6 +58,8 @@ export interface UnitView {
   readonly actual: ActualPod | undefined;
   /** Names of the app containers (not init) the running version has. */
   readonly apps: readonly string[];
+  /** Names of its init containers, in run order. */
+  readonly inits: readonly string[];
   /** restartPolicy of the running version. */
   readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
   /** Recorded exit codes by app (`rocklet app cleanup` writes them). */
@@ -74,6 +76,8 @@ export function stateFromUnits(view: UnitView): Pick<PodFileStatus, 'state' | 'r
     return { state: failed ? 'Failed' : 'Stopped', reason: failed ? `sandbox unit ${actual.sandbox.name} failed (${actual.sandbox.result ?? 'unknown'})` : undefined, ready: undefined, restarts };
   }
   const total = view.apps.length;
+  const init = initProgress(view, actual);
+  if (init !== undefined) return { ...init, ready: { ready: 0, total }, restarts };
   let ready = 0;
   const problems: string[] = [];
   let completed = 0;
@@ -104,6 +108,28 @@ export function stateFromUnits(view: UnitView): Pick<PodFileStatus, 'state' | 'r
   if (exitedForGood && ready === 0) return { state: 'Failed', reason: problems.join('; '), ready: readiness, restarts };
   const starting = ready === 0 && problems.some((p) => p.endsWith('is starting'));
   return { state: starting ? 'Starting' : 'Running', reason: problems.length === 0 ? undefined : problems.join('; '), ready: readiness, restarts };
+}
+
+/**
+ * While the pod's init containers have not all succeeded (and no app container runs yet):
+ * `Starting` with the init container at hand (kubelet's `Init:n/m`), `Failed` when one exited
+ * non-zero under restartPolicy Never; under the other policies the daemon runs it again with
+ * back-off (kubelet's `Init:CrashLoopBackOff`), so the pod is still `Starting`.
+ */
+function initProgress(view: UnitView, actual: ActualPod): Pick<PodFileStatus, 'state' | 'reason'> | undefined {
+  if (view.inits.length === 0) return undefined;
+  if (view.apps.some((app) => isUnitUp(actual.apps.get(app)) || view.exits.has(app))) return undefined;
+  for (const [index, name] of view.inits.entries()) {
+    const unit = actual.apps.get(name);
+    const code = view.exits.get(name);
+    const step = `${index + 1}/${view.inits.length}`;
+    if (unit?.activeState === 'activating') return { state: 'Starting', reason: `init container ${name} (${step}) is running` };
+    if (code === 0) continue;
+    const failed = code !== undefined ? `exited with code ${code}` : unit?.activeState === 'failed' ? `failed (${unit.result ?? 'unknown'})` : undefined;
+    if (failed === undefined) return { state: 'Starting', reason: `init container ${name} (${step}) has not run yet` };
+    return { state: view.restartPolicy === 'Never' ? 'Failed' : 'Starting', reason: `init container ${name} (${step}) ${failed}` };
+  }
+  return undefined;
 }
 
 /** The status of a file whose verdict is not `admitted`. */

@@ -15,7 +15,7 @@ export { POD_STATES, stateOf, isExitedState, isFinalState } from './store/states
 export type { PodState, LockStatus } from './store/states.js';
 export { probePodLock } from './store/pod-lock.js';
 export type { PodLock } from './store/pod-lock.js';
-export { locatePod, locatePods } from './store/locate.js';
+export { locatePod, locatePods, podsIn } from './store/locate.js';
 export type { PodLocation } from './store/locate.js';
 export { resolvePodUuid } from './store/resolve.js';
 export { podStateAt, describeState } from './store/probe.js';
@@ -142,7 +142,8 @@ export { stopPod } from './runtime/stop.js';
 export type { StopPodOptions, StopOutcome } from './runtime/stop.js';
 export { DEFAULT_ENTER_COMMAND, enterPod } from './runtime/enter.js';
 export type { EnterOptions } from './runtime/enter.js';
-export { podUnits, podUnitNames, APP_PREPARED_TOKEN, APP_LOG_FIELDS } from './runtime/unit-plan.js';
+export { podUnits, podUnitNames, parsePodUnitDescription, APP_PREPARED_TOKEN, APP_LOG_FIELDS } from './runtime/unit-plan.js';
+export type { PodUnitIdentity } from './runtime/unit-plan.js';
 export { upForUnits } from './runtime/unit-start.js';
 export type { UpForUnits } from './runtime/unit-start.js';
 export type { PodUnitsInput, PodUnits, PlannedUnit, PlannedAppUnit, PodUnitProperties, UnitExecCommand, UnitRestart } from './runtime/unit-plan.js';

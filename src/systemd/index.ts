@@ -55,6 +55,7 @@ export {
 } from './unit-state.js';
 export type { LoadState, ActiveState, SubState, JobResult, UnitResult, ExecMainCode } from './unit-state.js';
 export type { UnitStatus, UnitChanges, ExecStatus } from './unit-status.js';
+export { statusOfListed } from './unit-status.js';
 export type { UnitListEntry, ListedJob, UnitStateFilter } from './unit-list.js';
 export type {
   SystemdEvent,

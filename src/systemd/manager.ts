@@ -101,6 +101,18 @@ export class SystemdManager {
   }
 
   /**
+   * Creates transient unit `name` and queues its start job, resolving once systemd accepted
+   * the job, not when it finished: for a unit whose start waits on others (an app behind a
+   * oneshot init unit can wait minutes); its outcome shows in the unit's state.
+   */
+  async queueTransientUnit(name: UnitName, props: UnitProperties): Promise<ObjectPath> {
+    const entries = buildUnitProperties(props).map(([key, signature, value]) => [key, this.bus.variant(signature, value)]);
+    const context = { operation: 'start transient unit', unit: name };
+    const reply = await this.managerCall(context, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', [name, 'fail', entries, []]);
+    return objectPath(reply[0], context);
+  }
+
+  /**
    * Starts a loaded unit (e.g. a failed transient unit again), resolving when the job has finished.
    * @throws RockletError not-found `ERR_UNIT_NOT_FOUND` when the unit is not loaded.
    */

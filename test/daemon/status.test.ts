@@ -27,8 +27,8 @@ function pod(sandbox: UnitStatus | undefined, apps: [string, UnitStatus][]): Act
   return { pod: 'web', uuid: 'u-1', hash: HASH, file: key('web.yaml'), sandbox, apps: new Map(apps) };
 }
 
-function view(actual: ActualPod | undefined, apps: string[], restartPolicy: UnitView['restartPolicy'] = 'Always', exits: [string, number][] = []): UnitView {
-  return { actual, apps, restartPolicy, exits: new Map(exits) };
+function view(actual: ActualPod | undefined, apps: string[], restartPolicy: UnitView['restartPolicy'] = 'Always', exits: [string, number][] = [], inits: string[] = []): UnitView {
+  return { actual, apps, inits, restartPolicy, exits: new Map(exits) };
 }
 
 describe('daemon/status stateFromUnits', () => {
@@ -116,6 +116,33 @@ describe('daemon/status stateFromUnits', () => {
   it('is Stopped when the sandbox unit is inactive', () => {
     const actual = pod(unit('rocklet-web.service', 'inactive', 'dead'), []);
     assert.deepEqual(stateFromUnits(view(actual, ['nginx'])), { state: 'Stopped', reason: undefined, ready: undefined, restarts: 0 });
+  });
+
+  it('shows the init container at hand while the init containers run (kubelet Init:n/m)', () => {
+    const running = stateFromUnits(view(pod(up(), [app('migrate', 'activating', 'start')]), ['web'], 'Always', [], ['migrate', 'seed']));
+    assert.deepEqual(running, { state: 'Starting', reason: 'init container migrate (1/2) is running', ready: { ready: 0, total: 1 }, restarts: 0 });
+    const second = stateFromUnits(view(pod(up(), [app('seed', 'activating', 'start')]), ['web'], 'Always', [['migrate', 0]], ['migrate', 'seed']));
+    assert.equal(second.reason, 'init container seed (2/2) is running');
+    const waiting = stateFromUnits(view(pod(up(), []), ['web'], 'Always', [['migrate', 0]], ['migrate', 'seed']));
+    assert.deepEqual([waiting.state, waiting.reason], ['Starting', 'init container seed (2/2) has not run yet']);
+  });
+
+  it('keeps a pod with a failed init container Starting (retried) unless restartPolicy is Never', () => {
+    const actual = pod(up(), [app('migrate', 'failed', 'failed', { result: 'exit-code' })]);
+    const retried = stateFromUnits(view(actual, ['web'], 'OnFailure', [['migrate', 3]], ['migrate']));
+    assert.deepEqual([retried.state, retried.reason], ['Starting', 'init container migrate (1/1) exited with code 3']);
+    const never = stateFromUnits(view(actual, ['web'], 'Never', [['migrate', 3]], ['migrate']));
+    assert.deepEqual([never.state, never.reason], ['Failed', 'init container migrate (1/1) exited with code 3']);
+    const noRecord = stateFromUnits(view(actual, ['web'], 'Always', [], ['migrate']));
+    assert.equal(noRecord.reason, 'init container migrate (1/1) failed (exit-code)');
+  });
+
+  it('looks past the init containers once they all succeeded or an app runs', () => {
+    const done = stateFromUnits(view(pod(up(), [app('web', 'active', 'running')]), ['web'], 'Always', [['migrate', 0]], ['migrate']));
+    assert.deepEqual([done.state, done.ready], ['Running', { ready: 1, total: 1 }]);
+    // An app running means the init containers are behind it, even without their records.
+    const unrecorded = stateFromUnits(view(pod(up(), [app('web', 'active', 'running')]), ['web'], 'Always', [], ['migrate']));
+    assert.equal(unrecorded.state, 'Running');
   });
 
   it('says an app without a unit is not running', () => {

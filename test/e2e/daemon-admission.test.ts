@@ -8,7 +8,7 @@
  * and `--once`.
  */
 import assert from 'node:assert/strict';
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../harness/index.js';
@@ -132,6 +132,38 @@ describe('e2e: rocklet daemon admission and bad input', () => {
     assert.ok(crashesAfter !== undefined, `the restarted container ran again:\n${await d.fx.sd.journal('rocklet-loop_main.service')}`);
     for (const file of ['done.yaml', 'bad.yaml', 'loop.yaml']) await rm(path.join(d.podDir, file));
     await waitFor(async () => ([...(await d.podUnits()).keys()].some((u) => /rocklet-(done|bad|loop)/.test(u)) ? undefined : true), { timeoutMs: 30_000, intervalMs: 100 });
+  });
+
+  it('runs a failed init container again with back-off, and fails the pod for it under restartPolicy Never', async () => {
+    const state = path.join(d.fx.tmp.path, 'init-state');
+    await mkdir(state, { recursive: true });
+    // The init container fails on its first run and succeeds on its second.
+    const initPod = (name: string, policy: string): string => [
+      'apiVersion: v1', 'kind: Pod', `metadata: {name: ${name}}`, 'spec:', `  restartPolicy: ${policy}`, '  terminationGracePeriodSeconds: 2',
+      '  volumes:', `  - {name: state, hostPath: {path: ${state}}}`,
+      '  initContainers:', '  - name: setup', '    image: busybox:1.36', '    imagePullPolicy: IfNotPresent',
+      `    command: [/bin/sh, -c, 'echo run >> /state/${name}; test $(wc -l < /state/${name}) -ge 2 || exit 4']`,
+      '    volumeMounts: [{name: state, mountPath: /state}]',
+      '  containers:', '  - name: main', '    image: busybox:1.36', '    imagePullPolicy: IfNotPresent', "    command: [/bin/sh, -c, 'echo app; exec sleep 1000']", '',
+    ].join('\n');
+    await d.writePod('init.yaml', initPod('init', 'Always'));
+    await d.writePod('init-never.yaml', initPod('init-never', 'Never'));
+    const never = await d.waitForRow('init-never.yaml', (r) => r.state === 'Failed');
+    assert.equal(never.reason, 'init container setup (1/1) exited with code 4');
+    const failing = await d.waitForRow('init.yaml', (r) => /init container setup \(1\/1\) exited with code 4/.test(r.reason ?? ''));
+    assert.equal(failing.state, 'Starting');
+    assert.match(failing.reason ?? '', /back-off: restarting container setup in \d+ s/);
+    // The first retry comes 10 s after the failure, in the same pod (same UUID).
+    const running = await d.waitForRow('init.yaml', (r) => r.state === 'Running' && r.ready?.ready === 1, 40_000);
+    assert.equal(running.uuid, failing.uuid);
+    assert.equal((await readFile(path.join(state, 'init'), 'utf8')).split('\n').filter(Boolean).length, 2, 'the init container ran twice');
+    assert.match(await d.fx.sd.journal('rocklet-init_main.service'), /^app$/m);
+    // Never: nothing ran again, and the app never started.
+    assert.equal((await readFile(path.join(state, 'init-never'), 'utf8')).split('\n').filter(Boolean).length, 1);
+    assert.equal((await d.row('init-never.yaml'))?.state, 'Failed');
+    assert.doesNotMatch(await d.fx.sd.journal('rocklet-init-never_main.service'), /^app$/m);
+    for (const file of ['init.yaml', 'init-never.yaml']) await rm(path.join(d.podDir, file));
+    await waitFor(async () => ([...(await d.podUnits()).keys()].some((u) => /rocklet-init/.test(u)) ? undefined : true), { timeoutMs: 30_000, intervalMs: 100 });
   });
 
   it('--once reconciles and exits, leaving pods running', async () => {

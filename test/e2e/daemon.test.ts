@@ -6,7 +6,7 @@
  * adopts them; `rocklet plan` tells what would change; a second daemon refuses to start.
  */
 import assert from 'node:assert/strict';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../harness/index.js';
@@ -118,6 +118,7 @@ describe('e2e: rocklet daemon', () => {
 
   it('keeps pods running across a daemon restart and stop, and adopts them', async () => {
     const before = await d.unitProps('rocklet-web_main.service', ['InvocationID', 'MainPID']);
+    const uuid = (await d.row('web.yaml'))?.uuid ?? '';
     const restarted = await d.fx.exec(['systemctl', 'restart', 'rocklet.service']);
     assert.equal(restarted.code, 0, restarted.stderr);
     await d.waitForRow('web.yaml', (r) => r.state === 'Running');
@@ -136,8 +137,22 @@ describe('e2e: rocklet daemon', () => {
     assert.equal(plan.code, 2, plan.stdout + plan.stderr);
     assert.match(plan.stdout, /^update\s+web\.yaml\s+web\s/m);
     assert.match(plan.stdout, /~ containers\[main\]\.command/);
+    // A pod the daemon prepared carries its marker; one a killed daemon prepared and never
+    // started is removed at the next start, one `rocklet prepare` made is kept.
+    assert.ok(await stat(path.join(d.fx.dataDir, 'pods/run', uuid, 'daemon-prepared')).then(() => true, () => false));
+    const prepare = async (): Promise<string> => {
+      const made = await d.fx.rocklet(['--insecure-options=image', 'prepare', '--net=none', d.busyboxId]);
+      assert.equal(made.code, 0, made.stderr);
+      return made.stdout.trim();
+    };
+    const abandoned = await prepare();
+    const kept = await prepare();
+    await writeFile(path.join(d.fx.dataDir, 'pods/prepared', abandoned, 'daemon-prepared'), '');
     const started = await d.startDaemon();
     assert.equal(started.code, 0, started.stderr);
+    assert.equal((await d.fx.rocklet(['status', abandoned])).code, 254, 'the abandoned prepare is gone');
+    assert.match((await d.fx.rocklet(['status', kept])).stdout, /state=prepared/);
+    assert.match(await d.daemonLog(), new RegExp(`removed pod ${abandoned}: prepared by an earlier run of the daemon and never started`));
     const status = await waitFor(async () => {
       const shown = await d.fx.exec(['systemctl', 'status', '--no-pager', 'rocklet-web.slice']);
       return shown.stdout.includes('sleep 1002') ? shown : undefined;

@@ -7,7 +7,7 @@
  * The upper dir stays after cleanup (what the app wrote, for `export`); the next prepare starts
  * from the image again, as a restarted Kubernetes container does.
  */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { ACName } from '../../image/index.js';
@@ -20,13 +20,14 @@ import { nsPath } from '../stage1/mount-namespace.js';
 import type { PodFileMount, PreparedApp } from '../stage1/prepare-app.js';
 import { prepareApp } from '../stage1/prepare-app.js';
 import { cpuQuota } from '../stage1/oci-config.js';
-import { unmountAppRootfs } from '../stage1/rootfs.js';
+import { appDirs, unmountAppRootfs } from '../stage1/rootfs.js';
 import type { VolumeMountRequest } from '../stage1/volumes.js';
 import { volumeDir } from '../stage1/volumes.js';
 import type { RuntimeContext } from './context.js';
 import type { PlannedApp, PodPlan } from './plan.js';
 import { EXEC_FILES, containerId, crunOf, findPod, nsFiles, planApp, usableTreeRootfs } from './pod-ref.js';
 import { networkModeOf, podHostname } from './sandbox.js';
+import { APP_PREPARE_FAILED_MARKER } from './unit-plan.js';
 
 /** Options of {@link appPrepare}. */
 export interface AppPrepareOptions {
@@ -180,6 +181,18 @@ export function exitCodeOf(end: AppEnd): number | undefined {
   }
 }
 
+/** True when `file` existed (and is now removed). */
+async function removedMarker(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+  await rm(file, { force: true });
+  return true;
+}
+
 /** The result of {@link appCleanup}. */
 export interface AppCleanedUp {
   readonly recorded: number | undefined;
@@ -194,7 +207,9 @@ export interface AppCleanedUp {
 export async function appCleanup(ctx: RuntimeContext, uuid: PodUuid, appName: string, end: AppEnd): Promise<AppCleanedUp> {
   const pod = await findPod(ctx, uuid, ['run', 'exited-garbage', 'garbage']);
   const app = planApp(pod.plan, uuid, appName);
-  const recorded = exitCodeOf(end);
+  // The status systemd passed is the failed prepare's (one ExecStart= under the daemon), not the app's.
+  const prepareFailed = await removedMarker(path.join(appDirs(pod.dir, app.name).dir, APP_PREPARE_FAILED_MARKER));
+  const recorded = prepareFailed ? undefined : exitCodeOf(end);
   if (recorded !== undefined) await recordAppExit(pod.dir, app.name as ACName, recorded);
   const containerDeleted = pod.plan.stage1 === 'crun' ? await crunOf(ctx).delete(containerId(uuid, app.name), { force: true }) : false;
   const unmounted = await unmountAppRootfs(ctx.mountNamespace, pod.dir, app.name);

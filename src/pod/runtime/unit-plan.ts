@@ -13,7 +13,10 @@
  * - `rocklet-web_<app>.service` per app: BindsTo= and After= the sandbox (stopping the sandbox
  *   stops the apps first), ExecStartPre=`rocklet app prepare UUID APP` (a fresh rootfs on every
  *   (re)start), ExecStart=`crun … run --bundle=<pod>/apps/<app> <uuid>-<app>` (crun is the
- *   resident process; `--cgroup-manager=disabled`, so the unit's cgroup and limits apply),
+ *   resident process; `--cgroup-manager=disabled`, so the unit's cgroup and limits apply).
+ *   Under the daemon both are one ExecStart=, a `sh` that skips the prepare once (the daemon
+ *   prepared in-process and left a token) and then execs crun: one fork of systemd per start
+ *   instead of two (see {@link preparedThenCrun}),
  *   ExecStopPost=`rocklet app cleanup UUID APP` (exit status from $EXIT_CODE/$EXIT_STATUS).
  *   KillMode=mixed: SIGTERM goes to crun, which forwards it to the app; the rest of the cgroup
  *   is SIGKILLed after TimeoutStopSec= (the app's stop timeout). Restart= from the app's
@@ -110,18 +113,27 @@ export interface PodUnitsInput<N extends string> {
   readonly environment?: Readonly<Record<string, string>>;
   /** CollectMode= of every unit (default: systemd's). */
   readonly collectMode?: 'inactive' | 'inactive-or-failed';
+  /** The pod file the pod was made from (the daemon's): named in every unit's Description. */
+  readonly podFile?: string;
   /**
    * The caller (the daemon) has already brought the sandbox up and prepared every app in-process
    * ({@link upForUnits}) and left one-shot tokens. The sandbox unit then has no ExecStart= at all
    * (it holds the lock holder the caller attaches and takes the pod down when stopped); the first
-   * start of each app unit skips its Node process (a token consumed by `sh`), later starts by
-   * systemd (restarts) run it as usual.
+   * start of each app unit skips its Node process (a token consumed by `sh`, which then execs
+   * crun), later starts by systemd (restarts) run it as usual.
    */
   readonly preparedByCaller?: boolean;
 }
 
 /** Token in an app's dir: its rootfs and bundle are fresh; the app unit's first start skips `app prepare`. */
 export const APP_PREPARED_TOKEN = 'prepared-by-daemon';
+
+/**
+ * Marker in an app's dir: the last start's `app prepare` failed, so the exit status systemd
+ * hands ExecStopPost is the prepare's, not the app's ({@link preparedThenCrun}); `app cleanup`
+ * records no exit code for it and removes the marker.
+ */
+export const APP_PREPARE_FAILED_MARKER = 'prepare-failed';
 
 /** ExecStop= of a sandbox unit that has no ExecStart= (coreutils' true, in every base system). */
 const NO_OP: UnitExecCommand = { path: '/bin/true', argv: ['/bin/true'] };
@@ -130,14 +142,52 @@ function shellQuote(arg: string): string {
   return `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
+function shellLine(argv: readonly string[]): string {
+  return argv.map(shellQuote).join(' ');
+}
+
 /**
- * `command`, unless `token` exists: then the token is removed and nothing runs. `sh` costs ~1 ms
- * where a Node start costs 60–130 ms. systemd expands `$VAR` in command lines, so every `$` is
- * doubled (systemd's literal `$`).
+ * One ExecStart= for an app of a pod the daemon prepared: `sh` removes the token and, when
+ * there was none (a restart by systemd), runs `prepare` (a fresh rootfs); then it execs
+ * `crun`, which becomes the unit's main process with the same PID. Each fork of PID 1 costs
+ * it copy-on-write faults proportional to its size (the larger part of systemd's CPU per pod
+ * start with hundreds of pods), and an ExecStartPre= was a second fork plus ~15 ms on the
+ * start path. `sh` costs ~1 ms where a Node start costs 60–130 ms. systemd expands `$VAR` in
+ * command lines, so every `$` is doubled (systemd's literal `$`).
  */
-function unlessToken(token: string, command: UnitExecCommand): UnitExecCommand {
-  const script = `rm -- ${shellQuote(token)} 2>/dev/null && exit 0; exec ${command.argv.map(shellQuote).join(' ')}`;
+function preparedThenCrun(appDir: string, prepare: UnitExecCommand, crun: UnitExecCommand): UnitExecCommand {
+  const failed = shellQuote(path.join(appDir, APP_PREPARE_FAILED_MARKER));
+  const script = [
+    `rm -- ${shellQuote(path.join(appDir, APP_PREPARED_TOKEN))} 2>/dev/null || ${shellLine(prepare.argv)} || { s=$?; : > ${failed}; exit $s; }`,
+    `exec ${shellLine(crun.argv)}`,
+  ].join('; ');
   return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
+}
+
+/** Who a pod's unit belongs to, as its Description carries it. */
+export interface PodUnitIdentity {
+  readonly uuid: string;
+  readonly hash: string | undefined;
+  readonly file: string | undefined;
+}
+
+/**
+ * `rocklet pod web sandbox (UUID, spec sha256:…, file web.yaml)`: readable in `systemctl
+ * status`, and enough for a restarted daemon to adopt the pod from a unit listing alone (a
+ * listing carries each unit's Description; reading Environment= is one more D-Bus call per unit).
+ */
+function describePodUnit(podName: string, what: string, id: PodUnitIdentity): string {
+  return `rocklet pod ${podName} ${what} (${id.uuid}${id.hash === undefined ? '' : `, spec ${id.hash}`}${id.file === undefined ? '' : `, file ${id.file}`})`;
+}
+
+const DESCRIPTION = /\(([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:, spec (sha256:[0-9a-f]+))?(?:, file (.+))?\)$/;
+
+/** The identity a pod unit's Description carries (see describePodUnit); undefined for any other text. */
+export function parsePodUnitDescription(description: string): PodUnitIdentity | undefined {
+  const match = DESCRIPTION.exec(description);
+  const uuid = match?.[1];
+  if (uuid === undefined) return undefined;
+  return { uuid, hash: match?.[2], file: match?.[3] };
 }
 
 /** One transient unit. */
@@ -230,7 +280,7 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
     ROCKLET_POD_NAME: podName,
     ...(hash === undefined ? {} : { ROCKLET_SPEC_HASH: hash }),
   };
-  const described = (what: string): string => `rocklet pod ${podName} ${what} (${uuid}${hash === undefined ? '' : `, spec ${hash}`})`;
+  const described = (what: string): string => describePodUnit(podName, what, { uuid, hash, file: input.podFile });
   const common: PodUnitProperties<N> = {
     slice: names.slice,
     ...(input.collectMode === undefined ? {} : { collectMode: input.collectMode }),
@@ -269,12 +319,9 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
         ...common,
         description: described(`app ${app.name}`),
         type: app.init ? 'oneshot' : 'exec',
-        execStartPre: [
-          input.preparedByCaller === true
-            ? unlessToken(path.join(appDirs(podDir, app.name).dir, APP_PREPARED_TOKEN), rocklet('app', 'prepare', uuid, app.name))
-            : rocklet('app', 'prepare', uuid, app.name),
-        ],
-        execStart: [execOf(crunRun)],
+        ...(input.preparedByCaller === true
+          ? { execStart: [preparedThenCrun(appDirs(podDir, app.name).dir, rocklet('app', 'prepare', uuid, app.name), execOf(crunRun))] }
+          : { execStartPre: [rocklet('app', 'prepare', uuid, app.name)], execStart: [execOf(crunRun)] }),
         execStopPost: [rocklet('app', 'cleanup', uuid, app.name)],
         environment: { ...environment, ROCKLET_APP: app.name },
         logExtraFields: { [APP_LOG_FIELDS.uuid]: uuid, [APP_LOG_FIELDS.app]: app.name },

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PodUuid } from '../../../src/pod/index.js';
-import { exitCodeOf, podExitCode, podStore, podUnitNames, podUnits } from '../../../src/pod/index.js';
+import { exitCodeOf, parsePodUnitDescription, podExitCode, podStore, podUnitNames, podUnits } from '../../../src/pod/index.js';
 import type { UnitName } from '../../../src/systemd/index.js';
 import { buildUnitProperties, parseUnitName } from '../../../src/systemd/index.js';
 import { busyboxApp, podPlan } from './fixture.js';
@@ -53,12 +53,32 @@ describe('podUnits', () => {
     assert.deepEqual(sandbox.execStop?.[0]?.argv, ['/bin/true']);
     assert.deepEqual(sandbox.execStopPost?.[0]?.argv, [...ROCKLET, 'pod', 'down', UUID]);
     assert.equal(sandbox.delegate, true, 'the caller moves the lock holder in');
-    const pre = u.apps[0]?.properties.execStartPre?.[0];
-    assert.equal(pre?.path, '/bin/sh');
-    const script = pre?.argv[2] ?? '';
-    assert.match(script, new RegExp(`^rm -- '/var/lib/rocklet/pods/run/${UUID}/apps/web/prepared-by-daemon' 2>/dev/null && exit 0; exec '/usr/bin/rocklet'`));
-    assert.match(script, /'app' 'prepare'/);
+    const app = u.apps[0]?.properties;
+    assert.equal(app?.execStartPre, undefined, 'no second fork of systemd before crun');
+    const start = app?.execStart?.[0];
+    assert.equal(start?.path, '/bin/sh');
+    const script = start?.argv[2] ?? '';
+    const appDir = `/var/lib/rocklet/pods/run/${UUID}/apps/web`;
+    // $ is doubled: systemd's literal $.
+    assert.equal(script, [
+      `rm -- '${appDir}/prepared-by-daemon' 2>/dev/null || '/usr/bin/rocklet' '--dir=/var/lib/rocklet' 'app' 'prepare' '${UUID}' 'web' || { s=$$?; : > '${appDir}/prepare-failed'; exit $$s; }`,
+      `exec '/usr/bin/crun' '--root=/run/rocklet/crun' '--cgroup-manager=disabled' 'run' '--bundle=${appDir}' '${UUID}-web'`,
+    ].join('; '));
     for (const unit of [u.sandbox, ...u.apps]) assert.ok(buildUnitProperties(unit.properties).length > 0);
+  });
+
+  it('names the pod, UUID, spec hash and pod file in every Description, which parsePodUnitDescription reads back', () => {
+    const hash = `sha256:${'0f'.repeat(32)}`;
+    const plan = podPlan([busyboxApp('t', 'web', ['httpd', '-f'], { restart: 'Always' })], { podName: 'shop', specHash: hash });
+    const u = podUnits<UnitName>({ uuid: UUID, plan, store: podStore('/var/lib/rocklet'), rocklet: ROCKLET, crun: '/usr/bin/crun', unitName: parseUnitName, podFile: 'shop (v2).yaml' });
+    assert.equal(u.sandbox.properties.description, `rocklet pod shop sandbox (${UUID}, spec ${hash}, file shop (v2).yaml)`);
+    for (const unit of [u.sandbox, ...u.apps]) {
+      assert.deepEqual(parsePodUnitDescription(unit.properties.description ?? ''), { uuid: UUID, hash, file: 'shop (v2).yaml' });
+    }
+    // Units of `rocklet run` name no file; older daemon units neither.
+    assert.deepEqual(parsePodUnitDescription(`rocklet pod shop sandbox (${UUID}, spec ${hash})`), { uuid: UUID, hash, file: undefined });
+    assert.deepEqual(parsePodUnitDescription(`rocklet pod x app main (${UUID})`), { uuid: UUID, hash: undefined, file: undefined });
+    assert.equal(parsePodUnitDescription('nginx web server'), undefined);
   });
 
   it('runs each app with crun as ExecStart, bound to the sandbox, with its limits and restart policy', () => {
