@@ -22,8 +22,11 @@ export interface Output {
   readonly stderrIsTTY: boolean;
   /** True when stdin is a terminal (interactive confirmation). */
   readonly stdinIsTTY: boolean;
-  /** Reads one line from stdin (for confirmations); undefined at end of input. */
-  readLine(prompt: string): Promise<string | undefined>;
+  /**
+   * Reads one line from stdin (for confirmations); undefined at end of input. With `secret`,
+   * a terminal does not echo what is typed (passwords).
+   */
+  readLine(prompt: string, options?: { readonly secret?: boolean }): Promise<string | undefined>;
 }
 
 export interface CommandContext {

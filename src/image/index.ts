@@ -67,6 +67,7 @@ export { PULL_POLICIES, PULL_POLICY_DEFAULTS, resolvePullPolicy } from './fetch/
 export type { FetchEvent, FetchEventHandler, SignerInfo } from './fetch/index.js';
 export type { FetchSettings, SettingsOverrides } from './fetch/index.js';
 export { DEFAULT_STALL_TIMEOUT_MS, loadFetchSettings } from './fetch/index.js';
+export { checkRegistryLogin } from './fetch/index.js';
 export type { FetchOrigin, FetchResult } from './fetch/index.js';
 export type { ImageFetcherOptions, FetchImageOptions } from './fetch/index.js';
 export type { ImageSignaturePolicy, OciTransport, SignatureCheckRequest, SignatureCheckResult } from './fetch/index.js';

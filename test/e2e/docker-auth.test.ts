@@ -82,9 +82,27 @@ describe('e2e: docker:// with credentials and TLS', () => {
     assert.match(again.stderr, /no credentials for/);
   });
 
-  it('refuses wrong credentials (401) naming the user, with nothing stored', async () => {
+  it('login checks the credentials with the registry (Basic and token): wrong ones are refused naming the user, and not stored', async () => {
+    const config = await insecureConfig('check', [basicRegistry.host, tokenRegistry.host]);
+    for (const [host, user] of [[basicRegistry.host, 'bob'], [tokenRegistry.host, 'alice']] as const) {
+      const refused = await rocklet(config, ['login', `--username=${user}`, '--password-stdin', host], 'wrong-password\n');
+      assert.equal(refused.code, 254, refused.stderr);
+      assert.match(refused.stderr, new RegExp(`refused the credentials of user "${user}"`));
+      assert.doesNotMatch(refused.stderr, /wrong-password/, 'never a password in a message');
+      await assert.rejects(stat(path.join(config, 'auth.json')), { code: 'ENOENT' }, 'nothing stored');
+    }
+    const tokenLogin = await rocklet(config, ['login', '--username=alice', '--password-stdin', tokenRegistry.host], 'secret\n');
+    assert.equal(tokenLogin.code, 0, tokenLogin.stderr);
+    assert.match(tokenLogin.stderr, /login succeeded/);
+    const noUser = await rocklet(config, ['login', '--password-stdin', basicRegistry.host], 'hunter2\n');
+    assert.equal(noUser.code, 2, noUser.stderr);
+    assert.match(noUser.stderr, /--password-stdin needs --username/);
+  });
+
+  it('refuses wrong credentials (401) at a pull, naming the user, with nothing stored', async () => {
     const config = await insecureConfig('wrong', [basicRegistry.host]);
-    assert.equal((await rocklet(config, ['login', '--username=bob', '--password-stdin', basicRegistry.host], 'hunter3\n')).code, 0);
+    // Credentials that went stale after login (auth.json written by another tool, or the password changed).
+    await writeFile(path.join(config, 'auth.json'), JSON.stringify({ auths: { [basicRegistry.host]: { auth: Buffer.from('bob:hunter3').toString('base64') } } }), { mode: 0o600 });
     const result = await fetch(config, `docker://${basicRegistry.host}/t/busybox:1`);
     assert.equal(result.code, 254);
     assert.match(result.stderr, /refused the credentials of user "bob"/);

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -74,6 +74,7 @@ describe('e2e: docker:// images from a loopback registry', () => {
     // Bad layers no honest tool writes.
     const bad: [string, Parameters<typeof writeLayerTar>[1]][] = [
       ['escape', [{ name: '../../escaped', body: 'out' }]],
+      ['absescape', [{ name: '/../../escaped', body: 'out' }]],
       ['hardlink', [{ name: 'link', type: 'link', linkname: '../../../etc/passwd' }]],
       ['symlink', [{ name: 'evil', type: 'symlink', linkname: '../../..' }, { name: 'evil/x', body: 'y' }]],
     ];
@@ -83,6 +84,21 @@ describe('e2e: docker:// images from a loopback registry', () => {
       await addRawLayer(layout, 'base', file, tag);
       await pushImage(layout, tag, `${registry.host}/e2e/busybox:${tag}`);
     }
+    // What real images contain: absolute names, and one path twice in a layer (the later wins),
+    // including a symlink replaced by a file (written as a file, never through the link).
+    const quirks = path.join(tmp.path, 'quirks.tar');
+    await writeLayerTar(quirks, [
+      { name: '/abs/file', body: 'absolute\n' },
+      { name: 'dup', body: 'first\n' },
+      { name: 'dup', body: 'second\n' },
+      { name: 'wasdir/inner', body: 'gone\n' },
+      { name: 'wasdir', body: 'now a file\n' },
+      { name: 'hostlink', type: 'symlink', linkname: path.join(tmp.path, 'host-target') },
+      { name: 'hostlink', body: 'plain\n' },
+      { name: '/abs/hard', type: 'link', linkname: '/abs/file' },
+    ]);
+    await addRawLayer(layout, 'base', quirks, 'quirks');
+    await pushImage(layout, 'quirks', `${registry.host}/e2e/busybox:quirks`);
     const cut = path.join(tmp.path, 'cut.tar');
     await writeLayerTar(cut, [{ name: 'big', body: 'z'.repeat(100_000) }]);
     await truncate(cut, 20_000);
@@ -171,6 +187,24 @@ describe('e2e: docker:// images from a loopback registry', () => {
     assert.deepEqual(await listing(path.join(top, 'opq')), ['new'], 'the marker itself is not extracted');
   });
 
+  it('unpacks absolute names under the layer root, and a later entry for one path wins (as docker and containerd)', async () => {
+    const data = newStore();
+    await writeFile(path.join(tmp.path, 'host-target'), 'host\n');
+    const result = await fetch(data, repo('busybox:quirks'));
+    assert.equal(result.code, 0, result.stderr);
+    const trees = (await storeState(data)).trees ?? [];
+    const roots = trees.map((tree) => path.join(data, 'images/trees', tree, 'rootfs'));
+    const top = (await Promise.all(roots.map(async (root) => ((await listing(root)).includes('dup') ? root : undefined)))).find((root) => root !== undefined);
+    assert.ok(top !== undefined, 'one layer tree holds the quirky layer');
+    assert.equal(await readFile(path.join(top, 'abs/file'), 'utf8'), 'absolute\n');
+    assert.equal((await stat(path.join(top, 'abs/hard'))).ino, (await stat(path.join(top, 'abs/file'))).ino, 'an absolute hardlink target is read under the root too');
+    assert.equal(await readFile(path.join(top, 'dup'), 'utf8'), 'second\n');
+    assert.equal(await readFile(path.join(top, 'wasdir'), 'utf8'), 'now a file\n');
+    assert.ok((await lstat(path.join(top, 'hostlink'))).isFile(), 'the symlink was replaced, not written through');
+    assert.equal(await readFile(path.join(top, 'hostlink'), 'utf8'), 'plain\n');
+    assert.equal(await readFile(path.join(tmp.path, 'host-target'), 'utf8'), 'host\n', 'the file the symlink named is untouched');
+  });
+
   it('verifies an image\'s blobs, and names a corrupt one', async () => {
     const data = newStore();
     assert.equal((await fetch(data, repo('busybox:base'))).code, 0);
@@ -185,6 +219,46 @@ describe('e2e: docker:// images from a loopback registry', () => {
     const bad = await rocklet(data, ['image', 'verify', id]);
     assert.equal(bad.code, 254);
     assert.match(bad.stderr, new RegExp(`the layer 1 of ${id} \\(${layer}\\) hashes to sha256:`));
+  });
+
+  it('verify hashes the layer trees: a file modified in an unpacked layer is found and the layer unpacked again', async () => {
+    const data = newStore();
+    assert.equal((await fetch(data, repo('busybox:base'))).code, 0);
+    const [id] = (await storeState(data)).index?.map((name) => name.replace(/\.json$/, '')) ?? [];
+    assert.ok(id !== undefined);
+    const first = await rocklet(data, ['image', 'verify', id]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /successfully verified checksum for image/);
+    const [tree] = (await storeState(data)).trees?.filter((name) => name.startsWith('layer-')) ?? [];
+    assert.ok(tree !== undefined);
+    const marker = path.join(data, 'images/trees', tree, 'rootfs/etc/marker');
+    await writeFile(marker, 'tampered\n');
+    const second = await rocklet(data, ['image', 'verify', id]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /tree cache verification failed for image .*\(layer sha256:[0-9a-f]{64}\)/);
+    assert.match(second.stdout, /successfully rebuilt tree/);
+    assert.equal(await readFile(marker, 'utf8'), 'base\n', 'the layer was unpacked again from its blob');
+    const third = await rocklet(data, ['image', 'verify', id]);
+    assert.match(third.stdout, /successfully verified checksum for image/);
+  });
+
+  it('renders and extracts an OCI image as its container sees it: layers merged, whiteouts applied, no whiteout devices', async () => {
+    const data = newStore();
+    assert.equal((await fetch(data, repo('busybox:wh'))).code, 0);
+    const [id] = (await storeState(data)).index?.map((name) => name.replace(/\.json$/, '')) ?? [];
+    assert.ok(id !== undefined);
+    for (const command of ['render', 'extract']) {
+      const out = path.join(tmp.path, `${command}-${stores}`);
+      const result = await rocklet(data, ['image', command, id, out]);
+      assert.equal(result.code, 0, result.stderr);
+      const rootfs = path.join(out, 'rootfs');
+      assert.ok((await stat(path.join(rootfs, 'bin/busybox'))).isFile(), `${command}: the base layer is there`);
+      assert.deepEqual(await listing(path.join(rootfs, 'opq')), ['new'], `${command}: an opaque directory shows only its own layer`);
+      for (const gone of ['gone', 'etc/marker']) await assert.rejects(lstat(path.join(rootfs, gone)), { code: 'ENOENT' }, `${command}: ${gone} is whited out`);
+      assert.match(await readFile(path.join(out, 'manifest'), 'utf8'), /"acKind": "ImageManifest"/);
+    }
+    const again = await rocklet(data, ['image', 'render', id, path.join(tmp.path, `render-${stores}`)]);
+    assert.equal(again.code, 254, 'an existing directory is refused');
   });
 
   it('exports an image as an OCI layout that skopeo reads', async () => {
@@ -246,6 +320,7 @@ describe('e2e: docker:// images from a loopback registry', () => {
   it('refuses layers that escape the tree (path, hardlink, symlink) and a truncated layer; nothing is left behind', async () => {
     const data = newStore();
     await refused(data, repo('busybox:escape'), /refusing tar entry "\.\.\/\.\.\/escaped": "\.\." path components are not allowed/);
+    await refused(data, repo('busybox:absescape'), /refusing tar entry "\/\.\.\/\.\.\/escaped": "\.\." path components are not allowed/);
     await refused(data, repo('busybox:hardlink'), /refusing tar entry "rootfs\/\.\.\/\.\.\/\.\.\/etc\/passwd"|hardlink/);
     await refused(data, repo('busybox:symlink'), /points outside rootfs|symlink/);
     await refused(data, repo('busybox:truncated'), /truncated|ends early/);

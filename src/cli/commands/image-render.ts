@@ -18,6 +18,6 @@ export const handler: CommandHandler = async (ctx) => {
   const check = await store.verify(record.id, ctx.signal);
   if (check.status === 'rebuilt') ctx.out.warn('tree cache is in a bad state. Rebuilding...');
   const tree = await store.renderTo(record.id, dir, { overwrite, rootfsOnly: ctx.flags.boolean('rootfs-only'), signal: ctx.signal });
-  ctx.out.debug(`rendered ${record.id} (tree ${tree.id}) to ${dir}`);
+  ctx.out.debug(`rendered ${record.id} (tree ${tree?.id ?? 'none: no layers'}) to ${dir}`);
   return 0;
 };

@@ -40,9 +40,12 @@ function unsafePath(sourceName: string, raw: string, why: string): never {
   });
 }
 
-/** Clean an archive path; throws `ERR_TAR_UNSAFE_PATH` for absolute paths and `..` components. */
-export function cleanArchivePath(raw: string, sourceName: string): string {
-  if (raw.startsWith('/')) unsafePath(sourceName, raw, 'absolute paths are not allowed');
+/**
+ * Clean an archive path; throws `ERR_TAR_UNSAFE_PATH` for `..` components and, unless
+ * `absolute` is `under-root` (OCI layers: `/etc/x` is `etc/x`), for absolute paths.
+ */
+export function cleanArchivePath(raw: string, sourceName: string, absolute: 'refuse' | 'under-root' = 'refuse'): string {
+  if (raw.startsWith('/') && absolute === 'refuse') unsafePath(sourceName, raw, 'absolute paths are not allowed');
   const parts = raw.split('/').filter((part) => part !== '' && part !== '.');
   if (parts.includes('..')) unsafePath(sourceName, raw, '".." path components are not allowed');
   if (raw.includes('\0')) unsafePath(sourceName, raw, 'NUL bytes are not allowed');

@@ -92,7 +92,8 @@ export async function fetchDocker(context: FetchContext, reference: DockerRefere
       origin: { domain: reference.domain, path: reference.path, ...(reference.tag === undefined ? {} : { tag: reference.tag }), manifestDigest: resolved.digest },
       resolved,
       verification: accepted.verification,
-      download: (targets, downloadSignal) => client.fetchBlobs(target.repository, targets, downloadSignal === undefined ? {} : { signal: downloadSignal }),
+      download: (targets, downloadSignal) => client.fetchBlobs(target.repository, targets, { durable: false, ...(downloadSignal === undefined ? {} : { signal: downloadSignal }) }),
+      streams: true,
     });
   } catch (error) {
     throw noSpace(error, where, context.store.layout.root);

@@ -9,6 +9,7 @@ export { PULL_POLICIES, PULL_POLICY_DEFAULTS, resolvePullPolicy } from './pull-p
 export type { FetchEvent, FetchEventHandler, SignerInfo } from './events.js';
 export type { FetchSettings, SettingsOverrides } from './settings.js';
 export { DEFAULT_STALL_TIMEOUT_MS, loadFetchSettings } from './settings.js';
+export { checkRegistryLogin } from './registry-login.js';
 export type { FetchOrigin, FetchResult } from './context.js';
 export type { ImageFetcherOptions, FetchImageOptions } from './fetcher.js';
 export type { ImageSignaturePolicy, OciTransport, SignatureCheckRequest, SignatureCheckResult } from './signature-policy.js';

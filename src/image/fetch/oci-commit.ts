@@ -2,8 +2,8 @@
  * @module fetch/oci-commit — what every OCI transport (registry, OCI layout, archives) does once
  * it has a verified manifest and config: check the platform, download (or copy) only the layer
  * blobs the store lacks into a store work dir, and hand everything to the store's OCI import,
- * which unpacks each layer as soon as it and the layers below it are there (downloads run 3 at
- * once, in layer order, while earlier layers unpack). The first failed download aborts the
+ * which unpacks each layer while it downloads (registry pulls hand the bytes over as they
+ * arrive: one pass over each byte; downloads run 3 at once, in layer order). The first failed download aborts the
  * rest and is the error reported. The work dir is released (removed) only after every download
  * has settled, so a failed fetch leaves the store as it was: only the import's final commit
  * makes anything visible.
@@ -17,6 +17,7 @@ import { formatPlatform } from '../registry/descriptor.js';
 import type { ImageConfig } from '../registry/image-config.js';
 import type { ImageManifest } from '../registry/manifest.js';
 import { hostPlatform, platformMatches } from '../registry/platform.js';
+import { LayerFeed } from '../store/layer-feed.js';
 import type { OciImportLayer } from '../store/oci-import.js';
 import type { FetchContext, FetchResult } from './context.js';
 import type { OciTransport } from './signature-policy.js';
@@ -44,8 +45,13 @@ export interface OciCandidate {
     readonly configBytes: Buffer;
   };
   readonly verification: string;
-  /** Puts the given blobs into their `dest` files, each verified against its digest. */
+  /**
+   * Puts the given blobs into their `dest` files, each verified against its digest (and
+   * without fsync: the store's import syncs them before the commit).
+   */
   readonly download: (targets: readonly BlobTarget[], signal: AbortSignal | undefined) => Promise<void>;
+  /** The download hands each target's bytes to its `observer` as they arrive (a registry pull). */
+  readonly streams?: boolean;
 }
 
 /**
@@ -87,7 +93,7 @@ interface Downloads {
   stop(): Promise<unknown>;
 }
 
-function startDownloads(candidate: OciCandidate, targets: readonly BlobTarget[], signal: AbortSignal | undefined, concurrency = 3): Downloads {
+function startDownloads(candidate: OciCandidate, targets: readonly BlobTarget[], feeds: ReadonlyMap<string, LayerFeed>, signal: AbortSignal | undefined, concurrency = 3): Downloads {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -99,10 +105,12 @@ function startDownloads(candidate: OciCandidate, targets: readonly BlobTarget[],
   for (const [index, target] of targets.entries()) {
     // The n-th download starts when the (n - concurrency)-th has settled: in order, `concurrency` at once.
     const before = slots[index - concurrency] ?? running;
+    const feed = feeds.get(target.dest);
     const done = before.then(() => {
       controller.signal.throwIfAborted();
-      return candidate.download([target], controller.signal);
-    }).catch((error: unknown) => {
+      return candidate.download([feed === undefined ? target : { ...target, observer: feed }], controller.signal);
+    }).then(() => feed?.complete(target.descriptor.size), (error: unknown) => {
+      feed?.fail(error);
       // Downloads aborted because the import failed are not a cause of their own.
       if (!stopping) failure ??= { error };
       controller.abort(error);
@@ -146,8 +154,14 @@ export async function commitOciImage(context: FetchContext, candidate: OciCandid
       if (!targets.some((existing) => existing.dest === dest)) targets.push({ descriptor, dest });
       withFiles.push({ ...layer, file: dest });
     }
-    const downloads = startDownloads(candidate, targets, signal);
-    const layersReady = withFiles.map((layer) => (layer.file === undefined ? layer : { ...layer, ready: downloads.ready(layer.file) }));
+    // A registry pull unpacks each layer from its bytes as they arrive (store/layer-feed.ts).
+    const feeds = new Map(candidate.streams === true ? targets.map((target) => [target.dest, new LayerFeed()] as const) : []);
+    const downloads = startDownloads(candidate, targets, feeds, signal);
+    const layersReady = withFiles.map((layer) => {
+      if (layer.file === undefined) return layer;
+      const feed = feeds.get(layer.file);
+      return { ...layer, ready: downloads.ready(layer.file), ...(feed === undefined ? {} : { feed }) };
+    });
     const { resolved } = candidate;
     let result;
     try {

@@ -1,9 +1,10 @@
 /**
  * @module registry/blob-download — one blob streamed into a file, verified while it streams.
  *
- * Bytes go to `<dest>.partial` and through a hash at once; `<dest>` appears (fdatasync, then
- * rename) only when size and digest match the descriptor, so a reader never sees a half or
- * wrong blob. A cut connection or a stall keeps the partial file: the next attempt hashes what
+ * Bytes go to `<dest>.partial` and through a hash at once (and to an observer, which a pull
+ * uses to unpack a layer while it downloads); `<dest>` appears (fdatasync unless the caller
+ * syncs itself, then rename) only when size and digest match the descriptor, so a reader never
+ * sees a half or wrong blob. A cut connection or a stall keeps the partial file: the next attempt hashes what
  * it has and asks for the rest with `Range` (blobs are immutable by digest, so no validators
  * are needed). A digest mismatch or an oversized body deletes the partial file.
  */
@@ -17,13 +18,27 @@ import type { Descriptor } from './descriptor.js';
 import { createDigester, digestAlgorithm } from './digest.js';
 import type { RegistryEndpoint } from './endpoint.js';
 import type { RegistryEventHandler } from './events.js';
+import { downloaded } from './garbage.js';
 import { readErrorBody, statusError, transportError } from './registry-errors.js';
 import { pullScope } from './token-auth.js';
+
+/** Sees every byte of a blob as it is written to the partial file (store/layer-feed.ts). */
+export interface BlobObserver {
+  /** `chunk` starts at `position` in the blob; the next chunk waits for the returned promise. */
+  write(chunk: Buffer, position: number): Promise<void>;
+}
 
 /** Options of {@link downloadBlob}. */
 export interface BlobDownloadOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onEvent?: RegistryEventHandler | undefined;
+  readonly observer?: BlobObserver | undefined;
+  /**
+   * fdatasync the blob before it appears under its name (default true). A caller that makes
+   * blobs durable itself before anything points at them (the store's import) passes false, so
+   * the flush does not hold the download's slot.
+   */
+  readonly durable?: boolean | undefined;
 }
 
 /** The partial file of a download into `dest`. */
@@ -106,7 +121,7 @@ export async function downloadBlob(endpoint: RegistryEndpoint, repository: strin
       emit({ kind: 'blob-restart', digest, reason: 'the registry sent the whole blob (no range support)' });
       offset = 0;
     }
-    await receive(response, descriptor, dest, offset, { what, emit });
+    await receive(response, descriptor, dest, offset, { what, emit, observer: options.observer, durable: options.durable ?? true });
     return;
   }
 }
@@ -118,9 +133,16 @@ function truncated(what: string, bytes: number, size: number, cause: unknown): E
   });
 }
 
-async function receive(response: HttpResponse, descriptor: Descriptor, dest: string, offset: number, context: { what: string; emit: RegistryEventHandler }): Promise<void> {
+interface ReceiveContext {
+  readonly what: string;
+  readonly emit: RegistryEventHandler;
+  readonly observer: BlobObserver | undefined;
+  readonly durable: boolean;
+}
+
+async function receive(response: HttpResponse, descriptor: Descriptor, dest: string, offset: number, context: ReceiveContext): Promise<void> {
   const { digest, size } = descriptor;
-  const { what, emit } = context;
+  const { what, emit, observer } = context;
   const part = partialPath(dest);
   const digester = createDigester(digestAlgorithm(digest));
   if (offset > 0) await hashFile(part, digester);
@@ -139,9 +161,11 @@ async function receive(response: HttpResponse, descriptor: Descriptor, dest: str
             hint: 'the registry or a proxy serves wrong content; nothing was kept',
           });
         }
-        await writeAll(handle, buffer);
+        // The file write runs on libuv's pool while the observer (the layer's unpack) takes the chunk.
+        await (observer === undefined ? writeAll(handle, buffer) : Promise.all([writeAll(handle, buffer), observer.write(buffer, bytes)]));
         digester.update(buffer);
         bytes += buffer.length;
+        downloaded(buffer.length);
         emit({ kind: 'blob-progress', digest, bytes, totalBytes: size });
       }
     } catch (error) {
@@ -163,7 +187,7 @@ async function receive(response: HttpResponse, descriptor: Descriptor, dest: str
         hint: 'the registry or a proxy serves wrong content; nothing was kept',
       });
     }
-    await handle.datasync();
+    if (context.durable) await handle.datasync();
   } finally {
     if (!closed) await handle.close();
   }

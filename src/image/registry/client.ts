@@ -10,7 +10,7 @@ import type { FetchSettings } from '../fetch/settings.js';
 import { failedPrecondition, invalidArgument } from '../../util/index.js';
 import type { CredentialStore } from './auth-file.js';
 import { AUTH_FILE_NAME, credentialKey } from './auth-file.js';
-import type { BlobDownloadOptions } from './blob-download.js';
+import type { BlobDownloadOptions, BlobObserver } from './blob-download.js';
 import { downloadBlob } from './blob-download.js';
 import { findChallenge, parseChallenges } from './challenge.js';
 import { runLimited } from './concurrency.js';
@@ -84,6 +84,8 @@ export interface ResolveOptions {
 export interface BlobTarget {
   readonly descriptor: Descriptor;
   readonly dest: string;
+  /** Gets every byte as it arrives (e.g. the layer's unpack). */
+  readonly observer?: BlobObserver | undefined;
 }
 
 /** What to ask which registry for, from a parsed reference. */
@@ -153,6 +155,19 @@ export class RegistryClient {
     return { apiVersion: typeof apiVersion === 'string' ? apiVersion : undefined, authScheme: scheme };
   }
 
+  /**
+   * `GET /v2/` on the registry itself, answering its challenge with the client's credentials
+   * (Basic, or a token asked for without a scope): what `rocklet login` checks before it stores
+   * them. Errors: `ERR_REGISTRY_UNAUTHORIZED` (refused), the endpoint's connection errors.
+   */
+  async checkLogin(signal?: AbortSignal): Promise<void> {
+    const endpoint = this.endpoints.at(-1) as RegistryEndpoint;
+    const what = `login to ${endpoint.name}`;
+    const response = await endpoint.get({ path: '/v2/', scope: '', headers: {}, what, signal });
+    if (response.status !== 200) throw statusError(response.status, await readErrorBody(response), what, 'ping');
+    response.close();
+  }
+
   /** Fetches and verifies manifest `reference` (a tag or `sha256:…`) of `repository`. */
   async getManifest(repository: string, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
     const fetched = await this.#first((endpoint) => fetchManifest(endpoint, repository, reference, signal), signal);
@@ -193,7 +208,8 @@ export class RegistryClient {
   /** Downloads one blob into `dest` (see blob-download.ts for the partial file and resume). */
   async fetchBlob(repository: string, target: BlobTarget, options: BlobDownloadOptions = {}): Promise<void> {
     const onEvent = options.onEvent ?? this.#onEvent;
-    await this.#first((endpoint) => downloadBlob(endpoint, repository, target.descriptor, target.dest, { ...options, onEvent }), options.signal);
+    const observer = target.observer ?? options.observer;
+    await this.#first((endpoint) => downloadBlob(endpoint, repository, target.descriptor, target.dest, { ...options, onEvent, observer }), options.signal);
   }
 
   /**

@@ -12,7 +12,7 @@
  */
 export type { Credentials, CredentialStore } from './auth-file.js';
 export { AUTH_FILE_NAME, credentialKey, loadCredentials, parseAuthFile, storeCredentials } from './auth-file.js';
-export type { BlobDownloadOptions } from './blob-download.js';
+export type { BlobDownloadOptions, BlobObserver } from './blob-download.js';
 export { partialPath } from './blob-download.js';
 export type { Challenge } from './challenge.js';
 export { parseChallenges } from './challenge.js';

@@ -109,7 +109,8 @@ export class TokenAuthorizer {
       throw unavailable('ERR_REGISTRY_TOKEN', `${name}: the auth challenge names an invalid token realm "${realm}"`, { cause: error });
     }
     if (service !== undefined) url.searchParams.set('service', service);
-    url.searchParams.append('scope', scope);
+    // No scope: a login check asks for a token that grants nothing but proves the credentials.
+    if (scope !== '') url.searchParams.append('scope', scope);
     const started = now();
     this.tokenRequests += 1;
     let body: string;

@@ -2,8 +2,10 @@
  * @module store/layer-unpack — one OCI/Docker layer blob (gzip, zstd or plain tar) unpacked into
  * its own tree, in one pass, as an overlayfs lower layer: whiteouts become character devices
  * 0/0, opaque markers the `trusted.overlay.opaque` xattr on their directory (format/oci
- * whiteout.ts). Extraction is as safe as an ACI's (tree-writer.ts: no absolute paths, no `..`,
- * no writes through symlinks, no hardlink out of the tree, no symlink climbing out). The SHA-256
+ * whiteout.ts). Extraction is as safe as an ACI's (tree-writer.ts: no `..`, no writes through
+ * symlinks, no hardlink out of the tree, no symlink climbing out), with two differences real
+ * layers need: absolute names are read under the layer's root, and a later entry for the same
+ * path replaces the earlier one (docker and containerd do both). The SHA-256
  * of the uncompressed tar (the layer's DiffID) is computed on the way and returned: the caller
  * compares it with the image config. Nothing is fsynced (trees are a cache of the blobs).
  */
@@ -20,7 +22,10 @@ import { OVERLAY_OPAQUE_XATTR, classifyLayerPath, isBadWhiteoutTarget } from '..
 import { TreeWriter } from '../tree/tree-writer.js';
 import { setXattr } from '../tree/xattr.js';
 
+/** Uncompressed bytes handled per step: from a file (one layer at a time)… */
 const READ_BYTES = 1024 * 1024;
+/** …and from a download's stream (several layers at once, so less each: pull RSS ≤ 100 MB). */
+const STREAM_READ_BYTES = 256 * 1024;
 
 /** Options of {@link unpackLayer}. */
 export interface UnpackLayerOptions {
@@ -28,6 +33,11 @@ export interface UnpackLayerOptions {
   readonly sourceName: string;
   /** The rootfs of the layers below, topmost first: implied directories copy their metadata. */
   readonly lowerRootfs: readonly string[];
+  /**
+   * Settles when the layers below are complete. Only the last step (directory metadata, which
+   * reads `lowerRootfs`) waits for it: a layer unpacks while the ones below still unpack.
+   */
+  readonly lowersReady?: Promise<unknown> | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -71,7 +81,9 @@ class LayerRouter {
 
   async entry(header: Header, offset: number): Promise<void> {
     this.endOfEntries = offset + 512 + Math.ceil((header.type === 'directory' ? 0 : header.size ?? 0) / 512) * 512;
-    const rel = cleanArchivePath(header.name, this.sourceName);
+    // Absolute names (`/etc/passwd`, which some image builders write) are read under the
+    // layer's root, as containerd does; `..` components are still refused.
+    const rel = cleanArchivePath(header.name, this.sourceName, 'under-root');
     // The tree writer and tar-entry speak ACI paths (`rootfs/…`): a layer's root is rootfs/.
     const linkname = header.type === 'link' ? `rootfs/${header.linkname ?? ''}` : header.linkname;
     const entry: TarEntry = toTarEntry({ ...header, name: `rootfs/${rel}`, linkname }, this.sourceName);
@@ -124,20 +136,22 @@ async function markOpaque(rootfs: string, dirs: readonly string[], sourceName: s
 }
 
 /**
- * Unpack the layer blob `blob` into `rootfs` (an existing empty directory). On failure `rootfs`
+ * Unpack the layer blob `blob` (a file, or its bytes as they arrive) into `rootfs` (an existing
+ * empty directory). On failure `rootfs`
  * holds a partial tree; the caller removes it. Errors: those of tar-source (compression), the
  * tar parser (`ERR_TAR_TRUNCATED`, `ERR_TAR_CORRUPT`), tar-entry and the tree writer
- * (`ERR_TAR_UNSAFE_PATH`, `ERR_TAR_UNSAFE_LINK`, `ERR_TAR_BAD_LINK`, `ERR_ACI_DUPLICATE_ENTRY`),
+ * (`ERR_TAR_UNSAFE_PATH`, `ERR_TAR_UNSAFE_LINK`, `ERR_TAR_BAD_LINK`),
  * `ERR_LAYER_BAD_WHITEOUT`, `ERR_LAYER_OPAQUE_XATTR`.
  */
-export async function unpackLayer(blob: string, rootfs: string, options: UnpackLayerOptions): Promise<UnpackedLayer> {
+export async function unpackLayer(blob: string | AsyncIterable<Uint8Array>, rootfs: string, options: UnpackLayerOptions): Promise<UnpackedLayer> {
   const { sourceName } = options;
-  const writer = new TreeWriter(rootfs, sourceName, { digestContent: false, recordTree: false, impliedDir: metaFromLowers(options.lowerRootfs) });
+  // A later entry for the same path wins within a layer, as docker and containerd apply them.
+  const writer = new TreeWriter(rootfs, sourceName, { digestContent: false, recordTree: false, impliedDir: metaFromLowers(options.lowerRootfs), duplicates: 'replace' });
   const router = new LayerRouter(writer, sourceName);
   const hash = createHash('sha256');
   const parser = new TarParser();
   const tar = await openTarSource(blob, sourceName);
-  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  const buffer = Buffer.allocUnsafe(typeof blob === 'string' ? READ_BYTES : STREAM_READ_BYTES);
   let tarBytes = 0;
   let trailingZeros = 0;
   try {
@@ -168,6 +182,8 @@ export async function unpackLayer(blob: string, rootfs: string, options: UnpackL
   } finally {
     await tar.close();
   }
+  await options.lowersReady;
+  options.signal?.throwIfAborted();
   const report = await writer.finish();
   await markOpaque(rootfs, router.opaqueDirs, sourceName);
   return { diffId: `sha256:${hash.digest('hex')}`, tarBytes, contentBytes: report.contentBytes };

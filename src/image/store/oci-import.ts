@@ -1,17 +1,19 @@
 /**
  * @module store/oci-import — commit an OCI/Docker image into the store, and make its layer
  * trees. The caller (a fetcher) has verified the manifest and config against their digests and
- * downloaded the missing layer blobs (each verified against its digest) into a work dir.
+ * downloads the missing layer blobs (each verified against its digest) into a work dir, handing
+ * their bytes over as they arrive (layer-feed.ts).
  *
  * Layers are content-addressed twice: blobs by their digest (`blobs/sha256/`), trees by their
  * DiffID (`trees/layer-<hex>`), so a layer two images share is downloaded and unpacked once.
- * Each missing layer is unpacked base first into the work dir (layer-unpack.ts) and its DiffID
- * compared with the config's. Then, under the exclusive store lock: blobs (fsynced) → `blobs/`,
+ * Each missing layer is unpacked into the work dir while it downloads, all layers at once, each
+ * waiting for the layers below only for its directory metadata (layer-unpack.ts); its DiffID is
+ * compared with the config's, and it counts only once its blob's download was verified. Then, under the exclusive store lock: blobs (fsynced) → `blobs/`,
  * trees → `trees/`, and last the record, the commit point. A crash or a failure (a full disk)
  * before the record leaves only invisible blobs and trees, which gc removes and the next pull
  * reuses; nothing is half-visible.
  */
-import { access, mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode, failedPrecondition, fsyncDir, invalidArgument, verificationFailed, withLock } from '../../util/index.js';
 import type { ImageId } from '../format/aci/image-id.js';
@@ -19,6 +21,9 @@ import { ociImageId } from '../format/aci/image-id.js';
 import { formatProblems, validateImageManifest } from '../format/aci/manifest.js';
 import type { ImageRecord, OciImageRecord, OciLayerRecord } from './image-record.js';
 import { readRecord, writeRecord } from './image-record.js';
+import type { LayerFeed } from './layer-feed.js';
+import { FeedDiscontinuity } from './layer-feed.js';
+import type { UnpackedLayer } from './layer-unpack.js';
 import { unpackLayer } from './layer-unpack.js';
 import type { StoreLayout, TreeId } from './store-layout.js';
 import type { WorkDir } from './store-workdir.js';
@@ -33,6 +38,8 @@ import { installTree, layerTreeId, markUnflushed, readUsableTree, writeTreeMeta 
 export interface OciImportLayer extends OciLayerRecord {
   readonly file?: string;
   readonly ready?: Promise<void>;
+  /** The blob's bytes while they download: the layer unpacks from them in the same pass. */
+  readonly feed?: LayerFeed;
 }
 
 /** What a fetcher hands the store. */
@@ -59,50 +66,119 @@ interface PendingTree {
   readonly path: string;
 }
 
+/** Where one layer's tree is unpacked, and what it waits for. */
+interface LayerJob {
+  readonly layer: OciImportLayer;
+  readonly tree: PendingTree;
+  /** The rootfs of the layers below, topmost first. */
+  readonly lowers: readonly string[];
+  /** Settles when every layer below is complete. */
+  readonly lowersReady: Promise<unknown>;
+}
+
+async function freshDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+}
+
 /**
- * Unpack layer `layer` from `blob` into a new tree dir under `work` (base-first order: `lowers`
- * are the rootfs of the layers below, topmost first). Errors: those of unpackLayer,
- * `ERR_LAYER_DIFFID_MISMATCH`.
+ * Unpack one layer into its tree dir: from its feed while it downloads when it has one (the
+ * finished file instead when the feed was not one gapless stream), else from its blob once
+ * `ready`. Errors: those of unpackLayer, `ERR_LAYER_DIFFID_MISMATCH`.
  */
-async function unpackLayerTree(work: WorkDir, blob: string, layer: OciLayerRecord, lowers: readonly string[], signal?: AbortSignal): Promise<PendingTree> {
-  const id = layerTreeId(layer.diffId);
-  const treePath = path.join(work.path, id);
-  await mkdir(path.join(treePath, 'rootfs'), { recursive: true, mode: 0o755 });
-  const unpacked = await unpackLayer(blob, path.join(treePath, 'rootfs'), { sourceName: `layer ${layer.digest}`, lowerRootfs: lowers, signal });
+async function unpackLayerTree(layout: StoreLayout, job: LayerJob, signal: AbortSignal): Promise<void> {
+  const { layer, tree } = job;
+  const rootfs = path.join(tree.path, 'rootfs');
+  const options = { sourceName: `layer ${layer.digest}`, lowerRootfs: job.lowers, lowersReady: job.lowersReady, signal };
+  await freshDir(rootfs);
+  let unpacked: UnpackedLayer | undefined;
+  if (layer.feed !== undefined) {
+    try {
+      unpacked = await unpackLayer(layer.feed.chunks(signal), rootfs, options);
+    } catch (error) {
+      if (!(error instanceof FeedDiscontinuity)) {
+        // The bytes were not verified yet: a corrupt download fails the unpack first, and its
+        // digest mismatch, not the gzip or tar error it caused, is the cause to report.
+        if (!signal.aborted) await layer.ready;
+        throw error;
+      }
+      await freshDir(rootfs);
+    }
+  }
+  if (unpacked === undefined) {
+    await layer.ready;
+    unpacked = await unpackLayer(layer.file ?? layout.ociBlob(layer.digest), rootfs, options);
+  }
   if (unpacked.diffId !== layer.diffId) {
     throw verificationFailed('ERR_LAYER_DIFFID_MISMATCH', `layer ${layer.digest} unpacks to ${unpacked.diffId}, but the image config says ${layer.diffId}`, {
       hint: 'the image is corrupt or was tampered with; do not use it',
     });
   }
   // A layer tree's `layers` names the blob it is made from (for a re-unpack after a crash).
-  await writeTreeMeta(treePath, undefined, [layer.digest.replace('sha256:', 'sha256-') as ImageId]);
-  await markUnflushed(treePath);
-  return { id, path: treePath };
+  await writeTreeMeta(tree.path, undefined, [layer.digest.replace('sha256:', 'sha256-') as ImageId]);
+  await markUnflushed(tree.path);
+}
+
+/** Settles when both have; handled, as a job that failed early never awaits it. */
+function both(first: Promise<unknown>, second: Promise<unknown>): Promise<unknown> {
+  const joined = Promise.all([first, second]);
+  joined.catch(() => undefined);
+  return joined;
 }
 
 /**
- * Unpack every layer whose tree is missing or stale, base first, each once its blob is there
- * (`ready`). Returns the new trees. The shared store lock is held throughout, so a gc waits
- * for the downloads too (it could otherwise remove a blob a layer tree was found to need).
+ * Unpack every layer whose tree is missing or stale, all at once: each from its feed while it
+ * downloads (or from its blob), only the last step of each waiting for the layers below
+ * (layer-unpack.ts). The first failure aborts the others and is thrown once all have settled.
+ * Returns the new trees. The shared store lock is held throughout, so a gc waits for the
+ * downloads too (it could otherwise remove a blob a layer tree was found to need).
  */
 async function unpackMissing(layout: StoreLayout, work: WorkDir, layers: readonly OciImportLayer[], signal?: AbortSignal): Promise<PendingTree[]> {
-  const pending: PendingTree[] = [];
-  const lowers: string[] = [];
-  await withLock(layout.lock, 'shared', async () => {
-    for (const layer of layers) {
-      const existing = await readUsableTree(layout, layerTreeId(layer.diffId));
-      if (existing !== undefined) {
-        lowers.unshift(existing.rootfs);
-        continue;
+  return withLock(layout.lock, 'shared', async () => {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted === true) onAbort();
+    const pending = new Map<TreeId, { tree: PendingTree; done: Promise<void>; feed: LayerFeed | undefined }>();
+    const lowers: string[] = [];
+    let below: Promise<unknown> = Promise.resolve();
+    let failure: { error: unknown } | undefined;
+    try {
+      for (const layer of layers) {
+        const id = layerTreeId(layer.diffId);
+        const made = pending.get(id);
+        const existing = made === undefined ? await readUsableTree(layout, id) : undefined;
+        // A feed nobody reads must not hold its download up (one digest, one feed: keep the job's).
+        if (existing !== undefined || (made !== undefined && made.feed !== layer.feed)) layer.feed?.detach();
+        if (existing !== undefined) {
+          lowers.unshift(existing.rootfs);
+          continue;
+        }
+        if (made !== undefined) {
+          lowers.unshift(path.join(made.tree.path, 'rootfs'));
+          below = both(below, made.done);
+          continue;
+        }
+        const tree = { id, path: path.join(work.path, id) };
+        const job: LayerJob = { layer, tree, lowers: [...lowers], lowersReady: below };
+        const done = unpackLayerTree(layout, job, controller.signal).catch((error: unknown) => {
+          failure ??= { error };
+          controller.abort(error);
+          throw error;
+        });
+        // Only the first failure is reported (after all settled); the others are its echoes.
+        done.catch(() => undefined);
+        pending.set(id, { tree, done, feed: layer.feed });
+        lowers.unshift(path.join(tree.path, 'rootfs'));
+        below = both(below, done);
       }
-      await layer.ready;
-      const made = pending.find((tree) => tree.id === layerTreeId(layer.diffId))
-        ?? (await unpackLayerTree(work, layer.file ?? layout.ociBlob(layer.digest), layer, lowers, signal));
-      if (!pending.includes(made)) pending.push(made);
-      lowers.unshift(path.join(made.path, 'rootfs'));
+      await Promise.allSettled([...pending.values()].map((entry) => entry.done));
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
+    if (failure !== undefined) throw failure.error;
+    return [...pending.values()].map((entry) => entry.tree);
   }, { signal });
-  return pending;
 }
 
 async function syncFile(file: string): Promise<void> {

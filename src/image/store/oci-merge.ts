@@ -41,7 +41,7 @@ export function mergedTreeId(record: ImageRecord): TreeId {
 }
 
 /** Directories (relative) of `root` that carry the opaque xattr. */
-async function opaqueDirs(root: string, rel = ''): Promise<string[]> {
+export async function opaqueDirs(root: string, rel = ''): Promise<string[]> {
   const dir = rel === '' ? root : path.join(root, rel);
   const found: string[] = [];
   const handle = await open(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
@@ -57,7 +57,7 @@ async function opaqueDirs(root: string, rel = ''): Promise<string[]> {
 }
 
 /** Empty `dest/rel` when it is a real directory (never through a symlink). */
-async function emptyDir(dest: string, rel: string): Promise<void> {
+export async function emptyDir(dest: string, rel: string): Promise<void> {
   const dir = rel === '' ? dest : path.join(dest, rel);
   try {
     if (!(await lstat(dir)).isDirectory()) return;

@@ -29,6 +29,8 @@ import { isOciImageId } from '../format/aci/image-id.js';
 import type { OciImportInput, OciImportResult } from './oci-import.js';
 import { ensureOciTrees, importOci, readUsableBlob } from './oci-import.js';
 import { ensureMergedTree, needsMerge } from './oci-merge.js';
+import { renderOciRootfs } from './oci-render.js';
+import { verifyLayerTrees } from './oci-tree-verify.js';
 import { exportOciLayout, verifyOci } from './oci-verify-export.js';
 import type { WorkDir } from './store-workdir.js';
 import { createWorkDir } from './store-workdir.js';
@@ -235,9 +237,15 @@ export class ImageStore {
     await this.touch(id);
   }
 
-  /** Unpack the stored ACI (no dependencies) to `dest` (manifest + rootfs/, or rootfs only). */
+  /**
+   * Unpack the stored ACI (no dependencies) to `dest` (manifest + rootfs/, or rootfs only); an
+   * OCI image's layers merged (oci-render.ts), as `renderTo` writes them.
+   */
   async extract(id: ImageId, dest: string, options: OutputOptions = {}): Promise<void> {
-    this.#requireAci(id, 'extract');
+    if (isOciImageId(id)) {
+      await this.renderTo(id, dest, options);
+      return;
+    }
     await this.#require(id);
     const extracted = await withLock(this.layout.lock, 'shared', () =>
       extractAci(this.layout.blob(id), dest, { ...options, sourceName: id }), { signal: options.signal });
@@ -266,18 +274,28 @@ export class ImageStore {
     return usableTree(this.layout, id, signal);
   }
 
-  /** Render an image and copy the result to `dest` (manifest + rootfs/, or rootfs only). */
-  async renderTo(id: ImageId, dest: string, options: OutputOptions = {}): Promise<StoredTree> {
+  /**
+   * Render an image and copy the result to `dest` (manifest + rootfs/, or rootfs only). An OCI
+   * image's layers are merged into `dest` (oci-render.ts); the tree returned is its top layer's.
+   */
+  async renderTo(id: ImageId, dest: string, options: OutputOptions = {}): Promise<StoredTree | undefined> {
     await checkDestination(dest, options.overwrite === true);
-    const tree = await this.render(id, options.signal);
+    const record = await this.#require(id);
+    const tree = record.oci === undefined ? await this.render(id, options.signal) : undefined;
     const work = `${dest.replace(/\/+$/, '')}.tmp-${randomBytes(6).toString('hex')}`;
     await mkdir(work, { mode: 0o755 });
+    let top: StoredTree | undefined = tree;
     try {
       const rootfs = options.rootfsOnly === true ? work : path.join(work, 'rootfs');
       await mkdir(rootfs, { recursive: true });
-      await withLock(this.layout.lock, 'shared', () => copyTreeOver(tree.rootfs, rootfs));
+      if (tree !== undefined) await withLock(this.layout.lock, 'shared', () => copyTreeOver(tree.rootfs, rootfs));
+      else {
+        await renderOciRootfs(this.layout, record, rootfs, options.signal);
+        const [topId] = await ensureOciTrees(this.layout, record, options.signal);
+        top = topId === undefined ? undefined : await readTree(this.layout, topId);
+        await this.touch(id);
+      }
       if (options.rootfsOnly !== true) {
-        const record = await this.#require(id);
         await writeFileAtomic(path.join(work, 'manifest'), `${JSON.stringify(record.manifest.raw, null, 2)}\n`);
       }
       if (options.overwrite === true) await rm(dest, { recursive: true, force: true });
@@ -285,19 +303,23 @@ export class ImageStore {
     } finally {
       await rm(work, { recursive: true, force: true });
     }
-    return tree;
+    return top;
   }
 
   /**
    * Check an image's rendered tree; a modified tree is rendered again. An OCI image's blobs are
-   * re-hashed instead, and its missing layer trees made again (oci-verify-export.ts).
+   * re-hashed, its missing layer trees made again (oci-verify-export.ts), and its layer trees
+   * hashed, a modified one unpacked again (oci-tree-verify.ts).
    */
   async verify(id: ImageId, signal?: AbortSignal): Promise<TreeVerification> {
     const record = await this.#require(id);
     if (record.oci !== undefined) {
-      const [top] = await verifyOci(this.layout, record, signal);
+      await verifyOci(this.layout, record, signal);
+      const layers = await verifyLayerTrees(this.layout, record, signal);
+      const [top] = await ensureOciTrees(this.layout, record, signal);
       const tree = top === undefined ? undefined : await readTree(this.layout, top);
-      return tree === undefined ? { status: 'not-rendered' } : { status: 'ok', tree };
+      if (tree === undefined) return { status: 'not-rendered' };
+      return layers.status === 'ok' ? { status: 'ok', tree } : { status: 'rebuilt', tree, expected: `${layers.expected} (layer ${layers.layer})`, actual: layers.actual };
     }
     return verifyRendered(this.layout, await listRecords(this.layout), record, signal);
   }

@@ -19,6 +19,7 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY } = fsConst
 const COPY_CHUNK = 1024 * 1024;
 
 interface CopyState {
+  readonly skipXattrs: ReadonlySet<string>;
   readonly src: string;
   readonly dest: string;
   readonly owners: boolean;
@@ -26,9 +27,12 @@ interface CopyState {
   readonly dirs: { rel: string; stats: Stats }[];
 }
 
-/** Copy every entry of `src` into `dest` (which exists), replacing what is in the way. */
-export async function copyTreeOver(src: string, dest: string): Promise<void> {
-  const state: CopyState = { src, dest, owners: process.getuid?.() === 0, inodes: new Map(), dirs: [] };
+/**
+ * Copy every entry of `src` into `dest` (which exists), replacing what is in the way; the
+ * extended attributes named in `skipXattrs` are not copied.
+ */
+export async function copyTreeOver(src: string, dest: string, options: { readonly skipXattrs?: readonly string[] } = {}): Promise<void> {
+  const state: CopyState = { skipXattrs: new Set(options.skipXattrs), src, dest, owners: process.getuid?.() === 0, inodes: new Map(), dirs: [] };
   await copyEntry(state, '');
   state.dirs.sort((a, b) => b.rel.split('/').length - a.rel.split('/').length);
   for (const { rel, stats } of state.dirs) await copyDirMetadata(state, rel, stats);
@@ -84,7 +88,7 @@ async function copyFile(state: CopyState, from: string, to: string, stats: Stats
       }
       if (state.owners) await target.chown(stats.uid, stats.gid);
       await target.chmod(stats.mode & 0o7777);
-      for (const [name, value] of await readXattrs(source.fd)) await setXattr(target.fd, name, value);
+      for (const [name, value] of await readXattrs(source.fd)) if (!state.skipXattrs.has(name)) await setXattr(target.fd, name, value);
       await target.utimes(stats.atime, stats.mtime);
     } finally {
       await target.close();
@@ -116,7 +120,7 @@ async function copyDirMetadata(state: CopyState, rel: string, stats: Stats): Pro
     try {
       if (state.owners) await target.chown(stats.uid, stats.gid);
       await target.chmod(stats.mode & 0o7777);
-      for (const [name, value] of await readXattrs(source.fd)) await setXattr(target.fd, name, value);
+      for (const [name, value] of await readXattrs(source.fd)) if (!state.skipXattrs.has(name)) await setXattr(target.fd, name, value);
       await target.utimes(stats.atime, stats.mtime);
     } finally {
       await target.close();

@@ -20,7 +20,7 @@ import type { Hash } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import {
   chmodSync, closeSync, constants as fsConstants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lutimesSync,
-  mkdirSync, openSync, symlinkSync, writeSync,
+  mkdirSync, openSync, rmSync, symlinkSync, writeSync,
 } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, invalidArgument, runtimeFailure } from '../../util/index.js';
@@ -68,6 +68,14 @@ export interface TreeWriterOptions {
    * tree does not hide the real directory's mode in the overlay.
    */
   readonly impliedDir?: (rel: string) => { readonly mode: number; readonly uid: number; readonly gid: number } | undefined;
+  /**
+   * What a second entry for the same path does: `refuse` (default; an ACI is refused) or
+   * `replace`, as docker and containerd apply layers: the later entry wins (a directory over a
+   * directory only takes its metadata; anything else removes what was there, a directory with
+   * its content). Replacing never follows a symlink: parents are checked as always, and the
+   * entry itself is unlinked, not written through.
+   */
+  readonly duplicates?: 'refuse' | 'replace';
 }
 
 interface OpenFile {
@@ -99,6 +107,7 @@ export class TreeWriter implements RootfsSink {
    */
   readonly #newFileOwner: { readonly uid: number; readonly gid: number } | undefined;
   readonly #impliedDir: TreeWriterOptions['impliedDir'];
+  readonly #replace: boolean;
 
   constructor(root: string, sourceName: string, options: TreeWriterOptions = {}) {
     this.#root = root;
@@ -108,6 +117,7 @@ export class TreeWriter implements RootfsSink {
     this.#recorder = this.#preserveOwnership && options.recordTree !== false ? new TreeHashRecorder() : undefined;
     this.#newFileOwner = this.#preserveOwnership ? newFileOwner(root) : undefined;
     this.#impliedDir = options.impliedDir;
+    this.#replace = options.duplicates === 'replace';
     this.#dirs.set('', { rel: '', entry: undefined });
   }
 
@@ -131,6 +141,7 @@ export class TreeWriter implements RootfsSink {
   begin(rel: string, entry: TarEntry): void | Promise<void> {
     if (this.#file !== undefined) throw new Error(`tree writer: "${this.#file.rel}" was not ended`);
     if (rel !== '') this.#ensureParents(rel, true);
+    if (this.#replace && rel !== '') this.#clearFor(rel, entry);
     switch (entry.type) {
       case 'file':
         return this.#openFile(rel, entry);
@@ -207,6 +218,18 @@ export class TreeWriter implements RootfsSink {
     }
   }
 
+  /** In replace mode: make room for a later entry at `rel` (see TreeWriterOptions.duplicates). */
+  #clearFor(rel: string, entry: TarEntry): void {
+    const stats = lstatOrUndefined(this.#abs(rel));
+    if (stats === undefined) return;
+    if (stats.isDirectory() && entry.type === 'directory') return;
+    rmSync(this.#abs(rel), { recursive: true, force: true });
+    if (!stats.isDirectory()) return;
+    const inside = `${rel}/`;
+    for (const known of [...this.#knownDirs]) if (known === rel || known.startsWith(inside)) this.#knownDirs.delete(known);
+    for (const dir of [...this.#dirs.keys()]) if (dir === rel || dir.startsWith(inside)) this.#dirs.delete(dir);
+  }
+
   #duplicate(rel: string, error: unknown): never {
     throw invalidArgument('ERR_ACI_DUPLICATE_ENTRY', `${this.#sourceName}: tar entry "rootfs/${rel}" exists twice in the archive`, { cause: error });
   }
@@ -248,9 +271,9 @@ export class TreeWriter implements RootfsSink {
     if (rel !== '') {
       const stats = lstatOrUndefined(this.#abs(rel));
       if (stats === undefined) mkdirSync(this.#abs(rel), { mode: 0o700 });
-      else if (!stats.isDirectory() || this.#dirs.get(rel)?.entry !== undefined) this.#duplicate(rel, undefined);
+      else if (!stats.isDirectory() || (!this.#replace && this.#dirs.get(rel)?.entry !== undefined)) this.#duplicate(rel, undefined);
       this.#knownDirs.add(rel);
-    } else if (this.#dirs.get('')?.entry !== undefined) {
+    } else if (!this.#replace && this.#dirs.get('')?.entry !== undefined) {
       this.#duplicate(rel, undefined);
     }
     this.#dirs.set(rel, { rel, entry });
