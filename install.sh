@@ -55,11 +55,12 @@ if [ "${ROCKLET_SKIP_APT:-0}" != 1 ]; then
   if [ "${#MISSING[@]}" -gt 0 ]; then
     say "Debian packages to install: ${MISSING[*]}"
     # Download everything first: without the mirrors nothing is installed (no half install).
-    apt-get update -qq >/dev/null 2>&1 \
+    apt-get update -qq --error-on=any >/dev/null 2>&1 \
       || die "cannot reach the package mirrors (apt-get update failed) to install ${MISSING[*]}; nothing was changed. Fix the network or apt sources, or install them yourself and rerun with ROCKLET_SKIP_APT=1"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --download-only --no-install-recommends "${MISSING[@]}" >/dev/null 2>&1 \
       || die "cannot download ${MISSING[*]} from the package mirrors; nothing was changed. Fix the network or apt sources, or install them yourself and rerun with ROCKLET_SKIP_APT=1"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${MISSING[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${MISSING[@]}" >/dev/null \
+      || die "apt-get install ${MISSING[*]} failed (see above); rocklet itself was not installed"
   else
     say "Debian packages present: ${RUNTIME_PACKAGES[*]} ${BUILD_PACKAGES[*]}"
   fi

@@ -10,6 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -39,20 +41,25 @@ describe('e2e: install.sh in a scratch root', async () => {
     const upper = path.join(tmp.path, 'upper', key);
     const work = path.join(tmp.path, 'work', key);
     return [`mkdir -p ${upper} ${work}`, `mount -t overlay overlay -o lowerdir=${dir},upperdir=${upper},workdir=${work} ${dir}`];
-  });
-
-  /** Runs `script` in fresh mount + network namespaces with the overlays. */
-  const inScratch = (script: string, env: Record<string, string> = {}): Promise<ExecResult> =>
-    execCommand(['unshare', '--mount', '--net', '--propagation', 'private', '--', 'sh', '-c', [
-      'set -e', 'ip link set lo up', ...overlayLines(), script,
-    ].join('\n')], { env: { ...process.env, ROCKLET_HOST_DIR: hostDir, ...env }, timeoutMs: 600_000, cwd: REPO });
+  }).concat([
+    // Pod rootfs overlays cannot have their upper dir on an overlay: the data dir is a plain dir.
+    `mkdir -p ${path.join(tmp.path, 'data')} /var/lib/rocklet`,
+    `mount --bind ${path.join(tmp.path, 'data')} /var/lib/rocklet`,
+  ]);
 
   /**
-   * Runs argv in the scratch root as the machine sees it: the private systemd's mount namespace
-   * (a copy of the scratch one, which is gone) but the machine's PID namespace.
+   * The scratch root lives as long as this holder: a process in new mount and network namespaces
+   * with the overlays, sleeping. Commands enter its mount and network namespaces (the machine's
+   * PID namespace, /proc and cgroup tree stay theirs).
    */
+  let holder: ChildProcess | undefined;
+  const inScratch = (script: string, env: Record<string, string> = {}): Promise<ExecResult> =>
+    execCommand(['nsenter', '-t', String(holder?.pid ?? 0), '-m', '-n', `--wd=${REPO}`, '--', 'sh', '-c', script],
+      { env: { ...process.env, ROCKLET_HOST_DIR: hostDir, ...env }, timeoutMs: 600_000 });
+
   const inScratchRoot = (argv: readonly string[]): Promise<ExecResult> =>
-    execCommand(['nsenter', '-t', String(hostPid), '-m', '--', ...argv], { env: { ...process.env, ROCKLET_HOST_DIR: hostDir }, timeoutMs: 600_000 });
+    execCommand(['nsenter', '-t', String(holder?.pid ?? 0), '-m', '-n', `--wd=${REPO}`, '--', ...argv],
+      { env: { ...process.env, ROCKLET_HOST_DIR: hostDir }, timeoutMs: 600_000 });
 
   /** Runs argv in the private systemd's namespaces (it lives in the scratch mount namespace). */
   const inHost = (argv: readonly string[]): Promise<ExecResult> =>
@@ -69,10 +76,16 @@ describe('e2e: install.sh in a scratch root', async () => {
     tmp = await makeTempDir('install');
     aci = path.join(tmp.path, 'busybox.aci');
     await buildAppAci(aci, { name: 'docker.io/library/busybox', version: '1.36' });
+    const ready = path.join(tmp.path, 'scratch-ready');
+    holder = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'unshare', '--mount', '--net', '--propagation', 'private', '--', 'sh', '-c',
+      ['set -e', 'ip link set lo up', ...overlayLines(), `touch ${ready}`, 'exec sleep infinity'].join('\n')], { stdio: 'ignore' });
+    const up = await waitFor(async () => readFile(ready).then(() => true, () => undefined), { timeoutMs: 30_000 });
+    assert.ok(up === true, 'the scratch root is mounted');
   });
   after(async () => {
     if (underSystemd) return;
     if (hostPid !== 0) await inScratchRoot(['/usr/local/bin/rocklet', 'host', 'stop', '--timeout=30s']);
+    holder?.kill('SIGKILL');
     await rm(hostDir, { recursive: true, force: true });
     await tmp?.remove();
   });
@@ -142,7 +155,7 @@ describe('e2e: install.sh in a scratch root', async () => {
     assert.equal(stopped.code, 0, stopped.stderr);
     hostPid = 0;
     assert.deepEqual(await findNamedCgroups((base) => base === name), []);
-    const leases = await readdir(path.join(tmp.path, 'upper/var-lib/rocklet/net/rocklet0')).catch(() => [] as string[]);
+    const leases = await readdir(path.join(tmp.path, 'data/net/rocklet0')).catch(() => [] as string[]);
     assert.deepEqual(leases.filter((f) => /^\d+\./.test(f)), []);
   });
 });
