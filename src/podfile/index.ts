@@ -32,3 +32,7 @@ export type {
   ContainerName, VolumeName, PortName, Hostname, AbsolutePath, EnvVarName, SpecHash, CapabilityName, PodFileFormat,
   RestartPolicy, PullPolicy, Protocol, DnsPolicy, HostPathType, EmptyDirMedium, FieldPath, PodInsecureOption,
 } from './types.js';
+export { PROBE_KINDS } from './probe-types.js';
+export type {
+  ProbeSpec, ProbeKind, ProbeAction, ProbeTiming, HookAction, HookName, LifecycleHooks, ContainerProbes, ExecAction, HttpGetAction, TcpSocketAction, SleepAction, HttpHeader,
+} from './probe-types.js';

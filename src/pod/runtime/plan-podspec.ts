@@ -199,6 +199,8 @@ function planContainer(
     ports: portsOf(container, context.net),
     restart: init ? (spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure') : spec.restartPolicy,
     stopTimeoutSeconds: spec.terminationGracePeriodSeconds,
+    ...(container.probes === undefined ? {} : { probes: container.probes }),
+    ...(container.lifecycle === undefined ? {} : { lifecycle: container.lifecycle }),
   };
 }
 
