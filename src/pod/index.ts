@@ -150,3 +150,12 @@ export function loadPodFilePreparer(): Promise<PodFilePreparer> {
 }
 export type { PodFilePrepareOptions } from './runtime/prepare-pod-file.js';
 type PodFilePreparer = typeof PodFilePreparerModule;
+export { ContainerProbeState } from './probe/probe-state.js';
+export type { ProbeResult, ProbeTransition, ProbeSummary } from './probe/probe-state.js';
+export { ContainerProber, REAL_CLOCK } from './probe/prober.js';
+export type { ProbeRunner, ProberClock, ProberHooks, ProberOptions } from './probe/prober.js';
+export { runProbeAction } from './probe/actions.js';
+export type { ProbeTarget } from './probe/actions.js';
+export { podProbeSite } from './probe/target.js';
+export type { PodProbeSite } from './probe/target.js';
+export { runAppHook, HOOK_NAMES } from './probe/hooks.js';

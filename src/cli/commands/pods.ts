@@ -79,7 +79,7 @@ export const handler: CommandHandler = async (ctx) => {
   if (live.error !== undefined) ctx.out.warn(`cannot ask systemd about units: ${live.error}`);
   const wide = ctx.flags.boolean('wide');
   const now = new Date();
-  const header = ['FILE', 'POD', 'STATE', 'READY', 'RESTARTS', 'AGE', ...(wide ? ['UUID', 'SPEC'] : []), 'REASON'];
+  const header = ['FILE', 'POD', 'STATE', 'READY', 'RESTARTS', 'AGE', ...(wide ? ['UUID', 'SPEC', 'PROBES'] : []), 'REASON'];
   const lines = rows.map((row) => [
     row.file,
     row.pod ?? '-',
@@ -87,7 +87,7 @@ export const handler: CommandHandler = async (ctx) => {
     row.ready === undefined ? '-' : `${row.ready.ready}/${row.ready.total}`,
     String(row.restarts),
     humanizeTime(new Date(row.since), now),
-    ...(wide ? [row.uuid ?? '-', row.hash ?? '-'] : []),
+    ...(wide ? [row.uuid ?? '-', row.hash ?? '-', row.probes ?? '-'] : []),
     row.reason ?? '',
   ]);
   ctx.out.stdout(formatColumns([header, ...lines]));

@@ -15,6 +15,8 @@
  *   (re)start), ExecStart=`crun … run --bundle=<pod>/apps/<app> <uuid>-<app>` (crun is the
  *   resident process; `--cgroup-manager=disabled`, so the unit's cgroup and limits apply),
  *   ExecStopPost=`rocklet app cleanup UUID APP` (exit status from $EXIT_CODE/$EXIT_STATUS).
+ *   Lifecycle hooks: ExecStartPost=`rocklet app hook UUID APP postStart` (the unit is active
+ *   only after it), ExecStop= runs `rocklet app hook UUID APP preStop` while the container runs.
  *   KillMode=mixed: SIGTERM goes to crun, which forwards it to the app; the rest of the cgroup
  *   is SIGKILLed after TimeoutStopSec= (the app's stop timeout). Restart= from the app's
  *   restart policy; MemoryMax=, CPUQuotaPerSecUSec=, TasksMax= from its resources.
@@ -56,6 +58,7 @@ export interface PodUnitProperties<N extends string> {
   readonly type?: 'oneshot' | 'exec';
   readonly execStartPre?: readonly UnitExecCommand[];
   readonly execStart?: readonly UnitExecCommand[];
+  readonly execStartPost?: readonly UnitExecCommand[];
   readonly execStop?: readonly UnitExecCommand[];
   readonly execStopPost?: readonly UnitExecCommand[];
   readonly environment?: Readonly<Record<string, string>>;
@@ -126,6 +129,16 @@ function shellQuote(arg: string): string {
  */
 function unlessToken(token: string, command: UnitExecCommand): UnitExecCommand {
   const script = `rm -- ${shellQuote(token)} 2>/dev/null && exit 0; exec ${command.argv.map(shellQuote).join(' ')}`;
+  return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
+}
+
+/**
+ * ExecStop= of an app with a preStop hook: the hook runs only while the container does
+ * (`$MAINPID` is set then); systemd also runs ExecStop= after a main process that exited by
+ * itself, and Kubernetes runs preStop only for containers it stops.
+ */
+function whileRunning(command: UnitExecCommand): UnitExecCommand {
+  const script = `[ -n "$MAINPID" ] || exit 0; exec ${command.argv.map(shellQuote).join(' ')}`;
   return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
 }
 
@@ -264,6 +277,10 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
             : rocklet('app', 'prepare', uuid, app.name),
         ],
         execStart: [execOf(crunRun)],
+        // Kubernetes lifecycle hooks: the unit becomes active only after postStart succeeded
+        // (kubelet's "started"), and preStop runs before systemd's SIGTERM.
+        ...(app.lifecycle?.postStart === undefined ? {} : { execStartPost: [rocklet('app', 'hook', uuid, app.name, 'postStart')] }),
+        ...(app.lifecycle?.preStop === undefined ? {} : { execStop: [whileRunning(rocklet('app', 'hook', uuid, app.name, 'preStop'))] }),
         execStopPost: [rocklet('app', 'cleanup', uuid, app.name)],
         environment: { ...environment, ROCKLET_APP: app.name },
         restart: app.init ? 'no' : RESTART[app.restart],
