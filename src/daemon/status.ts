@@ -90,7 +90,7 @@ export function stateFromUnits(view: UnitView): Pick<PodFileStatus, 'state' | 'r
     if (unit !== undefined && unit.activeState === 'active') {
       const probed = view.probes?.get(app);
       if (probed === undefined || probed.ready) ready++;
-      else if (probed.failing !== undefined) problems.push(`container ${app} is not ready: ${probed.failing.probe} probe failed (${probed.failing.count}/${probed.failing.threshold}): ${probed.failing.reason}`);
+      else if (probed.failing !== undefined) problems.push(`container ${app} is not ready: ${probed.failing.probe} probe ${probed.failing.count}/${probed.failing.threshold} failures: ${probed.failing.reason}`);
       continue;
     }
     const code = view.exits.get(app);
