@@ -9,6 +9,8 @@
  * name the container does not declare makes the file Invalid, naming it.
  */
 import assert from 'node:assert/strict';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../harness/index.js';
 import { DaemonFixture } from '../daemon/fixture.js';
@@ -46,6 +48,26 @@ spec:
       initialDelaySeconds: 2
       periodSeconds: 1
       failureThreshold: 30
+`;
+
+/** preStop writes into a host directory (OUT) before the container is sent SIGTERM. */
+const hookedPod = (out: string): string => `apiVersion: v1
+kind: Pod
+metadata: {name: hooked}
+spec:
+  terminationGracePeriodSeconds: 5
+  volumes:
+  - {name: out, hostPath: {path: ${out}, type: Directory}}
+  containers:
+  - name: main
+    image: busybox:1.36
+    imagePullPolicy: IfNotPresent
+    command: [/bin/sh, -c, 'trap "echo got-term >> /out/log; exit 0" TERM; while true; do sleep 0.2; done']
+    volumeMounts:
+    - {name: out, mountPath: /out}
+    lifecycle:
+      preStop:
+        exec: {command: [/bin/sh, -c, 'echo prestop-ran >> /out/log']}
 `;
 
 const HANGING = `apiVersion: v1
@@ -148,6 +170,19 @@ describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 4000));
     const now = await Promise.all(units.map((unit) => d.unitProps(unit, ['InvocationID', 'NRestarts'])));
     assert.deepEqual(now, before);
+  });
+
+  it('preStop runs before SIGTERM when the pod is stopped', async () => {
+    const out = path.join(d.fx.tmp.path, 'hook-out');
+    await mkdir(out);
+    await d.writePod('hooked.yaml', hookedPod(out));
+    await d.waitForRow('hooked.yaml', (r) => r.state === 'Running');
+    await rm(path.join(d.podDir, 'hooked.yaml'));
+    const log = await waitFor(async () => {
+      const text = await readFile(path.join(out, 'log'), 'utf8').catch(() => '');
+      return text.includes('got-term') ? text : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.equal(log, 'prestop-ran\ngot-term\n');
   });
 
   it('refuses a probe port name the container does not declare, naming it', async () => {

@@ -69,6 +69,7 @@ export const handler: CommandHandler = async (ctx) => {
   const daemon = {
     running, ready: running && status?.daemon.ready === true, pid: running ? status?.daemon.pid : undefined,
     podDir: status?.daemon.podDir, updatedAt: status?.daemon.updatedAt, memory: running ? status?.daemon.memory : undefined,
+    probes: running ? status?.daemon.probes : undefined,
   };
   const format = ctx.globals.format;
   if (isJsonFormat(format)) {
