@@ -18,7 +18,7 @@ export const HOOK_NAMES: readonly HookName[] = ['postStart', 'preStop'];
 /** How long postStart waits for crun to have started the container. */
 const CONTAINER_START_WAIT_MS = 30_000;
 
-async function waitRunning(ctx: RuntimeContext, id: string, signal: AbortSignal): Promise<void> {
+export async function waitRunning(ctx: RuntimeContext, id: string, signal: AbortSignal): Promise<void> {
   const crun = crunOf(ctx);
   const until = Date.now() + CONTAINER_START_WAIT_MS;
   for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {

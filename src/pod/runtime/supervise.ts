@@ -19,6 +19,10 @@
  * limits its cgroup (below the caller's); apps without limits run with the cgroup manager
  * disabled. Under systemd the unit carries the limits instead (unit-plan.ts).
  *
+ * Pod files' probes and lifecycle hooks run here too (probe/standalone.ts): postStart once an
+ * app's container runs, then its probes; preStop before the SIGTERM of a stop; a startup or
+ * liveness failure stops that app (never restarted standalone: it ends the pod as a failure).
+ *
  * After the apps: containers deleted, mounts, network and namespace files released
  * (release.ts), the lock released; the pod stays in `run/`, reading `exited` (as rkt left it)
  * until gc marks it.
@@ -42,6 +46,7 @@ import type { PlannedApp, PodPlan } from './plan.js';
 import { crunOf, loadPlan, storeOf } from './pod-ref.js';
 import { releasePodResources } from './release.js';
 import { abortStart, setUpSandbox, writeSupervisor } from './sandbox.js';
+import { StandaloneProbes } from '../probe/standalone.js';
 
 /** Options of {@link runPreparedPod}. */
 export interface RunPreparedOptions {
@@ -90,10 +95,23 @@ class AppRunner {
     readonly app: PlannedApp,
     private readonly prepared: AppPrepared,
     private readonly stdio: CommandStdio,
+    private readonly probes?: StandaloneProbes,
   ) {}
 
   async run(): Promise<AppResult> {
-    const exit = await this.#execute();
+    const running = new AbortController();
+    const execution = this.#execute();
+    // Probes and hooks (pod files, crun): postStart once the container runs, then probing.
+    const probing = this.probes !== undefined && this.plan.stage1 === 'crun' && StandaloneProbes.needed(this.app)
+      ? this.probes.appStarted(this.app, this.prepared.containerId, running.signal, () => this.stop())
+      : Promise.resolve();
+    let exit: ContainerExit;
+    try {
+      exit = await execution;
+    } finally {
+      running.abort();
+      await probing;
+    }
     clearTimeout(this.#killTimer);
     const exitCode = exit.exitCode ?? 128 + 9;
     await recordAppExit(this.pod.path, this.app.name as ACName, Math.min(exitCode, 255));
@@ -125,9 +143,19 @@ class AppRunner {
     }
     if (this.#stopping) return;
     this.#stopping = true;
-    kill('SIGTERM');
-    this.#killTimer = setTimeout(() => kill('SIGKILL'), this.app.stopTimeoutSeconds * 1000);
-    this.#killTimer.unref();
+    const term = (): void => {
+      kill('SIGTERM');
+      this.#killTimer = setTimeout(() => kill('SIGKILL'), this.app.stopTimeoutSeconds * 1000);
+      this.#killTimer.unref();
+    };
+    // Kubernetes' preStop runs before SIGTERM.
+    if (this.probes === undefined || this.app.lifecycle?.preStop === undefined) term();
+    else {
+      this.probes.preStop(this.app).then(term, (error: unknown) => {
+        this.ctx.onEvent?.({ message: `app "${this.app.name}": preStop hook: ${String(error)}` });
+        term();
+      });
+    }
   }
 }
 
@@ -145,7 +173,8 @@ async function runApps(ctx: RuntimeContext, pod: LockedPod, plan: PodPlan, stdio
     if (result.exitCode !== 0) return results;
   }
   const runners: AppRunner[] = [];
-  for (const app of plan.apps.filter((a) => !a.init)) runners.push(new AppRunner(ctx, pod, plan, app, await prepare(app), stdio));
+  const probes = plan.apps.some((a) => StandaloneProbes.needed(a)) ? new StandaloneProbes(ctx, pod.uuid) : undefined;
+  for (const app of plan.apps.filter((a) => !a.init)) runners.push(new AppRunner(ctx, pod, plan, app, await prepare(app), stdio, probes));
   if (ctx.signal?.aborted === true) return results;
   const stopAll = (): void => {
     for (const runner of runners) runner.stop();
