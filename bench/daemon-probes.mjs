@@ -39,9 +39,12 @@ async function rssKb(pid) {
 }
 
 async function daemonHostPid(d) {
-  const pids = await d.fx.sd.unitPids('rocklet.service');
-  if (pids.length !== 1) throw new Error(`rocklet.service has ${pids.length} processes`);
-  return pids[0];
+  // The unit also holds the exec probes' crun processes while they run: pick the daemon.
+  for (const pid of await d.fx.sd.unitPids('rocklet.service')) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes('\0daemon\0')) return pid;
+  }
+  throw new Error('no daemon process in rocklet.service');
 }
 
 const d = await DaemonFixture.create('bench-daemon-probes');
