@@ -37,6 +37,7 @@
 
 #include "holder.h"
 #include "netlink.h"
+#include "probe.h"
 
 #define PATH_BYTES 4096
 #define DATA_BYTES 4096
@@ -542,6 +543,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "spawnHolder", NULL, js_spawn_holder, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  register_probe_functions(env, exports);
   return exports;
 }
 

@@ -29,6 +29,7 @@ import { MACHINE_FILE_NAME, builtinLabels, loadMachineLabels } from './machine-l
 import type { GcSettings } from './gc.js';
 import { GarbageCollector } from './gc.js';
 import { Reconciler } from './reconciler.js';
+import { DaemonProbes } from './probes/probe-manager.js';
 import type { DaemonSettings } from './settings.js';
 import type { DirWatch } from './source.js';
 import { PodFileCache, watchDir } from './source.js';
@@ -78,6 +79,7 @@ export class Daemon {
   private manager: SystemdManager | undefined;
   private reconciler: Reconciler | undefined;
   private collector: GarbageCollector | undefined;
+  private probes: DaemonProbes | undefined;
   private files: PodFileCache | undefined;
   private watches: DirWatch[] = [];
   private fileWork: Promise<void> = Promise.resolve();
@@ -177,9 +179,11 @@ export class Daemon {
       for (const uuid of await actuator.sweepAbandoned()) log.info({ action: 'remove', uuid, reason: 'prepared by an earlier run, never started' }, `removed pod ${uuid}: prepared by an earlier run of the daemon and never started`);
       this.sweptPrepares = true;
     }
+    this.probes = new DaemonProbes({ manager, runtime: options.runtime, crun: options.crun, log, onChange: () => this.scheduleStatus() });
     this.reconciler = new Reconciler({
       files: this.files, manager, actuator, applied, log, dataDir: options.runtime.dataDir, labels: this.labels,
       onStatusChange: () => this.scheduleStatus(),
+      probes: this.probes,
       ...(options.backoffFirstMs === undefined ? {} : { backoffFirstMs: options.backoffFirstMs }),
     });
     const reconciler = this.reconciler;
@@ -263,6 +267,8 @@ export class Daemon {
     clearTimeout(this.statusTimer);
     await this.statusWrite;
     if (this.reconciler !== undefined) await this.writeStatus();
+    // After the last status: it keeps the containers' last readiness for `rocklet pods`.
+    this.probes?.stop();
     this.closing = true;
     await this.manager?.close();
     this.manager = undefined;
@@ -332,6 +338,7 @@ export class Daemon {
       daemon: {
         pid: process.pid, startedAt: this.startedAt, updatedAt: Date.now(), ready: this.ready, podDir: this.options.settings.podDir,
         memory: (({ rss, heapUsed, heapTotal, external }) => ({ rss, heapUsed, heapTotal, external }))(process.memoryUsage()),
+        ...(this.probes === undefined ? {} : { probes: { containers: this.probes.size, ...this.probes.lateness.stats() } }),
       },
       files,
     });

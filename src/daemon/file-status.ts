@@ -11,6 +11,8 @@ import type { AppliedRecords } from './applied.js';
 import type { CrashLoops } from './crash-loops.js';
 import type { PodFileKey } from './pod-dir.js';
 import type { PodFileStatus, PodProgress } from './status.js';
+import type { ProbeSummary } from '../pod/index.js';
+import { describeProbes } from './probes/probe-status.js';
 import { stateFromUnits, statusOfVerdict } from './status.js';
 
 /** What the reconciler knows, read-only. */
@@ -21,6 +23,8 @@ export interface StatusInputs {
   readonly progress: ReadonlyMap<string, PodProgress>;
   readonly applied: AppliedRecords;
   readonly crashLoops: CrashLoops;
+  /** Probe summaries per pod (apps with probes only). */
+  readonly probes?: { summaries(pod: string): ReadonlyMap<string, ProbeSummary> | undefined };
 }
 
 export class StatusBoard {
@@ -46,6 +50,7 @@ export class StatusBoard {
 
   private admittedStatus(inputs: StatusInputs, verdict: Extract<FileVerdict, { kind: 'admitted' }>, actual: ActualPod | undefined): PodFileStatus {
     const { spec } = verdict;
+    const probes = inputs.probes?.summaries(verdict.pod);
     const units = stateFromUnits({
       actual,
       apps: spec.containers.map((c) => c.name as string),
@@ -53,9 +58,14 @@ export class StatusBoard {
       inits: spec.initContainers.filter((c) => c.sidecar !== true).map((c) => c.name as string),
       restartPolicy: spec.restartPolicy,
       exits: inputs.exits.get(verdict.pod) ?? new Map<string, number>(),
+      ...(probes === undefined ? {} : { probes }),
     });
     const progress = inputs.progress.get(verdict.pod);
-    const base = { file: verdict.key, pod: verdict.pod, uuid: actual?.uuid, hash: actual?.hash ?? verdict.hash, ready: units.ready, restarts: units.restarts };
+    const probeText = probes === undefined || probes.size === 0 ? undefined : describeProbes(probes);
+    const base = {
+      file: verdict.key, pod: verdict.pod, uuid: actual?.uuid, hash: actual?.hash ?? verdict.hash, ready: units.ready, restarts: units.restarts,
+      ...(probeText === undefined ? {} : { probes: probeText }),
+    };
     if (progress?.phase === 'failed') return { ...base, state: 'Failed', reason: progress.reason, since: progress.since };
     if (progress?.phase === 'pulling') return { ...base, state: 'Pulling', reason: actual?.hash === undefined ? undefined : 'the running version keeps running meanwhile', since: progress.since };
     if (progress?.phase === 'starting') return { ...base, state: 'Starting', reason: undefined, since: progress.since };

@@ -31,6 +31,7 @@ import { CrashLoops } from './crash-loops.js';
 import { KeyedQueue } from './queue.js';
 import type { PodFileCache } from './source.js';
 import { StatusBoard } from './file-status.js';
+import type { DaemonProbes } from './probes/probe-manager.js';
 import type { PodFileStatus, PodProgress } from './status.js';
 
 export const BACKOFF_FIRST_MS = 10_000;
@@ -49,6 +50,8 @@ export interface ReconcilerDeps {
   /** Called whenever a status may have changed (the daemon writes the status file, coalesced). */
   readonly onStatusChange: () => void;
   readonly backoffFirstMs?: number;
+  /** The pods' probes: told about every reconciled pod's units. */
+  readonly probes?: DaemonProbes;
 }
 
 interface Backoff {
@@ -210,6 +213,7 @@ export class Reconciler {
     const action = decidePod(pod, this.verdicts, actual, this.deps.applied.get(pod)?.spec);
     if (action === undefined) {
       this.progress.delete(pod);
+      this.deps.probes?.sync(pod, actual);
       this.deps.onStatusChange();
       return;
     }
@@ -230,6 +234,7 @@ export class Reconciler {
         break;
     }
     await this.readExits(pod, this.actual.get(pod));
+    this.deps.probes?.sync(pod, this.actual.get(pod));
     this.deps.onStatusChange();
   }
 
@@ -390,6 +395,7 @@ export class Reconciler {
   statuses(): PodFileStatus[] {
     return this.board.statuses({
       verdicts: this.verdicts, actual: this.actual, exits: this.exits, progress: this.progress, applied: this.deps.applied, crashLoops: this.crashLoops,
+      ...(this.deps.probes === undefined ? {} : { probes: this.deps.probes }),
     });
   }
 }

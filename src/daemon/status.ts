@@ -10,6 +10,8 @@ import { errnoCode, writeJsonAtomic } from '../util/index.js';
 import type { FileVerdict } from './admission.js';
 import type { ActualPod } from './actual.js';
 import { isUnitUp } from './actual.js';
+import type { ProbeSummary } from '../pod/index.js';
+import type { ProbeLatenessStats } from './probes/lateness.js';
 
 export const POD_FILE_STATES = ['Running', 'Starting', 'Pulling', 'Failed', 'Invalid', 'Rejected', 'Skipped', 'Stopped', 'Completed'] as const;
 export type PodFileState = (typeof POD_FILE_STATES)[number];
@@ -26,6 +28,8 @@ export interface PodFileStatus {
   readonly restarts: number;
   /** ms since the epoch: when the pod was started (or the state was entered). */
   readonly since: number;
+  /** Probe state of the containers that have probes (`rocklet pods --wide`), e.g. `web=ready db=starting(startup 2/30)`. */
+  readonly probes?: string;
 }
 
 export interface DaemonInfo {
@@ -37,6 +41,8 @@ export interface DaemonInfo {
   readonly podDir: string;
   /** process.memoryUsage() of the daemon when the file was written, in bytes. */
   readonly memory?: { readonly rss: number; readonly heapUsed: number; readonly heapTotal: number; readonly external: number };
+  /** Probers running and how late probe runs started against their schedule. */
+  readonly probes?: { readonly containers: number } & ProbeLatenessStats;
 }
 
 export interface StatusFile {
@@ -64,6 +70,8 @@ export interface UnitView {
   readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
   /** Recorded exit codes by app (`rocklet app cleanup` writes them). */
   readonly exits: ReadonlyMap<string, number>;
+  /** Probe summaries of the apps with probes: an active container counts as ready only when its probes say so. */
+  readonly probes?: ReadonlyMap<string, ProbeSummary>;
 }
 
 /** State, reason, readiness and restarts of a pod from its units. */
@@ -84,7 +92,9 @@ export function stateFromUnits(view: UnitView): Pick<PodFileStatus, 'state' | 'r
   for (const app of view.apps) {
     const unit = actual.apps.get(app);
     if (unit !== undefined && unit.activeState === 'active') {
-      ready++;
+      const probed = view.probes?.get(app);
+      if (probed === undefined || probed.ready) ready++;
+      else if (probed.failing !== undefined) problems.push(`container ${app} is not ready: ${probed.failing.probe} probe ${probed.failing.count}/${probed.failing.threshold} failures: ${probed.failing.reason}`);
       continue;
     }
     const code = view.exits.get(app);

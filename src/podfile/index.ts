@@ -35,3 +35,7 @@ export type {
   RestartPolicy, PullPolicy, Protocol, DnsPolicy, HostPathType, EmptyDirMedium, FieldPath, PodInsecureOption,
   PriorityClassName,
 } from './types.js';
+export { PROBE_KINDS } from './probe-types.js';
+export type {
+  ProbeSpec, ProbeKind, ProbeAction, ProbeTiming, HookAction, HookName, LifecycleHooks, ContainerProbes, ExecAction, HttpGetAction, TcpSocketAction, SleepAction, HttpHeader,
+} from './probe-types.js';

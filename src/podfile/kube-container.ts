@@ -2,7 +2,8 @@
  * @module podfile/kube-container — one entry of `spec.containers` or `spec.initContainers`:
  * name, image (Docker reference grammar, checked before any pull), pull policy with
  * Kubernetes' default, command/args (kept unexpanded; see expand.ts), workingDir, env, ports,
- * volumeMounts (naming declared volumes), resources and securityContext.
+ * volumeMounts (naming declared volumes), resources, securityContext, probes and lifecycle hooks
+ * (kube-probes.ts).
  */
 import type { DockerReference } from '../image/index.js';
 import { parseDockerReference } from '../image/index.js';
@@ -10,6 +11,7 @@ import { isRockletError } from '../util/index.js';
 import { readKubeEnv } from './kube-env.js';
 import type { LocatedPort } from './kube-ports.js';
 import { readKubePorts } from './kube-ports.js';
+import { readKubeLifecycle, readKubeProbes } from './kube-probes.js';
 import { readKubeResources } from './kube-resources.js';
 import type { PodSecurityDefaults } from './kube-security.js';
 import { readContainerSecurity } from './kube-security.js';
@@ -182,6 +184,9 @@ export function readKubeContainer(scope: Scope, node: PodNode, path: string, con
   const resources = readKubeResources(scope.sink, fields.get('resources'), fields.at('resources'));
   const security = readContainerSecurity(scope, fields.get('securityContext'), fields.at('securityContext'), context.security);
   const terminal = readTerminalAndSidecar(scope, fields, context.init);
+  const declaredPorts = ports.map((port) => port.port);
+  const probes = readKubeProbes(scope, fields, declaredPorts);
+  const lifecycle = readKubeLifecycle(scope, fields.get('lifecycle'), fields.at('lifecycle'), declaredPorts);
   const namePos = fields.get('name')?.pos ?? node.pos;
   const located = { ...(name === undefined ? {} : { name }), path, namePos, ports };
   if (scope.sink.errorCount !== before || name === undefined || image === undefined) return located;
@@ -199,6 +204,8 @@ export function readKubeContainer(scope: Scope, node: PodNode, path: string, con
     security,
     eventHandlers: {},
     ...terminal,
+    ...(Object.keys(probes).length === 0 ? {} : { probes }),
+    ...(Object.keys(lifecycle).length === 0 ? {} : { lifecycle }),
   };
   return { ...located, spec };
 }

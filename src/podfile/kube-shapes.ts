@@ -86,10 +86,6 @@ const CONTAINER_FIELDS = [
 
 const CONTAINER_SPECIAL: Readonly<Record<string, SpecialRule>> = {
   envFrom: error(`${V1}: ConfigMaps and Secrets need a cluster; list the variables under env`),
-  livenessProbe: error(`${V1} yet`),
-  startupProbe: error(`${V1} yet`),
-  readinessProbe: warning('readinessProbe only affects Services and is ignored by rocklet'),
-  lifecycle: error(`${V1}: postStart/preStop hooks are not equivalent to anything rocklet runs; use an init container`),
   stdinOnce: unless(scalarIs(false), `${V1}: nothing attaches to a pod's stdin on one host`),
   volumeDevices: error(`${V1}: block devices are not supported`),
   resizePolicy: error(`${V1}: edit the file to change resources`),
@@ -98,13 +94,19 @@ const CONTAINER_SPECIAL: Readonly<Record<string, SpecialRule>> = {
   terminationMessagePolicy: warning(CLUSTER),
 };
 
-export const CONTAINER_SHAPE: ObjectShape = { fields: CONTAINER_FIELDS, special: CONTAINER_SPECIAL };
+/** Probes and hooks: app containers only (src/podfile/kube-probes.ts). */
+const PROBE_AND_HOOK_FIELDS = ['startupProbe', 'livenessProbe', 'readinessProbe', 'lifecycle'] as const;
+
+export const CONTAINER_SHAPE: ObjectShape = { fields: [...CONTAINER_FIELDS, ...PROBE_AND_HOOK_FIELDS], special: CONTAINER_SPECIAL };
 
 const { restartPolicy: _appRestartPolicy, ...INIT_SPECIAL } = CONTAINER_SPECIAL;
 
 export const INIT_CONTAINER_SHAPE: ObjectShape = {
   fields: [...CONTAINER_FIELDS, 'restartPolicy'],
-  special: { ...INIT_SPECIAL, readinessProbe: error('init containers cannot have probes') },
+  special: {
+    ...INIT_SPECIAL,
+    ...Object.fromEntries(PROBE_AND_HOOK_FIELDS.map((key): [string, SpecialRule] => [key, error(`init containers cannot have ${key === 'lifecycle' ? 'lifecycle hooks' : 'probes'}: they run to completion before the app containers start`)])),
+  },
 };
 
 export const ENV_SHAPE: ObjectShape = { fields: ['name', 'value', 'valueFrom'] };

@@ -9,6 +9,7 @@
  */
 import type { DockerReference } from '../image/index.js';
 import type { InsecureFeature } from '../util/index.js';
+import type { ContainerProbes, LifecycleHooks } from './probe-types.js';
 
 declare const brand: unique symbol;
 /** A string that only its parser can produce. */
@@ -145,7 +146,7 @@ export interface ContainerSecurity {
   readonly privileged?: true;
 }
 
-/** appc event handlers (Kubernetes lifecycle hooks are rejected: not equivalent). */
+/** appc event handlers (Kubernetes lifecycle hooks are `ContainerSpec.lifecycle`). */
 export interface EventHandlers {
   readonly preStart?: readonly string[];
   readonly postStop?: readonly string[];
@@ -174,6 +175,10 @@ export interface ContainerSpec {
   readonly stdin?: true;
   /** An init container with `restartPolicy: Always` (a native sidecar): started before the app containers, stopped after them. */
   readonly sidecar?: true;
+  /** Kubernetes probes (app containers of pod files); absent = none. */
+  readonly probes?: ContainerProbes;
+  /** Kubernetes lifecycle hooks; absent = none. */
+  readonly lifecycle?: LifecycleHooks;
 }
 
 export type VolumeSource =

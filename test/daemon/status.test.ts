@@ -32,6 +32,17 @@ function view(actual: ActualPod | undefined, apps: string[], restartPolicy: Unit
 }
 
 describe('daemon/status stateFromUnits', () => {
+  it('an active container counts as ready only when its probes say so; a failing readiness probe is a reason, not a failure', () => {
+    const actual = pod(up(), [app('web', 'active', 'running'), app('log', 'active', 'running')]);
+    const probes = new Map([['web', { started: true, ready: false, killed: false, failing: { probe: 'readiness' as const, reason: 'HTTP 500', count: 3, threshold: 3 } }]]);
+    const state = stateFromUnits({ ...view(actual, ['web', 'log']), probes });
+    assert.equal(state.state, 'Running');
+    assert.deepEqual(state.ready, { ready: 1, total: 2 });
+    assert.equal(state.reason, 'container web is not ready: readiness probe 3/3 failures: HTTP 500');
+    const readyNow = new Map([['web', { started: true, ready: true, killed: false }]]);
+    assert.deepEqual(stateFromUnits({ ...view(actual, ['web', 'log']), probes: readyNow }).ready, { ready: 2, total: 2 });
+  });
+
   it('is Stopped without units or without a sandbox unit', () => {
     assert.deepEqual(stateFromUnits(view(undefined, ['nginx'])), { state: 'Stopped', reason: undefined, ready: undefined, restarts: 0 });
     assert.equal(stateFromUnits(view(pod(undefined, [app('nginx', 'active', 'running')]), ['nginx'])).state, 'Stopped');

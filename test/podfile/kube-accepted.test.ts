@@ -196,7 +196,7 @@ describe('Kubernetes pod: every accepted field (test/fixtures/podfile/valid/full
     const result = valid(
       pod({
         spec: '  nodeName: node-1\n  schedulerName: default-scheduler\n  serviceAccountName: default\n  priority: 0\n  tolerations: []\n  enableServiceLinks: true',
-        container: '      readinessProbe: {httpGet: {port: 80}}\n      terminationMessagePath: /dev/termination-log\n      terminationMessagePolicy: File',
+        container: '      terminationMessagePath: /dev/termination-log\n      terminationMessagePolicy: File',
         metadata: '  uid: 1234\n  resourceVersion: "5"\n  generation: 2\n  creationTimestamp: "2024-01-01T00:00:00Z"\n  managedFields: []\n  selfLink: /x',
         top: 'status: {phase: Running}',
       }),
@@ -204,7 +204,7 @@ describe('Kubernetes pod: every accepted field (test/fixtures/podfile/valid/full
     const paths = result.warnings.map((w) => w.path).sort();
     assert.deepEqual(paths, [
       'metadata.creationTimestamp', 'metadata.generation', 'metadata.managedFields', 'metadata.resourceVersion', 'metadata.selfLink',
-      'metadata.uid', 'spec.containers[0].readinessProbe', 'spec.containers[0].terminationMessagePath',
+      'metadata.uid', 'spec.containers[0].terminationMessagePath',
       'spec.containers[0].terminationMessagePolicy', 'spec.enableServiceLinks', 'spec.nodeName',
       'spec.schedulerName', 'spec.serviceAccountName', 'spec.tolerations', 'status',
     ]);

@@ -85,6 +85,7 @@ export const handler: CommandHandler = async (ctx) => {
   const daemon = {
     running, ready: running && status?.daemon.ready === true, pid: running ? status?.daemon.pid : undefined,
     podDir: status?.daemon.podDir, updatedAt: status?.daemon.updatedAt, memory: running ? status?.daemon.memory : undefined,
+    probes: running ? status?.daemon.probes : undefined,
   };
   const format = ctx.globals.format;
   if (isJsonFormat(format)) {
@@ -95,7 +96,7 @@ export const handler: CommandHandler = async (ctx) => {
   if (live.error !== undefined) ctx.out.warn(`cannot ask systemd about units: ${live.error}`);
   const wide = ctx.flags.boolean('wide');
   const now = new Date();
-  const header = ['FILE', 'POD', 'STATE', 'READY', 'RESTARTS', 'AGE', ...(wide ? ['UUID', 'SPEC', 'PRIVILEGES'] : []), 'REASON'];
+  const header = ['FILE', 'POD', 'STATE', 'READY', 'RESTARTS', 'AGE', ...(wide ? ['UUID', 'SPEC', 'PRIVILEGES', 'PROBES'] : []), 'REASON'];
   const privileges = wide ? await filePrivileges(status?.daemon.podDir, rows) : new Map<string, string>();
   const lines = rows.map((row) => [
     row.file,
@@ -104,7 +105,7 @@ export const handler: CommandHandler = async (ctx) => {
     row.ready === undefined ? '-' : `${row.ready.ready}/${row.ready.total}`,
     String(row.restarts),
     humanizeTime(new Date(row.since), now),
-    ...(wide ? [row.uuid ?? '-', row.hash ?? '-', privileges.get(row.file) ?? '-'] : []),
+    ...(wide ? [row.uuid ?? '-', row.hash ?? '-', privileges.get(row.file) ?? '-', row.probes ?? '-'] : []),
     row.reason ?? '',
   ]);
   ctx.out.stdout(formatColumns([header, ...lines]));

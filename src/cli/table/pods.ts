@@ -130,10 +130,11 @@ export const UNIT_SIDE_COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
-    name: 'app', summary: 'app entry points used by systemd units', usage: 'prepare|cleanup [flags]',
+    name: 'app', summary: 'app entry points used by systemd units', usage: 'prepare|cleanup|hook [flags]',
     subcommands: [
       { name: 'prepare', summary: 'render an app\'s root filesystem and OCI bundle', usage: '[flags] UUID APP', load: () => import('../commands/app-prepare.js') },
       { name: 'cleanup', summary: 'record an app\'s exit status and release its mounts', usage: '[flags] UUID APP', load: () => import('../commands/app-cleanup.js') },
+      { name: 'hook', summary: 'run an app\'s postStart or preStop hook', usage: '[flags] UUID APP postStart|preStop', load: () => import('../commands/app-hook.js') },
     ],
   },
 ];

@@ -241,6 +241,8 @@ function planContainer(
     // A sidecar restarts whatever the pod's policy (Kubernetes' restartPolicy: Always on it).
     restart: init ? (container.sidecar === true ? 'Always' : spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure') : spec.restartPolicy,
     stopTimeoutSeconds: spec.terminationGracePeriodSeconds,
+    ...(container.probes === undefined ? {} : { probes: container.probes }),
+    ...(container.lifecycle === undefined ? {} : { lifecycle: container.lifecycle }),
   };
 }
 

@@ -9,7 +9,7 @@
  * capabilities already the effective set, trees named by ID (resolved to paths at execution, so
  * `image gc` can see which trees pods use).
  */
-import type { CapabilityName, IdentityRef, Protocol, SeccompPolicy } from '../../podfile/index.js';
+import type { CapabilityName, ContainerProbes, IdentityRef, LifecycleHooks, Protocol, SeccompPolicy } from '../../podfile/index.js';
 import type { OciSeccomp } from '../stage1/oci-spec.js';
 import type { DnsRequest, EnvPair, HostsRequest, NetRequest } from './request.js';
 
@@ -98,6 +98,10 @@ export interface PlannedApp {
   readonly restart: PlannedRestart;
   /** Seconds between SIGTERM and SIGKILL when the app is stopped. */
   readonly stopTimeoutSeconds: number;
+  /** Pod files: Kubernetes probes, run by the daemon or the standalone supervisor. */
+  readonly probes?: ContainerProbes;
+  /** Pod files: postStart/preStop hooks (`rocklet app hook`). */
+  readonly lifecycle?: LifecycleHooks;
 }
 
 export type PlannedVolume =

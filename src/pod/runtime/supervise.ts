@@ -24,6 +24,10 @@
  * where they would have gone. The files are complete before the pod's lock is released, so a
  * follower that sees the pod gone has everything.
  *
+ * Pod files' probes and lifecycle hooks run here too (probe/standalone.ts): postStart once an
+ * app's container runs, then its probes; preStop before the SIGTERM of a stop; a startup or
+ * liveness failure stops that app (never restarted standalone: it ends the pod as a failure).
+ *
  * After the apps: containers deleted, mounts, network and namespace files released
  * (release.ts), the lock released; the pod stays in `run/`, reading `exited` (as rkt left it)
  * until gc marks it.
@@ -51,6 +55,7 @@ import { crunOf, loadPlan, storeOf } from './pod-ref.js';
 import { applicableOomScoreAdj } from './oom-score.js';
 import { releasePodResources } from './release.js';
 import { abortStart, setUpSandbox, writeSupervisor } from './sandbox.js';
+import { StandaloneProbes } from '../probe/standalone.js';
 
 /** Options of {@link runPreparedPod}. */
 export interface RunPreparedOptions {
@@ -105,14 +110,23 @@ class AppRunner {
     private readonly prepared: AppPrepared,
     private readonly stdio: CommandStdio,
     private readonly logs: RunPreparedOptions['logs'],
+    private readonly probes?: StandaloneProbes,
   ) {}
 
   async run(): Promise<AppResult> {
     const writer = this.logs === undefined ? undefined : new AppLogWriter(this.pod.path, this.app.name, this.logs.maxBytes);
+    const running = new AbortController();
+    const execution = this.#execute(writer);
+    // Probes and hooks (pod files, crun): postStart once the container runs, then probing.
+    const probing = this.probes !== undefined && this.plan.stage1 === 'crun' && StandaloneProbes.needed(this.app)
+      ? this.probes.appStarted(this.app, this.prepared.containerId, running.signal, () => this.stop())
+      : Promise.resolve();
     let exit: ContainerExit;
     try {
-      exit = await this.#execute(writer);
+      exit = await execution;
     } finally {
+      running.abort();
+      await probing;
       writer?.close();
     }
     clearTimeout(this.#killTimer);
@@ -151,9 +165,19 @@ class AppRunner {
     }
     if (this.#stopping) return;
     this.#stopping = true;
-    kill('SIGTERM');
-    this.#killTimer = setTimeout(() => kill('SIGKILL'), this.app.stopTimeoutSeconds * 1000);
-    this.#killTimer.unref();
+    const term = (): void => {
+      kill('SIGTERM');
+      this.#killTimer = setTimeout(() => kill('SIGKILL'), this.app.stopTimeoutSeconds * 1000);
+      this.#killTimer.unref();
+    };
+    // Kubernetes' preStop runs before SIGTERM.
+    if (this.probes === undefined || this.app.lifecycle?.preStop === undefined) term();
+    else {
+      this.probes.preStop(this.app).then(term, (error: unknown) => {
+        this.ctx.onEvent?.({ message: `app "${this.app.name}": preStop hook: ${String(error)}` });
+        term();
+      });
+    }
   }
 }
 
@@ -196,7 +220,8 @@ async function runApps(ctx: RuntimeContext, pod: LockedPod, plan: PodPlan, stdio
     }
   }
   const runners: AppRunner[] = [];
-  for (const app of plan.apps.filter((a) => !a.init)) runners.push(new AppRunner(ctx, pod, plan, app, await prepare(app), stdio, logs));
+  const probes = plan.apps.some((a) => StandaloneProbes.needed(a)) ? new StandaloneProbes(ctx, pod.uuid) : undefined;
+  for (const app of plan.apps.filter((a) => !a.init)) runners.push(new AppRunner(ctx, pod, plan, app, await prepare(app), stdio, logs, probes));
   if (ctx.signal?.aborted === true) return results;
   const stopAll = (): void => {
     for (const runner of runners) runner.stop();

@@ -18,6 +18,8 @@
  *   prepared in-process and left a token) and then execs crun: one fork of systemd per start
  *   instead of two (see {@link preparedThenCrun}),
  *   ExecStopPost=`rocklet app cleanup UUID APP` (exit status from $EXIT_CODE/$EXIT_STATUS).
+ *   Lifecycle hooks: ExecStartPost=`rocklet app hook UUID APP postStart` (the unit is active
+ *   only after it), ExecStop= runs `rocklet app hook UUID APP preStop` while the container runs.
  *   KillMode=mixed: SIGTERM goes to crun, which forwards it to the app; the rest of the cgroup
  *   is SIGKILLed after TimeoutStopSec= (the app's stop timeout). Restart= from the app's
  *   restart policy; MemoryMax=, CPUQuotaPerSecUSec=, TasksMax= from its resources.
@@ -62,6 +64,7 @@ export interface PodUnitProperties<N extends string> {
   readonly type?: 'oneshot' | 'exec';
   readonly execStartPre?: readonly UnitExecCommand[];
   readonly execStart?: readonly UnitExecCommand[];
+  readonly execStartPost?: readonly UnitExecCommand[];
   readonly execStop?: readonly UnitExecCommand[];
   readonly execStopPost?: readonly UnitExecCommand[];
   readonly environment?: Readonly<Record<string, string>>;
@@ -211,6 +214,16 @@ function withTerminal(script: string, crunRun: readonly string[]): string[] {
   return [script, '--quiet', '--return', '--echo', 'never', '--command', crunRun.map(shellQuote).join(' '), '/dev/null'];
 }
 
+/**
+ * ExecStop= of an app with a preStop hook: the hook runs only while the container does
+ * (`$MAINPID` is set then); systemd also runs ExecStop= after a main process that exited by
+ * itself, and Kubernetes runs preStop only for containers it stops.
+ */
+function whileRunning(command: UnitExecCommand): UnitExecCommand {
+  const script = `[ -n "$MAINPID" ] || exit 0; exec ${command.argv.map(shellQuote).join(' ')}`;
+  return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
+}
+
 /** One transient unit. */
 export interface PlannedUnit<N extends string> {
   readonly name: N;
@@ -354,6 +367,10 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
         ...(input.preparedByCaller === true
           ? { execStart: [preparedThenCrun(appDirs(podDir, app.name).dir, rocklet('app', 'prepare', uuid, app.name), { path: crunArgv[0] ?? '', argv: crunArgv })] }
           : { execStartPre: [rocklet('app', 'prepare', uuid, app.name)], execStart: [execOf(crunArgv.map((arg) => arg.replaceAll('$', '$$$$')))] }),
+        // Kubernetes lifecycle hooks: the unit becomes active only after postStart succeeded
+        // (kubelet's "started"), and preStop runs before systemd's SIGTERM.
+        ...(app.lifecycle?.postStart === undefined ? {} : { execStartPost: [rocklet('app', 'hook', uuid, app.name, 'postStart')] }),
+        ...(app.lifecycle?.preStop === undefined ? {} : { execStop: [whileRunning(rocklet('app', 'hook', uuid, app.name, 'preStop'))] }),
         execStopPost: [rocklet('app', 'cleanup', uuid, app.name)],
         environment: { ...environment, ROCKLET_APP: app.name },
         logExtraFields: { [APP_LOG_FIELDS.uuid]: uuid, [APP_LOG_FIELDS.app]: app.name },

@@ -103,6 +103,19 @@ describe('podUnits', () => {
     for (const unit of [units().sandbox, ...units().apps]) assert.ok(buildUnitProperties(unit.properties).length > 0);
   });
 
+  it('runs lifecycle hooks as ExecStartPost= (postStart) and ExecStop= while the container runs (preStop)', () => {
+    const hooked = busyboxApp('t', 'web', ['httpd', '-f'], {
+      lifecycle: { postStart: { kind: 'sleep', seconds: 1 }, preStop: { kind: 'exec', command: ['sh', '-c', 'echo $HOME'] } },
+    });
+    const web = units(podPlan([hooked, busyboxApp('t', 'plain', ['sh'])], { podName: 'shop' })).apps;
+    assert.deepEqual(web[0]?.properties.execStartPost, [{ path: '/usr/bin/rocklet', argv: [...ROCKLET, 'app', 'hook', UUID, 'web', 'postStart'] }]);
+    const stop = web[0]?.properties.execStop?.[0];
+    assert.equal(stop?.path, '/bin/sh');
+    assert.equal(stop?.argv[2], `[ -n "$$MAINPID" ] || exit 0; exec '/usr/bin/rocklet' '--dir=/var/lib/rocklet' 'app' 'hook' '${UUID}' 'web' 'preStop'`);
+    assert.equal(web[1]?.properties.execStartPost, undefined, 'an app without hooks has neither');
+    assert.equal(web[1]?.properties.execStop, undefined);
+  });
+
   it('orders init apps first, one after another, and makes the apps require the last', () => {
     const plan = podPlan([
       busyboxApp('t', 'web', ['httpd']),

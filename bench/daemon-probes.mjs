@@ -1,0 +1,89 @@
+// N pods each with a 10 s httpGet liveness probe and a 10 s exec readiness probe, under one
+// daemon (issue 14's goal: 1,000 pods under 2 % of one core and 150 MB RSS, no probe late by
+// more than a period).
+// Usage: npm run build && node bench/daemon-probes.mjs [pods=200] [--seconds=60]   (root, crun)
+//
+// Pods use the pod network (each its own netns, so the http probes exercise the socket made
+// inside the pod's namespace; the default /24 holds ~250 pods, so more pods need a larger
+// `network.subnet` in config.yaml — the bench writes one). Each runs busybox httpd on :8080.
+// After every pod is Running with READY 1/1, measures over --seconds: the daemon's CPU (% of one
+// core: utime+stime of its process), its RSS, and probe lateness (how late each run started
+// against its schedule, from the daemon's status: max, runs later than 1 s, runs later than a period).
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DaemonFixture } from '../dist/test/daemon/fixture.js';
+import { guardHarnessBench } from './lib/harness-guard.mjs';
+
+await guardHarnessBench();
+const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200);
+const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.slice('--seconds='.length) ?? 60);
+
+function podFile(name) {
+  return [
+    'apiVersion: v1', 'kind: Pod', `metadata: {name: ${name}}`, 'spec:', '  terminationGracePeriodSeconds: 1',
+    '  containers:', '  - name: main', '    image: busybox:1.36', '    imagePullPolicy: IfNotPresent',
+    "    command: [/bin/sh, -c, 'mkdir -p /www && echo ok > /www/healthz && exec httpd -f -p 8080 -h /www']",
+    '    ports: [{name: http, containerPort: 8080}]',
+    '    livenessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 10}',
+    '    readinessProbe: {exec: {command: [/bin/true]}, periodSeconds: 10}', '',
+  ].join('\n');
+}
+
+async function cpuTicks(pid) {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+async function rssKb(pid) {
+  return Number(/^VmRSS:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+}
+
+async function daemonHostPid(d) {
+  // The unit also holds the exec probes' crun processes while they run: pick the daemon.
+  for (const pid of await d.fx.sd.unitPids('rocklet.service')) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes('\0daemon\0')) return pid;
+  }
+  throw new Error('no daemon process in rocklet.service');
+}
+
+const d = await DaemonFixture.create('bench-daemon-probes');
+try {
+  if (count > 240) await writeFile(path.join(d.configDir, 'config.yaml'), 'network:\n  subnet: 172.16.64.0/20\n');
+  const started = await d.startDaemon();
+  if (started.code !== 0) throw new Error(started.stderr);
+  const t0 = Date.now();
+  for (let i = 0; i < count; i++) await d.writePod(`p${i}.yaml`, podFile(`p${i}`));
+  let ready = 0;
+  while (ready < count) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    ready = (await d.pods()).pods.filter((row) => row.state === 'Running' && row.ready?.ready === 1).length;
+    if (Date.now() - t0 > 30 * 60_000) throw new Error(`only ${ready} of ${count} ready after 30 min`);
+  }
+  const allReady = Date.now() - t0;
+  // Let the start-up burst settle: one full period of steady probing first.
+  await new Promise((resolve) => setTimeout(resolve, 12_000));
+  const pid = await daemonHostPid(d);
+  const probes0 = (await d.pods()).daemon.probes;
+  const cpu0 = await cpuTicks(pid);
+  const w0 = Date.now();
+  let rssMax = 0;
+  while (Date.now() - w0 < seconds * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    rssMax = Math.max(rssMax, await rssKb(pid));
+  }
+  const cpu = (await cpuTicks(pid)) - cpu0;
+  const elapsed = (Date.now() - w0) / 1000;
+  const probes1 = (await d.pods()).daemon.probes;
+  const notReady = (await d.pods()).pods.filter((row) => row.ready?.ready !== 1 || row.restarts !== 0).length;
+  const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+  console.log(`${count} pods (pod network, busybox httpd), each a 10 s httpGet liveness + 10 s exec readiness probe; ${d.fx.sd.mode} test systemd; load ${load}`);
+  console.log(`  all Running and ready ${(allReady / 1000).toFixed(1)} s after the first file`);
+  console.log(`  over ${elapsed.toFixed(0)} s: daemon CPU ${cpu} ticks = ${((cpu / 100 / elapsed) * 100).toFixed(2)} % of one core; RSS max ${(rssMax / 1024).toFixed(1)} MiB`);
+  console.log(`  probe runs ${probes1.runs - probes0.runs} (expected ~${Math.round((2 * count * elapsed) / 10)}); since daemon start: max lateness ${probes1.maxLateMs} ms, runs >1 s late ${probes1.lateOverSecond}, runs > one period late ${probes1.latePastPeriod} of ${probes1.runs}`);
+  console.log(`  pods not ready or restarted at the end: ${notReady}`);
+} finally {
+  await d.stopDaemon();
+  for (let i = 0; i < count; i++) await rm(path.join(d.podDir, `p${i}.yaml`), { force: true });
+  await d.dispose();
+}

@@ -1,0 +1,173 @@
+/**
+ * @module pod/probe/actions — runs one probe or hook action against a running container, from
+ * the caller's process (the daemon, `rocklet app hook`, the standalone supervisor):
+ *
+ * - exec: `crun exec` into the container (what `rocklet enter` does), started by util's
+ *   clone-vfork spawn (no fork of the caller), stdout+stderr read from a pipe (first 10 KiB, as
+ *   kubelet keeps); exit 0 is success.
+ * - httpGet / tcpSocket: a socket made inside the pod's network namespace (util's
+ *   `netnsSocket`), connected by Node's net/http/tls: no host port and no process. The host
+ *   defaults to the pod's address (Kubernetes: the pod IP), else 127.0.0.1. HTTPS is not
+ *   verified (kubelet does not verify either); 200–399 is success; redirects are not followed.
+ * - sleep (hooks): waits.
+ *
+ * Every action ends when `signal` aborts (the caller's timeout): the crun process is killed.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ExecAction, HookAction, HttpGetAction, ProbeAction, TcpSocketAction } from '../../podfile/index.js';
+import { netnsSocket, reapChild, spawnCaptured } from '../../util/index.js';
+import { execVerbArgv, globalArgv } from '../stage1/crun-argv.js';
+import type { ProbeResult } from './probe-state.js';
+
+/** Where a container's probes go. */
+export interface ProbeTarget {
+  /** The pod's network namespace file; absent: the host's network (hostNetwork pods). */
+  readonly netns?: string;
+  /** The pod's address; the default host of httpGet and tcpSocket. */
+  readonly podIp?: string;
+  readonly crunBinary: string;
+  readonly crunRoot: string;
+  readonly containerId: string;
+}
+
+const OUTPUT_LIMIT = 10 * 1024;
+const REAP_DELAYS_MS = [1, 2, 5, 10, 20, 50, 100, 200];
+
+function abortedResult(signal: AbortSignal): ProbeResult {
+  return { ok: false, reason: signal.reason instanceof Error ? signal.reason.message : 'aborted' };
+}
+
+/** Reaps child `pid`, waiting a little for a child that closed its output before exiting. */
+async function reap(pid: number, signal: AbortSignal): Promise<{ exitCode: number | null; signal: number | null }> {
+  for (let attempt = 0; ; attempt++) {
+    const status = reapChild(pid);
+    if (status !== undefined) return status;
+    if (signal.aborted) process.kill(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, REAP_DELAYS_MS[Math.min(attempt, REAP_DELAYS_MS.length - 1)]));
+  }
+}
+
+async function runExec(target: ProbeTarget, action: ExecAction, signal: AbortSignal): Promise<ProbeResult> {
+  const argv = [...globalArgv({ binary: target.crunBinary, root: target.crunRoot, cgroupManager: 'disabled' }), ...execVerbArgv(target.containerId, { args: action.command })];
+  const child = spawnCaptured(target.crunBinary, argv);
+  const pipe = new net.Socket({ fd: child.fd, readable: true, writable: false });
+  let output = '';
+  const onAbort = (): void => {
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch (error) {
+      // ESRCH: it exited already; the reap below collects it.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+    pipe.destroy();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await new Promise<void>((resolve) => {
+      pipe.on('data', (chunk: Buffer) => {
+        if (output.length < OUTPUT_LIMIT) output += chunk.toString('utf8', 0, Math.min(chunk.length, OUTPUT_LIMIT - output.length));
+      });
+      pipe.once('close', () => resolve());
+      pipe.once('error', () => resolve());
+    });
+    const status = await reap(child.pid, signal);
+    if (signal.aborted) return abortedResult(signal);
+    if (status.exitCode === 0) return { ok: true, output };
+    const firstLine = output.trim().split('\n').slice(-1)[0] ?? '';
+    const how = status.exitCode === null ? `killed by signal ${status.signal ?? '?'}` : `exit code ${status.exitCode}`;
+    return { ok: false, reason: `command ${JSON.stringify(action.command.join(' '))} failed (${how})${firstLine === '' ? '' : `: ${firstLine.slice(0, 200)}`}`, output };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A TCP socket towards `host:port` as the pod sees it (connecting). */
+function podSocket(target: ProbeTarget, port: number, host: string): net.Socket {
+  if (target.netns === undefined) return net.connect(port, host);
+  const socket = new net.Socket({ fd: netnsSocket(target.netns) });
+  return socket.connect(port, host);
+}
+
+function hostOf(target: ProbeTarget, action: { readonly host?: string }): string {
+  return action.host ?? target.podIp ?? '127.0.0.1';
+}
+
+async function runTcp(target: ProbeTarget, action: TcpSocketAction, signal: AbortSignal): Promise<ProbeResult> {
+  const host = hostOf(target, action);
+  const socket = podSocket(target, action.port, host);
+  const onAbort = (): void => void socket.destroy();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await new Promise<ProbeResult>((resolve) => {
+      socket.once('connect', () => resolve({ ok: true }));
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, reason: `dial tcp ${host}:${action.port}: ${error.code ?? error.message}` }));
+      socket.once('close', () => resolve(abortedResult(signal)));
+    });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    socket.destroy();
+  }
+}
+
+async function runHttp(target: ProbeTarget, action: HttpGetAction, signal: AbortSignal): Promise<ProbeResult> {
+  const host = hostOf(target, action);
+  const url = `${action.scheme.toLowerCase()}://${host}:${action.port}${action.path}`;
+  const headers: Record<string, string> = { 'User-Agent': 'kube-probe/rocklet', Accept: '*/*', Connection: 'close' };
+  for (const header of action.headers) headers[header.name] = header.value;
+  return new Promise<ProbeResult>((resolve) => {
+    const request = http.request({
+      method: 'GET',
+      host,
+      port: action.port,
+      path: action.path,
+      headers,
+      signal,
+      createConnection: () => {
+        const socket = podSocket(target, action.port, host);
+        return action.scheme === 'HTTPS' ? tls.connect({ socket, rejectUnauthorized: false, ...(net.isIP(host) === 0 ? { servername: host } : {}) }) : socket;
+      },
+    });
+    request.once('response', (response) => {
+      const status = response.statusCode ?? 0;
+      response.destroy();
+      request.destroy();
+      resolve(status >= 200 && status < 400 ? { ok: true } : { ok: false, reason: `HTTP probe failed with statuscode: ${status} (GET ${url})` });
+    });
+    request.once('error', (error: NodeJS.ErrnoException) => {
+      resolve(signal.aborted ? abortedResult(signal) : { ok: false, reason: `GET ${url}: ${error.code ?? error.message}` });
+    });
+    request.end();
+  });
+}
+
+async function runSleep(seconds: number, signal: AbortSignal): Promise<ProbeResult> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, seconds * 1000);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+  return signal.aborted ? abortedResult(signal) : { ok: true };
+}
+
+/** Runs `action` once against `target`; failures are results, not exceptions. */
+export async function runProbeAction(target: ProbeTarget, action: ProbeAction | HookAction, signal: AbortSignal): Promise<ProbeResult> {
+  if (signal.aborted) return abortedResult(signal);
+  try {
+    switch (action.kind) {
+      case 'exec':
+        return await runExec(target, action, signal);
+      case 'httpGet':
+        return await runHttp(target, action, signal);
+      case 'tcpSocket':
+        return await runTcp(target, action, signal);
+      case 'sleep':
+        return await runSleep(action.seconds, signal);
+    }
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}

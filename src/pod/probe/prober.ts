@@ -1,0 +1,148 @@
+/**
+ * @module pod/probe/prober — runs one container's probes on Kubernetes' schedule: each probe
+ * first at container start + initialDelaySeconds (never before the startup probe succeeded,
+ * for liveness and readiness), then every periodSeconds; a run longer than the period delays
+ * the next one instead of overlapping it. Each run is bounded by timeoutSeconds (a timeout is a
+ * failure). Results go through {@link ContainerProbeState}; transitions and kills are handed to
+ * the owner (the daemon's probe manager or the standalone supervisor).
+ *
+ * No process and no thread per probe: one timer per active probe.
+ */
+import type { ContainerProbes, ProbeKind, ProbeSpec } from '../../podfile/index.js';
+import type { ProbeResult, ProbeSummary, ProbeTransition } from './probe-state.js';
+import { ContainerProbeState } from './probe-state.js';
+
+/** Runs one probe once; must settle by itself (the prober also aborts `signal` at the timeout). */
+export type ProbeRunner = (kind: ProbeKind, probe: ProbeSpec, signal: AbortSignal) => Promise<ProbeResult>;
+
+export interface ProberClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const REAL_CLOCK: ProberClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface ProberHooks {
+  onTransitions(transitions: readonly ProbeTransition[]): void;
+  /** Called once per run: how late it started against its schedule (ms). */
+  onRun?(kind: ProbeKind, latenessMs: number): void;
+}
+
+export interface ProberOptions {
+  readonly probes: ContainerProbes;
+  readonly run: ProbeRunner;
+  readonly hooks: ProberHooks;
+  /** When the container started (ms since the epoch): initial delays count from here. */
+  readonly startedAtMs: number;
+  /**
+   * Probing resumes for a container that was already running (a daemon restart): first runs are
+   * spread over one period, as kubelet does after its own restart, so 1,000 pods do not probe at once.
+   */
+  readonly resumed?: boolean;
+  readonly clock?: ProberClock;
+  /** Random number in [0, 1) for the spread (tests pass a fixed one). */
+  readonly random?: () => number;
+}
+
+export class ContainerProber {
+  readonly #options: ProberOptions;
+  readonly #clock: ProberClock;
+  readonly #state: ContainerProbeState;
+  readonly #timers = new Map<ProbeKind, unknown>();
+  readonly #running = new Map<ProbeKind, AbortController>();
+  #stopped = false;
+
+  constructor(options: ProberOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? REAL_CLOCK;
+    this.#state = new ContainerProbeState(options.probes);
+  }
+
+  get state(): ContainerProbeState {
+    return this.#state;
+  }
+
+  summary(): ProbeSummary {
+    return this.#state.summary();
+  }
+
+  start(): void {
+    for (const kind of ['startup', 'liveness', 'readiness'] as const) {
+      if (this.#state.active(kind)) this.#schedule(kind, this.#firstDue(kind));
+    }
+  }
+
+  /** Stops every timer and aborts running probes; no more transitions are reported. */
+  stop(): void {
+    this.#stopped = true;
+    for (const handle of this.#timers.values()) this.#clock.clearTimeout(handle);
+    this.#timers.clear();
+    for (const controller of this.#running.values()) controller.abort();
+    this.#running.clear();
+  }
+
+  #probe(kind: ProbeKind): ProbeSpec | undefined {
+    return this.#options.probes[kind];
+  }
+
+  #firstDue(kind: ProbeKind): number {
+    const probe = this.#probe(kind);
+    const now = this.#clock.now();
+    if (probe === undefined) return now;
+    const due = Math.max(this.#options.startedAtMs + probe.initialDelaySeconds * 1000, now);
+    if (this.#options.resumed !== true) return due;
+    return Math.max(due, now + Math.floor((this.#options.random ?? Math.random)() * probe.periodSeconds * 1000));
+  }
+
+  #schedule(kind: ProbeKind, due: number): void {
+    if (this.#stopped) return;
+    const handle = this.#clock.setTimeout(() => {
+      this.#timers.delete(kind);
+      void this.#runOnce(kind, due);
+    }, Math.max(0, due - this.#clock.now()));
+    this.#timers.set(kind, handle);
+  }
+
+  async #runOnce(kind: ProbeKind, due: number): Promise<void> {
+    const probe = this.#probe(kind);
+    if (probe === undefined || this.#stopped || !this.#state.active(kind)) return;
+    const begun = this.#clock.now();
+    this.#options.hooks.onRun?.(kind, begun - due);
+    const controller = new AbortController();
+    this.#running.set(kind, controller);
+    const timeoutMs = probe.timeoutSeconds * 1000;
+    let timer: unknown;
+    const timedOut = new Promise<ProbeResult>((resolve) => {
+      timer = this.#clock.setTimeout(() => {
+        controller.abort();
+        resolve({ ok: false, reason: `timed out after ${probe.timeoutSeconds}s` });
+      }, timeoutMs);
+    });
+    let result: ProbeResult;
+    try {
+      result = await Promise.race([this.#options.run(kind, probe, controller.signal), timedOut]);
+    } catch (error) {
+      result = { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    } finally {
+      this.#clock.clearTimeout(timer);
+      this.#running.delete(kind);
+    }
+    if (this.#stopped) return;
+    const wasStarted = this.#state.started;
+    const transitions = this.#state.record(kind, result);
+    if (transitions.length > 0) this.#options.hooks.onTransitions(transitions);
+    if (!wasStarted && this.#state.started) {
+      for (const next of ['liveness', 'readiness'] as const) if (this.#state.active(next)) this.#schedule(next, this.#firstDue(next));
+    }
+    if (!this.#state.active(kind)) return;
+    const period = probe.periodSeconds * 1000;
+    const now = this.#clock.now();
+    // Fixed rate; a run that overran its period starts the next one now instead of bunching up.
+    this.#schedule(kind, due + period >= now ? due + period : now);
+  }
+}

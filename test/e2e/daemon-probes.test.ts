@@ -1,0 +1,193 @@
+/**
+ * e2e: probes and lifecycle hooks under the daemon (issue 14), with real pods: busybox httpd
+ * behind an httpGet liveness probe on a named port (reached inside the pod's network
+ * namespace: the pod publishes no host port), an exec readiness probe, a tcpSocket liveness
+ * probe in a second container, and a postStart hook. Readiness flips READY; a liveness probe
+ * that starts failing restarts exactly its container (RESTARTS counts it, the other container
+ * keeps its InvocationID); the hook's output reaches the unit's journal; a probe that hangs
+ * past its timeout shows as failing; a daemon restart restarts nothing. Bad input: a probe port
+ * name the container does not declare makes the file Invalid, naming it.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../harness/index.js';
+import { DaemonFixture } from '../daemon/fixture.js';
+
+const PROBED = `apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  restartPolicy: Always
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: web
+    image: busybox:1.36
+    imagePullPolicy: IfNotPresent
+    command: [/bin/sh, -c, 'mkdir -p /www && echo ok > /www/healthz && exec httpd -f -p 8080 -h /www']
+    ports:
+    - {name: http, containerPort: 8080}
+    livenessProbe:
+      httpGet: {path: /healthz, port: http}
+      periodSeconds: 1
+      failureThreshold: 2
+    readinessProbe:
+      exec: {command: [cat, /tmp/ready]}
+      periodSeconds: 1
+      failureThreshold: 1
+    lifecycle:
+      postStart:
+        exec: {command: [/bin/sh, -c, 'echo poststart-ran > /tmp/hook; echo hello-from-poststart']}
+  - name: side
+    image: busybox:1.36
+    imagePullPolicy: IfNotPresent
+    command: [/bin/sh, -c, 'exec sleep 100000']
+    livenessProbe:
+      tcpSocket: {port: 8080}
+      initialDelaySeconds: 2
+      periodSeconds: 1
+      failureThreshold: 30
+`;
+
+/** preStop writes into a host directory (OUT) before the container is sent SIGTERM. */
+const hookedPod = (out: string): string => `apiVersion: v1
+kind: Pod
+metadata: {name: hooked}
+spec:
+  terminationGracePeriodSeconds: 5
+  volumes:
+  - {name: out, hostPath: {path: ${out}, type: Directory}}
+  containers:
+  - name: main
+    image: busybox:1.36
+    imagePullPolicy: IfNotPresent
+    command: [/bin/sh, -c, 'trap "echo got-term >> /out/log; exit 0" TERM; while true; do sleep 0.2; done']
+    volumeMounts:
+    - {name: out, mountPath: /out}
+    lifecycle:
+      preStop:
+        exec: {command: [/bin/sh, -c, 'echo prestop-ran >> /out/log']}
+`;
+
+const HANGING = `apiVersion: v1
+kind: Pod
+metadata: {name: hanging}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox:1.36
+    imagePullPolicy: IfNotPresent
+    command: [/bin/sh, -c, 'exec sleep 100000']
+    readinessProbe:
+      exec: {command: [sleep, '30']}
+      timeoutSeconds: 1
+      periodSeconds: 2
+`;
+
+describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
+  let d: DaemonFixture;
+  before(async () => {
+    d = await DaemonFixture.create('probes');
+    await d.writePod('probed.yaml', PROBED);
+    await d.writePod('hanging.yaml', HANGING);
+    const started = await d.startDaemon();
+    assert.equal(started.code, 0, started.stderr);
+  });
+  after(async () => {
+    await d?.dispose();
+  });
+
+  const enter = async (uuid: string, app: string, command: string): Promise<void> => {
+    const run = await d.rocklet(['enter', `--app=${app}`, uuid, '/bin/sh', '-c', command]);
+    assert.equal(run.code, 0, run.stderr);
+  };
+
+  it('readiness flips READY both ways, and shows in PROBES', async () => {
+    const row = await d.waitForRow('probed.yaml', (r) => r.state === 'Running' && r.ready?.ready === 1 && r.ready.total === 2);
+    assert.match(JSON.stringify(row), /web=not-ready/);
+    const uuid = row.uuid ?? '';
+    await enter(uuid, 'web', 'touch /tmp/ready');
+    await d.waitForRow('probed.yaml', (r) => r.ready?.ready === 2);
+    await enter(uuid, 'web', 'rm /tmp/ready');
+    const back = await d.waitForRow('probed.yaml', (r) => r.ready?.ready === 1);
+    assert.match(back.reason ?? '', /container web is not ready: readiness probe \d+\/1 failures: command "cat \/tmp\/ready" failed/);
+    const wide = await d.rocklet(['pods', '--wide']);
+    assert.match(wide.stdout, /PROBES/);
+    assert.match(wide.stdout, /web=not-ready\(readiness \d+\/1\) side=ready/);
+    await enter(uuid, 'web', 'touch /tmp/ready');
+    await d.waitForRow('probed.yaml', (r) => r.ready?.ready === 2);
+    const log = await d.daemonLog();
+    assert.match(log, /pod probed container web is ready/);
+    assert.match(log, /pod probed container web is not ready/);
+  });
+
+  it('the postStart hook ran in the container and its output is in the unit journal', async () => {
+    const row = await d.row('probed.yaml');
+    const hooked = await d.rocklet(['enter', '--app=web', row?.uuid ?? '', 'cat', '/tmp/hook']);
+    assert.equal(hooked.code, 0, hooked.stderr);
+    assert.equal(hooked.stdout.trim(), 'poststart-ran');
+    assert.match(await d.fx.sd.journal('rocklet-probed_web.service'), /hello-from-poststart/);
+  });
+
+  it('a liveness probe that starts failing restarts exactly that container', async () => {
+    const row = await d.waitForRow('probed.yaml', (r) => r.ready?.ready === 2);
+    const sideBefore = await d.unitProps('rocklet-probed_side.service', ['InvocationID', 'NRestarts']);
+    const webBefore = await d.unitProps('rocklet-probed_web.service', ['InvocationID', 'NRestarts']);
+    assert.equal(webBefore['NRestarts'], '0');
+    await enter(row.uuid ?? '', 'web', 'rm /www/healthz');
+    const restarted = await waitFor(async () => {
+      const props = await d.unitProps('rocklet-probed_web.service', ['InvocationID', 'NRestarts', 'ActiveState']);
+      return props['NRestarts'] === '1' && props['ActiveState'] === 'active' ? props : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 200 });
+    assert.ok(restarted, `web was restarted\n${await d.daemonLog()}`);
+    assert.notEqual(restarted['InvocationID'], webBefore['InvocationID']);
+    assert.match(await d.daemonLog(), /pod probed container web: liveness probe failed 2 times \(HTTP probe failed with statuscode: 404/);
+    const sideAfter = await d.unitProps('rocklet-probed_side.service', ['InvocationID', 'NRestarts']);
+    assert.deepEqual(sideAfter, sideBefore, 'the other container was not touched');
+    // The restarted container is a fresh one (healthz again, no /tmp/ready): RESTARTS counts it.
+    const after = await d.waitForRow('probed.yaml', (r) => r.restarts === 1 && r.state === 'Running');
+    assert.equal(after.uuid, row.uuid);
+  });
+
+  it('a probe that hangs past its timeout fails with a timeout', async () => {
+    const row = await d.waitForRow('hanging.yaml', (r) => /timed out after 1s/.test(r.reason ?? ''));
+    assert.equal(row.ready?.ready, 0);
+    assert.equal(row.state, 'Running');
+  });
+
+  it('after a daemon restart probing resumes and nothing is restarted', async () => {
+    const units = ['rocklet-probed_web.service', 'rocklet-probed_side.service', 'rocklet-hanging_main.service'];
+    const before = await Promise.all(units.map((unit) => d.unitProps(unit, ['InvocationID', 'NRestarts'])));
+    await d.stopDaemon();
+    const started = await d.startDaemon();
+    assert.equal(started.code, 0, started.stderr);
+    const row = await d.row('probed.yaml');
+    await d.rocklet(['enter', '--app=web', row?.uuid ?? '', 'touch', '/tmp/ready']);
+    await d.waitForRow('probed.yaml', (r) => r.ready?.ready === 2);
+    // Several periods of probing by the new daemon.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const now = await Promise.all(units.map((unit) => d.unitProps(unit, ['InvocationID', 'NRestarts'])));
+    assert.deepEqual(now, before);
+  });
+
+  it('preStop runs before SIGTERM when the pod is stopped', async () => {
+    const out = path.join(d.fx.tmp.path, 'hook-out');
+    await mkdir(out);
+    await d.writePod('hooked.yaml', hookedPod(out));
+    await d.waitForRow('hooked.yaml', (r) => r.state === 'Running');
+    await rm(path.join(d.podDir, 'hooked.yaml'));
+    const log = await waitFor(async () => {
+      const text = await readFile(path.join(out, 'log'), 'utf8').catch(() => '');
+      return text.includes('got-term') ? text : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.equal(log, 'prestop-ran\ngot-term\n');
+  });
+
+  it('refuses a probe port name the container does not declare, naming it', async () => {
+    await d.writePod('badport.yaml', PROBED.replace('name: probed', 'name: badport').replace('port: http}', 'port: metrics}'));
+    const row = await d.waitForRow('badport.yaml', (r) => r.state === 'Invalid');
+    assert.match(row.reason ?? '', /livenessProbe\.httpGet\.port.*port "metrics" is not declared in this container's ports \(named TCP ports: http \(8080\)\)/);
+  });
+});
