@@ -5,15 +5,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CrunRuntime, containerIdFor, parseContainerList, parseContainerState, signalNumber } from '../../../src/pod/index.js';
 import { hasErrorCode } from '../../../src/util/index.js';
+import { crunCgroupPrefix } from '../../../src/pod/stage1/crun-cgroups.js';
+import { CURRENT_MOUNT_NAMESPACE } from '../../../src/pod/stage1/mount-namespace.js';
 
 describe('crun command lines', () => {
   it('builds the run command line a unit can use as ExecStart', async () => {
+    // On a hybrid-cgroup host (these VMs) crun runs behind the unshare prefix of crun-cgroups.ts.
+    const prefix = await crunCgroupPrefix(CURRENT_MOUNT_NAMESPACE);
     const crun = new CrunRuntime({ binary: '/usr/bin/crun' });
     assert.deepEqual(await crun.runArgv('pod-web', { bundle: '/p/apps/web', preserveFds: 1 }), [
-      '/usr/bin/crun', '--root=/run/rocklet/crun', '--cgroup-manager=disabled', 'run', '--bundle=/p/apps/web', '--preserve-fds=1', 'pod-web',
+      ...prefix, '/usr/bin/crun', '--root=/run/rocklet/crun', '--cgroup-manager=disabled', 'run', '--bundle=/p/apps/web', '--preserve-fds=1', 'pod-web',
     ]);
     const managed = new CrunRuntime({ binary: '/usr/bin/crun', root: '/tmp/state', cgroupManager: 'cgroupfs' });
-    assert.deepEqual((await managed.runArgv('x', { bundle: '/b' })).slice(1, 3), ['--root=/tmp/state', '--cgroup-manager=cgroupfs']);
+    assert.deepEqual((await managed.runArgv('x', { bundle: '/b' })).slice(prefix.length + 1, prefix.length + 3), ['--root=/tmp/state', '--cgroup-manager=cgroupfs']);
   });
 
   it('names containers <uuid>-<app> and refuses ids crun could misread', async () => {
