@@ -23,6 +23,7 @@ import { cpuQuota } from '../stage1/oci-config.js';
 import { unmountAppRootfs } from '../stage1/rootfs.js';
 import type { VolumeMountRequest } from '../stage1/volumes.js';
 import { volumeDir } from '../stage1/volumes.js';
+import { readPodSecrets } from './pod-secrets.js';
 import type { RuntimeContext } from './context.js';
 import type { PlannedApp, PodPlan } from './plan.js';
 import { EXEC_FILES, containerId, crunOf, findPod, nsFiles, planApp, usableTreeRootfs } from './pod-ref.js';
@@ -67,7 +68,8 @@ async function volumeMounts(podDir: string, plan: PodPlan, app: PlannedApp): Pro
       requests.push({
         volume: { name: volume.name, source: volumeDir(podDir, volume.name), kind: 'directory', recursive: false },
         mountPath: mount.mountPath,
-        readOnly: mount.readOnly,
+        // configMap, secret and downwardAPI volumes are always read-only, as in Kubernetes.
+        readOnly: mount.readOnly || volume.kind === 'files',
       });
     }
   }
@@ -114,6 +116,12 @@ export function stage1Resources(app: PlannedApp): Stage1Resources | undefined {
   };
 }
 
+/** The app's env with the values of its Secret-sourced variables filled in. */
+function withSecretEnv(app: PlannedApp, values: Readonly<Record<string, string>>): PlannedApp['env'] {
+  const secret = new Set(app.secretEnv ?? []);
+  return app.env.map((pair) => (secret.has(pair.name) && Object.hasOwn(values, pair.name) ? { name: pair.name, value: values[pair.name] ?? '' } : pair));
+}
+
 /**
  * `rocklet app prepare UUID APP`: renders app `appName` of running pod `uuid` afresh (a stale
  * crun container of the same id is deleted first, so a restarted unit can `crun run` again).
@@ -124,7 +132,8 @@ export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: st
   const app = planApp(plan, uuid, appName);
   const id = containerId(uuid, app.name);
   if (plan.stage1 === 'crun') await crunOf(ctx).delete(id, { force: true });
-  const env = app.env.some((e) => e.name === 'AC_APP_NAME') ? app.env : [...app.env, { name: 'AC_APP_NAME', value: app.name }];
+  const planned = app.secretEnv === undefined ? app.env : withSecretEnv(app, (await readPodSecrets(ctx, uuid)).env[app.name] ?? {});
+  const env = planned.some((e) => e.name === 'AC_APP_NAME') ? planned : [...planned, { name: 'AC_APP_NAME', value: app.name }];
   const prepared = await prepareApp(ctx.mountNamespace, {
     podDir,
     app: app.name,

@@ -23,11 +23,13 @@
  * Docker image references are fetched as `docker://` images (fetch/docker-fetcher.ts); an appc
  * image imported under the name {@link dockerStoreName} gives still stands in for one.
  */
-import { hostname as osHostname } from 'node:os';
+import { availableParallelism, hostname as osHostname, totalmem } from 'node:os';
 import type { ACIdentifier, DockerReference, Label, MountPoint } from '../../image/index.js';
 import { dockerCommand, mergeCommand } from '../../image/index.js';
-import type { ContainerSpec, PodSpec, RuntimeFieldValues, SpecHash, VolumeSpec } from '../../podfile/index.js';
-import { expandContainer } from '../../podfile/index.js';
+import type { ContainerSpec, PodConfig, PodSpec, RuntimeFieldValues, SpecHash, VolumeSpec } from '../../podfile/index.js';
+import { EMPTY_POD_CONFIG, expandContainer, volumeFiles } from '../../podfile/index.js';
+import type { PodSecrets } from './pod-secrets.js';
+import { emptyPodSecrets } from './pod-secrets.js';
 import { invalidArgument, notFound } from '../../util/index.js';
 import { parseIdentityRef } from '../stage1/identity.js';
 import type { RuntimeEvent } from './context.js';
@@ -55,6 +57,10 @@ export interface PodSpecPlanOptions {
   readonly dns?: DnsRequest;
   readonly hosts?: HostsRequest;
   readonly onEvent?: (event: RuntimeEvent) => void;
+  /** The ConfigMaps and Secrets the pod references (podfile's bindPodConfig); default none. */
+  readonly config?: PodConfig;
+  /** Receives the Secret values the plan leaves out (pod-secrets.ts). */
+  readonly secrets?: PodSecrets;
 }
 
 /** Every container of the pod in plan order: init containers first, then the app containers. */
@@ -98,8 +104,17 @@ function argvOf(container: ContainerSpec, expanded: { command?: readonly string[
   return argv;
 }
 
-function plannedVolume(volume: VolumeSpec): PlannedVolume {
+function plannedVolume(spec: PodSpec, volume: VolumeSpec, context: { values: RuntimeFieldValues; config: PodConfig; secrets: PodSecrets }): PlannedVolume {
   const { source } = volume;
+  if (source.kind === 'object' || source.kind === 'downwardAPI') {
+    const files = volumeFiles(spec, volume, context.config, context.values);
+    const secret = source.kind === 'object' && source.object === 'Secret';
+    if (secret) context.secrets.volumes[volume.name] = Object.fromEntries(files.map((file) => [file.path, file.data.toString('base64')]));
+    return {
+      name: volume.name, kind: 'files', secret,
+      files: files.map((file) => (secret ? { path: file.path, mode: file.mode } : { path: file.path, mode: file.mode, data: file.data.toString('base64') })),
+    };
+  }
   if (source.kind === 'hostPath') {
     const create = source.type === 'DirectoryOrCreate' ? 'Directory' : source.type === 'FileOrCreate' ? 'File' : undefined;
     return { name: volume.name, kind: 'host', source: source.path, readOnly: false, recursive: source.recursive, ...(create === undefined ? {} : { create }) };
@@ -158,11 +173,14 @@ function planContainer(
   spec: PodSpec,
   entry: { container: ContainerSpec; init: boolean },
   image: ResolvedImage,
-  context: { options: PodSpecPlanOptions; values: RuntimeFieldValues; volumes: Map<string, PlannedVolume>; net: PodPlan['net'] },
+  context: { options: PodSpecPlanOptions; values: RuntimeFieldValues; volumes: Map<string, PlannedVolume>; net: PodPlan['net']; config: PodConfig; secrets: PodSecrets },
 ): PlannedApp {
   const { container, init } = entry;
   const app = image.record.manifest.app;
-  const expanded = expandContainer(spec, container, context.values);
+  const expanded = expandContainer(spec, container, context.values, context.config);
+  const secretEnv = expanded.env.filter((variable) => variable.secret === true);
+  if (secretEnv.length > 0) context.secrets.env[container.name] = Object.fromEntries(secretEnv.map((variable) => [variable.name, variable.value]));
+  const plannedEnv = expanded.env.map((variable) => (variable.secret === true ? { name: variable.name, value: '' } : { name: variable.name, value: variable.value }));
   const { security } = container;
   const identity = imageIdentity(image.record);
   const user = security.user ?? parseIdentityRef(identity.user ?? '');
@@ -177,9 +195,10 @@ function planContainer(
     image: plannedImage(image),
     args: argvOf(container, expanded, image),
     env: mergeEnvironment({
-      inherited: [], image: app?.environment ?? [], setEnvFile: [], setEnv: [], app: expanded.env, runtime: [{ name: 'AC_APP_NAME', value: container.name }],
+      inherited: [], image: app?.environment ?? [], setEnvFile: [], setEnv: [], app: plannedEnv, runtime: [{ name: 'AC_APP_NAME', value: container.name }],
     }),
     ...(fieldEnv.length === 0 ? {} : { fieldEnv }),
+    ...(secretEnv.length === 0 ? {} : { secretEnv: secretEnv.map((variable) => variable.name) }),
     workingDir: container.workingDir ?? app?.workingDirectory ?? '/',
     ...(user === undefined ? {} : { user }),
     ...(group === undefined ? {} : { group }),
@@ -248,17 +267,20 @@ export async function planFromPodSpec(spec: PodSpec, hash: SpecHash, images: rea
   const stage1 = options.stage1 ?? 'crun';
   const net = options.net ?? (spec.hostNetwork ? 'host' : 'default');
   const sysctls = plannedSysctls(spec, stage1, net);
-  const volumes = new Map(spec.volumes.map((volume) => [volume.name as string, plannedVolume(volume)]));
-  await checkHostSources([...volumes.values()].filter((volume) => volume.kind !== 'host' || volume.create === undefined));
+  const values: RuntimeFieldValues = {
+    uid: options.podUuid, nodeName: options.nodeName ?? osHostname(), podIP: options.podIP ?? '', hostIP: options.hostIP ?? '',
+    cpuMillicores: availableParallelism() * 1000, memoryBytes: totalmem(),
+  };
+  const config = options.config ?? EMPTY_POD_CONFIG;
+  const secrets = options.secrets ?? emptyPodSecrets();
+  const volumes = new Map(spec.volumes.map((volume) => [volume.name as string, plannedVolume(spec, volume, { values, config, secrets })]));
+  await checkHostSources([...volumes.values()].filter((volume) => volume.kind !== 'files' && (volume.kind !== 'host' || volume.create === undefined)));
   for (const { container } of containers) {
     for (const mount of container.volumeMounts) {
       if (!volumes.has(mount.name)) throw notFound('ERR_VOLUME_UNKNOWN', `container "${container.name}" mounts volume "${mount.name}", which the pod does not define`);
     }
   }
-  const values: RuntimeFieldValues = {
-    uid: options.podUuid, nodeName: options.nodeName ?? osHostname(), podIP: options.podIP ?? '', hostIP: options.hostIP ?? '',
-  };
-  const context = { options, values, volumes, net };
+  const context = { options, values, volumes, net, config, secrets };
   const apps = containers.map((entry, index) => planContainer(spec, entry, images[index] as ResolvedImage, context));
   return {
     version: POD_PLAN_VERSION,
