@@ -12,7 +12,7 @@
 import type { FetchSettings } from '../image/index.js';
 import type { PodPlan, PodUuid, PreparedPod, RuntimeContext } from '../pod/index.js';
 import { loadPodFilePreparer, podDown, podPath, podStore, podUnitNames, podUnits, readPodPlan, removePod, upForUnits } from '../pod/index.js';
-import type { PodSpec, SpecHash } from '../podfile/index.js';
+import type { PodConfig, PodSpec, SpecHash } from '../podfile/index.js';
 import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
 import { parseUnitName } from '../systemd/index.js';
 import { hasErrorCode, runtimeFailure } from '../util/index.js';
@@ -49,9 +49,9 @@ export class PodActuator {
    * Fetches and verifies the pod's images (each container's pull policy) and creates the pod
    * in `prepared/`. Nothing of a running version is touched; on failure nothing is left.
    */
-  async prepare(spec: PodSpec, hash: SpecHash): Promise<PreparedPod> {
+  async prepare(spec: PodSpec, hash: SpecHash, config?: PodConfig): Promise<PreparedPod> {
     const { preparePodSpec } = await loadPodFilePreparer();
-    return preparePodSpec(this.options.runtime, spec, hash, { fetchSettings: this.options.fetchSettings, stage1: 'crun' });
+    return preparePodSpec(this.options.runtime, spec, hash, { fetchSettings: this.options.fetchSettings, stage1: 'crun', ...(config === undefined ? {} : { config }) });
   }
 
   /** Removes a prepared pod that will not be started (its file changed while it was pulled). */

@@ -20,7 +20,7 @@ export const handler: CommandHandler = async (ctx) => {
   const manager = await connectSystemd();
   let plan;
   try {
-    plan = await computePlan({ podDir: settings.podDir, labels, manager, applied, dataDir: ctx.globals.dir });
+    plan = await computePlan({ podDir: settings.podDir, labels, manager, applied, dataDir: ctx.globals.dir, configDir: ctx.globals.configDir });
   } finally {
     await manager.close();
   }

@@ -9,11 +9,11 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { constants as osConstants } from 'node:os';
+import { networkInterfaces, constants as osConstants } from 'node:os';
 import type { ACName } from '../../image/index.js';
 import { errnoCode, failedPrecondition } from '../../util/index.js';
 import { recordAppExit } from '../store/app-exits.js';
-import { readNetnsPath } from '../store/net-info.js';
+import { readNetInfo, readNetnsPath } from '../store/net-info.js';
 import type { PodUuid } from '../store/uuid.js';
 import type { NamespaceChoice, Stage1Namespaces, Stage1Resources } from '../stage1/app.js';
 import { nsPath } from '../stage1/mount-namespace.js';
@@ -116,6 +116,20 @@ export function stage1Resources(app: PlannedApp): Stage1Resources | undefined {
   };
 }
 
+/**
+ * The env with `status.podIP` / `status.hostIP` filled in from the pod's network (known only
+ * after `pod up`): the pod's address, and the host's address on the pod network (its gateway);
+ * with the host's network, this machine's first non-internal IPv4 address for both.
+ */
+async function withFieldEnv(app: PlannedApp, env: PlannedApp['env'], hostPodDir: string): Promise<PlannedApp['env']> {
+  const networks = await readNetInfo(hostPodDir).catch(() => []);
+  const pod = networks.find((network) => network.ip !== undefined);
+  const hostAddress = Object.values(networkInterfaces()).flat().find((address) => address !== undefined && address.family === 'IPv4' && !address.internal)?.address ?? '';
+  const values = { 'status.podIP': pod?.ip ?? hostAddress, 'status.hostIP': pod?.gateway ?? hostAddress };
+  const late = new Map((app.fieldEnv ?? []).map((field) => [field.name, values[field.fieldPath]]));
+  return env.map((pair) => (late.has(pair.name) ? { name: pair.name, value: late.get(pair.name) ?? '' } : pair));
+}
+
 /** The app's env with the values of its Secret-sourced variables filled in. */
 function withSecretEnv(app: PlannedApp, values: Readonly<Record<string, string>>): PlannedApp['env'] {
   const secret = new Set(app.secretEnv ?? []);
@@ -132,7 +146,8 @@ export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: st
   const app = planApp(plan, uuid, appName);
   const id = containerId(uuid, app.name);
   if (plan.stage1 === 'crun') await crunOf(ctx).delete(id, { force: true });
-  const planned = app.secretEnv === undefined ? app.env : withSecretEnv(app, (await readPodSecrets(ctx, uuid)).env[app.name] ?? {});
+  const withSecrets = app.secretEnv === undefined ? app.env : withSecretEnv(app, (await readPodSecrets(ctx, uuid)).env[app.name] ?? {});
+  const planned = app.fieldEnv === undefined ? withSecrets : await withFieldEnv(app, withSecrets, podDir);
   const env = planned.some((e) => e.name === 'AC_APP_NAME') ? planned : [...planned, { name: 'AC_APP_NAME', value: app.name }];
   const prepared = await prepareApp(ctx.mountNamespace, {
     podDir,
