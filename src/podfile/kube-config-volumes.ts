@@ -113,7 +113,7 @@ export function readDownwardApiVolume(scope: Scope, node: PodNode, path: string)
     }
     const fieldRef = fieldNode === undefined ? undefined : readFieldRef(scope, fieldNode, file.at('fieldRef'), true);
     if (fieldRef !== undefined && fieldNode !== undefined && !fieldRef.fieldPath.startsWith('metadata.')) {
-      scope.sink.error(fieldNode.pos, file.at('fieldRef.fieldPath'), `a downwardAPI volume holds metadata.* fields only (as in Kubernetes); use an env var for ${fieldRef.fieldPath}`);
+      scope.sink.error(fieldNode.pos, `${file.at('fieldRef')}.fieldPath`, `a downwardAPI volume holds metadata.* fields only (as in Kubernetes); use an env var for ${fieldRef.fieldPath}`);
       return;
     }
     const resourceFieldRef = resourceNode === undefined ? undefined : readResourceFieldRef(scope, resourceNode, file.at('resourceFieldRef'), undefined);

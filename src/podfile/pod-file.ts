@@ -72,7 +72,7 @@ export function parsePodFile(input: Uint8Array | string, fileName: string, optio
   const { pods, objects } = splitDocuments({ sink, options }, roots);
   const [root, second] = pods;
   if (second !== undefined) {
-    sink.error(second.pos, '', `one pod per file: found ${pods.length} pod documents; ConfigMaps and Secrets may sit beside the pod, other pods need files of their own`);
+    sink.error(second.pos, '', `one pod per file: found ${pods.length} documents that are not ConfigMaps or Secrets (${pods.map(documentKindOf).join(', ')}); ConfigMaps and Secrets may sit beside the pod, the rest need files of their own`);
     return finish(sink, undefined, undefined);
   }
   if (root === undefined) {
@@ -102,6 +102,11 @@ export function parsePodFile(input: Uint8Array | string, fileName: string, optio
   }
   const result = parseKubernetesPod(scope, root);
   return finish(sink, result.spec, result.identity, objects);
+}
+
+function documentKindOf(root: PodNode): string {
+  const kind = root.kind === 'map' ? root.entries.find((entry) => entry.key === 'kind' || entry.key === 'acKind')?.value : undefined;
+  return kind?.kind === 'scalar' && typeof kind.value === 'string' ? kind.value : 'a document without kind';
 }
 
 function oneRoot(root: PodNode | undefined): PodNode[] | undefined {
