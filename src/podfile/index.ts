@@ -8,6 +8,7 @@ export { parsePodFile, readPodFile, parseConfigObjectFile } from './pod-file.js'
 export type { PodFileResult, PodFileSuccess, PodFileFailure, ConfigObjectFileResult } from './pod-file.js';
 export { bindPodConfig, podConfigRefs, configValue, configObject, EMPTY_POD_CONFIG, NO_SHARED_OBJECTS } from './config-refs.js';
 export type { BoundPod, ConfigLookup, ConfigRef, PodConfig } from './config-refs.js';
+export { bindPodFileResult } from './bind-result.js';
 export { readSharedConfigObjects, sharedConfigObjects, unsafeConfigPath, CONFIG_OBJECT_DIRS } from './config-dir.js';
 export type { SharedConfigObjects, ConfigFileProblem } from './config-dir.js';
 export type { PodIdentity } from './kube-pod.js';

@@ -3,15 +3,18 @@
  * anything. Text output (stdout): `FILE: ok` per valid file, else one line per error
  * `FILE:LINE:COL: field.path: message`; warnings go to stderr. `--format json` prints one
  * object `{valid, files: [{file, valid, pod?, specHash?, errors, warnings}]}`. `--print FILE`
- * prints the normalised PodSpec (what rocklet would run) as JSON.
+ * prints the normalised PodSpec (what rocklet would run) as JSON: references to ConfigMaps and
+ * Secrets, never their values. A reference to an object that neither the file nor
+ * `<config-dir>/configmaps|secrets/` holds is an error (unless optional); `specHash` is the
+ * effective hash the daemon compares (spec + referenced objects).
  *
  * Exit codes: 0 when every file is valid, 1 when any file is invalid (an unreadable file is an
  * invalid file, with the errno in its message), 2 for usage errors, 254 when rocklet itself
  * fails.
  */
 import { hostname } from 'node:os';
-import type { Diagnostic, PodFileResult } from '../../podfile/index.js';
-import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
+import type { ConfigLookup, Diagnostic, PodFileResult } from '../../podfile/index.js';
+import { bindPodFileResult, formatDiagnostic, podConfigRefs, readPodFile, readSharedConfigObjects } from '../../podfile/index.js';
 import { usageError } from '../../util/index.js';
 import type { CommandContext, CommandHandler } from '../command.js';
 
@@ -54,7 +57,13 @@ export const handler: CommandHandler = async (ctx) => {
   if (print && files.length !== 1) throw usageError('ERR_TOO_MANY_ARGUMENTS', `--print takes exactly one file, got ${files.length}`);
   const options = { nodeName: hostname() };
   const results: PodFileResult[] = [];
-  for (const file of files) results.push(await readPodFile(file, options));
+  // Bound to the ConfigMaps and Secrets beside each pod and in <config-dir>: a missing one is an error, as in the daemon.
+  let shared: ConfigLookup | undefined;
+  for (const file of files) {
+    const result = await readPodFile(file, options);
+    if (result.ok && podConfigRefs(result.spec).length > 0) shared ??= await readSharedConfigObjects(ctx.globals.configDir);
+    results.push(shared === undefined ? result : bindPodFileResult(result, shared));
+  }
   const json = ctx.globals.format === 'json' || ctx.globals.format === 'json-pretty';
   const [first] = results;
   if (print && first !== undefined && first.ok) {
