@@ -66,6 +66,8 @@ describe('e2e: rocklet daemon with ConfigMaps and Secrets', () => {
   before(async () => {
     d = await DaemonFixture.create('e2e-daemon-config');
     outDir = path.join(d.fx.tmp.path, 'out-web');
+    await mkdir(outDir);
+    await mkdir(path.join(d.fx.tmp.path, 'out-other'));
     await mkdir(path.join(d.configDir, 'configmaps'), { mode: 0o755 });
     await mkdir(path.join(d.configDir, 'secrets'), { mode: 0o700 });
     await chmod(path.join(d.configDir, 'secrets'), 0o700);
@@ -85,7 +87,7 @@ describe('e2e: rocklet daemon with ConfigMaps and Secrets', () => {
     const printed = await d.rocklet(['validate', '--print', path.join(d.podDir, 'web.yaml')]);
     assert.equal(printed.code, 0, printed.stderr);
     for (const output of [listed.stdout, plan.stdout, plan.stderr, printed.stdout, await d.daemonLog()]) assert.doesNotMatch(output, new RegExp(SECRET_VALUE));
-    assert.match(plan.stdout, /web\.yaml[\s\S]*adopt/, 'rocklet plan binds the shared objects as the daemon does: nothing to change');
+    assert.match(plan.stdout, /adopt\s+web\.yaml/, 'rocklet plan binds the shared objects as the daemon does: nothing to change');
     assert.ok(row.uuid !== undefined);
   });
 
