@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { FetchSettings } from '../image/index.js';
 import type { PodPlan, PodUuid, PreparedPod, RuntimeContext } from '../pod/index.js';
 import { loadPodFilePreparer, podDown, podPath, podStore, podUnitNames, podUnits, podsIn, readPodPlan, removePod, upForUnits } from '../pod/index.js';
-import type { PodSpec, SpecHash } from '../podfile/index.js';
+import type { PodConfig, PodSpec, SpecHash } from '../podfile/index.js';
 import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
 import { parseUnitName } from '../systemd/index.js';
 import { errnoCode, hasErrorCode, runtimeFailure } from '../util/index.js';
@@ -54,9 +54,9 @@ export class PodActuator {
    * Fetches and verifies the pod's images (each container's pull policy) and creates the pod
    * in `prepared/`. Nothing of a running version is touched; on failure nothing is left.
    */
-  async prepare(spec: PodSpec, hash: SpecHash): Promise<PreparedPod> {
+  async prepare(spec: PodSpec, hash: SpecHash, config?: PodConfig): Promise<PreparedPod> {
     const { preparePodSpec } = await loadPodFilePreparer();
-    const prepared = await preparePodSpec(this.options.runtime, spec, hash, { fetchSettings: this.options.fetchSettings, stage1: 'crun' });
+    const prepared = await preparePodSpec(this.options.runtime, spec, hash, { fetchSettings: this.options.fetchSettings, stage1: 'crun', ...(config === undefined ? {} : { config }) });
     try {
       await writeFile(path.join(podPath(podStore(this.options.runtime.dataDir), 'prepared', prepared.uuid), DAEMON_PREPARED), '');
     } catch (error) {

@@ -9,7 +9,7 @@
  * that owns a running pod keeps that pod's name and ports reserved: its last good version
  * keeps running, so no other file may take them.
  */
-import type { PodSpec, SpecHash } from '../podfile/index.js';
+import type { PodConfig, PodSpec, SpecHash } from '../podfile/index.js';
 import { nodeSelectorMismatches } from '../podfile/index.js';
 import type { MachineLabels } from './machine-labels.js';
 import type { PodFileKey } from './pod-dir.js';
@@ -20,7 +20,7 @@ export interface Candidate {
   /** When the daemon first saw this file (ms); earlier wins a conflict. */
   readonly firstSeen: number;
   readonly outcome:
-    | { readonly ok: true; readonly spec: PodSpec; readonly hash: SpecHash }
+    | { readonly ok: true; readonly spec: PodSpec; readonly hash: SpecHash; readonly config?: PodConfig }
     | { readonly ok: false; readonly reason: string; readonly podName?: string };
 }
 
@@ -34,7 +34,7 @@ export type FileVerdict =
   | { readonly kind: 'invalid'; readonly key: PodFileKey; readonly reason: string; readonly pod?: string }
   | { readonly kind: 'skipped'; readonly key: PodFileKey; readonly pod: string; readonly hash: SpecHash; readonly reason: string }
   | { readonly kind: 'rejected'; readonly key: PodFileKey; readonly pod: string; readonly hash: SpecHash; readonly reason: string; readonly other: PodFileKey }
-  | { readonly kind: 'admitted'; readonly key: PodFileKey; readonly pod: string; readonly spec: PodSpec; readonly hash: SpecHash };
+  | { readonly kind: 'admitted'; readonly key: PodFileKey; readonly pod: string; readonly spec: PodSpec; readonly hash: SpecHash; readonly config?: PodConfig };
 
 /** Whether two verdicts say the same (an admitted spec is identified by its hash). */
 export function sameVerdict(a: FileVerdict | undefined, b: FileVerdict | undefined): boolean {
@@ -101,14 +101,14 @@ export function admit(candidates: readonly Candidate[], labels: MachineLabels, o
     }
   }
 
-  const valid = candidates.flatMap((c) => (c.outcome.ok ? [{ ...c, spec: c.outcome.spec, hash: c.outcome.hash }] : []));
+  const valid = candidates.flatMap((c) => (c.outcome.ok ? [{ ...c, spec: c.outcome.spec, hash: c.outcome.hash, config: c.outcome.config }] : []));
   valid.sort(
     (a, b) =>
       Number(ownsRunning(b.key, b.spec.name)) - Number(ownsRunning(a.key, a.spec.name)) ||
       a.firstSeen - b.firstSeen ||
       (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
   );
-  for (const { key, spec, hash } of valid) {
+  for (const { key, spec, hash, config } of valid) {
     const pod = spec.name;
     const mismatches = nodeSelectorMismatches(spec, labels);
     if (mismatches.length > 0) {
@@ -132,7 +132,7 @@ export function admit(candidates: readonly Candidate[], labels: MachineLabels, o
     }
     podsTaken.set(pod, key);
     portsTaken.push(...ports);
-    verdicts.set(key, { kind: 'admitted', key, pod, spec, hash });
+    verdicts.set(key, { kind: 'admitted', key, pod, spec, hash, ...(config === undefined ? {} : { config }) });
   }
   return verdicts;
 }

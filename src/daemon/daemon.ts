@@ -32,6 +32,7 @@ import { Reconciler } from './reconciler.js';
 import { DaemonProbes } from './probes/probe-manager.js';
 import type { DaemonSettings } from './settings.js';
 import type { DirWatch } from './source.js';
+import { SharedConfigSource } from './shared-config.js';
 import { PodFileCache, watchDir } from './source.js';
 import { readStatusFile, writeStatusFile } from './status.js';
 
@@ -81,6 +82,7 @@ export class Daemon {
   private collector: GarbageCollector | undefined;
   private probes: DaemonProbes | undefined;
   private files: PodFileCache | undefined;
+  private shared: SharedConfigSource | undefined;
   private watches: DirWatch[] = [];
   private fileWork: Promise<void> = Promise.resolve();
   private statusTimer: NodeJS.Timeout | undefined;
@@ -217,11 +219,21 @@ export class Daemon {
     });
     // Watch first, then scan: nothing written in between is missed.
     this.watches.push(await watchDir(settings.podDir, settings.debounceMs, (name) => this.onPodDirEvent(name), (error) => log.error({ action: 'watch', reason: String(error) }, 'watching the pod directory failed')));
+    const shared = new SharedConfigSource(path.resolve(options.runtime.configDir), settings.debounceMs, () => this.sharedConfigChanged(), (error) => log.error({ action: 'watch', reason: String(error) }, 'reading configmaps/ or secrets/ failed'));
+    this.shared = shared;
+    await shared.watch();
+    this.watches.push(shared);
     this.watches.push(
       await watchDir(path.resolve(options.runtime.configDir), settings.debounceMs, (name) => {
         if (name === MACHINE_FILE_NAME) this.queueFileWork(() => this.reloadLabels());
+        else this.queueFileWork(async () => {
+          if (await shared.configDirChanged(name)) this.sharedConfigChanged();
+        });
       }, (error) => log.error({ action: 'watch', reason: String(error) }, 'watching the config directory failed')),
     );
+    await shared.reload();
+    this.logSharedProblems();
+    this.files.shared = shared.current;
     await this.files.scan();
     await reconciler.resync({ reuseRead: true });
     const settled = await Promise.race([reconciler.idle().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), READY_AFTER_MS).unref())]);
@@ -272,6 +284,20 @@ export class Daemon {
     this.closing = true;
     await this.manager?.close();
     this.manager = undefined;
+  }
+
+  /** configmaps/ or secrets/ changed: bind every pod file again (admission compares the hashes). */
+  private sharedConfigChanged(): void {
+    if (this.files === undefined || this.shared === undefined) return;
+    this.files.shared = this.shared.current;
+    this.logSharedProblems();
+    this.scheduleReadmit();
+  }
+
+  private logSharedProblems(): void {
+    for (const problem of this.shared?.current.problems ?? []) {
+      this.options.log.warn({ action: 'config-object', file: problem.file, reason: problem.reason }, `${problem.file} is not used: ${problem.reason}`);
+    }
   }
 
   private onPodDirEvent(name: string): void {

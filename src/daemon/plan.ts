@@ -12,6 +12,7 @@ import type { AppliedRecords } from './applied.js';
 import type { MachineLabels } from './machine-labels.js';
 import { changesSomething, decidePod } from './planner.js';
 import { PodFileCache } from './source.js';
+import { readSharedConfigObjects } from '../podfile/index.js';
 
 export type PlanAction = 'start' | 'update' | 'stop' | 'adopt' | 'keep' | 'skip' | 'reject' | 'invalid';
 
@@ -43,11 +44,14 @@ export interface PlanInputs {
   readonly nodeName?: string;
   /** false: a bundle in a checkout (see unsafeFileReason); default true. */
   readonly checkOwner?: boolean;
+  /** The config dir: its configmaps/ and secrets/ bind the pod files as the daemon binds them. */
+  readonly configDir?: string;
 }
 
 /** The plan for the pod directory against the units systemd has now. */
 export async function computePlan(inputs: PlanInputs): Promise<PlanResult> {
   const files = new PodFileCache(inputs.podDir, inputs.nodeName ?? hostname(), undefined, inputs.checkOwner ?? true);
+  if (inputs.configDir !== undefined) files.shared = await readSharedConfigObjects(inputs.configDir);
   await files.scan();
   const actual = inputs.manager === undefined ? new Map<string, ActualPod>() : await readActualPods(inputs.manager);
   for (const [pod, entry] of actual) {

@@ -282,7 +282,7 @@ export class Reconciler {
     let prepared;
     const prepareStart = performance.now();
     try {
-      prepared = await actuator.prepare(verdict.spec, verdict.hash);
+      prepared = await actuator.prepare(verdict.spec, verdict.hash, verdict.config);
     } catch (error) {
       this.fail(action, `pulling images failed: ${errorText(error)}`);
       return;

@@ -12,6 +12,8 @@ import type { PodFileOptions } from '../podfile/index.js';
 import type { Candidate } from './admission.js';
 import type { PodFileKey, ReadPodFile } from './pod-dir.js';
 import { classifyEntry, readDaemonPodFile, summarizeErrors } from './pod-dir.js';
+import type { ConfigLookup } from '../podfile/index.js';
+import { NO_SHARED_OBJECTS, bindPodConfig } from '../podfile/index.js';
 import { errnoCode } from '../util/index.js';
 
 interface CachedFile {
@@ -22,6 +24,9 @@ interface CachedFile {
 export class PodFileCache {
   private readonly files = new Map<PodFileKey, CachedFile>();
   private readonly ignored = new Set<string>();
+
+  /** The shared ConfigMaps and Secrets pod files are bound against (shared-config.ts). */
+  shared: ConfigLookup = NO_SHARED_OBJECTS;
 
   constructor(
     readonly dir: string,
@@ -77,7 +82,7 @@ export class PodFileCache {
   }
 
   candidates(): Candidate[] {
-    return [...this.files].map(([key, file]) => ({ key, firstSeen: file.firstSeen, outcome: outcomeOf(file.read) }));
+    return [...this.files].map(([key, file]) => ({ key, firstSeen: file.firstSeen, outcome: boundOutcome(file.read, this.shared) }));
   }
 }
 
@@ -86,6 +91,22 @@ function outcomeOf(read: Exclude<ReadPodFile, { kind: 'missing' | 'unchanged' }>
   const { result } = read;
   if (result.ok) return { ok: true, spec: result.spec, hash: result.hash };
   return { ok: false, reason: summarizeErrors(result.errors), ...(result.identity === undefined ? {} : { podName: result.identity.name }) };
+}
+
+/**
+ * The outcome with the pod's ConfigMap/Secret references bound: the effective hash (spec +
+ * referenced objects) and the objects, or invalid naming each missing object or key.
+ */
+function boundOutcome(read: Exclude<ReadPodFile, { kind: 'missing' | 'unchanged' }>, shared: ConfigLookup): Candidate['outcome'] {
+  const outcome = outcomeOf(read);
+  if (!outcome.ok || read.kind !== 'parsed' || !read.result.ok) return outcome;
+  const bound = bindPodConfig(outcome.spec, outcome.hash, read.result.objects, shared);
+  if (!bound.ok) {
+    const [first] = bound.problems;
+    const more = bound.problems.length - 1;
+    return { ok: false, reason: `${first ?? ''}${more > 0 ? ` (and ${more} more)` : ''}`, podName: outcome.spec.name };
+  }
+  return { ok: true, spec: outcome.spec, hash: bound.hash, config: bound.config };
 }
 
 /** A running watch; `close()` stops it. */

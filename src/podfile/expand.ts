@@ -6,7 +6,9 @@
  * the image's). The runtime calls expandContainer when it knows the downward-API values;
  * appc pods are never expanded.
  */
-import type { ContainerSpec, FieldPath, PodSpec } from './types.js';
+import type { PodConfig } from './config-refs.js';
+import { EMPTY_POD_CONFIG, configObject, configValue } from './config-refs.js';
+import type { ContainerSpec, FieldRef, PodSpec, ResourceFieldRef, VolumeSpec } from './types.js';
 
 /** Expands `$(NAME)` references in `input` using `lookup`. */
 export function expandVariables(input: string, lookup: (name: string) => string | undefined): string {
@@ -44,49 +46,163 @@ export interface RuntimeFieldValues {
   readonly nodeName: string;
   readonly hostIP: string;
   readonly podIP: string;
+  /** This machine's capacity: what `limits.cpu` / `limits.memory` are without a limit (as kubelet's node allocatable). */
+  readonly cpuMillicores?: number;
+  readonly memoryBytes?: number;
+}
+
+/** One variable of a container's final environment; `secret` when its value came from a Secret. */
+export interface ExpandedEnvVar {
+  readonly name: string;
+  readonly value: string;
+  readonly secret?: true;
 }
 
 /** A container's final environment and argv after expansion. */
 export interface ExpandedContainer {
-  readonly env: readonly { readonly name: string; readonly value: string }[];
+  readonly env: readonly ExpandedEnvVar[];
   readonly command?: readonly string[];
   readonly args?: readonly string[];
 }
 
-function fieldValue(spec: PodSpec, field: FieldPath, values: RuntimeFieldValues): string {
-  switch (field) {
+/** Kubernetes' fieldpath.FormatMap: `key="value"` lines, sorted by key. */
+function formatMap(map: Readonly<Record<string, string>>): string {
+  return Object.keys(map).sort().map((key) => `${key}=${JSON.stringify(map[key] ?? '')}`).join('\n');
+}
+
+/** The value of a downward-API field (labels/annotations: one key, or all of them formatted). */
+export function fieldValue(spec: PodSpec, ref: FieldRef, values: RuntimeFieldValues): string {
+  switch (ref.fieldPath) {
     case 'metadata.name':
       return spec.name;
     case 'metadata.namespace':
       return spec.namespace;
     case 'metadata.uid':
       return values.uid;
+    case 'metadata.labels':
+      return ref.key === undefined ? formatMap(spec.labels) : (spec.labels[ref.key] ?? '');
+    case 'metadata.annotations':
+      return ref.key === undefined ? formatMap(spec.annotations) : (spec.annotations[ref.key] ?? '');
     case 'spec.nodeName':
       return values.nodeName;
+    case 'spec.serviceAccountName':
+      return 'default';
     case 'status.hostIP':
+    case 'status.hostIPs':
       return values.hostIP;
     case 'status.podIP':
+    case 'status.podIPs':
       return values.podIP;
   }
 }
 
-/** Resolves env (fieldRefs and `$(VAR)` references) and expands command/args, as kubelet does. */
-export function expandContainer(spec: PodSpec, container: ContainerSpec, values: RuntimeFieldValues): ExpandedContainer {
+/** A `resourceFieldRef`'s value: the resource in base units divided by the divisor, rounded up (kubelet's rule). */
+export function resourceValue(spec: PodSpec, ref: ResourceFieldRef, values: RuntimeFieldValues): string {
+  const container = [...spec.initContainers, ...spec.containers].find((candidate) => candidate.name === ref.container);
+  const { cpu, memory } = container?.resources ?? {};
+  const capacityCpu = values.cpuMillicores ?? 0;
+  const capacityMemory = values.memoryBytes ?? 0;
+  let amount: number;
+  switch (ref.resource) {
+    case 'limits.cpu':
+      amount = cpu?.limitMillicores ?? capacityCpu;
+      break;
+    case 'requests.cpu':
+      amount = cpu?.requestMillicores ?? 0;
+      break;
+    case 'limits.memory':
+      amount = memory?.limitBytes ?? capacityMemory;
+      break;
+    case 'requests.memory':
+      amount = memory?.requestBytes ?? 0;
+      break;
+    case 'limits.ephemeral-storage':
+    case 'requests.ephemeral-storage':
+      amount = 0;
+      break;
+  }
+  return String(Math.ceil(amount / ref.divisor));
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/**
+ * Resolves env as kubelet does: `envFrom` first (later sources win; keys that are no valid
+ * variable name are skipped), then `env` in order (fieldRefs, resourceFieldRefs, object keys
+ * from `config`, `$(VAR)` references to variables defined before), then expands command/args.
+ */
+export function expandContainer(spec: PodSpec, container: ContainerSpec, values: RuntimeFieldValues, config: PodConfig = EMPTY_POD_CONFIG): ExpandedContainer {
   const expand = spec.format === 'kubernetes';
-  const defined = new Map<string, string>();
-  const env = container.env.map((variable) => {
-    const value =
-      variable.kind === 'field'
-        ? fieldValue(spec, variable.fieldPath, values)
-        : expand
-          ? expandVariables(variable.value, (name) => defined.get(name))
-          : variable.value;
-    defined.set(variable.name, value);
-    return { name: variable.name, value };
-  });
+  const defined = new Map<string, ExpandedEnvVar>();
+  for (const source of container.envFrom ?? []) {
+    const object = configObject(config, source.object, source.objectName);
+    for (const [key, encoded] of Object.entries(object?.data ?? {})) {
+      const name = `${source.prefix}${key}`;
+      if (!ENV_NAME.test(name)) continue;
+      defined.delete(name);
+      const value = Buffer.from(encoded, 'base64').toString('utf8');
+      defined.set(name, source.object === 'Secret' ? { name, value, secret: true } : { name, value });
+    }
+  }
+  const lookup = (name: string): string | undefined => defined.get(name)?.value;
+  for (const variable of container.env) {
+    let entry: ExpandedEnvVar | undefined;
+    switch (variable.kind) {
+      case 'value':
+        entry = { name: variable.name, value: expand ? expandVariables(variable.value, lookup) : variable.value };
+        break;
+      case 'field':
+        entry = { name: variable.name, value: fieldValue(spec, variable.key === undefined ? { fieldPath: variable.fieldPath } : { fieldPath: variable.fieldPath, key: variable.key }, values) };
+        break;
+      case 'resource':
+        entry = { name: variable.name, value: resourceValue(spec, variable.ref, values) };
+        break;
+      case 'objectKey': {
+        const bytes = configValue(config, variable.object, variable.objectName, variable.key);
+        // An optional reference to a missing object or key leaves the variable unset (kubelet).
+        if (bytes !== undefined) entry = variable.object === 'Secret' ? { name: variable.name, value: bytes.toString('utf8'), secret: true } : { name: variable.name, value: bytes.toString('utf8') };
+        break;
+      }
+    }
+    if (entry === undefined) continue;
+    defined.delete(variable.name);
+    defined.set(variable.name, entry);
+  }
+  const env = [...defined.values()];
   const argv = (list: readonly string[] | undefined): readonly string[] | undefined =>
-    list === undefined || !expand ? list : list.map((item) => expandVariables(item, (name) => defined.get(name)));
+    list === undefined || !expand ? list : list.map((item) => expandVariables(item, lookup));
   const command = argv(container.command);
   const args = argv(container.args);
   return { env, ...(command === undefined ? {} : { command }), ...(args === undefined ? {} : { args }) };
+}
+
+/** One file of a configMap, secret or downwardAPI volume. */
+export interface VolumeFile {
+  /** Relative, normalised, no `..`. */
+  readonly path: string;
+  readonly mode: number;
+  readonly data: Buffer;
+}
+
+/**
+ * The files of a configMap/secret volume (every key, or `items`; an optional missing object
+ * gives none) or a downwardAPI volume; empty for other volumes.
+ */
+export function volumeFiles(spec: PodSpec, volume: VolumeSpec, config: PodConfig, values: RuntimeFieldValues): VolumeFile[] {
+  const { source } = volume;
+  if (source.kind === 'downwardAPI') {
+    return source.items.map((item) => {
+      const text = item.fieldRef !== undefined ? fieldValue(spec, item.fieldRef, values) : item.resourceFieldRef === undefined ? '' : resourceValue(spec, item.resourceFieldRef, values);
+      return { path: item.path, mode: item.mode ?? source.defaultMode, data: Buffer.from(text, 'utf8') };
+    });
+  }
+  if (source.kind !== 'object') return [];
+  const object = configObject(config, source.object, source.objectName);
+  if (object === undefined) return [];
+  const items = source.items ?? Object.keys(object.data).map((key) => ({ key, path: key }));
+  return items.flatMap((item) => {
+    const encoded = object.data[item.key];
+    if (encoded === undefined) return [];
+    return [{ path: item.path, mode: ('mode' in item && item.mode !== undefined ? item.mode : source.defaultMode), data: Buffer.from(encoded, 'base64') }];
+  });
 }

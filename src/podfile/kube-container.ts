@@ -8,7 +8,7 @@
 import type { DockerReference } from '../image/index.js';
 import { parseDockerReference } from '../image/index.js';
 import { isRockletError } from '../util/index.js';
-import { readKubeEnv } from './kube-env.js';
+import { readKubeEnv, readKubeEnvFrom } from './kube-env.js';
 import type { LocatedPort } from './kube-ports.js';
 import { readKubePorts } from './kube-ports.js';
 import { readKubeLifecycle, readKubeProbes } from './kube-probes.js';
@@ -173,7 +173,8 @@ export function readKubeContainer(scope: Scope, node: PodNode, path: string, con
   const args = readArgv(scope, fields, 'args');
   const workingDirNode = fields.get('workingDir');
   const workingDir = workingDirNode === undefined ? undefined : readPath(scope, workingDirNode, fields.at('workingDir'));
-  const env = readKubeEnv(scope, fields.get('env'), fields.at('env'));
+  const env = readKubeEnv(scope, fields.get('env'), fields.at('env'), name);
+  const envFrom = readKubeEnvFrom(scope, fields.get('envFrom'), fields.at('envFrom'));
   env.forEach((variable, index) => {
     if (variable.kind === 'value' && Buffer.byteLength(variable.value) > POD_LIMITS.argBytes) {
       scope.sink.error(node.pos, `${itemPath(fields.at('env'), index)}.value`, `value is longer than the kernel limit of ${POD_LIMITS.argBytes} bytes`);
@@ -198,6 +199,7 @@ export function readKubeContainer(scope: Scope, node: PodNode, path: string, con
     ...(args === undefined ? {} : { args }),
     ...(workingDir === undefined ? {} : { workingDir }),
     env,
+    ...(envFrom.length === 0 ? {} : { envFrom }),
     ports: ports.map((port) => port.port),
     volumeMounts,
     resources,

@@ -80,12 +80,11 @@ export function podSpecShape(nodeNameRule: SpecialRule): ObjectShape {
 }
 
 const CONTAINER_FIELDS = [
-  'name', 'image', 'imagePullPolicy', 'command', 'args', 'workingDir', 'env', 'ports', 'volumeMounts', 'resources', 'securityContext',
+  'name', 'image', 'imagePullPolicy', 'command', 'args', 'workingDir', 'env', 'envFrom', 'ports', 'volumeMounts', 'resources', 'securityContext',
   'tty', 'stdin',
 ] as const;
 
 const CONTAINER_SPECIAL: Readonly<Record<string, SpecialRule>> = {
-  envFrom: error(`${V1}: ConfigMaps and Secrets need a cluster; list the variables under env`),
   stdinOnce: unless(scalarIs(false), `${V1}: nothing attaches to a pod's stdin on one host`),
   volumeDevices: error(`${V1}: block devices are not supported`),
   resizePolicy: error(`${V1}: edit the file to change resources`),
@@ -112,16 +111,17 @@ export const INIT_CONTAINER_SHAPE: ObjectShape = {
 export const ENV_SHAPE: ObjectShape = { fields: ['name', 'value', 'valueFrom'] };
 
 export const VALUE_FROM_SHAPE: ObjectShape = {
-  fields: ['fieldRef'],
+  fields: ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'],
   special: {
-    configMapKeyRef: error(`${V1}: ConfigMaps need a cluster; write the value under env[].value`),
-    secretKeyRef: error(`${V1}: Secrets need a cluster; mount a hostPath file instead`),
-    resourceFieldRef: error(`${V1}`),
-    fileKeyRef: error(`${V1}`),
+    fileKeyRef: error(`${V1}: put the file's variables in a ConfigMap (a document beside the pod or <config-dir>/configmaps/) and use envFrom`),
   },
 };
 
 export const FIELD_REF_SHAPE: ObjectShape = { fields: ['fieldPath', 'apiVersion'] };
+export const RESOURCE_FIELD_REF_SHAPE: ObjectShape = { fields: ['containerName', 'resource', 'divisor'] };
+export const OBJECT_KEY_REF_SHAPE: ObjectShape = { fields: ['name', 'key', 'optional'] };
+export const OBJECT_REF_SHAPE: ObjectShape = { fields: ['name', 'optional'] };
+export const ENV_FROM_SHAPE: ObjectShape = { fields: ['configMapRef', 'secretRef', 'prefix'] };
 
 export const PORT_SHAPE: ObjectShape = { fields: ['containerPort', 'hostPort', 'hostIP', 'protocol', 'name'] };
 
@@ -167,18 +167,32 @@ export const CAPABILITIES_SHAPE: ObjectShape = { fields: ['add', 'drop'] };
 export const SECCOMP_SHAPE: ObjectShape = { fields: ['type', 'localhostProfile'] };
 export const SYSCTL_SHAPE: ObjectShape = { fields: ['name', 'value'] };
 
-const VOLUME_TYPES_REJECTED = [
-  'configMap', 'secret', 'projected', 'downwardAPI', 'persistentVolumeClaim', 'ephemeral', 'csi', 'image', 'nfs', 'iscsi',
-  'glusterfs', 'rbd', 'cephfs', 'cinder', 'fc', 'flocker', 'flexVolume', 'azureFile', 'azureDisk', 'vsphereVolume',
-  'quobyte', 'photonPersistentDisk', 'portworxVolume', 'scaleIO', 'storageos', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo',
-] as const;
-
-export const VOLUME_SHAPE: ObjectShape = {
-  fields: ['name', 'hostPath', 'emptyDir'],
-  special: Object.fromEntries(
-    VOLUME_TYPES_REJECTED.map((type): [string, SpecialRule] => [type, error(`volume type ${type} is ${V1}: use hostPath or emptyDir`)]),
+const CLUSTER_STORAGE = 'needs a cluster\'s storage; on one host use a hostPath volume of a directory you mount there';
+const VOLUME_TYPES_REJECTED: Readonly<Record<string, string>> = {
+  persistentVolumeClaim: `a PersistentVolumeClaim ${CLUSTER_STORAGE}`,
+  ephemeral: `a generic ephemeral volume ${CLUSTER_STORAGE}, or an emptyDir`,
+  projected: `${V1}: service-account tokens need a cluster; mount the ConfigMaps, Secrets and downwardAPI items as volumes of their own`,
+  csi: `a CSI volume ${CLUSTER_STORAGE}`,
+  image: `${V1}: use an init container that copies the files into an emptyDir`,
+  gitRepo: `${V1} (deprecated in Kubernetes too): clone in an init container into an emptyDir`,
+  ...Object.fromEntries(
+    ['nfs', 'iscsi', 'glusterfs', 'rbd', 'cephfs', 'cinder', 'fc', 'flocker', 'flexVolume', 'azureFile', 'azureDisk', 'vsphereVolume',
+      'quobyte', 'photonPersistentDisk', 'portworxVolume', 'scaleIO', 'storageos', 'gcePersistentDisk', 'awsElasticBlockStore'].map(
+      (type): [string, string] => [type, `volume type ${type} ${CLUSTER_STORAGE}`],
+    ),
   ),
 };
+
+export const VOLUME_SHAPE: ObjectShape = {
+  fields: ['name', 'hostPath', 'emptyDir', 'configMap', 'secret', 'downwardAPI'],
+  special: Object.fromEntries(Object.entries(VOLUME_TYPES_REJECTED).map(([type, message]): [string, SpecialRule] => [type, error(message)])),
+};
+
+export const CONFIG_MAP_VOLUME_SHAPE: ObjectShape = { fields: ['name', 'items', 'defaultMode', 'optional'] };
+export const SECRET_VOLUME_SHAPE: ObjectShape = { fields: ['secretName', 'items', 'defaultMode', 'optional'] };
+export const KEY_TO_PATH_SHAPE: ObjectShape = { fields: ['key', 'path', 'mode'] };
+export const DOWNWARD_API_VOLUME_SHAPE: ObjectShape = { fields: ['items', 'defaultMode'] };
+export const DOWNWARD_API_FILE_SHAPE: ObjectShape = { fields: ['path', 'fieldRef', 'resourceFieldRef', 'mode'] };
 
 export const HOST_PATH_SHAPE: ObjectShape = { fields: ['path', 'type'] };
 export const EMPTY_DIR_SHAPE: ObjectShape = { fields: ['medium', 'sizeLimit'] };

@@ -5,6 +5,7 @@
  * 0777 owned by root, as Kubernetes creates it (not appc's 0755). Which host paths are allowed
  * at all is the daemon's policy (formats.md §4 #22), not decided here.
  */
+import { readDownwardApiVolume, readObjectVolume } from './kube-config-volumes.js';
 import { EMPTY_DIR_SHAPE, HOST_PATH_SHAPE, VOLUME_SHAPE } from './kube-shapes.js';
 import { readQuantity } from './kube-resources.js';
 import { POD_LIMITS } from './limits.js';
@@ -64,20 +65,35 @@ function readEmptyDir(scope: Scope, node: PodNode, path: string): VolumeSource |
   };
 }
 
+const SOURCES = ['hostPath', 'emptyDir', 'configMap', 'secret', 'downwardAPI'] as const;
+
 function readSource(scope: Scope, fields: Fields): VolumeSource | undefined {
-  const hostPath = fields.get('hostPath');
-  const emptyDir = fields.get('emptyDir');
-  if (hostPath !== undefined && emptyDir !== undefined) {
-    scope.sink.error(emptyDir.pos, fields.path, 'a volume has exactly one source: hostPath or emptyDir, not both');
+  // `emptyDir: {}` is the usual spelling; a bare `emptyDir:` (null) means the same in Kubernetes.
+  const given = SOURCES.filter((source) => fields.node.entries.some((entry) => entry.key === source));
+  if (given.length > 1) {
+    scope.sink.error(fields.node.pos, fields.path, `a volume has exactly one source, got ${given.join(' and ')}`);
     return undefined;
   }
-  if (hostPath !== undefined) return readHostPath(scope, hostPath, fields.at('hostPath'));
-  // `emptyDir: {}` is the usual spelling; a bare `emptyDir:` (null) means the same in Kubernetes.
-  const emptyEntry = fields.node.entries.find((entry) => entry.key === 'emptyDir');
-  if (emptyEntry !== undefined) return readEmptyDir(scope, emptyDir ?? { kind: 'map', entries: [], pos: emptyEntry.value.pos }, fields.at('emptyDir'));
-  const hasRejectedSource = fields.node.entries.some((entry) => entry.key !== 'name' && entry.key !== 'hostPath');
-  if (!hasRejectedSource) scope.sink.error(fields.node.pos, fields.path, 'a volume needs a source: hostPath or emptyDir');
-  return undefined;
+  const [source] = given;
+  if (source === undefined) {
+    const hasRejectedSource = fields.node.entries.some((entry) => entry.key !== 'name' && !SOURCES.includes(entry.key as (typeof SOURCES)[number]));
+    if (!hasRejectedSource) scope.sink.error(fields.node.pos, fields.path, `a volume needs a source: ${SOURCES.join(', ')}`);
+    return undefined;
+  }
+  const entry = fields.node.entries.find((candidate) => candidate.key === source);
+  const node = fields.get(source) ?? { kind: 'map' as const, entries: [], pos: entry?.value.pos ?? fields.node.pos };
+  switch (source) {
+    case 'hostPath':
+      return readHostPath(scope, node, fields.at('hostPath'));
+    case 'emptyDir':
+      return readEmptyDir(scope, node, fields.at('emptyDir'));
+    case 'configMap':
+      return readObjectVolume(scope, node, fields.at('configMap'), 'ConfigMap');
+    case 'secret':
+      return readObjectVolume(scope, node, fields.at('secret'), 'Secret');
+    case 'downwardAPI':
+      return readDownwardApiVolume(scope, node, fields.at('downwardAPI'));
+  }
 }
 
 /** Reads `spec.volumes`; also returns every declared name (valid or not) so mounts are not reported twice. */

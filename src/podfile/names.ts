@@ -78,3 +78,21 @@ export function normaliseAbsolutePath(value: string): { path: string } | { probl
 export function ipProblem(value: string): string | undefined {
   return isIP(value) === 0 ? `"${value}" is not a valid IP address` : undefined;
 }
+
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** Why `key` is not a ConfigMap/Secret key (Kubernetes' IsConfigMapKey: a file name of `[-._a-zA-Z0-9]`, ≤ 253, not `.` or `..`). */
+export function configKeyProblem(key: string): string | undefined {
+  const rule = 'a key is a valid file name: 1-253 characters of A-Z, a-z, 0-9, "-", "_" and ".", and not "." or ".."';
+  if (key === '' || key.length > 253 || !CONFIG_KEY.test(key) || key === '.' || key === '..') return `"${key}" is not a valid key: ${rule}`;
+  return undefined;
+}
+
+/** Why `value` is not a relative file path inside a volume (no leading "/", no ".." component, not empty). */
+export function volumeFilePathProblem(value: string): string | undefined {
+  if (value === '') return 'must not be empty';
+  if (value.startsWith('/')) return `"${value}" must be a relative path (no leading "/")`;
+  if (value.split('/').includes('..')) return `"${value}" must not contain ".." components`;
+  if (value.includes('\0')) return 'a path must not contain NUL';
+  return undefined;
+}

@@ -13,12 +13,14 @@ import { DiagnosticSink, FILE_START, NO_POSITION } from './diagnostics.js';
 import { looksLikeJson, parseJsonSource } from './json-source.js';
 import type { PodIdentity } from './kube-pod.js';
 import { parseKubernetesPod } from './kube-pod.js';
+import type { PodNode } from './node.js';
 import { PARSE_LIMITS, describeNode } from './node.js';
-import type { PodFileOptions } from './scope.js';
+import type { PodFileOptions, Scope } from './scope.js';
 import { decodePodFileText } from './source-text.js';
 import { specHash } from './spec-hash.js';
-import type { PodSpec, SpecHash } from './types.js';
-import { parseYamlSource } from './yaml-source.js';
+import type { ConfigObject, ConfigObjectKind, PodSpec, SpecHash } from './types.js';
+import { parseYamlDocuments } from './yaml-source.js';
+import { configObjectKindOf, parseConfigObject } from './kube-objects.js';
 
 export interface PodFileSuccess {
   readonly ok: true;
@@ -27,6 +29,8 @@ export interface PodFileSuccess {
   readonly hash: SpecHash;
   readonly identity: PodIdentity;
   readonly warnings: readonly Diagnostic[];
+  /** ConfigMaps and Secrets written beside the Pod in the same file (a multi-document YAML). */
+  readonly objects: readonly ConfigObject[];
 }
 
 export interface PodFileFailure {
@@ -45,11 +49,11 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
   return a.line - b.line || a.column - b.column;
 }
 
-function finish(sink: DiagnosticSink, spec: PodSpec | undefined, identity: PodIdentity | undefined): PodFileResult {
+function finish(sink: DiagnosticSink, spec: PodSpec | undefined, identity: PodIdentity | undefined, objects: readonly ConfigObject[] = []): PodFileResult {
   sink.errors.sort(byPosition); // stable: equal positions keep the order found
   sink.warnings.sort(byPosition);
   if (spec !== undefined && sink.errors.length === 0) {
-    return { ok: true, file: sink.file, spec, hash: specHash(spec), identity: { namespace: spec.namespace, name: spec.name }, warnings: sink.warnings };
+    return { ok: true, file: sink.file, spec, hash: specHash(spec), identity: { namespace: spec.namespace, name: spec.name }, warnings: sink.warnings, objects };
   }
   if (sink.errors.length === 0) sink.error(FILE_START, '', 'invalid pod file'); // defensive: a failure always says something
   return { ok: false, file: sink.file, errors: sink.errors, warnings: sink.warnings, ...(identity === undefined ? {} : { identity }) };
@@ -63,8 +67,20 @@ export function parsePodFile(input: Uint8Array | string, fileName: string, optio
   const sink = new DiagnosticSink(fileName);
   const text = decodePodFileText(input, sink);
   if (text === undefined) return finish(sink, undefined, undefined);
-  const root = looksLikeJson(text) ? parseJsonSource(text, sink) : parseYamlSource(text, sink);
-  if (root === undefined) return finish(sink, undefined, undefined);
+  const roots = looksLikeJson(text) ? oneRoot(parseJsonSource(text, sink)) : parseYamlDocuments(text, sink);
+  if (roots === undefined) return finish(sink, undefined, undefined);
+  const { pods, objects } = splitDocuments({ sink, options }, roots);
+  const [root, second] = pods;
+  if (second !== undefined) {
+    sink.error(second.pos, '', `one pod per file: found ${pods.length} documents that are not ConfigMaps or Secrets (${pods.map(documentKindOf).join(', ')}); ConfigMaps and Secrets may sit beside the pod, the rest need files of their own`);
+    return finish(sink, undefined, undefined);
+  }
+  if (root === undefined) {
+    sink.error(FILE_START, '', objects.length === 0
+      ? 'not a pod file: no Pod document'
+      : 'not a pod file: it holds only ConfigMaps and Secrets; put them beside a Pod in its file, or in <config-dir>/configmaps/ and <config-dir>/secrets/ to share them');
+    return finish(sink, undefined, undefined);
+  }
   if (root.kind !== 'map') {
     sink.error(root.pos, '', `expected a Kubernetes Pod or an appc PodManifest (a map), got ${describeNode(root)}`);
     return finish(sink, undefined, undefined);
@@ -76,6 +92,7 @@ export function parsePodFile(input: Uint8Array | string, fileName: string, optio
     return finish(sink, undefined, undefined);
   }
   if (keys.has('acKind')) {
+    if (objects.length > 0) sink.error(root.pos, '', 'an appc PodManifest cannot reference ConfigMaps or Secrets; write them beside a Kubernetes Pod');
     const result = parseAppcPodManifest(scope, root, fileName);
     return finish(sink, result.spec, result.identity);
   }
@@ -84,7 +101,66 @@ export function parsePodFile(input: Uint8Array | string, fileName: string, optio
     return finish(sink, undefined, undefined);
   }
   const result = parseKubernetesPod(scope, root);
-  return finish(sink, result.spec, result.identity);
+  return finish(sink, result.spec, result.identity, objects);
+}
+
+function documentKindOf(root: PodNode): string {
+  const kind = root.kind === 'map' ? root.entries.find((entry) => entry.key === 'kind' || entry.key === 'acKind')?.value : undefined;
+  return kind?.kind === 'scalar' && typeof kind.value === 'string' ? kind.value : 'a document without kind';
+}
+
+function oneRoot(root: PodNode | undefined): PodNode[] | undefined {
+  return root === undefined ? undefined : [root];
+}
+
+/** The documents that are not ConfigMaps or Secrets, and the objects (each name once per kind). */
+function splitDocuments(scope: Scope, roots: readonly PodNode[]): { pods: PodNode[]; objects: ConfigObject[] } {
+  const pods: PodNode[] = [];
+  const objects: ConfigObject[] = [];
+  for (const root of roots) {
+    const kind = configObjectKindOf(root);
+    if (kind === undefined || root.kind !== 'map') {
+      pods.push(root);
+      continue;
+    }
+    const object = parseConfigObject(scope, root, kind);
+    if (object === undefined) continue;
+    if (objects.some((other) => other.kind === object.kind && other.name === object.name && other.namespace === object.namespace)) {
+      scope.sink.error(root.pos, 'metadata.name', `duplicate ${kind} "${object.name}" in this file`);
+      continue;
+    }
+    objects.push(object);
+  }
+  return { pods, objects };
+}
+
+/** A file of ConfigMaps or Secrets (`<config-dir>/configmaps|secrets/`): the objects, or every problem. */
+export type ConfigObjectFileResult =
+  | { readonly ok: true; readonly file: string; readonly objects: readonly ConfigObject[] }
+  | { readonly ok: false; readonly file: string; readonly errors: readonly Diagnostic[] };
+
+/** Parses a file of `kind` objects (one or more YAML documents, or one JSON object). Pure. */
+export function parseConfigObjectFile(input: Uint8Array | string, fileName: string, kind: ConfigObjectKind): ConfigObjectFileResult {
+  const sink = new DiagnosticSink(fileName);
+  const text = decodePodFileText(input, sink);
+  const roots = text === undefined ? undefined : looksLikeJson(text) ? oneRoot(parseJsonSource(text, sink)) : parseYamlDocuments(text, sink);
+  const objects: ConfigObject[] = [];
+  for (const root of roots ?? []) {
+    const found = configObjectKindOf(root);
+    if (found !== kind || root.kind !== 'map') {
+      const where = kind === 'Secret' ? 'secrets/' : 'configmaps/';
+      sink.error(root.pos, 'kind', found === undefined ? `expected kind ${kind} in ${where}` : `a ${found} does not belong in ${where}; put it in ${found === 'Secret' ? 'secrets/' : 'configmaps/'}`);
+      continue;
+    }
+    const object = parseConfigObject({ sink, options: {} }, root, kind);
+    if (object !== undefined) objects.push(object);
+  }
+  sink.errors.sort(byPosition);
+  if (roots === undefined || sink.errors.length > 0) {
+    if (sink.errors.length === 0) sink.error(FILE_START, '', 'invalid file');
+    return { ok: false, file: fileName, errors: sink.errors };
+  }
+  return { ok: true, file: fileName, objects };
 }
 
 // Errors that describe the file (the user can fix them); anything else is rocklet's own failure.

@@ -59,9 +59,46 @@ export type HostPathType = (typeof HOST_PATH_TYPES)[number];
 export const EMPTY_DIR_MEDIA = ['Disk', 'Memory'] as const;
 export type EmptyDirMedium = (typeof EMPTY_DIR_MEDIA)[number];
 
-/** The downward-API fields a container env var may reference; the daemon computes them. */
-export const FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'status.hostIP', 'status.podIP'] as const;
+/**
+ * The downward-API fields a container env var may reference; the runtime computes them.
+ * `metadata.labels` / `metadata.annotations` take a key in env (`metadata.labels['app']`) and
+ * are whole maps in a downwardAPI volume.
+ */
+export const FIELD_PATHS = [
+  'metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.labels', 'metadata.annotations', 'spec.nodeName',
+  'spec.serviceAccountName', 'status.hostIP', 'status.podIP', 'status.podIPs', 'status.hostIPs',
+] as const;
 export type FieldPath = (typeof FIELD_PATHS)[number];
+
+/** The container resources a `resourceFieldRef` may name. */
+export const RESOURCE_FIELDS = ['limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory', 'limits.ephemeral-storage', 'requests.ephemeral-storage'] as const;
+export type ResourceField = (typeof RESOURCE_FIELDS)[number];
+
+/** The cluster-free objects a pod may reference: documents beside it, or files in `<config-dir>/configmaps|secrets/`. */
+export const CONFIG_OBJECT_KINDS = ['ConfigMap', 'Secret'] as const;
+export type ConfigObjectKind = (typeof CONFIG_OBJECT_KINDS)[number];
+
+/** A downward-API field reference (`key` for one label or annotation). */
+export interface FieldRef {
+  readonly fieldPath: FieldPath;
+  readonly key?: string;
+}
+
+/** A `resourceFieldRef`: a resource of one container, divided by `divisor` (base units: millicores or bytes) and rounded up. */
+export interface ResourceFieldRef {
+  readonly container: ContainerName;
+  readonly resource: ResourceField;
+  readonly divisor: number;
+}
+
+/** A ConfigMap or Secret, validated; `data` values are base64 of the bytes, whatever field they came from. */
+export interface ConfigObject {
+  readonly kind: ConfigObjectKind;
+  readonly name: string;
+  readonly namespace: PodNamespace;
+  readonly immutable: boolean;
+  readonly data: Readonly<Record<string, string>>;
+}
 
 /** Per-pod opt-outs from secure defaults (annotation `rocklet.io/insecure-options`); a subset of `--insecure-options`. */
 export const POD_INSECURE_OPTIONS = ['image'] as const satisfies readonly InsecureFeature[];
@@ -78,7 +115,25 @@ export type ImageSource =
 
 export type EnvVar =
   | { readonly kind: 'value'; readonly name: EnvVarName; readonly value: string }
-  | { readonly kind: 'field'; readonly name: EnvVarName; readonly fieldPath: FieldPath };
+  | { readonly kind: 'field'; readonly name: EnvVarName; readonly fieldPath: FieldPath; readonly key?: string }
+  | { readonly kind: 'resource'; readonly name: EnvVarName; readonly ref: ResourceFieldRef }
+  /** `configMapKeyRef` / `secretKeyRef`: resolved when the pod is prepared. */
+  | {
+      readonly kind: 'objectKey';
+      readonly name: EnvVarName;
+      readonly object: ConfigObjectKind;
+      readonly objectName: string;
+      readonly key: string;
+      readonly optional: boolean;
+    };
+
+/** One `envFrom` entry: every key of the object (valid variable names only), with `prefix`. */
+export interface EnvFromSource {
+  readonly object: ConfigObjectKind;
+  readonly objectName: string;
+  readonly prefix: string;
+  readonly optional: boolean;
+}
 
 export interface ContainerPort {
   readonly name?: PortName;
@@ -164,6 +219,8 @@ export interface ContainerSpec {
   readonly workingDir?: AbsolutePath;
   /** In file order; values unexpanded (see expandContainer). */
   readonly env: readonly EnvVar[];
+  /** `envFrom` in file order (absent when none, so older specs keep their hash); `env` wins over it. */
+  readonly envFrom?: readonly EnvFromSource[];
   readonly ports: readonly ContainerPort[];
   readonly volumeMounts: readonly VolumeMount[];
   readonly resources: ResourceRequirements;
@@ -192,7 +249,32 @@ export type VolumeSource =
       readonly mode: number;
       readonly uid: number;
       readonly gid: number;
-    };
+    }
+  /** A ConfigMap or Secret as files (every key, or `items`), read-only, on a tmpfs. */
+  | {
+      readonly kind: 'object';
+      readonly object: ConfigObjectKind;
+      readonly objectName: string;
+      readonly items?: readonly KeyToPath[];
+      readonly defaultMode: number;
+      readonly optional: boolean;
+    }
+  | { readonly kind: 'downwardAPI'; readonly items: readonly DownwardApiFile[]; readonly defaultMode: number };
+
+/** A file of a configMap/secret volume: `key` of the object at `path` (relative, no `..`). */
+export interface KeyToPath {
+  readonly key: string;
+  readonly path: string;
+  readonly mode?: number;
+}
+
+/** A file of a downwardAPI volume. */
+export interface DownwardApiFile {
+  readonly path: string;
+  readonly fieldRef?: FieldRef;
+  readonly resourceFieldRef?: ResourceFieldRef;
+  readonly mode?: number;
+}
 
 export interface VolumeSpec {
   readonly name: VolumeName;

@@ -174,6 +174,21 @@ export function parseYamlSource(text: string, sink: DiagnosticSink): PodNode | u
 
 /** {@link parseYamlSource} without the fast path: `yaml`'s Document, converted. */
 export function parseYamlFull(text: string, sink: DiagnosticSink): PodNode | undefined {
+  const roots = parseYamlFullDocuments(text, sink, false);
+  return roots?.[0];
+}
+
+/**
+ * Every non-empty document of a YAML stream (a Pod with ConfigMaps and Secrets beside it, as
+ * `podman kube play` reads them), or undefined after recording the problems. `multi: false`
+ * refuses a second document.
+ */
+export function parseYamlDocuments(text: string, sink: DiagnosticSink): PodNode[] | undefined {
+  const single = parseYamlFast(text);
+  return single === undefined ? parseYamlFullDocuments(text, sink, true) : [single];
+}
+
+function parseYamlFullDocuments(text: string, sink: DiagnosticSink, multi: boolean): PodNode[] | undefined {
   const lines = new LineIndex(text);
   const docs = yamlLib().parseAllDocuments(text, YAML_OPTIONS);
   let failed = false;
@@ -191,13 +206,18 @@ export function parseYamlFull(text: string, sink: DiagnosticSink): PodNode | und
     sink.error({ line: 1, column: 1 }, '', 'no document: the file holds only comments, whitespace or "---"');
     return undefined;
   }
-  const [doc, second] = nonEmpty;
-  if (doc === undefined) return undefined;
-  if (second !== undefined) {
+  const [, second] = nonEmpty;
+  if (!multi && second !== undefined) {
     const kinds = nonEmpty.map(documentKind).join(', ');
     sink.error(lines.at(second.contents?.range?.[0] ?? second.range[0]), '', `one document per file: found ${nonEmpty.length} (${kinds}); split them into separate files`);
     return undefined;
   }
-  const walk: Walk = { doc, lines, sink, aliases: 0, nodes: 0, failed: false };
-  return convert(walk, doc.contents, '', 0);
+  const roots: PodNode[] = [];
+  for (const doc of nonEmpty) {
+    const walk: Walk = { doc, lines, sink, aliases: 0, nodes: 0, failed: false };
+    const root = convert(walk, doc.contents, '', 0);
+    if (root === undefined) return undefined;
+    roots.push(root);
+  }
+  return roots;
 }

@@ -40,7 +40,7 @@ const BROKEN: readonly (readonly [string, string, RegExp])[] = [
   ['YAML syntax', GOOD.replace('kind: Pod', 'kind: "Pod'), /yaml syntax error/],
   ['broken JSON', '{"apiVersion": "v1", "kind": "Pod",', /web\.yaml:\d+:\d+: .*(json|JSON)/],
   ['duplicate key', GOOD.replace('    image: busybox:1.36\n', '    image: busybox:1.36\n    image: busybox:1.36\n'), /duplicate key "image"/],
-  ['two documents', `${GOOD}---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n`, /one document per file/],
+  ['two documents', `${GOOD}---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n`, /one pod per file: found 2 documents that are not ConfigMaps or Secrets \(Pod, Service\)/],
   ['a Deployment', GOOD.replace('kind: Pod', 'kind: Deployment'), /Deployment/],
   ['apiVersion v2', GOOD.replace('apiVersion: v1', 'apiVersion: v2'), /apiVersion/],
   ['no containers', GOOD.slice(0, GOOD.indexOf('  containers:')), /spec\.containers/],

@@ -49,17 +49,23 @@ describe('formats.md §4: bad input in one file', () => {
   it('#6 two non-empty documents', () => {
     const text = `${pod()}---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n`;
     const error = invalid(text).errors[0];
-    assert.equal(error?.message, 'one document per file: found 2 (Pod, Service); split them into separate files');
+    assert.equal(error?.message, 'one pod per file: found 2 documents that are not ConfigMaps or Secrets (Pod, Service); ConfigMaps and Secrets may sit beside the pod, the rest need files of their own');
     assert.equal(error?.line, 10);
     assert.equal(valid(`---\n${pod()}---\n`).spec.name, 'web', 'empty documents around one pod are fine');
   });
 
   it('#7 kind Deployment / ConfigMap / Service', () => {
-    for (const kind of ['Deployment', 'ConfigMap', 'Service']) {
+    for (const kind of ['Deployment', 'Service']) {
       const result = invalid(pod().replace('kind: Pod', `kind: ${kind}`));
       assert.equal(result.errors.length, 1, 'only the kind is reported, not the noise after it');
       hasError(result, 'kind', new RegExp(`^kind ${kind} is not supported: expected Pod \\(or an appc PodManifest\\)$`));
     }
+  });
+
+  it('#7b a file of ConfigMaps only is no pod file, and says where they go', () => {
+    const result = invalid('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n');
+    assert.equal(result.errors.length, 1);
+    assert.match(result.errors[0]?.message ?? '', /^not a pod file: it holds only ConfigMaps and Secrets; put them beside a Pod in its file, or in <config-dir>\/configmaps\/ and <config-dir>\/secrets\/ to share them$/);
   });
 
   it('#8 apiVersion apps/v1 or v2 with kind Pod', () => {

@@ -3,7 +3,7 @@
  * Kubernetes Pod object. Parsing that object again must give the same PodSpec, which proves
  * the normalised form keeps every field (the round trip of the issue's "Done when").
  */
-import type { ContainerSpec, PodSpec, VolumeSpec } from '../../src/podfile/index.js';
+import type { ContainerSpec, EnvVar, PodSpec, VolumeSpec } from '../../src/podfile/index.js';
 import { formatBytes, formatMillicores } from '../../src/podfile/index.js';
 
 type Json = Record<string, unknown>;
@@ -32,7 +32,7 @@ function container(spec: ContainerSpec): Json {
     ...(spec.command === undefined ? {} : { command: spec.command }),
     ...(spec.args === undefined ? {} : { args: spec.args }),
     ...(spec.workingDir === undefined ? {} : { workingDir: spec.workingDir }),
-    env: spec.env.map((v) => (v.kind === 'value' ? { name: v.name, value: v.value } : { name: v.name, valueFrom: { fieldRef: { fieldPath: v.fieldPath } } })),
+    env: spec.env.map((v) => ({ name: v.name, ...envSource(v) })),
     ports: spec.ports,
     volumeMounts: spec.volumeMounts,
     resources,
@@ -48,9 +48,29 @@ function container(spec: ContainerSpec): Json {
   };
 }
 
+function envSource(v: EnvVar): Json {
+  switch (v.kind) {
+    case 'value':
+      return { value: v.value };
+    case 'field':
+      return { valueFrom: { fieldRef: { fieldPath: v.key === undefined ? v.fieldPath : `${v.fieldPath}['${v.key}']` } } };
+    case 'resource':
+      return { valueFrom: { resourceFieldRef: { containerName: v.ref.container, resource: v.ref.resource, divisor: v.ref.resource.endsWith('cpu') ? `${v.ref.divisor}m` : `${v.ref.divisor}` } } };
+    case 'objectKey':
+      return { valueFrom: { [v.object === 'Secret' ? 'secretKeyRef' : 'configMapKeyRef']: { name: v.objectName, key: v.key, optional: v.optional } } };
+  }
+}
+
 function volume(spec: VolumeSpec): Json {
   const source = spec.source;
   if (source.kind === 'hostPath') return { name: spec.name, hostPath: { path: source.path, type: source.type } };
+  if (source.kind === 'object') {
+    const items = source.items === undefined ? {} : { items: source.items.map((item) => ({ ...item })) };
+    return source.object === 'Secret'
+      ? { name: spec.name, secret: { secretName: source.objectName, defaultMode: source.defaultMode, optional: source.optional, ...items } }
+      : { name: spec.name, configMap: { name: source.objectName, defaultMode: source.defaultMode, optional: source.optional, ...items } };
+  }
+  if (source.kind === 'downwardAPI') return { name: spec.name, downwardAPI: { defaultMode: source.defaultMode, items: source.items.map((item) => ({ ...item })) } };
   return {
     name: spec.name,
     emptyDir: { medium: source.medium === 'Memory' ? 'Memory' : '', ...(source.sizeLimitBytes === undefined ? {} : { sizeLimit: formatBytes(source.sizeLimitBytes) }) },

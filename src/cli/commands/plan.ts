@@ -27,7 +27,7 @@ export const handler: CommandHandler = async (ctx) => {
     const nodeName = labels['kubernetes.io/hostname'] ?? hostname();
     // The records are not loaded: a fresh machine has none.
     const applied = new AppliedRecords(ctx.globals.dir);
-    plan = await computePlan({ podDir: settings.podDir, labels, manager: undefined, applied, dataDir: ctx.globals.dir, nodeName, checkOwner: false });
+    plan = await computePlan({ podDir: settings.podDir, labels, manager: undefined, applied, dataDir: ctx.globals.dir, nodeName, checkOwner: false, configDir: ctx.globals.configDir });
   } else {
     const applied = await new AppliedRecords(ctx.globals.dir).load();
     const manager = await connectSystemd().catch((error: unknown) => {
@@ -38,7 +38,7 @@ export const handler: CommandHandler = async (ctx) => {
       });
     });
     try {
-      plan = await computePlan({ podDir: settings.podDir, labels, manager, applied, dataDir: ctx.globals.dir });
+      plan = await computePlan({ podDir: settings.podDir, labels, manager, applied, dataDir: ctx.globals.dir, configDir: ctx.globals.configDir });
     } finally {
       await manager.close();
     }

@@ -3,7 +3,10 @@
  * anything. Text output (stdout): `FILE: ok` per valid file, else one line per error
  * `FILE:LINE:COL: field.path: message`; warnings go to stderr. `--format json` prints one
  * object `{valid, files: [{file, valid, pod?, specHash?, errors, warnings}]}`. `--print FILE`
- * prints the normalised PodSpec (what rocklet would run) as JSON.
+ * prints the normalised PodSpec (what rocklet would run) as JSON: references to ConfigMaps and
+ * Secrets, never their values. A reference to an object that neither the file nor
+ * `<config-dir>/configmaps|secrets/` holds is an error (unless optional); `specHash` is the
+ * effective hash the daemon compares (spec + referenced objects).
  *
  * A DIR argument is a provisioning bundle (a pod directory shipped to many machines): its pod
  * files are read as the daemon reads them (`checkBundle`, daemon/bundle.ts) and checked against
@@ -19,8 +22,8 @@ import path from 'node:path';
 import { hostname } from 'node:os';
 import { checkBundle } from '../../daemon/index.js';
 import type { BundleReport } from '../../daemon/index.js';
-import type { Diagnostic, PodFileResult } from '../../podfile/index.js';
-import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
+import type { ConfigLookup, Diagnostic, PodFileResult } from '../../podfile/index.js';
+import { bindPodFileResult, formatDiagnostic, podConfigRefs, readPodFile, readSharedConfigObjects } from '../../podfile/index.js';
 import { loadSeccompProfiles, rockletStatePaths } from '../../pod/index.js';
 import { errnoCode, isRockletError, usageError } from '../../util/index.js';
 import type { CommandContext, CommandHandler } from '../command.js';
@@ -120,12 +123,16 @@ export const handler: CommandHandler = async (ctx) => {
   const options = { nodeName: hostname(), protectedHostPaths: rockletStatePaths({ dataDir: ctx.globals.dir, configDir: ctx.globals.configDir }) };
   const results: PodFileResult[] = [];
   const bundles: BundleReport[] = [];
+  // Bound to the ConfigMaps and Secrets beside each pod and in <config-dir>: a missing one is an error, as in the daemon.
+  let shared: ConfigLookup | undefined;
   for (const file of files) {
     if (await isDirectory(file)) {
       if (print) throw usageError('ERR_FLAG_VALUE', `--print takes a pod file, and ${file} is a directory`);
       bundles.push(await checkBundle(file, options.nodeName));
     } else {
-      results.push(await withSeccompProfiles(ctx, await readPodFile(file, options)));
+      const result = await readPodFile(file, options);
+      if (result.ok && podConfigRefs(result.spec).length > 0) shared ??= await readSharedConfigObjects(ctx.globals.configDir);
+      results.push(await withSeccompProfiles(ctx, shared === undefined ? result : bindPodFileResult(result, shared)));
     }
   }
   const json = ctx.globals.format === 'json' || ctx.globals.format === 'json-pretty';

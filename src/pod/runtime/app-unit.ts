@@ -9,11 +9,11 @@
  */
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { constants as osConstants } from 'node:os';
+import { networkInterfaces, constants as osConstants } from 'node:os';
 import type { ACName } from '../../image/index.js';
 import { errnoCode, failedPrecondition } from '../../util/index.js';
 import { recordAppExit } from '../store/app-exits.js';
-import { readNetnsPath } from '../store/net-info.js';
+import { readNetInfo, readNetnsPath } from '../store/net-info.js';
 import type { PodUuid } from '../store/uuid.js';
 import type { NamespaceChoice, Stage1Namespaces, Stage1Resources } from '../stage1/app.js';
 import { nsPath } from '../stage1/mount-namespace.js';
@@ -23,6 +23,7 @@ import { cpuQuota } from '../stage1/oci-config.js';
 import { appDirs, unmountAppRootfs } from '../stage1/rootfs.js';
 import type { VolumeMountRequest } from '../stage1/volumes.js';
 import { subPathVolume, volumeDir } from '../stage1/volumes.js';
+import { readPodSecrets } from './pod-secrets.js';
 import type { RuntimeContext } from './context.js';
 import type { PlannedApp, PodPlan } from './plan.js';
 import { EXEC_FILES, containerId, crunOf, findPod, nsFiles, planApp, usableTreeRootfs } from './pod-ref.js';
@@ -81,7 +82,8 @@ async function wholeVolumeMounts(podDir: string, plan: PodPlan, app: PlannedApp)
       requests.push({
         volume: { name: volume.name, source: volumeDir(podDir, volume.name), kind: 'directory', recursive: false },
         mountPath: mount.mountPath,
-        readOnly: mount.readOnly,
+        // configMap, secret and downwardAPI volumes are always read-only, as in Kubernetes.
+        readOnly: mount.readOnly || volume.kind === 'files',
       });
     }
   }
@@ -134,6 +136,26 @@ export function stage1Resources(app: PlannedApp): Stage1Resources | undefined {
 }
 
 /**
+ * The env with `status.podIP` / `status.hostIP` filled in from the pod's network (known only
+ * after `pod up`): the pod's address, and the host's address on the pod network (its gateway);
+ * with the host's network, this machine's first non-internal IPv4 address for both.
+ */
+async function withFieldEnv(app: PlannedApp, env: PlannedApp['env'], hostPodDir: string): Promise<PlannedApp['env']> {
+  const networks = await readNetInfo(hostPodDir).catch(() => []);
+  const pod = networks.find((network) => network.ip !== undefined);
+  const hostAddress = Object.values(networkInterfaces()).flat().find((address) => address !== undefined && address.family === 'IPv4' && !address.internal)?.address ?? '';
+  const values = { 'status.podIP': pod?.ip ?? hostAddress, 'status.hostIP': pod?.gateway ?? hostAddress };
+  const late = new Map((app.fieldEnv ?? []).map((field) => [field.name, values[field.fieldPath]]));
+  return env.map((pair) => (late.has(pair.name) ? { name: pair.name, value: late.get(pair.name) ?? '' } : pair));
+}
+
+/** The app's env with the values of its Secret-sourced variables filled in. */
+function withSecretEnv(app: PlannedApp, values: Readonly<Record<string, string>>): PlannedApp['env'] {
+  const secret = new Set(app.secretEnv ?? []);
+  return app.env.map((pair) => (secret.has(pair.name) && Object.hasOwn(values, pair.name) ? { name: pair.name, value: values[pair.name] ?? '' } : pair));
+}
+
+/**
  * `rocklet app prepare UUID APP`: renders app `appName` of running pod `uuid` afresh (a stale
  * crun container of the same id is deleted first, so a restarted unit can `crun run` again).
  */
@@ -143,7 +165,9 @@ export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: st
   const app = planApp(plan, uuid, appName);
   const id = containerId(uuid, app.name);
   if (plan.stage1 === 'crun') await crunOf(ctx).delete(id, { force: true });
-  const env = app.env.some((e) => e.name === 'AC_APP_NAME') ? app.env : [...app.env, { name: 'AC_APP_NAME', value: app.name }];
+  const withSecrets = app.secretEnv === undefined ? app.env : withSecretEnv(app, (await readPodSecrets(ctx, uuid)).env[app.name] ?? {});
+  const planned = app.fieldEnv === undefined ? withSecrets : await withFieldEnv(app, withSecrets, podDir);
+  const env = planned.some((e) => e.name === 'AC_APP_NAME') ? planned : [...planned, { name: 'AC_APP_NAME', value: app.name }];
   const prepared = await prepareApp(ctx.mountNamespace, {
     podDir,
     app: app.name,

@@ -174,7 +174,10 @@ export function appcPodManifestObject(plan: PodPlan, uuid?: string): Record<stri
     apps: plan.apps.map(appEntry),
     volumes: plan.volumes.map((volume) => volume.kind === 'host'
       ? { name: volume.name, kind: 'host', source: volume.source, readOnly: volume.readOnly, recursive: volume.recursive }
-      : { name: volume.name, kind: 'empty', readOnly: false, mode: `0${volume.mode.toString(8)}`, uid: volume.uid, gid: volume.gid }),
+      : volume.kind === 'files'
+        // appc has no such kind: the nearest is a read-only empty volume (its files are rocklet's).
+        ? { name: volume.name, kind: 'empty', readOnly: true, mode: '0755', uid: 0, gid: 0 }
+        : { name: volume.name, kind: 'empty', readOnly: false, mode: `0${volume.mode.toString(8)}`, uid: volume.uid, gid: volume.gid }),
     isolators: plan.sysctls === undefined || Object.keys(plan.sysctls).length === 0 ? [] : [{ name: 'os/unix/sysctl', value: { ...plan.sysctls } }],
     annotations,
     ports: plan.apps.flatMap((app) => app.ports.filter((port) => port.hostPort !== undefined).map((port) => ({

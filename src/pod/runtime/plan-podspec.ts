@@ -23,13 +23,15 @@
  * Docker image references are fetched as `docker://` images (fetch/docker-fetcher.ts); an appc
  * image imported under the name {@link dockerStoreName} gives still stands in for one.
  */
-import { hostname as osHostname, totalmem } from 'node:os';
+import { availableParallelism, hostname as osHostname, totalmem } from 'node:os';
 import type { ACIdentifier, DockerReference, Label, MountPoint } from '../../image/index.js';
 import { dockerCommand, mergeCommand } from '../../image/index.js';
-import type { ContainerSpec, ExpandedContainer, PodSpec, RuntimeFieldValues, SpecHash, VolumeSpec } from '../../podfile/index.js';
-import { expandContainer, expandVariables } from '../../podfile/index.js';
+import type { ContainerSpec, ExpandedContainer, PodConfig, PodSpec, RuntimeFieldValues, SpecHash, VolumeSpec } from '../../podfile/index.js';
+import { EMPTY_POD_CONFIG, expandContainer, expandVariables, volumeFiles } from '../../podfile/index.js';
 import type { OciSeccomp } from '../stage1/oci-spec.js';
 import { containerOomScoreAdj } from './oom-score.js';
+import type { PodSecrets } from './pod-secrets.js';
+import { emptyPodSecrets } from './pod-secrets.js';
 import { invalidArgument, notFound } from '../../util/index.js';
 import { parseIdentityRef } from '../stage1/identity.js';
 import type { RuntimeEvent } from './context.js';
@@ -61,6 +63,10 @@ export interface PodSpecPlanOptions {
   readonly seccompProfiles?: ReadonlyMap<string, OciSeccomp>;
   /** For kubelet's Burstable OOM score (system-cluster-critical pods); default this machine's memory. */
   readonly memoryCapacityBytes?: number;
+  /** The ConfigMaps and Secrets the pod references (podfile's bindPodConfig); default none. */
+  readonly config?: PodConfig;
+  /** Receives the Secret values the plan leaves out (pod-secrets.ts). */
+  readonly secrets?: PodSecrets;
 }
 
 /** Every container of the pod in plan order: init containers first, then the app containers. */
@@ -104,14 +110,25 @@ function argvOf(container: ContainerSpec, expanded: { command?: readonly string[
   return argv;
 }
 
+type VolumeContext = { values: RuntimeFieldValues; config: PodConfig; secrets: PodSecrets };
+
 /** An emptyDir of a pod with fsGroup belongs to that group, setgid (kubelet's SetVolumeOwnership). */
-function plannedVolume(volume: VolumeSpec, fsGroup: number | undefined): PlannedVolume {
-  const planned = plannedVolumeOf(volume);
-  return planned.kind === 'empty' && fsGroup !== undefined ? { ...planned, gid: fsGroup, mode: planned.mode | 0o2000 } : planned;
+function plannedVolume(spec: PodSpec, volume: VolumeSpec, context: VolumeContext): PlannedVolume {
+  const planned = plannedVolumeOf(spec, volume, context);
+  return planned.kind === 'empty' && spec.fsGroup !== undefined ? { ...planned, gid: spec.fsGroup, mode: planned.mode | 0o2000 } : planned;
 }
 
-function plannedVolumeOf(volume: VolumeSpec): PlannedVolume {
+function plannedVolumeOf(spec: PodSpec, volume: VolumeSpec, context: VolumeContext): PlannedVolume {
   const { source } = volume;
+  if (source.kind === 'object' || source.kind === 'downwardAPI') {
+    const files = volumeFiles(spec, volume, context.config, context.values);
+    const secret = source.kind === 'object' && source.object === 'Secret';
+    if (secret) context.secrets.volumes[volume.name] = Object.fromEntries(files.map((file) => [file.path, file.data.toString('base64')]));
+    return {
+      name: volume.name, kind: 'files', secret,
+      files: files.map((file) => (secret ? { path: file.path, mode: file.mode } : { path: file.path, mode: file.mode, data: file.data.toString('base64') })),
+    };
+  }
   if (source.kind === 'hostPath') {
     const create = source.type === 'DirectoryOrCreate' ? 'Directory' : source.type === 'FileOrCreate' ? 'File' : undefined;
     return { name: volume.name, kind: 'host', source: source.path, readOnly: false, recursive: source.recursive, ...(create === undefined ? {} : { create }) };
@@ -190,11 +207,14 @@ function planContainer(
   spec: PodSpec,
   entry: { container: ContainerSpec; init: boolean },
   image: ResolvedImage,
-  context: { options: PodSpecPlanOptions; values: RuntimeFieldValues; volumes: Map<string, PlannedVolume>; net: PodPlan['net'] },
+  context: { options: PodSpecPlanOptions; values: RuntimeFieldValues; volumes: Map<string, PlannedVolume>; net: PodPlan['net']; config: PodConfig; secrets: PodSecrets },
 ): PlannedApp {
   const { container, init } = entry;
   const app = image.record.manifest.app;
-  const expanded = expandContainer(spec, container, context.values);
+  const expanded = expandContainer(spec, container, context.values, context.config);
+  const secretEnv = expanded.env.filter((variable) => variable.secret === true);
+  if (secretEnv.length > 0) context.secrets.env[container.name] = Object.fromEntries(secretEnv.map((variable) => [variable.name, variable.value]));
+  const plannedEnv = expanded.env.map((variable) => (variable.secret === true ? { name: variable.name, value: '' } : { name: variable.name, value: variable.value }));
   const { security } = container;
   const identity = imageIdentity(image.record);
   const user = security.user ?? parseIdentityRef(identity.user ?? '');
@@ -214,9 +234,10 @@ function planContainer(
     image: plannedImage(image),
     args: argvOf(container, expanded, image),
     env: mergeEnvironment({
-      inherited: [], image: app?.environment ?? [], setEnvFile: [], setEnv: [], app: expanded.env, runtime: [{ name: 'AC_APP_NAME', value: container.name }],
+      inherited: [], image: app?.environment ?? [], setEnvFile: [], setEnv: [], app: plannedEnv, runtime: [{ name: 'AC_APP_NAME', value: container.name }],
     }),
     ...(fieldEnv.length === 0 ? {} : { fieldEnv }),
+    ...(secretEnv.length === 0 ? {} : { secretEnv: secretEnv.map((variable) => variable.name) }),
     workingDir: container.workingDir ?? app?.workingDirectory ?? '/',
     ...(user === undefined ? {} : { user }),
     ...(group === undefined ? {} : { group }),
@@ -292,17 +313,20 @@ export async function planFromPodSpec(spec: PodSpec, hash: SpecHash, images: rea
   const stage1 = options.stage1 ?? 'crun';
   const net = options.net ?? (spec.hostNetwork ? 'host' : 'default');
   const sysctls = plannedSysctls(spec, stage1, net);
-  const volumes = new Map(spec.volumes.map((volume) => [volume.name as string, plannedVolume(volume, spec.fsGroup)]));
-  await checkHostSources([...volumes.values()].filter((volume) => volume.kind !== 'host' || volume.create === undefined));
+  const values: RuntimeFieldValues = {
+    uid: options.podUuid, nodeName: options.nodeName ?? osHostname(), podIP: options.podIP ?? '', hostIP: options.hostIP ?? '',
+    cpuMillicores: availableParallelism() * 1000, memoryBytes: totalmem(),
+  };
+  const config = options.config ?? EMPTY_POD_CONFIG;
+  const secrets = options.secrets ?? emptyPodSecrets();
+  const volumes = new Map(spec.volumes.map((volume) => [volume.name as string, plannedVolume(spec, volume, { values, config, secrets })]));
+  await checkHostSources([...volumes.values()].filter((volume) => volume.kind !== 'files' && (volume.kind !== 'host' || volume.create === undefined)));
   for (const { container } of containers) {
     for (const mount of container.volumeMounts) {
       if (!volumes.has(mount.name)) throw notFound('ERR_VOLUME_UNKNOWN', `container "${container.name}" mounts volume "${mount.name}", which the pod does not define`);
     }
   }
-  const values: RuntimeFieldValues = {
-    uid: options.podUuid, nodeName: options.nodeName ?? osHostname(), podIP: options.podIP ?? '', hostIP: options.hostIP ?? '',
-  };
-  const context = { options, values, volumes, net };
+  const context = { options, values, volumes, net, config, secrets };
   const apps = containers.map((entry, index) => planContainer(spec, entry, images[index] as ResolvedImage, context));
   return {
     version: POD_PLAN_VERSION,

@@ -71,6 +71,11 @@ export interface PlannedApp {
    * sets them when the pod has its address. (`$(VAR)` references to them expanded to ''.)
    */
   readonly fieldEnv?: readonly { readonly name: string; readonly fieldPath: 'status.podIP' | 'status.hostIP' }[];
+  /**
+   * Pod files only: variables of `env` whose value comes from a Secret. The plan holds '' for
+   * them; `app prepare` takes the value from the pod's secrets file (pod-secrets.ts).
+   */
+  readonly secretEnv?: readonly string[];
   readonly workingDir: string;
   /** Resolved against the image's /etc/passwd and /etc/group at `app prepare`. */
   readonly user?: IdentityRef;
@@ -130,7 +135,19 @@ export type PlannedVolume =
        * plans of older rocklets. Disk volumes only.
        */
       readonly prefillFrom?: PlannedPrefill;
-    };
+    }
+  | PlannedFilesVolume;
+
+/**
+ * A configMap, secret or downwardAPI volume: a tmpfs with these files, mounted read-only into
+ * apps. `data` (base64) is absent for a Secret's files: their bytes are in the pod's secrets file.
+ */
+export interface PlannedFilesVolume {
+  readonly name: string;
+  readonly kind: 'files';
+  readonly secret: boolean;
+  readonly files: readonly { readonly path: string; readonly mode: number; readonly data?: string }[];
+}
 
 /** Where a prefilled volume's first content comes from: `path` in the image of app `app`. */
 export interface PlannedPrefill {

@@ -8,7 +8,10 @@ import { hostname } from 'node:os';
 import type { ImageFetcher, ImageRecord, PullPolicy } from '../../image/index.js';
 import { ImageStore, isACIdentifier } from '../../image/index.js';
 import type { ContainerSpec, PodSpec, ProtectedHostPath, PullPolicy as PodPullPolicy, SpecHash } from '../../podfile/index.js';
-import { formatDiagnostic, readPodFile } from '../../podfile/index.js';
+import type { PodConfig } from '../../podfile/index.js';
+import { EMPTY_POD_CONFIG, NO_SHARED_OBJECTS, bindPodConfig, formatDiagnostic, podConfigRefs, readPodFile, readSharedConfigObjects } from '../../podfile/index.js';
+import type { SecretsContext } from './pod-secrets.js';
+import { emptyPodSecrets, hasPodSecrets, writePodSecrets } from './pod-secrets.js';
 import type { InsecureFeature, InsecureOptions } from '../../util/index.js';
 import { invalidArgument, isErrorCategory } from '../../util/index.js';
 import type { ResolvedImage } from './plan-common.js';
@@ -32,6 +35,8 @@ export interface PodFilePrepareOptions extends PrepareOptions {
   readonly dns?: DnsRequest;
   readonly hosts?: HostsRequest;
   readonly uuidFileSave?: string;
+  /** The ConfigMaps and Secrets the spec references, bound (the daemon binds them itself). */
+  readonly config?: PodConfig;
 }
 
 /** Placeholder `metadata.uid` for the validation pass (the real UUID exists only after createPod). */
@@ -39,8 +44,17 @@ const UUID_PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
 
 const KUBE_PULL: Readonly<Record<PodPullPolicy, PullPolicy>> = { Always: 'update', IfNotPresent: 'new', Never: 'never' };
 
-/** Read and validate a pod file; throws `ERR_POD_FILE_INVALID` with every diagnostic. */
-export async function loadPodSpec(file: string, appcOnly: boolean, protectedHostPaths?: readonly ProtectedHostPath[]): Promise<{ spec: PodSpec; hash: SpecHash }> {
+/**
+ * Read and validate a pod file and bind its ConfigMap/Secret references (to the objects beside
+ * it, then those of `<configDir>/configmaps|secrets/`); throws `ERR_POD_FILE_INVALID` with
+ * every diagnostic or missing object.
+ */
+export async function loadPodSpec(
+  file: string,
+  appcOnly: boolean,
+  configDir?: string,
+  protectedHostPaths?: readonly ProtectedHostPath[],
+): Promise<{ spec: PodSpec; hash: SpecHash; config: PodConfig }> {
   const result = await readPodFile(file, { nodeName: hostname(), ...(protectedHostPaths === undefined ? {} : { protectedHostPaths }) });
   if (!result.ok) {
     const lines = result.errors.map((diagnostic) => formatDiagnostic(diagnostic));
@@ -53,7 +67,15 @@ export async function loadPodSpec(file: string, appcOnly: boolean, protectedHost
       hint: `use --pod-file=${file}`,
     });
   }
-  return { spec: result.spec, hash: result.hash };
+  if (podConfigRefs(result.spec).length === 0) return { spec: result.spec, hash: result.hash, config: EMPTY_POD_CONFIG };
+  const shared = configDir === undefined ? NO_SHARED_OBJECTS : await readSharedConfigObjects(configDir);
+  const bound = bindPodConfig(result.spec, result.hash, result.objects, shared);
+  if (!bound.ok) {
+    throw invalidArgument('ERR_POD_FILE_INVALID', `${file} cannot run:\n${bound.problems.join('\n')}`, {
+      hint: 'ConfigMaps and Secrets go beside the pod in its file (--- separated documents) or in <config-dir>/configmaps/ and <config-dir>/secrets/',
+    });
+  }
+  return { spec: result.spec, hash: bound.hash, config: bound.config };
 }
 
 function podInsecure(ctx: PlanningContext, spec: PodSpec): InsecureOptions {
@@ -97,8 +119,8 @@ async function fetchContainers(ctx: PlanningContext, store: ImageStore, spec: Po
  * new, Never → never) unless `pullPolicy` overrides it.
  */
 export async function preparePodFile(ctx: PlanningContext, file: string, options: PodFilePrepareOptions): Promise<PreparedPod> {
-  const { spec, hash } = await loadPodSpec(file, options.appcOnly === true, rockletStatePaths(ctx));
-  return preparePodSpec(ctx, spec, hash, options);
+  const { spec, hash, config } = await loadPodSpec(file, options.appcOnly === true, ctx.configDir, rockletStatePaths(ctx));
+  return preparePodSpec(ctx, spec, hash, { ...options, config });
 }
 
 /**
@@ -119,6 +141,7 @@ export async function preparePodSpec(ctx: PlanningContext, spec: PodSpec, hash: 
     ...(options.dns === undefined ? {} : { dns: options.dns }),
     ...(options.hosts === undefined ? {} : { hosts: options.hosts }),
     seccompProfiles,
+    ...(options.config === undefined ? {} : { config: options.config }),
   };
   // The second pass (with the real UUID) stays quiet: the first one already warned.
   const plan = await planFromPodSpec(spec, hash, images, {
@@ -127,7 +150,13 @@ export async function preparePodSpec(ctx: PlanningContext, spec: PodSpec, hash: 
   return createPreparedPod(ctx, store, plan, {
     ...(options.keepLocked === undefined ? {} : { keepLocked: options.keepLocked }),
     uuidFileSave: options.uuidFileSave,
-    replan: (uuid) => planFromPodSpec(spec, hash, images, { ...planOptions, podUuid: uuid }),
+    replan: async (uuid) => {
+      const secrets = emptyPodSecrets();
+      const final = await planFromPodSpec(spec, hash, images, { ...planOptions, podUuid: uuid, secrets });
+      // The caller's context is a RuntimeContext where pods run (its ns dir and mount namespace apply).
+      if (hasPodSecrets(secrets)) await writePodSecrets(ctx as PlanningContext & SecretsContext, uuid, secrets);
+      return final;
+    },
   });
 }
 

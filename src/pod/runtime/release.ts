@@ -20,6 +20,7 @@ import { APPS_DIR } from '../stage1/rootfs.js';
 import type { RuntimeContext } from './context.js';
 import { podNetworkOf } from './net-record.js';
 import { crunOf, loadPlan, nsFiles, podNsDir } from './pod-ref.js';
+import { removePodSecrets } from './pod-secrets.js';
 import { removeNamespaceDir, removeNamespaceFiles } from './sandbox-files.js';
 
 /** The pod's app names: from its plan, plus any app directory a crash left behind. */
@@ -106,5 +107,6 @@ export async function releasePodResources(ctx: RuntimeContext, podDir: string, u
   released.push(...net.value);
   for (const file of namespaces.value) released.push(`namespace ${file}`);
   await removeNamespaceDir(ctx.mountNamespace, podNsDir(ctx, uuid));
+  await removePodSecrets(ctx, uuid);
   return released;
 }

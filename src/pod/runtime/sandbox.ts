@@ -36,7 +36,11 @@ import type { PrepareVolumeOptions } from '../stage1/volumes.js';
 import { prepareVolume } from '../stage1/volumes.js';
 import type { RuntimeContext } from './context.js';
 import { recordPodNetwork } from './net-record.js';
-import type { PlannedVolume, PodPlan } from './plan.js';
+import type { PlannedFilesVolume, PlannedVolume, PodPlan } from './plan.js';
+import type { PodSecrets } from './pod-secrets.js';
+import { readPodSecrets } from './pod-secrets.js';
+import type { VolumeFileContent } from '../stage1/file-volumes.js';
+import { prepareFilesVolume } from '../stage1/file-volumes.js';
 import { crunOf, loadPlan, nsFiles, storeOf, usableTreeRootfs } from './pod-ref.js';
 import { releasePodResources } from './release.js';
 import { ensurePodNamespaces, writePodEtcFiles } from './sandbox-files.js';
@@ -62,7 +66,7 @@ export function plannedPortForwards(plan: PodPlan): PortForward[] {
   );
 }
 
-function volumeSpecOf(volume: PlannedVolume): VolumeSpec {
+function volumeSpecOf(volume: Exclude<PlannedVolume, { kind: 'files' }>): VolumeSpec {
   const source: VolumeSpec['source'] =
     volume.kind === 'host'
       ? ({ kind: 'hostPath', path: volume.source, type: '', recursive: volume.recursive } as VolumeSpec['source'])
@@ -77,8 +81,18 @@ function volumeSpecOf(volume: PlannedVolume): VolumeSpec {
   return { name: volume.name, source } as VolumeSpec;
 }
 
+/** The bytes of a files volume's files: from the plan, or (a Secret's) from the pod's secrets file. */
+function filesOf(volume: PlannedFilesVolume, secrets: PodSecrets | undefined): VolumeFileContent[] {
+  const stored = volume.secret ? secrets?.volumes[volume.name] ?? {} : {};
+  return volume.files.map((file) => {
+    const data = volume.secret ? stored[file.path] : file.data;
+    if (data === undefined) throw failedPrecondition('ERR_POD_SECRETS_INVALID', `volume "${volume.name}": no content for "${file.path}" (the pod's secrets file is missing or incomplete)`);
+    return { path: file.path, mode: file.mode, data: Buffer.from(data, 'base64') };
+  });
+}
+
 /** A prefilled volume's source: the image trees of the app it is filled from (plan.ts `prefillFrom`). */
-async function volumeOptionsOf(ctx: RuntimeContext, plan: PodPlan, volume: PlannedVolume): Promise<PrepareVolumeOptions> {
+async function volumeOptionsOf(ctx: RuntimeContext, plan: PodPlan, volume: Exclude<PlannedVolume, { kind: 'files' }>): Promise<PrepareVolumeOptions> {
   const from = volume.kind === 'empty' ? volume.prefillFrom : undefined;
   if (from === undefined) return {};
   const app = plan.apps.find((candidate) => candidate.name === from.app);
@@ -130,7 +144,11 @@ export async function setUpSandbox(ctx: RuntimeContext, uuid: PodUuid, podDir: s
   if (network.mode !== 'host') await writeNetnsPath(podDir, network.netnsPath);
   await writeNetInfo(podDir, netInfoOf(network));
   await writePodEtcFiles(ns, podDir, plan, hostname, network.mode === 'default' ? parseIpAddress(network.ip) : undefined);
-  for (const volume of plan.volumes) await prepareVolume(ns, podDir, volumeSpecOf(volume), await volumeOptionsOf(ctx, plan, volume));
+  const secrets = plan.volumes.some((volume) => volume.kind === 'files' && volume.secret) ? await readPodSecrets(ctx, uuid) : undefined;
+  for (const volume of plan.volumes) {
+    if (volume.kind === 'files') await prepareFilesVolume(ns, podDir, volume.name, filesOf(volume, secrets));
+    else await prepareVolume(ns, podDir, volumeSpecOf(volume), await volumeOptionsOf(ctx, plan, volume));
+  }
   return { hostname, network };
 }
 

@@ -173,6 +173,9 @@ export async function prepareVolume(ns: MountNamespace, podDir: string, volume: 
       return prepareHostPath(ns, { ...volume, source });
     case 'emptyDir':
       return prepareEmptyDir(ns, podDir, volume.name, source, options.prefill);
+    case 'object':
+    case 'downwardAPI':
+      throw new Error(`volume "${volume.name}": ${source.kind} volumes are planned as files (file-volumes.ts)`);
     default:
       return assertNever(source, 'volume source');
   }
