@@ -8,7 +8,7 @@
  * and `--once`.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../harness/index.js';
@@ -140,11 +140,12 @@ describe('e2e: rocklet daemon admission and bad input', () => {
     // The init container fails on its first run and succeeds on its second.
     const initPod = (name: string, policy: string): string => [
       'apiVersion: v1', 'kind: Pod', `metadata: {name: ${name}}`, 'spec:', `  restartPolicy: ${policy}`, '  terminationGracePeriodSeconds: 2',
-      '  volumes:', `  - {name: state, hostPath: {path: ${state}}}`,
+      '  volumes:', `  - {name: state, hostPath: {path: ${state}}}`, `  - {name: made, hostPath: {path: ${state}/made-${name}/sub, type: DirectoryOrCreate}}`,
       '  initContainers:', '  - name: setup', '    image: busybox:1.36', '    imagePullPolicy: IfNotPresent',
       `    command: [/bin/sh, -c, 'echo run >> /state/${name}; test $(wc -l < /state/${name}) -ge 2 || exit 4']`,
       '    volumeMounts: [{name: state, mountPath: /state}]',
-      '  containers:', '  - name: main', '    image: busybox:1.36', '    imagePullPolicy: IfNotPresent', "    command: [/bin/sh, -c, 'echo app; exec sleep 1000']", '',
+      '  containers:', '  - name: main', '    image: busybox:1.36', '    imagePullPolicy: IfNotPresent', "    command: [/bin/sh, -c, 'echo app; touch /made/x; exec sleep 1000']",
+      '    volumeMounts: [{name: made, mountPath: /made}]', '',
     ].join('\n');
     await d.writePod('init.yaml', initPod('init', 'Always'));
     await d.writePod('init-never.yaml', initPod('init-never', 'Never'));
@@ -158,6 +159,8 @@ describe('e2e: rocklet daemon admission and bad input', () => {
     assert.equal(running.uuid, failing.uuid);
     assert.equal((await readFile(path.join(state, 'init'), 'utf8')).split('\n').filter(Boolean).length, 2, 'the init container ran twice');
     assert.match(await d.fx.sd.journal('rocklet-init_main.service'), /^app$/m);
+    // A DirectoryOrCreate hostPath that did not exist was made for the app, which wrote into it.
+    assert.ok((await stat(path.join(state, 'made-init/sub/x'))).isFile());
     // Never: nothing ran again, and the app never started.
     assert.equal((await readFile(path.join(state, 'init-never'), 'utf8')).split('\n').filter(Boolean).length, 1);
     assert.equal((await d.row('init-never.yaml'))?.state, 'Failed');

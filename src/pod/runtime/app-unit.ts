@@ -7,7 +7,7 @@
  * The upper dir stays after cleanup (what the app wrote, for `export`); the next prepare starts
  * from the image again, as a restarted Kubernetes container does.
  */
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { networkInterfaces, constants as osConstants } from 'node:os';
 import type { ACName } from '../../image/index.js';
@@ -58,6 +58,31 @@ async function volumeMounts(ctx: RuntimeContext, podDir: string, plan: PodPlan, 
   }));
 }
 
+/**
+ * Whether a host volume's source is a directory; a missing one is created first when its
+ * hostPath type says so (DirectoryOrCreate, FileOrCreate: kubelet creates it at every container
+ * start, so a path removed while the pod runs comes back on a restart).
+ */
+async function hostSourceIsDirectory(volume: Extract<PodPlan['volumes'][number], { kind: 'host' }>): Promise<boolean> {
+  try {
+    return (await stat(volume.source)).isDirectory();
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  }
+  if (volume.create === 'Directory') {
+    await mkdir(volume.source, { recursive: true, mode: 0o755 });
+    return true;
+  }
+  if (volume.create === 'File') {
+    await mkdir(path.dirname(volume.source), { recursive: true, mode: 0o755 });
+    await (await open(volume.source, 'a', 0o644)).close();
+    return false;
+  }
+  throw failedPrecondition('ERR_HOST_PATH_NOT_FOUND', `host volume "${volume.name}": source path ${volume.source} does not exist`, {
+    hint: 'create it first, or use hostPath type DirectoryOrCreate or FileOrCreate',
+  });
+}
+
 async function wholeVolumeMounts(podDir: string, plan: PodPlan, app: PlannedApp): Promise<VolumeMountRequest[]> {
   const requests: VolumeMountRequest[] = [];
   for (const mount of app.mounts) {
@@ -66,13 +91,7 @@ async function wholeVolumeMounts(podDir: string, plan: PodPlan, app: PlannedApp)
       throw failedPrecondition('ERR_POD_PLAN_INVALID', `app "${app.name}" mounts volume "${mount.volume}", which the pod does not have`);
     }
     if (volume.kind === 'host') {
-      let isDir: boolean;
-      try {
-        isDir = (await stat(volume.source)).isDirectory();
-      } catch (error) {
-        if (errnoCode(error) !== 'ENOENT') throw error;
-        throw failedPrecondition('ERR_HOST_PATH_NOT_FOUND', `host volume "${volume.name}": source path ${volume.source} does not exist`);
-      }
+      const isDir = await hostSourceIsDirectory(volume);
       requests.push({
         volume: { name: volume.name, source: volume.source, kind: isDir ? 'directory' : 'file', recursive: volume.recursive },
         mountPath: mount.mountPath,
