@@ -136,15 +136,23 @@ describe('e2e: install.sh in a scratch root', async () => {
       const status = path.join(fresh.path, 'status');
       const dpkgStatus = await readFile('/var/lib/dpkg/status', 'utf8');
       await writeFile(status, dpkgStatus.replace(/^Package: crun\nStatus: install ok installed$/m, 'Package: crun\nStatus: deinstall ok config-files'));
+      // Everything apt and dpkg could write is an overlay in this namespace: were install.sh ever
+      // to get past its checks here, it still could not change the machine (an interrupted
+      // install of crun into the real /usr once left dpkg half-configured).
+      const guarded = ['/usr', '/etc', '/var/lib/dpkg', '/var/cache/apt', '/var/log'];
+      const upper = (dir: string): string => path.join(fresh.path, 'u', dir.slice(1).replaceAll('/', '-'));
       const result = await execCommand(['unshare', '--mount', '--net', '--propagation', 'private', '--', 'sh', '-c', [
-        'set -e', `mkdir -p ${fresh.path}/u ${fresh.path}/w`,
-        `mount -t overlay overlay -o lowerdir=/usr/local,upperdir=${fresh.path}/u,workdir=${fresh.path}/w /usr/local`,
+        'set -e',
+        ...guarded.flatMap((dir) => {
+          const work = path.join(fresh.path, 'w', dir.slice(1).replaceAll('/', '-'));
+          return [`mkdir -p ${upper(dir)} ${work}`, `mount -t overlay overlay -o lowerdir=${dir},upperdir=${upper(dir)},workdir=${work} ${dir}`];
+        }),
         `mount --bind ${status} /var/lib/dpkg/status`,
         './install.sh',
       ].join('\n')], { cwd: REPO, timeoutMs: 300_000 });
       assert.equal(result.code, 1, result.stdout);
       assert.match(result.stderr, /cannot reach the package mirrors .* nothing was changed/);
-      assert.deepEqual(await readdir(path.join(fresh.path, 'u')), [], 'nothing was written to /usr/local');
+      for (const dir of ['/usr', '/var/lib/dpkg']) assert.deepEqual(await readdir(upper(dir)), [], `nothing was written to ${dir}`);
     } finally {
       await fresh.remove();
     }
