@@ -59,7 +59,7 @@ const BROKEN: readonly (readonly [string, string, RegExp])[] = [
   ['relative hostPath', `${GOOD}  volumes:\n  - name: data\n    hostPath: {path: rel/dir}\n`, /hostPath/],
   ['bad env name', GOOD.replace('    resources:', "    env:\n    - {name: '1X', value: v}\n    resources:"), /env/],
   ['label key invalid', GOOD.replace('    app: web', "    '-bad': web"), /labels/],
-  ['privileged container', GOOD.replace('    resources:', '    securityContext: {privileged: true}\n    resources:'), /privileged/],
+  ['privileged without privilege escalation', GOOD.replace('    resources:', '    securityContext: {privileged: true, allowPrivilegeEscalation: false}\n    resources:'), /cannot be false while privileged is true/],
   ['nodeName of another machine', GOOD.replace('  restartPolicy: Always', '  nodeName: some-other-host\n  restartPolicy: Always'), /nodeName/],
   ['wrong type for labels', GOOD.replace('  labels:\n    app: web', '  labels: [web]'), /metadata\.labels/],
   ['a number as pod name', GOOD.replace('name: web', 'name: 42'), /metadata\.name/],

@@ -101,8 +101,12 @@ describe('e2e: network section of config.yaml', () => {
       uuid = (await readFile(uuidFile, 'utf8')).trim();
       assert.equal(lease.podId, uuid);
       assert.match(lease.ip, SUBNET);
-      const link = await fx.exec(['ip', '-o', '-d', 'link', 'show', 'dev', BRIDGE]);
-      assert.equal(link.code, 0, link.stderr);
+      // The lease is taken before the bridge is set up: wait for the bridge too.
+      const link = await waitFor(async () => {
+        const shown = await fx.exec(['ip', '-o', '-d', 'link', 'show', 'dev', BRIDGE]);
+        return shown.code === 0 ? shown : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 100 });
+      assert.ok(link !== undefined, `bridge ${BRIDGE} appears`);
       assert.match(link.stdout, /\bbridge\b/, 'the link is a bridge');
       const addr = await fx.exec(['ip', '-o', '-4', 'addr', 'show', 'dev', BRIDGE]);
       assert.match(addr.stdout, /inet 10\.123\.45\.1\/24 /, 'the bridge holds the subnet\'s first address');

@@ -69,7 +69,8 @@ export function plannedPortForwards(plan: PodPlan): PortForward[] {
 function volumeSpecOf(volume: Exclude<PlannedVolume, { kind: 'files' }>): VolumeSpec {
   const source: VolumeSpec['source'] =
     volume.kind === 'host'
-      ? ({ kind: 'hostPath', path: volume.source, type: '', recursive: volume.recursive } as VolumeSpec['source'])
+      // DirectoryOrCreate / FileOrCreate survive into pod up, which creates a missing source.
+      ? ({ kind: 'hostPath', path: volume.source, type: volume.create === 'Directory' ? 'DirectoryOrCreate' : volume.create === 'File' ? 'FileOrCreate' : '', recursive: volume.recursive } as VolumeSpec['source'])
       : {
           kind: 'emptyDir',
           medium: volume.medium,
