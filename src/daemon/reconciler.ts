@@ -28,14 +28,14 @@ import type { PodFileKey } from './pod-dir.js';
 import type { PodAction } from './planner.js';
 import { decidePod } from './planner.js';
 import { CrashLoops } from './crash-loops.js';
+import { BACKOFF_FIRST_MS, StartBackoff } from './start-backoff.js';
 import { KeyedQueue } from './queue.js';
 import type { PodFileCache } from './source.js';
 import { StatusBoard } from './file-status.js';
 import type { DaemonProbes } from './probes/probe-manager.js';
 import type { PodFileStatus, PodProgress } from './status.js';
 
-export const BACKOFF_FIRST_MS = 10_000;
-export const BACKOFF_MAX_MS = 300_000;
+export { BACKOFF_FIRST_MS, BACKOFF_MAX_MS } from './start-backoff.js';
 /** Pods reconciled at the same time (D-Bus jobs and pulls of different pods overlap). */
 const CONCURRENCY = 16;
 
@@ -54,13 +54,6 @@ export interface ReconcilerDeps {
   readonly probes?: DaemonProbes;
 }
 
-interface Backoff {
-  readonly hash: string;
-  readonly attempts: number;
-  readonly retryAt: number;
-  readonly timer: NodeJS.Timeout;
-}
-
 /** An error as one line: each message of its cause chain, then the first hint. */
 function errorText(error: unknown): string {
   const chain = causeChain(error);
@@ -75,7 +68,7 @@ export class Reconciler {
   private readonly actual = new Map<string, ActualPod>();
   private readonly exits = new Map<string, ReadonlyMap<string, number>>();
   private readonly progress = new Map<string, PodProgress>();
-  private readonly backoff = new Map<string, Backoff>();
+  private readonly backoff: StartBackoff;
   private readonly board = new StatusBoard();
   /** Units read by the last full resync, for each pod's next reconcile (see {@link resync}). */
   private snapshot = new Map<string, ActualPod | undefined>();
@@ -87,6 +80,7 @@ export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {
     this.labels = deps.labels;
     this.crashLoops = new CrashLoops(deps.backoffFirstMs ?? BACKOFF_FIRST_MS, (pod) => this.enqueue(pod), deps.log);
+    this.backoff = new StartBackoff(deps.backoffFirstMs ?? BACKOFF_FIRST_MS, (pod) => this.enqueue(pod));
     this.queue = new KeyedQueue((pod) => this.reconcilePod(pod), CONCURRENCY, (pod, error) => {
       deps.log.error({ pod, action: 'reconcile', reason: errorText(error), code: isRockletError(error) ? error.code : undefined }, `reconcile of pod ${pod} failed`);
     });
@@ -95,7 +89,7 @@ export class Reconciler {
   /** Stops scheduling (timers, retries); reconciles under way finish. */
   stop(): void {
     this.stopped = true;
-    for (const entry of this.backoff.values()) clearTimeout(entry.timer);
+    this.backoff.stop();
     this.crashLoops.stop();
   }
 
@@ -245,7 +239,7 @@ export class Reconciler {
 
   private async adopt(action: Extract<PodAction, { kind: 'adopt' }>, actual: ActualPod | undefined): Promise<void> {
     this.progress.delete(action.pod);
-    this.clearBackoff(action.pod);
+    this.backoff.clear(action.pod);
     const recorded = this.deps.applied.get(action.pod);
     const verdict = this.admittedFor(action.pod);
     if (recorded?.hash === action.hash || verdict === undefined || actual?.uuid === undefined) return;
@@ -262,15 +256,14 @@ export class Reconciler {
     await this.deps.actuator.stop(actual);
     await this.deps.applied.delete(action.pod);
     this.progress.delete(action.pod);
-    this.clearBackoff(action.pod);
+    this.backoff.clear(action.pod);
     this.crashLoops.forget(action.pod);
     this.setActual(action.pod, await readActualPod(this.deps.manager, action.pod));
   }
 
   private async startPod(action: Extract<PodAction, { kind: 'start' | 'update' }>, actual: ActualPod | undefined): Promise<void> {
     const { log, actuator } = this.deps;
-    const held = this.backoff.get(action.pod);
-    if (held !== undefined && held.hash === action.hash && held.retryAt > Date.now()) return; // its timer re-enqueues it
+    if (this.backoff.held(action.pod, action.hash)) return; // its timer re-enqueues it
     const verdict = this.admittedFor(action.pod);
     if (verdict === undefined) return;
     const fields = { file: action.file, pod: action.pod, hash: action.hash };
@@ -316,7 +309,7 @@ export class Reconciler {
     }
     await this.deps.applied.set(record);
     this.progress.delete(action.pod);
-    this.clearBackoff(action.pod);
+    this.backoff.clear(action.pod);
     this.crashLoops.forget(action.pod);
     log.info(
       { ...fields, action: 'started', uuid: prepared.uuid, prepareMs, upMs: started.upMs, unitsMs: started.unitsMs },
@@ -356,25 +349,12 @@ export class Reconciler {
   }
 
   private fail(action: Extract<PodAction, { kind: 'start' | 'update' }>, reason: string): void {
-    const previous = this.backoff.get(action.pod);
-    const attempts = previous?.hash === action.hash ? previous.attempts + 1 : 1;
-    const delay = Math.min((this.deps.backoffFirstMs ?? BACKOFF_FIRST_MS) * 2 ** (attempts - 1), BACKOFF_MAX_MS);
-    if (previous !== undefined) clearTimeout(previous.timer);
-    const timer = setTimeout(() => this.enqueue(action.pod), delay);
-    timer.unref();
-    const retryAt = Date.now() + delay;
-    this.backoff.set(action.pod, { hash: action.hash, attempts, retryAt, timer });
+    const { delayMs: delay, attempts, retryAt } = this.backoff.failed(action.pod, action.hash);
     this.setProgress(action.pod, { phase: 'failed', reason, since: Date.now(), retryAt });
     this.deps.log.warn(
       { file: action.file, pod: action.pod, action: 'failed', reason, retryInMs: delay, attempts },
       `pod ${action.pod}: ${reason}; retrying in ${Math.round(delay / 1000)} s`,
     );
-  }
-
-  private clearBackoff(pod: string): void {
-    const entry = this.backoff.get(pod);
-    if (entry !== undefined) clearTimeout(entry.timer);
-    this.backoff.delete(pod);
   }
 
   private async readExits(pod: string, actual: ActualPod | undefined): Promise<void> {
