@@ -3,15 +3,17 @@
 // Usage: npm run build && node bench/daemon-scale.mjs [pods=1000]   (root, crun)
 //
 // Measures, inside one hybrid test systemd: time until every file is Running (from the first
-// rename), the daemon's RSS with N pods, its CPU time over 30 s idle (no polling: it should be
-// ~0), and a daemon restart with N running pods: time to READY (all adopted) and how many app
-// units got a new InvocationID (should be 0). Pods are stopped and the instance torn down after.
+// rename), the daemon's RSS with N pods, its CPU time in the 30 s after the burst and over the
+// following 120 s idle (no polling: only the minute's resync), and a daemon restart with N
+// running pods: time to READY (all adopted) and how many app units got a new InvocationID
+// (should be 0). Pods are stopped and the instance torn down after.
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DaemonFixture } from '../dist/test/daemon/fixture.js';
 import { guardHarnessBench } from './lib/harness-guard.mjs';
 
 await guardHarnessBench();
+const IDLE_SECONDS = 120;
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1000);
 // e.g. --node-options=--max-semi-space-size=1 : V8 flags for the daemon (NODE_OPTIONS of its unit).
 const nodeOptions = process.argv.find((a) => a.startsWith('--node-options='))?.slice('--node-options='.length);
@@ -23,6 +25,21 @@ function podFile(name) {
     'apiVersion: v1', 'kind: Pod', `metadata: {name: ${name}}`, 'spec:', '  hostNetwork: true', '  terminationGracePeriodSeconds: 1',
     '  containers:', '  - name: main', '    image: busybox:1.36', '    imagePullPolicy: IfNotPresent', "    command: [/bin/sleep, '100000']", '',
   ].join('\n');
+}
+
+/**
+ * Rows in state Running, read from the daemon's status file in the instance. `rocklet pods`
+ * would say the same, but polling it once a second starts a Node process each time: ~10 % of
+ * the machine's CPU during the burst, which is what is being measured.
+ */
+async function runningFromStatus(d) {
+  try {
+    const status = JSON.parse(await readFile(`/proc/${d.fx.sd.pid}/root/run/rocklet/daemon/status.json`, 'utf8'));
+    return status.files.filter((row) => row.state === 'Running').length;
+  } catch (error) {
+    if (error.code === 'ENOENT') return 0; // not written yet
+    throw error;
+  }
 }
 
 async function daemonPid(d) {
@@ -78,7 +95,7 @@ try {
   let running = 0;
   while (running < count) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    running = (await d.pods()).pods.filter((row) => row.state === 'Running').length;
+    running = await runningFromStatus(d);
     if (Date.now() - t0 > 20 * 60_000) throw new Error(`only ${running} of ${count} running after 20 min`);
   }
   const allRunning = Date.now() - t0;
@@ -92,8 +109,14 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const memory = (await d.pods()).daemon.memory ?? {};
   await rm(path.join(d.podDir, 'zz-memory-probe.yaml'));
-  const before = await cpuTicks(pid);
+  // The first half minute after a burst is not idle: the last status writes, exit and restart
+  // reads, V8's memory reducer. It is reported apart; idle is the two minutes after it, which hold
+  // two periodic resyncs (every 60 s).
+  const settleStart = await cpuTicks(pid);
   await new Promise((resolve) => setTimeout(resolve, 30_000));
+  const before = await cpuTicks(pid);
+  const settleTicks = before - settleStart;
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
   const idleTicks = (await cpuTicks(pid)) - before;
   const invocations = await appInvocations(d);
   const r0 = Date.now();
@@ -110,7 +133,8 @@ try {
   const parts = Object.keys(costs1).map((name) => `${name} ${perPod(costs1[name] - costs0[name])}`).join(', ');
   console.log(`  CPU per pod start (1 tick = 10 ms): ${parts}; the whole machine ${perPod(busy)} (includes anything else running)`);
   console.log(`  daemon RSS: ${(idleRss / 1024).toFixed(1)} MiB with no pods (after READY), ${(rss / 1024).toFixed(1)} MiB with ${count} pods (V8 heap used ${mib(memory.heapUsed ?? 0)} of ${mib(memory.heapTotal ?? 0)} MiB, external ${mib(memory.external ?? 0)} MiB)`);
-  console.log(`  daemon CPU over 30 s idle: ${idleTicks} ticks (${((idleTicks / 100 / 30) * 100).toFixed(2)} % of one core)`);
+  console.log(`  daemon CPU in the 30 s after the burst (settling): ${settleTicks} ticks (${((settleTicks / 100 / 30) * 100).toFixed(2)} % of one core)`);
+  console.log(`  daemon CPU over the next ${IDLE_SECONDS} s, idle (two resyncs): ${idleTicks} ticks (${((idleTicks / 100 / IDLE_SECONDS) * 100).toFixed(2)} % of one core)`);
   console.log(`  daemon restart → READY with ${count} running pods: ${restartMs} ms; app units restarted: ${changed}`);
 } finally {
   await d.stopDaemon();

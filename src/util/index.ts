@@ -34,7 +34,7 @@ export { LOCK_MODES, tryLockFile, lockFile, withLock } from './lock.js';
 export type { LockMode, FileLock, LockOptions } from './lock.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { readTextIfExists } from './read-if-exists.js';
-export { MOUNT_FLAGS, mountFs, unmountFs, bindNamespaces, ofdTryLock, ofdUnlock, sdNotify, setUpVethPair, deleteLink, linkState, spawnHolder, netnsSocket, spawnCaptured, reapChild } from './linux-sys.js';
+export { MOUNT_FLAGS, mountFs, unmountFs, isMountRoot, bindNamespaces, ofdTryLock, ofdUnlock, sdNotify, setUpVethPair, deleteLink, linkState, spawnHolder, netnsSocket, spawnCaptured, reapChild } from './linux-sys.js';
 export type { NamespaceFiles, LockRange, VethPairSpec, LinkState, CapturedChild } from './linux-sys.js';
 export { CONFIG_FILE_NAME, readConfigFile, describeYamlValue } from './config-file.js';
 export type { ConfigFile } from './config-file.js';

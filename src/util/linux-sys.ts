@@ -59,6 +59,7 @@ export interface LinkState {
 interface LinuxSysAddon {
   mount(source: string, target: string, fstype: string | undefined, flags: number, data?: string): void;
   umount2(target: string, flags: number): void;
+  isMountRoot(path: string): boolean | undefined;
   bindNamespaces(options: NamespaceFiles): void;
   ofdTryLock(fd: number, offset: number, length: number, shared: boolean): boolean;
   ofdUnlock(fd: number, offset: number, length: number): void;
@@ -103,6 +104,15 @@ export function mountFs(source: string, target: string, fstype: string | undefin
 /** umount2(2); `detach` is MNT_DETACH (lazy: the kernel frees the mount when its last user goes). */
 export function unmountFs(target: string, options: { readonly detach?: boolean } = {}): void {
   loadAddon().umount2(target, options.detach === true ? MNT_DETACH : 0);
+}
+
+/**
+ * Whether `p` (a symlink is not followed) is the root of a mount: statx(2)'s
+ * STATX_ATTR_MOUNT_ROOT. False when `p` does not exist; undefined when the kernel does not
+ * report the attribute (Linux < 5.8), and the caller must read the mount table instead.
+ */
+export function isMountRoot(p: string): boolean | undefined {
+  return loadAddon().isMountRoot(p) ?? undefined;
 }
 
 /**

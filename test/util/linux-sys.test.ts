@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, open, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { bindNamespaces, deleteLink, errnoCode, linkState, MOUNT_FLAGS, mountFs, spawnHolder, unmountFs } from '../../src/util/index.js';
+import { bindNamespaces, deleteLink, errnoCode, isMountRoot, linkState, MOUNT_FLAGS, mountFs, spawnHolder, unmountFs } from '../../src/util/index.js';
 
 const run = promisify(execFile);
 
@@ -49,6 +49,29 @@ describe('util/linux-sys (native helper)', () => {
     assert.equal((await stat(target)).mode & 0o7777, 0o710);
     unmountFs(target);
     assert.deepEqual(await mountsUnder(target), []);
+  });
+
+  it('tells a mount root from a plain directory, a file bind, a missing path and a symlink to a mount', async () => {
+    const target = path.join(dir, 'root-check');
+    const file = path.join(dir, 'bound-file');
+    const link = path.join(dir, 'link-to-mount');
+    await mkdir(target);
+    await writeFile(file, 'x');
+    await symlink(target, link);
+    assert.equal(isMountRoot(target), false, 'a plain directory');
+    mountFs('tmpfs', target, 'tmpfs', 0, 'size=1m');
+    mountFs('/etc/hostname', file, undefined, MOUNT_FLAGS.bind);
+    try {
+      assert.equal(isMountRoot(target), true, 'a tmpfs mounted on it');
+      assert.equal(isMountRoot(file), true, 'a file bind-mounted onto a file');
+      assert.equal(isMountRoot(link), false, 'a symlink is not followed');
+      assert.equal(isMountRoot(path.join(target, 'missing')), false, 'a path that does not exist');
+      assert.equal(isMountRoot(path.join(file, 'below-a-file')), false, 'a path below a file (ENOTDIR)');
+    } finally {
+      unmountFs(file);
+      unmountFs(target);
+    }
+    assert.equal(isMountRoot(target), false, 'unmounted again');
   });
 
   it('detaches a busy mount only when asked to', async () => {

@@ -14,8 +14,8 @@
  *   stops the apps first), ExecStartPre=`rocklet app prepare UUID APP` (a fresh rootfs on every
  *   (re)start), ExecStart=`crun … run --bundle=<pod>/apps/<app> <uuid>-<app>` (crun is the
  *   resident process; `--cgroup-manager=disabled`, so the unit's cgroup and limits apply).
- *   Under the daemon both are one ExecStart=, a `sh` that skips the prepare once (the daemon
- *   prepared in-process and left a token) and then execs crun: one fork of systemd per start
+ *   Under the daemon both are one ExecStart=, a `sh` that skips the prepare at the unit's first
+ *   start (the daemon prepared in-process) and then execs crun: one fork of systemd per start
  *   instead of two (see {@link preparedThenCrun}),
  *   ExecStopPost=`rocklet app cleanup UUID APP` (exit status from $EXIT_CODE/$EXIT_STATUS).
  *   Lifecycle hooks: ExecStartPost=`rocklet app hook UUID APP postStart` (the unit is active
@@ -136,8 +136,15 @@ export interface PodUnitsInput<N extends string> {
   readonly preparedByCaller?: boolean;
 }
 
-/** Token in an app's dir: its rootfs and bundle are fresh; the app unit's first start skips `app prepare`. */
-export const APP_PREPARED_TOKEN = 'prepared-by-daemon';
+/**
+ * Marker in the pod's dir, one per app (`app-started.<app>`): the app unit's `sh` creates it
+ * at its first start, which skips `app prepare` (the daemon prepared in-process); any later start
+ * finds it and prepares afresh. It lives beside, not inside, the app's dir, which every prepare
+ * makes anew.
+ */
+export function appStartedMarker(podDir: string, app: string): string {
+  return path.join(podDir, `app-started.${app}`);
+}
 
 /**
  * Marker in an app's dir: the last start's `app prepare` failed, so the exit status systemd
@@ -158,18 +165,21 @@ function shellLine(argv: readonly string[]): string {
 }
 
 /**
- * One ExecStart= for an app of a pod the daemon prepared: `sh` removes the token and, when
- * there was none (a restart by systemd), runs `prepare` (a fresh rootfs); then it execs
- * `crun`, which becomes the unit's main process with the same PID. Each fork of PID 1 costs
- * it copy-on-write faults proportional to its size (the larger part of systemd's CPU per pod
- * start with hundreds of pods), and an ExecStartPre= was a second fork plus ~15 ms on the
- * start path. `sh` costs ~1 ms where a Node start costs 60–130 ms. systemd expands `$VAR` in
- * command lines, so every `$` is doubled (systemd's literal `$`).
+ * One ExecStart= for an app of a pod the daemon prepared: `sh` creates the app's started marker
+ * and, when it existed already (a restart by systemd or an operator), runs `prepare` (a fresh
+ * rootfs); then it execs `crun`, which becomes the unit's main process with the same PID. Each
+ * fork of PID 1 costs it copy-on-write faults proportional to its size (the larger part of
+ * systemd's CPU per pod start with hundreds of pods), and an ExecStartPre= was a second fork
+ * plus ~15 ms on the start path. `sh` costs ~1 ms where a Node start costs 60–130 ms, and the
+ * marker is made with builtins only (noclobber's O_EXCL create; `command` keeps a failed
+ * redirection from ending the shell): removing a token took an `rm` process per start.
+ * systemd expands `$VAR` in command lines, so every `$` is doubled (systemd's literal `$`).
  */
-function preparedThenCrun(appDir: string, prepare: UnitExecCommand, crun: UnitExecCommand): UnitExecCommand {
+function preparedThenCrun(appDir: string, started: string, prepare: UnitExecCommand, crun: UnitExecCommand): UnitExecCommand {
   const failed = shellQuote(path.join(appDir, APP_PREPARE_FAILED_MARKER));
   const script = [
-    `rm -- ${shellQuote(path.join(appDir, APP_PREPARED_TOKEN))} 2>/dev/null || ${shellLine(prepare.argv)} || { s=$?; : > ${failed}; exit $s; }`,
+    `set -C`,
+    `command : 2>/dev/null > ${shellQuote(started)} || { set +C; ${shellLine(prepare.argv)} || { s=$?; : > ${failed}; exit $s; }; }`,
     `exec ${shellLine(crun.argv)}`,
   ].join('; ');
   return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
@@ -365,7 +375,7 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
         description: described(`app ${app.name}`),
         type: oneshot ? 'oneshot' : 'exec',
         ...(input.preparedByCaller === true
-          ? { execStart: [preparedThenCrun(appDirs(podDir, app.name).dir, rocklet('app', 'prepare', uuid, app.name), { path: crunArgv[0] ?? '', argv: crunArgv })] }
+          ? { execStart: [preparedThenCrun(appDirs(podDir, app.name).dir, appStartedMarker(podDir, app.name), rocklet('app', 'prepare', uuid, app.name), { path: crunArgv[0] ?? '', argv: crunArgv })] }
           : { execStartPre: [rocklet('app', 'prepare', uuid, app.name)], execStart: [execOf(crunArgv.map((arg) => arg.replaceAll('$', '$$$$')))] }),
         // Kubernetes lifecycle hooks: the unit becomes active only after postStart succeeded
         // (kubelet's "started"), and preStop runs before systemd's SIGTERM.

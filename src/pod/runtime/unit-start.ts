@@ -1,9 +1,10 @@
 /**
  * @module pod/runtime/unit-start — a pod's start done by the caller in-process, for units made
  * with `preparedByCaller` (unit-plan.ts): `pod up` (sandbox, lock holder) and `app prepare` of
- * every app, with the same code the units run, then one token per app so each app unit's first
- * start skips its Node process (the sandbox unit of such a pod has no ExecStart= at all). The daemon uses it to keep two Node starts (60–130 ms each)
- * off a pod's critical path; a unit restarted later by systemd still prepares afresh.
+ * every app, with the same code the units run, so each app unit's first start skips its Node
+ * process (the sandbox unit of such a pod has no ExecStart= at all). The daemon uses it to keep
+ * two Node starts (60–130 ms each) off a pod's critical path; a unit restarted later by systemd
+ * still prepares afresh.
  *
  * The lock holder is spawned by the caller, so it starts in the caller's cgroup: the caller
  * must move it into the sandbox unit (systemd's AttachProcessesToUnit) once that unit is
@@ -11,14 +12,12 @@
  * holder dies with the caller's unit and the pod reads `exited` (its resources are released by
  * `pod down` or gc like any exited pod's).
  */
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { appDirs } from '../stage1/rootfs.js';
+import { rm } from 'node:fs/promises';
 import type { PodUuid } from '../store/uuid.js';
 import { appPrepare } from './app-unit.js';
 import type { RuntimeContext } from './context.js';
 import { podDown, podUp } from './sandbox.js';
-import { APP_PREPARED_TOKEN } from './unit-plan.js';
+import { appStartedMarker } from './unit-plan.js';
 import { loadPlan } from './pod-ref.js';
 import { failedPrecondition } from '../../util/index.js';
 
@@ -30,7 +29,8 @@ export interface UpForUnits {
 }
 
 /**
- * Brings prepared pod `uuid` up and prepares all its apps in this process; leaves the tokens.
+ * Brings prepared pod `uuid` up and prepares all its apps in this process, so each app unit's
+ * first start skips its own prepare (see unit-plan's `appStartedMarker`).
  * On failure everything made is released again (the pod ends `exited`) and the error thrown.
  */
 export async function upForUnits(ctx: RuntimeContext, uuid: PodUuid): Promise<UpForUnits> {
@@ -42,7 +42,8 @@ export async function upForUnits(ctx: RuntimeContext, uuid: PodUuid): Promise<Up
     const plan = await loadPlan(ctx, up.podDir);
     await Promise.all(plan.apps.map(async (app) => {
       await appPrepare(ctx, uuid, app.name);
-      await writeFile(path.join(appDirs(up.podDir, app.name).dir, APP_PREPARED_TOKEN), '');
+      // A new pod's dir has none; were one left, the unit's first start would prepare again.
+      await rm(appStartedMarker(up.podDir, app.name), { force: true });
     }));
     return { podDir: up.podDir, holderPid: up.holderPid };
   } catch (error) {

@@ -9,7 +9,7 @@
  * syntax has no reliable escaping); rocklet's own directories never do.
  */
 import { readFile, realpath } from 'node:fs/promises';
-import { errnoCode, invalidArgument, MOUNT_FLAGS, mountFs, runtimeFailure, unmountFs } from '../../util/index.js';
+import { errnoCode, invalidArgument, isMountRoot, MOUNT_FLAGS, mountFs, runtimeFailure, unmountFs } from '../../util/index.js';
 import { checkedResult, runCommand, tail } from './command.js';
 import type { MountNamespace } from './mount-namespace.js';
 import { isOwnNamespace, nsPath } from './mount-namespace.js';
@@ -45,9 +45,15 @@ async function canonical(ns: MountNamespace, p: string): Promise<string> {
   }
 }
 
-/** True when something is mounted on `p` in `ns`. */
+/**
+ * True when something is mounted on `p` in `ns`. In this process's own namespace one statx(2)
+ * answers (the daemon asks this for every mount of every pod start, and reading mountinfo,
+ * which holds every pod's mounts, made that quadratic in the pod count).
+ */
 export async function isMountPoint(ns: MountNamespace, p: string): Promise<boolean> {
   const target = await canonical(ns, p);
+  const root = isOwnNamespace(ns) ? isMountRoot(target) : undefined;
+  if (root !== undefined) return root;
   return (await listMountPoints(ns)).includes(target);
 }
 

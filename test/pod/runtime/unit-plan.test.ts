@@ -61,7 +61,8 @@ describe('podUnits', () => {
     const appDir = `/var/lib/rocklet/pods/run/${UUID}/apps/web`;
     // $ is doubled: systemd's literal $.
     assert.equal(script, [
-      `rm -- '${appDir}/prepared-by-daemon' 2>/dev/null || '/usr/bin/rocklet' '--dir=/var/lib/rocklet' 'app' 'prepare' '${UUID}' 'web' || { s=$$?; : > '${appDir}/prepare-failed'; exit $$s; }`,
+      'set -C',
+      `command : 2>/dev/null > '/var/lib/rocklet/pods/run/${UUID}/app-started.web' || { set +C; '/usr/bin/rocklet' '--dir=/var/lib/rocklet' 'app' 'prepare' '${UUID}' 'web' || { s=$$?; : > '${appDir}/prepare-failed'; exit $$s; }; }`,
       `exec '/usr/bin/crun' '--root=/run/rocklet/crun' '--cgroup-manager=disabled' 'run' '--bundle=${appDir}' '${UUID}-web'`,
     ].join('; '));
     for (const unit of [u.sandbox, ...u.apps]) assert.ok(buildUnitProperties(unit.properties).length > 0);
