@@ -58,11 +58,17 @@ export interface ExpandedEnvVar {
   readonly secret?: true;
 }
 
-/** A container's final environment and argv after expansion. */
+/**
+ * A container's final environment and argv after expansion. A value that took a Secret's value
+ * through `$(NAME)` is itself secret: an env var is marked, and command/args keep such
+ * references as written (`$(NAME)`, safe to store and show) while `secretArgv` has them
+ * expanded, for the pod's secrets file only.
+ */
 export interface ExpandedContainer {
   readonly env: readonly ExpandedEnvVar[];
   readonly command?: readonly string[];
   readonly args?: readonly string[];
+  readonly secretArgv?: { readonly command?: readonly string[]; readonly args?: readonly string[] };
 }
 
 /** Kubernetes' fieldpath.FormatMap: `key="value"` lines, sorted by key. */
@@ -144,13 +150,25 @@ export function expandContainer(spec: PodSpec, container: ContainerSpec, values:
       defined.set(name, source.object === 'Secret' ? { name, value, secret: true } : { name, value });
     }
   }
-  const lookup = (name: string): string | undefined => defined.get(name)?.value;
+  let tookSecret = false;
+  const lookup = (name: string): string | undefined => {
+    const found = defined.get(name);
+    if (found?.secret === true) tookSecret = true;
+    return found?.value;
+  };
+  const publicLookup = (name: string): string | undefined => {
+    const found = defined.get(name);
+    return found?.secret === true ? undefined : found?.value;
+  };
   for (const variable of container.env) {
     let entry: ExpandedEnvVar | undefined;
     switch (variable.kind) {
-      case 'value':
-        entry = { name: variable.name, value: expand ? expandVariables(variable.value, lookup) : variable.value };
+      case 'value': {
+        tookSecret = false;
+        const value = expand ? expandVariables(variable.value, lookup) : variable.value;
+        entry = tookSecret ? { name: variable.name, value, secret: true } : { name: variable.name, value };
         break;
+      }
       case 'field':
         entry = { name: variable.name, value: fieldValue(spec, variable.key === undefined ? { fieldPath: variable.fieldPath } : { fieldPath: variable.fieldPath, key: variable.key }, values) };
         break;
@@ -169,11 +187,16 @@ export function expandContainer(spec: PodSpec, container: ContainerSpec, values:
     defined.set(variable.name, entry);
   }
   const env = [...defined.values()];
-  const argv = (list: readonly string[] | undefined): readonly string[] | undefined =>
-    list === undefined || !expand ? list : list.map((item) => expandVariables(item, lookup));
-  const command = argv(container.command);
-  const args = argv(container.args);
-  return { env, ...(command === undefined ? {} : { command }), ...(args === undefined ? {} : { args }) };
+  const argv = (list: readonly string[] | undefined, using: (name: string) => string | undefined): readonly string[] | undefined =>
+    list === undefined || !expand ? list : list.map((item) => expandVariables(item, using));
+  const lists = (command: readonly string[] | undefined, args: readonly string[] | undefined): { command?: readonly string[]; args?: readonly string[] } => ({
+    ...(command === undefined ? {} : { command }),
+    ...(args === undefined ? {} : { args }),
+  });
+  tookSecret = false;
+  const full = lists(argv(container.command, lookup), argv(container.args, lookup));
+  if (!tookSecret) return { env, ...full };
+  return { env, ...lists(argv(container.command, publicLookup), argv(container.args, publicLookup)), secretArgv: full };
 }
 
 /** One file of a configMap, secret or downwardAPI volume. */

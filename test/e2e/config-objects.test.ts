@@ -110,6 +110,23 @@ describe('e2e: ConfigMaps and Secrets with rocklet run --pod-file', () => {
     assert.deepEqual(await fx.leftovers(result.uuid), []);
   });
 
+  it('runs a command and an env value that take a Secret through $(NAME), and keeps the value out of plan.json', async () => {
+    const text = [
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: refs}', 'spec:', '  restartPolicy: Never', '  terminationGracePeriodSeconds: 1',
+      '  containers:', '  - name: app', '    image: busybox:1.36',
+      '    command: [/bin/sh, -c, \'echo "arg=$0 dsn=$DSN"\', "$(PASSWORD)"]',
+      '    env:',
+      '    - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}',
+      '    - {name: DSN, value: "db://app:$(PASSWORD)@db"}', '',
+    ].join('\n');
+    const result = await run(await podFile(`${text}---\n${CREDS}`));
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.split('\n')[0], `arg=${SECRET_VALUE} dsn=db://app:${SECRET_VALUE}@db`);
+    await assertSecretNowhere(result.uuid, result.stdout + result.stderr);
+    const status = await fx.rocklet(['status', '--format=json', result.uuid]);
+    assert.doesNotMatch(status.stdout + status.stderr, new RegExp(SECRET_VALUE), 'rocklet status shows no Secret value');
+  });
+
   it('runs with shared objects from <config-dir>/configmaps and secrets/', async () => {
     await mkdir(path.join(configDir, 'configmaps'), { mode: 0o755 });
     await mkdir(path.join(configDir, 'secrets'), { mode: 0o700 });

@@ -48,6 +48,34 @@ data: {password: c2VjcmV0}
 const VALUES = { uid: 'u-1', nodeName: 'node-1', podIP: '', hostIP: '', cpuMillicores: 2000, memoryBytes: 1 << 30 };
 
 describe('ConfigMaps and Secrets', () => {
+  it('treats what a Secret reaches through $(NAME) as secret: an env value is marked, command/args keep the reference and the expanded argv apart', () => {
+    const text = POD.replace('    - {name: GREETING, value: "mode is $(MODE)"}\n', [
+      '    - {name: GREETING, value: "mode is $(MODE)"}',
+      '    - {name: DSN, value: "db://app:$(PASSWORD)@db/$(MODE)"}',
+      '    command: [/bin/app, "--mode=$(MODE)"]',
+      '    args: ["--password=$(PASSWORD)", "--dsn=$(DSN)", "$(MODE)"]',
+      '',
+    ].join('\n'));
+    const result = valid(text + SETTINGS + CREDS);
+    const bound = bindPodConfig(result.spec, result.hash, result.objects, sharedConfigObjects([]));
+    assert.ok(bound.ok);
+    const container = result.spec.containers[0];
+    assert.ok(container !== undefined);
+    const expanded = expandContainer(result.spec, container, VALUES, bound.config);
+    const byName = new Map(expanded.env.map((variable) => [variable.name, variable]));
+    assert.deepEqual(byName.get('DSN'), { name: 'DSN', value: 'db://app:secret@db/fast', secret: true });
+    assert.deepEqual(byName.get('GREETING'), { name: 'GREETING', value: 'mode is fast' }, 'a ConfigMap value stays plain');
+    assert.deepEqual(expanded.command, ['/bin/app', '--mode=fast']);
+    assert.deepEqual(expanded.args, ['--password=$(PASSWORD)', '--dsn=$(DSN)', 'fast'], 'the storable argv keeps Secret-backed references as written');
+    assert.deepEqual(expanded.secretArgv, { command: ['/bin/app', '--mode=fast'], args: ['--password=secret', '--dsn=db://app:secret@db/fast', 'fast'] });
+    const plainSpec = valid(POD.replace('    envFrom:', '    args: ["$(MODE)"]\n    envFrom:') + SETTINGS + CREDS).spec;
+    const plainContainer = plainSpec.containers[0];
+    assert.ok(plainContainer !== undefined);
+    const plain = expandContainer(plainSpec, plainContainer, VALUES, bound.config);
+    assert.deepEqual(plain.args, ['fast']);
+    assert.equal(plain.secretArgv, undefined, 'no Secret in the argv: nothing kept apart');
+  });
+
   it('accepts a pod with its ConfigMap and Secret beside it and resolves every reference as kubelet does', () => {
     const result = valid(POD + SETTINGS + CREDS);
     assert.deepEqual(result.objects.map((object) => `${object.kind}/${object.name}`), ['ConfigMap/settings', 'Secret/creds']);

@@ -23,6 +23,7 @@ import { cpuQuota } from '../stage1/oci-config.js';
 import { appDirs, unmountAppRootfs } from '../stage1/rootfs.js';
 import type { VolumeMountRequest } from '../stage1/volumes.js';
 import { subPathVolume, volumeDir } from '../stage1/volumes.js';
+import type { PodSecrets } from './pod-secrets.js';
 import { readPodSecrets } from './pod-secrets.js';
 import type { RuntimeContext } from './context.js';
 import type { PlannedApp, PodPlan } from './plan.js';
@@ -169,6 +170,17 @@ async function withFieldEnv(app: PlannedApp, env: PlannedApp['env'], hostPodDir:
 }
 
 /** The app's env with the values of its Secret-sourced variables filled in. */
+/** The argv kept in the pod's secrets file (command/args that expand a Secret). */
+function secretArgv(secrets: PodSecrets | undefined, uuid: PodUuid, app: string): readonly string[] {
+  const argv = secrets?.argv[app];
+  if (argv === undefined || argv.length === 0) {
+    throw failedPrecondition('ERR_POD_SECRETS_INVALID', `pod "${uuid}": the secrets file has no command line for container "${app}", whose command uses a Secret`, {
+      hint: 'the pod was prepared by an older rocklet or its secrets file was removed: prepare the pod again',
+    });
+  }
+  return argv;
+}
+
 function withSecretEnv(app: PlannedApp, values: Readonly<Record<string, string>>): PlannedApp['env'] {
   const secret = new Set(app.secretEnv ?? []);
   return app.env.map((pair) => (secret.has(pair.name) && Object.hasOwn(values, pair.name) ? { name: pair.name, value: values[pair.name] ?? '' } : pair));
@@ -184,7 +196,8 @@ export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: st
   const app = planApp(plan, uuid, appName);
   const id = containerId(uuid, app.name);
   if (plan.stage1 === 'crun') await crunOf(ctx).delete(id, { force: true });
-  const withSecrets = app.secretEnv === undefined ? app.env : withSecretEnv(app, (await readPodSecrets(ctx, uuid)).env[app.name] ?? {});
+  const secrets = app.secretEnv === undefined && app.secretArgv !== true ? undefined : await readPodSecrets(ctx, uuid);
+  const withSecrets = app.secretEnv === undefined ? app.env : withSecretEnv(app, secrets?.env[app.name] ?? {});
   const planned = app.fieldEnv === undefined ? withSecrets : await withFieldEnv(app, withSecrets, podDir);
   const env = planned.some((e) => e.name === 'AC_APP_NAME') ? planned : [...planned, { name: 'AC_APP_NAME', value: app.name }];
   const prepared = await prepareApp(ctx.mountNamespace, {
@@ -193,7 +206,7 @@ export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: st
     image: app.image.version === undefined ? app.image.name : `${app.image.name}:${app.image.version}`,
     lowerDirs: await usableTreeRootfs(ctx, app.image.trees),
     fresh: true,
-    args: app.args,
+    args: app.secretArgv === true ? secretArgv(secrets, uuid, app.name) : app.args,
     env,
     cwd: app.workingDir,
     ...(app.user === undefined ? {} : { user: app.user }),

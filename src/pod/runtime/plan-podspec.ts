@@ -214,6 +214,7 @@ function planContainer(
   const expanded = expandContainer(spec, container, context.values, context.config);
   const secretEnv = expanded.env.filter((variable) => variable.secret === true);
   if (secretEnv.length > 0) context.secrets.env[container.name] = Object.fromEntries(secretEnv.map((variable) => [variable.name, variable.value]));
+  if (expanded.secretArgv !== undefined) context.secrets.argv[container.name] = argvOf(container, expanded.secretArgv, image);
   const plannedEnv = expanded.env.map((variable) => (variable.secret === true ? { name: variable.name, value: '' } : { name: variable.name, value: variable.value }));
   const { security } = container;
   const identity = imageIdentity(image.record);
@@ -238,6 +239,7 @@ function planContainer(
     }),
     ...(fieldEnv.length === 0 ? {} : { fieldEnv }),
     ...(secretEnv.length === 0 ? {} : { secretEnv: secretEnv.map((variable) => variable.name) }),
+    ...(expanded.secretArgv === undefined ? {} : { secretArgv: true as const }),
     workingDir: container.workingDir ?? app?.workingDirectory ?? '/',
     ...(user === undefined ? {} : { user }),
     ...(group === undefined ? {} : { group }),

@@ -76,6 +76,11 @@ export interface PlannedApp {
    * them; `app prepare` takes the value from the pod's secrets file (pod-secrets.ts).
    */
   readonly secretEnv?: readonly string[];
+  /**
+   * Pod files only: command/args expand a Secret-backed `$(NAME)`. `args` keeps such references
+   * as written; `app prepare` runs the expanded argv from the pod's secrets file.
+   */
+  readonly secretArgv?: true;
   readonly workingDir: string;
   /** Resolved against the image's /etc/passwd and /etc/group at `app prepare`. */
   readonly user?: IdentityRef;

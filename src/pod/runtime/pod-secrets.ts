@@ -2,7 +2,7 @@
  * @module pod/runtime/pod-secrets — the Secret values a pod uses, kept out of its plan, its appc
  * manifest and everything else under the data dir: `<pod-ns-dir>/<uuid>.secrets.json` (mode
  * 0600; under `/run`, a tmpfs on a systemd host), written when the pod is prepared, read by
- * `pod up` (secret volumes, each its own tmpfs) and `app prepare` (env values), removed with
+ * `pod up` (secret volumes, each its own tmpfs) and `app prepare` (env values, argv), removed with
  * the pod's other host resources (release.ts).
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -16,14 +16,16 @@ import { DEFAULT_POD_NS_DIR } from './pod-ref.js';
 export interface PodSecrets {
   readonly env: Record<string, Record<string, string>>;
   readonly volumes: Record<string, Record<string, string>>;
+  /** Per container: its argv when command/args expand a Secret-backed `$(NAME)`. */
+  readonly argv: Record<string, string[]>;
 }
 
 export function emptyPodSecrets(): PodSecrets {
-  return { env: {}, volumes: {} };
+  return { env: {}, volumes: {}, argv: {} };
 }
 
 export function hasPodSecrets(secrets: PodSecrets): boolean {
-  return Object.keys(secrets.env).length > 0 || Object.keys(secrets.volumes).length > 0;
+  return Object.keys(secrets.env).length > 0 || Object.keys(secrets.volumes).length > 0 || Object.keys(secrets.argv).length > 0;
 }
 
 /** What locating the file needs; planning contexts may lack both (then: the defaults, this namespace). */
@@ -58,7 +60,8 @@ export async function readPodSecrets(ctx: SecretsContext, uuid: string): Promise
   if (typeof parsed !== 'object' || parsed === null || !('env' in parsed) || !('volumes' in parsed)) {
     throw failedPrecondition('ERR_POD_SECRETS_INVALID', `${file} is not a pod secrets file`);
   }
-  return parsed as PodSecrets;
+  const secrets = parsed as Omit<PodSecrets, 'argv'> & { argv?: PodSecrets['argv'] };
+  return { ...secrets, argv: secrets.argv ?? {} }; // files of older versions have no argv
 }
 
 export async function removePodSecrets(ctx: SecretsContext, uuid: string): Promise<void> {
