@@ -29,7 +29,8 @@ export interface ActuatorOptions {
   readonly manager: SystemdManager;
   /** The runtime core's context in this process (host mount and network namespaces). */
   readonly runtime: RuntimeContext;
-  readonly fetchSettings: FetchSettings;
+  /** The settings of the next pull (SIGHUP reloads them from config.yaml). */
+  readonly fetchSettings: () => FetchSettings;
   /** How units run rocklet: absolute program and leading argv (global flags included). */
   readonly rocklet: readonly [string, ...string[]];
   /** Absolute path of crun. */
@@ -56,7 +57,7 @@ export class PodActuator {
    */
   async prepare(spec: PodSpec, hash: SpecHash, config?: PodConfig): Promise<PreparedPod> {
     const { preparePodSpec } = await loadPodFilePreparer();
-    const prepared = await preparePodSpec(this.options.runtime, spec, hash, { fetchSettings: this.options.fetchSettings, stage1: 'crun', ...(config === undefined ? {} : { config }) });
+    const prepared = await preparePodSpec(this.options.runtime, spec, hash, { fetchSettings: this.options.fetchSettings(), stage1: 'crun', ...(config === undefined ? {} : { config }) });
     try {
       await writeFile(path.join(podPath(podStore(this.options.runtime.dataDir), 'prepared', prepared.uuid), DAEMON_PREPARED), '');
     } catch (error) {

@@ -50,6 +50,8 @@ export interface DaemonOptions {
   readonly runtime: RuntimeContext;
   readonly runDir: string;
   readonly fetchSettings: FetchSettings;
+  /** Reads config.yaml's fetch settings (registries, CA file, stall timeout) again at SIGHUP. */
+  readonly reloadFetchSettings?: () => Promise<FetchSettings>;
   readonly gc: GcSettings;
   /** D-Bus address of the system bus (default: the environment's). */
   readonly busAddress?: string;
@@ -99,7 +101,11 @@ export class Daemon {
   private notified = false;
   private closing = false;
 
-  constructor(private readonly options: DaemonOptions) {}
+  private fetchSettings: FetchSettings;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.fetchSettings = options.fetchSettings;
+  }
 
   /**
    * Runs until the signal aborts (or, with `once`, until the first full reconcile is done).
@@ -142,14 +148,32 @@ export class Daemon {
     return false;
   }
 
-  /** A full resync now (SIGHUP). */
+  /**
+   * A full resync now (SIGHUP): config.yaml's fetch settings are read again (a bad file is
+   * logged and the previous settings kept), and failed pulls and starts retry at once instead
+   * of at the end of their back-off: SIGHUP is how an operator says "I fixed it".
+   */
   resync(): void {
     this.options.log.info({ action: 'resync' }, 'full resync');
     this.queueFileWork(async () => {
+      await this.reloadFetchSettings();
       await this.files?.scan();
       await this.reloadLabels();
+      this.reconciler?.retryFailedNow();
       await this.reconciler?.resync();
     });
+  }
+
+  private async reloadFetchSettings(): Promise<void> {
+    const { reloadFetchSettings, log } = this.options;
+    if (reloadFetchSettings === undefined) return;
+    try {
+      this.fetchSettings = await reloadFetchSettings();
+      log.info({ action: 'reload', reason: 'SIGHUP' }, 'read the fetch settings of config.yaml again (registries, CA file, stall timeout)');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      log.error({ action: 'reload', reason }, `config.yaml not reloaded, the previous fetch settings stay: ${reason}`);
+    }
   }
 
   private async startUp(): Promise<void> {
@@ -172,7 +196,7 @@ export class Daemon {
     const actuator = new PodActuator({
       manager,
       runtime: options.runtime,
-      fetchSettings: options.fetchSettings,
+      fetchSettings: () => this.fetchSettings,
       rocklet: options.rocklet,
       crun: options.crun,
       ...(options.unitEnvironment === undefined ? {} : { unitEnvironment: options.unitEnvironment }),

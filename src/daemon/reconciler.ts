@@ -176,6 +176,11 @@ export class Reconciler {
    * (no per-unit reads) compared with what the last reconcile of each pod saw; only pods whose
    * units differ (an event was missed), and admitted pods without units, are reconciled.
    */
+  /** Ends every back-off: failed pulls and starts are retried by the next reconcile of their pod. */
+  retryFailedNow(): void {
+    this.backoff.clearAll();
+  }
+
   async quickResync(): Promise<void> {
     const listed = await this.deps.manager.listUnitsByPatterns([], ['rocklet-*.service']);
     const seen = new Map<string, Map<string, string>>();

@@ -47,6 +47,10 @@ export class StartBackoff {
     this.entries.delete(pod);
   }
 
+  clearAll(): void {
+    for (const pod of [...this.entries.keys()]) this.clear(pod);
+  }
+
   stop(): void {
     for (const entry of this.entries.values()) clearTimeout(entry.timer);
   }

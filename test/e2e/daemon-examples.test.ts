@@ -11,7 +11,7 @@
  * says role=edge and sees the host's /proc, redis listens on its host port.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +23,11 @@ import { buildOciImage, pushImage, setCommand } from '../harness/oci-image.js';
 
 const INNER = '127.0.0.1:5000';
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
+
+/** The daemon's structured log lines (pino JSON; the journal's `-o cat` lines of systemd itself are not). */
+function logLines(journal: string): { level: number; time: number; action?: string; pod?: string; retryInMs?: number }[] {
+  return journal.split('\n').filter((line) => line.startsWith('{"level":')).map((line) => JSON.parse(line) as { level: number; time: number; action?: string; pod?: string; retryInMs?: number });
+}
 
 describe('e2e: the examples/ pod files under the daemon', () => {
   let d: DaemonFixture;
@@ -141,5 +146,46 @@ describe('e2e: the examples/ pod files under the daemon', () => {
       return answer.stdout.includes('+PONG') ? answer.stdout : undefined;
     }, { timeoutMs: 15_000, intervalMs: 300 });
     assert.ok(pong !== undefined, 'the stand-in answers on host port 6379');
+  });
+  it('SIGHUP re-reads config.yaml: a pull that failed for want of a mirror is retried at once, a broken config.yaml is refused and the last good one kept', async () => {
+    const configFile = path.join(d.configDir, 'config.yaml');
+    const good = await readFile(configFile, 'utf8');
+    const reload = async (): Promise<void> => {
+      const hup = await d.fx.exec(['systemctl', 'kill', '--signal=SIGHUP', 'rocklet.service']);
+      assert.equal(hup.code, 0, hup.stderr);
+    };
+    // Without its mirror, registry.example.com is a name nobody resolves in here.
+    await writeFile(configFile, good.split('\n').filter((line) => !line.includes('registry.example.com')).join('\n'));
+    await reload();
+    const pod = [
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: reload}', 'spec:', '  hostNetwork: true', '  terminationGracePeriodSeconds: 1',
+      '  containers:', '  - name: main', '    image: registry.example.com/library/busybox:1.36', "    command: [/bin/sleep, '1000']", '',
+    ].join('\n');
+    await d.writePod('reload.yaml', pod);
+    const failed = await d.waitForRow('reload.yaml', (r) => r.state === 'Failed', 60_000);
+    assert.match(failed.reason ?? '', /registry\.example\.com/, 'the reason names the registry it could not pull from');
+    // A broken config.yaml: logged, the settings without the mirror stay, the pod keeps failing.
+    await writeFile(configFile, 'registries: [not, a, mapping]\n');
+    await reload();
+    await waitFor(async () => ((await d.daemonLog()).includes('config.yaml not reloaded') ? true : undefined), { timeoutMs: 15_000, intervalMs: 200 });
+    assert.match(await d.daemonLog(), /config\.yaml not reloaded, the previous fetch settings stay: .*registries/);
+    // The fix, then SIGHUP: the pod is retried at once, not when its back-off ends.
+    await writeFile(configFile, good);
+    const before = logLines(await d.daemonLog()).length;
+    await reload();
+    await d.waitForRow('reload.yaml', (r) => r.state === 'Running', 60_000);
+    // The journal may not have the daemon's last lines yet.
+    const lines = await waitFor(async () => {
+      const all = logLines(await d.daemonLog());
+      return all.slice(before).some((l) => l.pod === 'reload' && l.action === 'start') ? all : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 200 }) ?? logLines(await d.daemonLog());
+    const lastFailure = lines.slice(0, before).filter((l) => l.pod === 'reload' && l.action === 'failed').at(-1);
+    const reloaded = lines.slice(before).find((l) => l.action === 'reload' && l.level === 30);
+    const restarted = lines.slice(before).find((l) => l.pod === 'reload' && l.action === 'start');
+    assert.ok(lastFailure !== undefined && reloaded !== undefined && restarted !== undefined, JSON.stringify(lines.slice(before)));
+    assert.ok(restarted.time >= reloaded.time, 'the retry used the reloaded settings');
+    assert.ok(restarted.time < lastFailure.time + Number(lastFailure.retryInMs), 'the retry came with the SIGHUP, before the back-off ended');
+    await rm(path.join(d.podDir, 'reload.yaml'));
+    await waitFor(async () => ((await d.row('reload.yaml')) === undefined ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
   });
 });

@@ -2,7 +2,8 @@
  * @module cli/commands/daemon — `rocklet daemon [--pod-dir=DIR] [--resync-interval=D] [--once]`:
  * keep the pod directory's pods running as transient systemd units (src/daemon). Logs one
  * structured line per decision on stdout (the journal under systemd; human-readable on a TTY).
- * Tells systemd READY=1 (Type=notify) after the first full reconcile; SIGHUP resyncs; SIGTERM
+ * Tells systemd READY=1 (Type=notify) after the first full reconcile; SIGHUP re-reads config.yaml's
+ * fetch settings, retries failed pulls at once and resyncs; SIGTERM
  * stops the daemon and leaves every pod running. `--once` reconciles once and exits.
  */
 import path from 'node:path';
@@ -28,6 +29,7 @@ export const handler: CommandHandler = async (ctx) => {
     runtime: { ...runtimeContext(ctx), onEvent: (event) => log.debug({}, event.message) },
     runDir: path.resolve(ctx.flags.string('run-dir') ?? DEFAULT_RUN_DIR),
     fetchSettings,
+    reloadFetchSettings: () => loadFetchSettings(ctx.globals.configDir),
     gc,
     rocklet: unitRockletArgv(ctx.globals),
     crun: await findProgram('crun', ctx.env.PATH),

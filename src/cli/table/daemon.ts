@@ -7,7 +7,7 @@ const RUN_DIR = { name: 'run-dir', kind: 'string', valueName: 'DIR', defaultText
 export const DAEMON_COMMANDS: readonly CommandSpec[] = [
   {
     name: 'daemon', summary: 'watch the pod directory and keep its pods running as systemd units', usage: '[flags]',
-    description: 'Runs until SIGTERM (pods keep running when it stops); SIGHUP forces a full resync.\n'
+    description: 'Runs until SIGTERM (pods keep running when it stops); SIGHUP re-reads the registries, CA file and stall timeout of config.yaml, retries failed pulls at once and forces a full resync.\n'
       + 'Settings also come from the "daemon" section of <config-dir>/config.yaml; machine labels from <config-dir>/machine.yaml.',
     flags: [
       POD_DIR,
