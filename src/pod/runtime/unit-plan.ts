@@ -25,6 +25,9 @@
  *   restart policy; MemoryMax=, CPUQuotaPerSecUSec=, TasksMax= from its resources.
  * - init apps: Type=oneshot units, each After (and Requires) the previous init unit; the other
  *   app units Require and follow the last one, so a failed init app keeps them from starting.
+ *   A native sidecar (init app with restartPolicy Always) is a long-running unit whose
+ *   ExecStartPost= waits until `crun state` says its container runs, so the units after it
+ *   start only then (kubelet's "started").
  *
  * The pod layer may not import src/systemd, so the properties are plain data shaped like the
  * facade's `UnitProperties` (same field names and units) and unit names are made by the
@@ -182,6 +185,16 @@ function preparedThenCrun(appDir: string, started: string, prepare: UnitExecComm
     `command : 2>/dev/null > ${shellQuote(started)} || { set +C; ${shellLine(prepare.argv)} || { s=$?; : > ${failed}; exit $s; }; }`,
     `exec ${shellLine(crun.argv)}`,
   ].join('; ');
+  return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
+}
+
+/**
+ * ExecStartPost= of a sidecar: waits until `crun state` says its container is running (polled
+ * every 10 ms; the unit's start timeout bounds it, and systemd ends it if crun exits first).
+ */
+function untilRunning(crun: string, root: string, id: string): UnitExecCommand {
+  const state = `${shellQuote(crun)} ${shellQuote(`--root=${root}`)} state ${shellQuote(id)} 2>/dev/null`;
+  const script = `until ${state} | grep -q '"status": *"running"'; do sleep 0.01; done`;
   return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
 }
 
@@ -364,6 +377,12 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
     const after = app.init ? [...previousInits] : allInits;
     const required = app.init ? previousRequired : lastInit;
     const oneshot = app.init && app.sidecar !== true;
+    // A sidecar counts as started when its container runs (kubelet's "started"), not when
+    // systemd has exec'd the unit's first program: only then may the next units start.
+    const startPost = [
+      ...(app.init && app.sidecar === true ? [untilRunning(input.crun, crunGlobals.root, containerIdFor(uuid, app.name))] : []),
+      ...(app.lifecycle?.postStart === undefined ? [] : [rocklet('app', 'hook', uuid, app.name, 'postStart')]),
+    ];
     // Raw argv; `$` is doubled (systemd's literal `$`) where it becomes a command line.
     const crunArgv = app.tty === true ? withTerminal(input.script ?? DEFAULT_SCRIPT, crunRun) : crunRun;
     apps.push({
@@ -379,7 +398,7 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
           : { execStartPre: [rocklet('app', 'prepare', uuid, app.name)], execStart: [execOf(crunArgv.map((arg) => arg.replaceAll('$', '$$$$')))] }),
         // Kubernetes lifecycle hooks: the unit becomes active only after postStart succeeded
         // (kubelet's "started"), and preStop runs before systemd's SIGTERM.
-        ...(app.lifecycle?.postStart === undefined ? {} : { execStartPost: [rocklet('app', 'hook', uuid, app.name, 'postStart')] }),
+        ...(startPost.length === 0 ? {} : { execStartPost: startPost }),
         ...(app.lifecycle?.preStop === undefined ? {} : { execStop: [whileRunning(rocklet('app', 'hook', uuid, app.name, 'preStop'))] }),
         execStopPost: [rocklet('app', 'cleanup', uuid, app.name)],
         environment: { ...environment, ROCKLET_APP: app.name },

@@ -68,6 +68,22 @@ describe('podUnits', () => {
     for (const unit of [u.sandbox, ...u.apps]) assert.ok(buildUnitProperties(unit.properties).length > 0);
   });
 
+  it('a sidecar unit is started only once crun says its container runs; other apps wait for no such check', () => {
+    const plan = podPlan([
+      busyboxApp('t', 'proxy', ['sleep', '1000'], { init: true, sidecar: true, restart: 'Always' }),
+      busyboxApp('t', 'web', ['httpd', '-f'], { restart: 'Always' }),
+    ], { podName: 'shop' });
+    const u = podUnits<UnitName>({ uuid: UUID, plan, store: podStore('/var/lib/rocklet'), rocklet: ROCKLET, crun: '/usr/bin/crun', unitName: parseUnitName });
+    const [proxy, web] = u.apps;
+    assert.equal(proxy?.properties.type, 'exec', 'a sidecar is long-running, not a oneshot');
+    assert.deepEqual(proxy?.properties.execStartPost, [{
+      path: '/bin/sh',
+      argv: ['/bin/sh', '-c', `until '/usr/bin/crun' '--root=/run/rocklet/crun' state '${UUID}-proxy' 2>/dev/null | grep -q '"status": *"running"'; do sleep 0.01; done`],
+    }]);
+    assert.equal(web?.properties.execStartPost, undefined);
+    assert.ok(web?.properties.after?.includes(parseUnitName('rocklet-shop_proxy.service')), 'the app starts after the sidecar unit is started');
+  });
+
   it('names the pod, UUID, spec hash and pod file in every Description, which parsePodUnitDescription reads back', () => {
     const hash = `sha256:${'0f'.repeat(32)}`;
     const plan = podPlan([busyboxApp('t', 'web', ['httpd', '-f'], { restart: 'Always' })], { podName: 'shop', specHash: hash });
