@@ -9,11 +9,11 @@
  * A unit name left from an earlier run (a failed unit systemd keeps loaded) is reset first, as
  * a transient unit cannot be created over a loaded one.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FetchSettings } from '../image/index.js';
 import type { PodPlan, PodUuid, PreparedPod, RuntimeContext } from '../pod/index.js';
-import { loadPodFilePreparer, podDown, podPath, podStore, podUnitNames, podUnits, podsIn, readPodPlan, removePod, upForUnits } from '../pod/index.js';
+import { CALLER_STOP_MARKER, isPodUuid, loadPodFilePreparer, podDown, podPath, podStore, podUnitNames, podUnits, podsIn, readPodPlan, removePod, upForUnits } from '../pod/index.js';
 import type { PodConfig, PodSpec, SpecHash } from '../podfile/index.js';
 import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
 import { parseUnitName } from '../systemd/index.js';
@@ -209,10 +209,23 @@ export class PodActuator {
     }
   }
 
-  /** Stops every unit of `actual` (apps first, by their BindsTo= on the sandbox) and forgets failed ones. */
+  /**
+   * Stops every unit of `actual` (apps first, by their BindsTo= on the sandbox) and forgets
+   * failed ones. The pod's cleanup (`pod down`) runs here in-process: the caller-stop marker
+   * makes the units' ExecStopPost= skip their Node starts. Units of older
+   * versions ignore the marker and clean up themselves; the cleanup is idempotent.
+   */
   async stop(actual: ActualPod): Promise<void> {
     const units = [...actual.apps.values(), ...(actual.sandbox === undefined ? [] : [actual.sandbox])];
-    await Promise.all(units.map((unit) => this.stopUnit(unit)));
+    const marked = actual.uuid !== undefined && isPodUuid(actual.uuid) ? await this.markCallerStop(actual.uuid) : undefined;
+    try {
+      await Promise.all(units.map((unit) => this.stopUnit(unit)));
+    } catch (error) {
+      // The units may still run: their own stop must clean up after all.
+      if (marked !== undefined) await rm(marked.marker, { force: true });
+      throw error;
+    }
+    if (marked !== undefined) await this.cleanUp(marked.uuid);
     await Promise.all(units.map((unit) => this.clearLeftover(unit.name)));
     // The pod's slice outlives its units until stopped: take it down too (unless a new
     // version is about to reuse it, which then simply starts it again).
@@ -222,6 +235,57 @@ export class PodActuator {
     if (actual.sandbox !== undefined && isUnitUp(await this.status(actual.sandbox.name))) {
       throw runtimeFailure('ERR_DAEMON_STOP_FAILED', `pod "${actual.pod}": ${actual.sandbox.name} is still active after its stop job`);
     }
+  }
+
+  /** Leaves the caller-stop marker in running pod `uuid`'s dir; undefined when the pod is not in run/. */
+  private async markCallerStop(uuid: PodUuid): Promise<{ readonly uuid: PodUuid; readonly marker: string } | undefined> {
+    const marker = path.join(podPath(podStore(this.options.runtime.dataDir), 'run', uuid), CALLER_STOP_MARKER);
+    try {
+      await writeFile(marker, '');
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return undefined;
+      throw error;
+    }
+    return { uuid, marker };
+  }
+
+  /**
+   * What the stopped units' ExecStopPost= would have done. `pod down` alone covers the apps'
+   * part too (it deletes every app's crun container and unmounts everything under the pod);
+   * what `app cleanup` adds is the exit code, which a pod the daemon stops for good (deleted or
+   * replaced) does not need.
+   */
+  private async cleanUp(uuid: PodUuid): Promise<void> {
+    await podDown(this.options.runtime, uuid);
+  }
+
+  /**
+   * Finishes the cleanup of pods whose stop an earlier run of the daemon began (it left the
+   * caller-stop marker) and did not finish. A pod whose sandbox unit still runs loses the marker
+   * instead: the stop never happened, and its units must clean up when they do stop.
+   */
+  async sweepInterruptedStops(): Promise<PodUuid[]> {
+    const store = podStore(this.options.runtime.dataDir);
+    const finished: PodUuid[] = [];
+    for (const uuid of await podsIn(store, 'run')) {
+      const dir = podPath(store, 'run', uuid);
+      const marker = path.join(dir, CALLER_STOP_MARKER);
+      try {
+        await stat(marker);
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') continue;
+        throw error;
+      }
+      const plan = await readPodPlan(dir);
+      const sandbox = await this.status(podUnitNames(plan.podName ?? uuid, parseUnitName).sandbox);
+      if (sandbox !== undefined && (isUnitUp(sandbox) || sandbox.activeState === 'deactivating')) {
+        await rm(marker, { force: true });
+        continue;
+      }
+      await this.cleanUp(uuid);
+      finished.push(uuid);
+    }
+    return finished;
   }
 
   private async stopUnit(unit: UnitStatus): Promise<void> {

@@ -203,6 +203,7 @@ export class Daemon {
     });
     if (!this.sweptPrepares) {
       for (const uuid of await actuator.sweepAbandoned()) log.info({ action: 'remove', uuid, reason: 'prepared by an earlier run, never started' }, `removed pod ${uuid}: prepared by an earlier run of the daemon and never started`);
+      for (const uuid of await actuator.sweepInterruptedStops()) log.info({ action: 'stop', uuid, reason: 'an earlier run stopped it and did not clean up' }, `took pod ${uuid} down: an earlier run of the daemon stopped its units and died before cleaning up`);
       this.sweptPrepares = true;
     }
     this.probes = new DaemonProbes({ manager, runtime: options.runtime, crun: options.crun, log, onChange: () => this.scheduleStatus() });

@@ -142,7 +142,7 @@ export { stopPod } from './runtime/stop.js';
 export type { StopPodOptions, StopOutcome } from './runtime/stop.js';
 export { DEFAULT_ENTER_COMMAND, enterPod } from './runtime/enter.js';
 export type { EnterOptions } from './runtime/enter.js';
-export { podUnits, podUnitNames, parsePodUnitDescription, appStartedMarker, APP_LOG_FIELDS } from './runtime/unit-plan.js';
+export { podUnits, podUnitNames, parsePodUnitDescription, appStartedMarker, APP_LOG_FIELDS, CALLER_STOP_MARKER } from './runtime/unit-plan.js';
 export type { PodUnitIdentity } from './runtime/unit-plan.js';
 export { upForUnits } from './runtime/unit-start.js';
 export type { UpForUnits } from './runtime/unit-start.js';

@@ -179,6 +179,34 @@ describe('e2e: rocklet daemon', () => {
     assert.match(status.stdout, /sleep 1003/, JSON.stringify(row));
   });
 
+  it('finishes the cleanup of a stop a killed daemon began, and drops the marker of a stop that never happened', async () => {
+    const row = await d.waitForRow('web.yaml', (r) => r.state === 'Running' && r.ready?.ready === 1);
+    const uuid = row.uuid ?? '';
+    const marker = path.join(d.fx.dataDir, 'pods/run', uuid, 'stopping-by-caller');
+    const exists = (file: string): Promise<boolean> => stat(file).then(() => true, () => false);
+    // Killed after leaving its marker, before the stop job: the units run on, the pod is adopted.
+    const before = await d.unitProps('rocklet-web_main.service', ['InvocationID']);
+    await d.stopDaemon();
+    await writeFile(marker, '');
+    assert.equal((await d.startDaemon()).code, 0);
+    await d.waitForRow('web.yaml', (r) => r.state === 'Running' && r.uuid === uuid);
+    assert.equal(await exists(marker), false, 'the marker of a stop that never happened is removed');
+    assert.deepEqual(await d.unitProps('rocklet-web_main.service', ['InvocationID']), before, 'adopted, not restarted');
+    // Killed after its units stopped, before its own cleanup: their ExecStopPost= skipped `pod
+    // down` (the marker), so the pod is still in run/ with its mounts; the next daemon takes it down.
+    await d.stopDaemon();
+    await writeFile(marker, '');
+    const stopped = await d.fx.exec(['systemctl', 'stop', 'rocklet-web.service']);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal(await exists(path.join(d.fx.dataDir, 'pods/run', uuid)), true, 'the units left the cleanup to the daemon');
+    assert.equal((await d.startDaemon()).code, 0);
+    const again = await d.waitForRow('web.yaml', (r) => r.state === 'Running' && r.uuid !== uuid);
+    assert.match(await d.daemonLog(), new RegExp(`took pod ${uuid} down: an earlier run of the daemon stopped its units`));
+    assert.equal(await exists(path.join(d.fx.dataDir, 'pods/run', uuid)), false);
+    assert.deepEqual(await d.fx.leftovers(uuid), [], 'nothing of the old pod is left');
+    assert.notEqual(again.uuid, undefined);
+  });
+
   it('stops the pod of a deleted file and leaves nothing behind', async () => {
     const row = await d.waitForRow('web.yaml', (r) => r.state === 'Running');
     await rm(path.join(d.podDir, 'web.yaml'));
@@ -186,5 +214,9 @@ describe('e2e: rocklet daemon', () => {
     assert.ok(gone, `units left: ${JSON.stringify([...(await d.podUnits())])}\n${await d.daemonLog()}`);
     assert.equal(await d.row('web.yaml'), undefined);
     assert.deepEqual(await d.fx.leftovers(row.uuid ?? 'none'), []);
+    // The daemon took the pod down in-process: the units' ExecStopPost= skipped their Node
+    // processes, so no `app cleanup` recorded the app's exit code.
+    assert.equal(await stat(path.join(d.fx.dataDir, 'pods/exited-garbage', row.uuid ?? 'none')).then(() => true, () => false), true, 'pod down ran');
+    assert.equal(await stat(path.join(d.fx.dataDir, 'pods/exited-garbage', row.uuid ?? 'none', 'status', 'main')).then(() => true, () => false), false, 'app cleanup did not run');
   });
 });

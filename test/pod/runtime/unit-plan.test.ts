@@ -44,14 +44,17 @@ describe('podUnits', () => {
     assert.match(p.description ?? '', /sha256:abc/);
   });
 
-  it('for a pod the caller brought up: a sandbox without ExecStart, apps that skip their first prepare once', () => {
+  it('for a pod the caller brought up: a sandbox without ExecStart, apps that skip their first prepare once, stop commands that skip themselves when the caller stops', () => {
     const plan = podPlan([busyboxApp('t', 'web', ['httpd', '-f'], { restart: 'Always' })], { podName: 'shop', specHash: 'sha256:abc' });
     const u = podUnits<UnitName>({ uuid: UUID, plan, store: podStore('/var/lib/rocklet'), rocklet: ROCKLET, crun: '/usr/bin/crun', unitName: parseUnitName, preparedByCaller: true });
     const sandbox = u.sandbox.properties;
     assert.equal(sandbox.execStart, undefined, 'starting the sandbox unit runs no process');
     // systemd refuses a oneshot with neither ExecStart= nor ExecStop=.
     assert.deepEqual(sandbox.execStop?.[0]?.argv, ['/bin/true']);
-    assert.deepEqual(sandbox.execStopPost?.[0]?.argv, [...ROCKLET, 'pod', 'down', UUID]);
+    const marker = `/var/lib/rocklet/pods/run/${UUID}/stopping-by-caller`;
+    // A stop the caller makes (it leaves the marker) skips the Node start; any other stop runs it.
+    assert.deepEqual(sandbox.execStopPost?.[0]?.argv, ['/bin/sh', '-c', `[ -e '${marker}' ] || exec '/usr/bin/rocklet' '--dir=/var/lib/rocklet' 'pod' 'down' '${UUID}'`]);
+    assert.deepEqual(u.apps[0]?.properties.execStopPost?.[0]?.argv, ['/bin/sh', '-c', `[ -e '${marker}' ] || exec '/usr/bin/rocklet' '--dir=/var/lib/rocklet' 'app' 'cleanup' '${UUID}' 'web'`]);
     assert.equal(sandbox.delegate, true, 'the caller moves the lock holder in');
     const app = u.apps[0]?.properties;
     assert.equal(app?.execStartPre, undefined, 'no second fork of systemd before crun');
