@@ -1,19 +1,21 @@
 // Many pods under one daemon: N pod files (busybox `sleep`, hostNetwork: true — the default
 // /24 pod network has ~250 addresses) dropped at once.
-// Usage: npm run build && node bench/daemon-scale.mjs [pods=1000]   (root, crun)
+// Usage: npm run build && node bench/daemon-scale.mjs [pods=1000] [--idle=120] [--node-options=…] [--env=K=V]   (root, crun)
 //
 // Measures, inside one hybrid test systemd: time until every file is Running (from the first
 // rename), the daemon's RSS with N pods, its CPU time in the 30 s after the burst and over the
 // following 120 s idle (no polling: only the minute's resync), and a daemon restart with N
 // running pods: time to READY (all adopted) and how many app units got a new InvocationID
-// (should be 0). Pods are stopped and the instance torn down after.
+// (should be 0); last, every file deleted at once: time until no unit is left and CPU per pod
+// stop. The instance is torn down after.
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DaemonFixture } from '../dist/test/daemon/fixture.js';
 import { guardHarnessBench } from './lib/harness-guard.mjs';
 
 await guardHarnessBench();
-const IDLE_SECONDS = 120;
+// --idle=SECONDS shortens the idle window (e.g. for a quick look at the stop phase).
+const IDLE_SECONDS = Number(process.argv.find((a) => a.startsWith('--idle='))?.slice('--idle='.length) ?? 120);
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1000);
 // e.g. --node-options=--max-semi-space-size=1 : V8 flags for the daemon (NODE_OPTIONS of its unit).
 const nodeOptions = process.argv.find((a) => a.startsWith('--node-options='))?.slice('--node-options='.length);
@@ -125,6 +127,20 @@ try {
   if (restarted.code !== 0) throw new Error(`${restarted.stderr}\n${(await d.daemonLog()).split('\n').slice(-15).join('\n')}`);
   const after = await appInvocations(d);
   const changed = invocations.split('\n\n').filter((block) => !after.includes(block)).length;
+  // Stop: every file deleted at once; until the daemon has no pod left (units gone, pods down).
+  const stopCosts0 = await startCosts(d);
+  const stopBusy0 = await busyTicks();
+  const s0 = Date.now();
+  for (let i = 0; i < count; i++) await rm(path.join(d.podDir, `p${i}.yaml`), { force: true });
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const units = await d.fx.exec(['sh', '-c', 'systemctl list-units --all --plain --no-legend "rocklet-p*" | wc -l']);
+    if (Number(units.stdout.trim()) === 0 && (await runningFromStatus(d)) === 0) break;
+    if (Date.now() - s0 > 30 * 60_000) throw new Error('pods not stopped after 30 min');
+  }
+  const stopMs = Date.now() - s0;
+  const stopCosts1 = await startCosts(d);
+  const stopBusy = (await busyTicks()) - stopBusy0;
   const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
   console.log(`${count} pod files (hostNetwork, busybox sleep), one daemon in a ${d.fx.sd.mode} test systemd${nodeOptions === undefined ? '' : `, NODE_OPTIONS=${nodeOptions}`}${Object.entries(env).map(([k, v]) => `, ${k}=${v}`).join('')}; load ${load}`);
   console.log(`  files written in ${written} ms; all Running ${(allRunning / 1000).toFixed(1)} s after the first rename`);
@@ -136,6 +152,8 @@ try {
   console.log(`  daemon CPU in the 30 s after the burst (settling): ${settleTicks} ticks (${((settleTicks / 100 / 30) * 100).toFixed(2)} % of one core)`);
   console.log(`  daemon CPU over the next ${IDLE_SECONDS} s, idle (two resyncs): ${idleTicks} ticks (${((idleTicks / 100 / IDLE_SECONDS) * 100).toFixed(2)} % of one core)`);
   console.log(`  daemon restart → READY with ${count} running pods: ${restartMs} ms; app units restarted: ${changed}`);
+  const stopParts = Object.keys(stopCosts1).map((name) => `${name} ${perPod(stopCosts1[name] - stopCosts0[name])}`).join(', ');
+  console.log(`  all ${count} files deleted → every unit gone: ${(stopMs / 1000).toFixed(1)} s; CPU per pod stop: ${stopParts}; the whole machine ${perPod(stopBusy)}`);
 } finally {
   await d.stopDaemon();
   for (let i = 0; i < count; i++) await rm(path.join(d.podDir, `p${i}.yaml`), { force: true });
