@@ -150,7 +150,7 @@ try {
   console.log(`  CPU per pod start (1 tick = 10 ms): ${parts}; the whole machine ${perPod(busy)} (includes anything else running)`);
   console.log(`  daemon RSS: ${(idleRss / 1024).toFixed(1)} MiB with no pods (after READY), ${(rss / 1024).toFixed(1)} MiB with ${count} pods (V8 heap used ${mib(memory.heapUsed ?? 0)} of ${mib(memory.heapTotal ?? 0)} MiB, external ${mib(memory.external ?? 0)} MiB)`);
   console.log(`  daemon CPU in the 30 s after the burst (settling): ${settleTicks} ticks (${((settleTicks / 100 / 30) * 100).toFixed(2)} % of one core)`);
-  console.log(`  daemon CPU over the next ${IDLE_SECONDS} s, idle (two resyncs): ${idleTicks} ticks (${((idleTicks / 100 / IDLE_SECONDS) * 100).toFixed(2)} % of one core)`);
+  console.log(`  daemon CPU over the next ${IDLE_SECONDS} s, idle (${Math.floor(IDLE_SECONDS / 60)} periodic resyncs): ${idleTicks} ticks (${((idleTicks / 100 / IDLE_SECONDS) * 100).toFixed(2)} % of one core)`);
   console.log(`  daemon restart → READY with ${count} running pods: ${restartMs} ms; app units restarted: ${changed}`);
   const stopParts = Object.keys(stopCosts1).map((name) => `${name} ${perPod(stopCosts1[name] - stopCosts0[name])}`).join(', ');
   console.log(`  all ${count} files deleted → every unit gone: ${(stopMs / 1000).toFixed(1)} s; CPU per pod stop: ${stopParts}; the whole machine ${perPod(stopBusy)}`);
