@@ -29,7 +29,7 @@ import type { RuntimeContext } from './context.js';
 import type { PlannedApp, PodPlan } from './plan.js';
 import { EXEC_FILES, containerId, crunOf, findPod, nsFiles, planApp, usableTreeRootfs } from './pod-ref.js';
 import { networkModeOf, podHostname } from './sandbox.js';
-import { APP_PREPARE_FAILED_MARKER } from './unit-plan.js';
+import { APP_PREPARE_FAILED_MARKER } from './unit-scripts.js';
 
 /** Options of {@link appPrepare}. */
 export interface AppPrepareOptions {

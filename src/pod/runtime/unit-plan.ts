@@ -50,13 +50,10 @@ import { bundleVerbArgv, containerIdFor, globalArgv } from '../stage1/crun-argv.
 import { DEFAULT_CRUN_ROOT } from '../stage1/crun.js';
 import { appDirs } from '../stage1/rootfs.js';
 import type { PlannedApp, PlannedRestart, PodPlan } from './plan.js';
+import type { UnitExecCommand } from './unit-scripts.js';
+import { DEFAULT_SCRIPT, appStartedMarker, preparedThenCrun, unlessCallerStops, untilRunning, whileRunning, withTerminal } from './unit-scripts.js';
 
-/** One command of ExecStart= and friends (the facade's ExecCommand). */
-export interface UnitExecCommand {
-  readonly path: string;
-  /** The full argv, argv[0] included. */
-  readonly argv: readonly string[];
-}
+export type { UnitExecCommand } from './unit-scripts.js';
 
 /** The facade's RestartPolicy values rocklet uses. */
 export type UnitRestart = 'no' | 'always' | 'on-failure';
@@ -100,6 +97,8 @@ export interface PodUnitProperties<N extends string> {
  * Journal fields every app unit's output carries (LogExtraFields=), so `rocklet logs` finds one
  * pod version's app by what it is, whatever its unit was named and after the unit is gone.
  */
+export { APP_PREPARE_FAILED_MARKER, CALLER_STOP_MARKER, DEFAULT_SCRIPT, appStartedMarker } from './unit-scripts.js';
+
 export const APP_LOG_FIELDS = { uuid: 'ROCKLET_POD_UUID', app: 'ROCKLET_APP' } as const;
 
 /** Input of {@link podUnits}. */
@@ -140,78 +139,8 @@ export interface PodUnitsInput<N extends string> {
   readonly preparedByCaller?: boolean;
 }
 
-/**
- * Marker in the pod's dir, one per app (`app-started.<app>`): the app unit's `sh` creates it
- * at its first start, which skips `app prepare` (the daemon prepared in-process); any later start
- * finds it and prepares afresh. It lives beside, not inside, the app's dir, which every prepare
- * makes anew.
- */
-export function appStartedMarker(podDir: string, app: string): string {
-  return path.join(podDir, `app-started.${app}`);
-}
-
-/**
- * Marker in the pod's dir: the caller (the daemon) stops this pod's units itself and cleans up
- * in-process afterwards (`pod down`, which covers every app's container and mounts), so the units'
- * ExecStopPost= skip their Node starts (~100 ms of CPU each; 2,000 of them for 1,000 pods).
- * Any other stop (an operator's `systemctl stop`, shutdown, a crash) finds no marker and runs them.
- */
-export const CALLER_STOP_MARKER = 'stopping-by-caller';
-
-/** `command` as ExecStopPost=, skipped (by `sh` builtins, no other process) while the pod's caller-stop marker exists. */
-function unlessCallerStops(podDir: string, command: UnitExecCommand): UnitExecCommand {
-  const script = `[ -e ${shellQuote(path.join(podDir, CALLER_STOP_MARKER))} ] || exec ${shellLine(command.argv)}`;
-  return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
-}
-
-/**
- * Marker in an app's dir: the last start's `app prepare` failed, so the exit status systemd
- * hands ExecStopPost is the prepare's, not the app's ({@link preparedThenCrun}); `app cleanup`
- * records no exit code for it and removes the marker.
- */
-export const APP_PREPARE_FAILED_MARKER = 'prepare-failed';
-
 /** ExecStop= of a sandbox unit that has no ExecStart= (coreutils' true, in every base system). */
 const NO_OP: UnitExecCommand = { path: '/bin/true', argv: ['/bin/true'] };
-
-function shellQuote(arg: string): string {
-  return `'${arg.replaceAll("'", "'\\''")}'`;
-}
-
-function shellLine(argv: readonly string[]): string {
-  return argv.map(shellQuote).join(' ');
-}
-
-/**
- * One ExecStart= for an app of a pod the daemon prepared: `sh` creates the app's started marker
- * and, when it existed already (a restart by systemd or an operator), runs `prepare` (a fresh
- * rootfs); then it execs `crun`, which becomes the unit's main process with the same PID. Each
- * fork of PID 1 costs it copy-on-write faults proportional to its size (the larger part of
- * systemd's CPU per pod start with hundreds of pods), and an ExecStartPre= was a second fork
- * plus ~15 ms on the start path. `sh` costs ~1 ms where a Node start costs 60–130 ms, and the
- * marker is made with builtins only (noclobber's O_EXCL create; `command` keeps a failed
- * redirection from ending the shell): removing a token took an `rm` process per start.
- * systemd expands `$VAR` in command lines, so every `$` is doubled (systemd's literal `$`).
- */
-function preparedThenCrun(appDir: string, started: string, prepare: UnitExecCommand, crun: UnitExecCommand): UnitExecCommand {
-  const failed = shellQuote(path.join(appDir, APP_PREPARE_FAILED_MARKER));
-  const script = [
-    `set -C`,
-    `command : 2>/dev/null > ${shellQuote(started)} || { set +C; ${shellLine(prepare.argv)} || { s=$?; : > ${failed}; exit $s; }; }`,
-    `exec ${shellLine(crun.argv)}`,
-  ].join('; ');
-  return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
-}
-
-/**
- * ExecStartPost= of a sidecar: waits until `crun state` says its container is running (polled
- * every 10 ms; the unit's start timeout bounds it, and systemd ends it if crun exits first).
- */
-function untilRunning(crun: string, root: string, id: string): UnitExecCommand {
-  const state = `${shellQuote(crun)} ${shellQuote(`--root=${root}`)} state ${shellQuote(id)} 2>/dev/null`;
-  const script = `until ${state} | grep -q '"status": *"running"'; do sleep 0.01; done`;
-  return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
-}
 
 /** Who a pod's unit belongs to, as its Description carries it. */
 export interface PodUnitIdentity {
@@ -240,28 +169,6 @@ export function parsePodUnitDescription(description: string): PodUnitIdentity | 
 }
 
 /** util-linux's script, in every base system (bsdutils). */
-export const DEFAULT_SCRIPT = '/usr/bin/script';
-
-/**
- * argv of `crunRun` under `script -q -e -E never -c … /dev/null`: crun gets a pseudo-terminal as its
- * stdio (it refuses `terminal: true` on a stdin that is none), copies the app's own terminal to
- * it, and script copies that to the unit's stdout (the journal) and exits with crun's code.
- * SIGTERM to script is passed on to crun, which passes it to the app.
- */
-function withTerminal(script: string, crunRun: readonly string[]): string[] {
-  return [script, '--quiet', '--return', '--echo', 'never', '--command', crunRun.map(shellQuote).join(' '), '/dev/null'];
-}
-
-/**
- * ExecStop= of an app with a preStop hook: the hook runs only while the container does
- * (`$MAINPID` is set then); systemd also runs ExecStop= after a main process that exited by
- * itself, and Kubernetes runs preStop only for containers it stops.
- */
-function whileRunning(command: UnitExecCommand): UnitExecCommand {
-  const script = `[ -n "$MAINPID" ] || exit 0; exec ${command.argv.map(shellQuote).join(' ')}`;
-  return { path: '/bin/sh', argv: ['/bin/sh', '-c', script.replaceAll('$', '$$$$')] };
-}
-
 /** One transient unit. */
 export interface PlannedUnit<N extends string> {
   readonly name: N;

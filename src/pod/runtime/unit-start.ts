@@ -17,7 +17,7 @@ import type { PodUuid } from '../store/uuid.js';
 import { appPrepare } from './app-unit.js';
 import type { RuntimeContext } from './context.js';
 import { podDown, podUp } from './sandbox.js';
-import { appStartedMarker } from './unit-plan.js';
+import { appStartedMarker } from './unit-scripts.js';
 import { loadPlan } from './pod-ref.js';
 import { failedPrecondition } from '../../util/index.js';
 
@@ -30,7 +30,7 @@ export interface UpForUnits {
 
 /**
  * Brings prepared pod `uuid` up and prepares all its apps in this process, so each app unit's
- * first start skips its own prepare (see unit-plan's `appStartedMarker`).
+ * first start skips its own prepare (see unit-scripts' `appStartedMarker`).
  * On failure everything made is released again (the pod ends `exited`) and the error thrown.
  */
 export async function upForUnits(ctx: RuntimeContext, uuid: PodUuid): Promise<UpForUnits> {
