@@ -18,8 +18,6 @@ import type { RuntimeContext } from '../pod/index.js';
 import { loadPodFilePreparer, rockletStatePaths } from '../pod/index.js';
 import type { SystemdManager } from '../systemd/index.js';
 import { connectSystemd } from '../systemd/index.js';
-import type { FileLock } from '../util/index.js';
-import { conflict, tryLockFile } from '../util/index.js';
 import { podOfUnitName } from './actual.js';
 import { PodActuator } from './actuator.js';
 import { AppliedRecords } from './applied.js';
@@ -34,9 +32,9 @@ import type { DaemonSettings } from './settings.js';
 import type { DirWatch } from './source.js';
 import { SharedConfigSource } from './shared-config.js';
 import { PodFileCache, watchDir } from './source.js';
-import { readStatusFile, writeStatusFile } from './status.js';
+import { lockDaemon } from './daemon-lock.js';
+import { writeStatusFile } from './status.js';
 
-export const DAEMON_LOCK_FILE = 'daemon.lock';
 /** READY is reported after the first full reconcile, or after this long if pulls take longer. */
 const READY_AFTER_MS = 30_000;
 const STATUS_WRITE_DELAY_MS = 20;
@@ -65,17 +63,6 @@ export interface DaemonOptions {
   /** Called once, when the first full reconcile is done (sd_notify READY=1). */
   readonly onReady?: (summary: string) => void;
   readonly backoffFirstMs?: number;
-}
-
-/** Takes the daemon lock or explains who has it. */
-export async function lockDaemon(runDir: string): Promise<FileLock> {
-  await mkdir(runDir, { recursive: true, mode: 0o700 });
-  const lock = await tryLockFile(path.join(runDir, DAEMON_LOCK_FILE), 'exclusive');
-  if (lock !== undefined) return lock;
-  const status = await readStatusFile(runDir).catch(() => undefined);
-  throw conflict('ERR_DAEMON_RUNNING', `another rocklet daemon is running${status === undefined ? '' : ` (pid ${status.daemon.pid})`}: ${path.join(runDir, DAEMON_LOCK_FILE)} is locked`, {
-    hint: 'one daemon per host; stop it first ("systemctl stop rocklet"), or use "rocklet pods" to see what it runs',
-  });
 }
 
 export class Daemon {

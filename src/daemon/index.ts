@@ -8,7 +8,8 @@
  * pod; shared with `rocklet plan`), actuator (prepare, start, stop over D-Bus), reconciler
  * (work queue, back-off, status), status (the status file), daemon (lifecycle).
  */
-export { Daemon, lockDaemon, DAEMON_LOCK_FILE, statusWriteDelay } from './daemon.js';
+export { Daemon, statusWriteDelay } from './daemon.js';
+export { lockDaemon, DAEMON_LOCK_FILE } from './daemon-lock.js';
 export type { DaemonOptions } from './daemon.js';
 export type { DaemonLog, LogFields } from './log.js';
 export { loadDaemonSettings, DEFAULT_POD_DIR, DEFAULT_RUN_DIR, DEFAULT_RESYNC_MS, DEFAULT_DEBOUNCE_MS } from './settings.js';
