@@ -141,22 +141,28 @@ async function mapBounded(listed: readonly UnitListEntry[], read: (entry: UnitLi
   return statuses.filter((status): status is UnitStatus => status !== undefined);
 }
 
-async function readUnits(manager: SystemdManager, patterns: readonly string[]): Promise<UnitStatus[]> {
-  const listed = (await manager.listUnitsByPatterns([], patterns)).filter((entry) => podOfUnitName(entry.name) !== undefined);
-  return mapBounded(listed, (entry) => statusOf(manager, entry.name));
-}
-
 /**
- * An active unit's status with only what adoption needs: the sandbox's identity, from its
- * Description when that names the pod file (no call), else from Environment=. An active app's
- * NRestarts is left unread (undefined; see {@link readRestarts}). A unit in any other state
- * (failed, stopping, starting) is read in full: the crash-loop and exit handling look at more.
+ * An active unit's status with only what the daemon needs: the sandbox's identity, from its
+ * Description when that names the pod file (no call), else from Environment=; an active app's
+ * NRestarts and InvocationID when `restarts` (two Properties.Get), else left unread (undefined; see
+ * {@link readRestarts}). A unit in any other state (failed, stopping, starting) is read in full:
+ * the crash-loop and exit handling look at more. A full read (GetAll) decodes ~350 properties;
+ * every signal of a pod's units leads to one read of the pod, so with 1,000 pods starting, full
+ * reads of healthy units were a good part of the daemon's and systemd's CPU per pod.
  */
-async function listedStatus(manager: SystemdManager, entry: UnitListEntry, hasSandbox: boolean): Promise<UnitStatus | undefined> {
+async function listedStatus(manager: SystemdManager, entry: UnitListEntry, hasSandbox: boolean, restarts: boolean): Promise<UnitStatus | undefined> {
   const app = podOfUnitName(entry.name)?.app;
   if (entry.activeState !== 'active' || (app !== undefined && !hasSandbox)) return statusOf(manager, entry.name);
-  if (app !== undefined || parsePodUnitDescription(entry.description)?.file !== undefined) return statusOfListed(entry, new Map());
+  if (app !== undefined) return restarts ? manager.getListedUnitStatus(entry, ['nRestarts', 'invocationId']) : statusOfListed(entry, new Map());
+  if (parsePodUnitDescription(entry.description)?.file !== undefined) return statusOfListed(entry, new Map());
   return manager.getListedUnitStatus(entry, ['environment']);
+}
+
+/** Statuses of the pod units that match `patterns` (see {@link listedStatus}). */
+async function readListed(manager: SystemdManager, patterns: readonly string[], restarts: boolean): Promise<UnitStatus[]> {
+  const listed = (await manager.listUnitsByPatterns([], patterns)).filter((entry) => podOfUnitName(entry.name) !== undefined);
+  const sandboxes = new Set(listed.flatMap((entry) => { const parsed = podOfUnitName(entry.name); return parsed?.app === undefined && parsed !== undefined ? [parsed.pod] : []; }));
+  return mapBounded(listed, (entry) => listedStatus(manager, entry, sandboxes.has(podOfUnitName(entry.name)?.pod ?? ''), restarts));
 }
 
 /**
@@ -180,12 +186,10 @@ export async function readRestarts(manager: SystemdManager, pod: ActualPod): Pro
  * reading every unit dominated a daemon restart.
  */
 export async function readActualPods(manager: SystemdManager): Promise<Map<string, ActualPod>> {
-  const listed = (await manager.listUnitsByPatterns([], ['rocklet-*.service'])).filter((entry) => podOfUnitName(entry.name) !== undefined);
-  const sandboxes = new Set(listed.flatMap((entry) => { const parsed = podOfUnitName(entry.name); return parsed?.app === undefined && parsed !== undefined ? [parsed.pod] : []; }));
-  return groupPods(await mapBounded(listed, (entry) => listedStatus(manager, entry, sandboxes.has(podOfUnitName(entry.name)?.pod ?? ''))));
+  return groupPods(await readListed(manager, ['rocklet-*.service'], false));
 }
 
-/** One pod's units (undefined when it has none loaded). */
+/** One pod's units (undefined when it has none loaded), NRestarts of its active apps included. */
 export async function readActualPod(manager: SystemdManager, pod: string): Promise<ActualPod | undefined> {
-  return groupPods(await readUnits(manager, [`rocklet-${pod}.service`, `rocklet-${pod}_*.service`])).get(pod);
+  return groupPods(await readListed(manager, [`rocklet-${pod}.service`, `rocklet-${pod}_*.service`], true)).get(pod);
 }

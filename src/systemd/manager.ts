@@ -23,11 +23,10 @@ import { signalNumber } from './property-values.js';
 import { type ObjectPath, type UnitName, parseUnitPattern } from './unit-name.js';
 import { type UnitListEntry, type UnitStateFilter, decodeUnitList } from './unit-list.js';
 import type { JobResult } from './unit-state.js';
-import { type ListedUnitField, type UnitStatus, decodeUnitStatus, propertyOf, statusOfListed, variantValue, variantValues } from './unit-status.js';
+import { type ListedUnitField, type UnitStatus, decodeUnitStatus, interfaceOf, propertyOf, statusOfListed, variantValue, variantValues } from './unit-status.js';
 import { type StatusSnapshot, type UnitStatePredicate, type WaitForUnitStateOptions, waitForUnitState } from './wait.js';
 
 /** The interface of a service unit's own properties (Environment=, NRestarts, Result). */
-const SERVICE_INTERFACE = 'org.freedesktop.systemd1.Service';
 
 /** How a new job treats jobs already queued (systemctl's --job-mode). */
 export const JOB_MODES = [
@@ -194,7 +193,7 @@ export class SystemdManager {
     for (const field of fields) {
       try {
         const reply = await this.bus.call({
-          path: entry.objectPath, interface: PROPERTIES_INTERFACE, member: 'Get', signature: 'ss', body: [SERVICE_INTERFACE, propertyOf(field)],
+          path: entry.objectPath, interface: PROPERTIES_INTERFACE, member: 'Get', signature: 'ss', body: [interfaceOf(field), propertyOf(field)],
         });
         values.set(field, variantValue(reply.body[0]));
       } catch (error) {

@@ -210,12 +210,17 @@ export function mergeUnitStatus(status: UnitStatus, changes: UnitChanges): UnitS
   return merged as unknown as UnitStatus;
 }
 
-/** The fields {@link statusOfListed} can add to a listed unit (all on org.freedesktop.systemd1.Service). */
-export type ListedUnitField = 'environment' | 'nRestarts' | 'result';
+/** The fields {@link statusOfListed} can add to a listed unit (InvocationID is the Unit interface's, the others the Service's). */
+export type ListedUnitField = 'environment' | 'nRestarts' | 'result' | 'invocationId';
 
 /** The D-Bus property name of a field. */
 export function propertyOf(field: ListedUnitField): string {
   return DECODERS[field].property;
+}
+
+/** The D-Bus interface that holds a field's property. */
+export function interfaceOf(field: ListedUnitField): 'org.freedesktop.systemd1.Unit' | 'org.freedesktop.systemd1.Service' {
+  return field === 'invocationId' ? 'org.freedesktop.systemd1.Unit' : 'org.freedesktop.systemd1.Service';
 }
 
 /**
@@ -235,7 +240,7 @@ export function statusOfListed(
     loadState: entry.loadState,
     activeState: entry.activeState,
     subState: entry.subState,
-    invocationId: undefined, mainPid: undefined, execMainStatus: undefined, execMainCode: undefined, execStart: undefined,
+    invocationId: changes.invocationId, mainPid: undefined, execMainStatus: undefined, execMainCode: undefined, execStart: undefined,
     memoryMaxBytes: undefined, tasksMax: undefined, cpuQuotaPerSecUSec: undefined, controlGroup: undefined,
     result: changes.result,
     nRestarts: changes.nRestarts,
