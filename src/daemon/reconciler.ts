@@ -20,6 +20,7 @@ import type { FileVerdict, PodOwner } from './admission.js';
 import { admit, sameVerdict } from './admission.js';
 import type { ActualPod } from './actual.js';
 import { podOfUnitName, readActualPod, readActualPods, readRestarts, withLiveness } from './actual.js';
+import { ReadCoverage } from './read-coverage.js';
 import type { PodActuator } from './actuator.js';
 import type { AppliedRecords } from './applied.js';
 import type { DaemonLog } from './log.js';
@@ -76,6 +77,10 @@ export class Reconciler {
   private readonly crashLoops: CrashLoops;
   private readonly queue: KeyedQueue;
   private stopped = false;
+  /** Whether `actual` still reflects each pod's unit signals (see read-coverage.ts). */
+  private readonly coverage = new ReadCoverage();
+  /** Pods queued for something other than a unit signal (a file, a resync, a timer): they read afresh. */
+  private readonly queuedForOther = new Set<string>();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.labels = deps.labels;
@@ -100,13 +105,24 @@ export class Reconciler {
 
   /** Marks `pod` dirty. */
   enqueue(pod: string): void {
+    if (this.stopped) return;
+    this.queuedForOther.add(pod);
+    this.queue.add(pod);
+  }
+
+  /** One of the pod's units changed (a D-Bus signal): its next reconcile reads them afresh unless a read began after it. */
+  unitChanged(pod: string): void {
+    this.snapshot.delete(pod);
+    this.coverage.signalled(pod);
     if (!this.stopped) this.queue.add(pod);
   }
 
-  /** One of the pod's units changed (a D-Bus signal): its next reconcile reads them afresh. */
-  unitChanged(pod: string): void {
-    this.snapshot.delete(pod);
-    this.enqueue(pod);
+  /** The pod's units, read from systemd (the caller keeps the result in `actual`). */
+  private async readPod(pod: string): Promise<ActualPod | undefined> {
+    const kept = this.coverage.beginRead(pod);
+    const actual = await readActualPod(this.deps.manager, pod);
+    kept();
+    return actual;
   }
 
   /** New machine labels: every file's verdict may change. */
@@ -207,7 +223,9 @@ export class Reconciler {
     const snapshot = this.snapshot.get(pod);
     const fromSnapshot = this.snapshot.has(pod);
     this.snapshot.delete(pod);
-    const actual = await withLiveness(this.deps.dataDir, fromSnapshot ? snapshot : await readActualPod(this.deps.manager, pod));
+    const forOther = this.queuedForOther.delete(pod);
+    const read = fromSnapshot ? snapshot : !forOther && this.coverage.covers(pod) ? this.actual.get(pod) : await this.readPod(pod);
+    const actual = await withLiveness(this.deps.dataDir, read);
     this.setActual(pod, actual);
     const action = decidePod(pod, this.verdicts, actual, this.deps.applied.get(pod)?.spec);
     if (action === undefined) {
@@ -238,8 +256,13 @@ export class Reconciler {
   }
 
   private setActual(pod: string, actual: ActualPod | undefined): void {
-    if (actual === undefined) this.actual.delete(pod);
-    else this.actual.set(pod, actual);
+    if (actual !== undefined) {
+      this.actual.set(pod, actual);
+      return;
+    }
+    // No units: forget the pod's signal bookkeeping too (its next reconcile reads afresh).
+    this.actual.delete(pod);
+    this.coverage.forget(pod);
   }
 
   private async adopt(action: Extract<PodAction, { kind: 'adopt' }>, actual: ActualPod | undefined): Promise<void> {
@@ -263,7 +286,7 @@ export class Reconciler {
     this.progress.delete(action.pod);
     this.backoff.clear(action.pod);
     this.crashLoops.forget(action.pod);
-    this.setActual(action.pod, await readActualPod(this.deps.manager, action.pod));
+    this.setActual(action.pod, await this.readPod(action.pod));
   }
 
   private async startPod(action: Extract<PodAction, { kind: 'start' | 'update' }>, actual: ActualPod | undefined): Promise<void> {
@@ -320,7 +343,7 @@ export class Reconciler {
       { ...fields, action: 'started', uuid: prepared.uuid, prepareMs, upMs: started.upMs, unitsMs: started.unitsMs },
       `pod ${action.pod} started (${prepared.uuid})`,
     );
-    this.setActual(action.pod, await readActualPod(this.deps.manager, action.pod));
+    this.setActual(action.pod, await this.readPod(action.pod));
   }
 
   /** Restarts, with back-off (crash-loops.ts), app containers whose units systemd gave up on. */
