@@ -1,6 +1,6 @@
 // Many pods under one daemon: N pod files (busybox `sleep`, hostNetwork: true — the default
 // /24 pod network has ~250 addresses) dropped at once.
-// Usage: npm run build && node bench/daemon-scale.mjs [pods=1000] [--idle=120] [--node-options=…] [--env=K=V]   (root, crun)
+// Usage: npm run build && node bench/daemon-scale.mjs [pods=1000] [--idle=120] [--node-options=…] [--node-arg=…] [--env=K=V]   (root, crun)
 //
 // Measures, inside one hybrid test systemd: time until every file is Running (from the first
 // rename), the daemon's RSS with N pods, its CPU time in the 30 s after the burst and over the
@@ -19,6 +19,9 @@ const IDLE_SECONDS = Number(process.argv.find((a) => a.startsWith('--idle='))?.s
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1000);
 // e.g. --node-options=--max-semi-space-size=1 : V8 flags for the daemon (NODE_OPTIONS of its unit).
 const nodeOptions = process.argv.find((a) => a.startsWith('--node-options='))?.slice('--node-options='.length);
+// e.g. --node-arg=--cpu-prof --node-arg=--cpu-prof-dir=/var/tmp/prof : node flags NODE_OPTIONS refuses (repeatable;
+// a CPU profile is written when the daemon exits, at the restart phase).
+const nodeArgs = process.argv.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length));
 // e.g. --env=MALLOC_ARENA_MAX=2 : extra environment of the daemon's unit (repeatable).
 const env = Object.fromEntries(process.argv.filter((a) => a.startsWith('--env=')).map((a) => a.slice('--env='.length).split(/=(.*)/s).slice(0, 2)));
 
@@ -86,7 +89,7 @@ async function busyTicks() {
 
 const d = await DaemonFixture.create('bench-daemon-scale');
 try {
-  const started = await d.startDaemon([], { ...(nodeOptions === undefined ? {} : { nodeOptions }), env });
+  const started = await d.startDaemon([], { ...(nodeOptions === undefined ? {} : { nodeOptions }), ...(nodeArgs.length === 0 ? {} : { nodeArgs }), env });
   if (started.code !== 0) throw new Error(started.stderr);
   const idleRss = await rssKb(await hostPid(d, await daemonPid(d)));
   const costs0 = await startCosts(d);

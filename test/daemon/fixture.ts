@@ -119,10 +119,12 @@ export class DaemonFixture {
    */
   async startDaemon(
     extra: readonly string[] = [],
-    options: { restartAlways?: boolean; nodeOptions?: string; env?: Readonly<Record<string, string>>; cliPath?: string } = {},
+    options: { restartAlways?: boolean; nodeOptions?: string; nodeArgs?: readonly string[]; env?: Readonly<Record<string, string>>; cliPath?: string } = {},
   ): Promise<ExecResult> {
     const argv = this.fx.rockletArgv(`--config-dir=${this.configDir}`, 'daemon', `--pod-dir=${this.podDir}`, ...extra);
     if (options.cliPath !== undefined) argv[1] = options.cliPath;
+    // Flags NODE_OPTIONS refuses (e.g. --cpu-prof, for benches) go on node's own command line.
+    if (options.nodeArgs !== undefined) argv.splice(1, 0, ...options.nodeArgs);
     return this.fx.exec([
       'systemd-run', '--unit=rocklet', '--service-type=notify', '-p', 'NotifyAccess=main', '-p', 'KillMode=mixed', '-p', 'TimeoutStartSec=60',
       ...(options.restartAlways === true ? ['-p', 'Restart=always', '-p', 'RestartSec=100ms', '-p', 'StartLimitIntervalSec=0'] : []),
