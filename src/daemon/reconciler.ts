@@ -19,8 +19,8 @@ import { causeChain, isRockletError } from '../util/index.js';
 import type { FileVerdict, PodOwner } from './admission.js';
 import { admit, sameVerdict } from './admission.js';
 import type { ActualPod } from './actual.js';
-import { podOfUnitName, readActualPod, readActualPods, readRestarts, withLiveness } from './actual.js';
-import { ReadCoverage } from './read-coverage.js';
+import { podOfUnitName, readActualPods, readRestarts, withLiveness } from './actual.js';
+import { PodUnitReads } from './pod-reads.js';
 import type { PodActuator } from './actuator.js';
 import type { AppliedRecords } from './applied.js';
 import type { DaemonLog } from './log.js';
@@ -66,24 +66,20 @@ function errorText(error: unknown): string {
 export class Reconciler {
   private verdicts = new Map<PodFileKey, FileVerdict>();
   private labels: MachineLabels;
-  private readonly actual = new Map<string, ActualPod>();
+  /** Each pod's units as last read, and when to read them again (pod-reads.ts). */
+  private readonly reads: PodUnitReads;
   private readonly exits = new Map<string, ReadonlyMap<string, number>>();
   private readonly progress = new Map<string, PodProgress>();
   private readonly backoff: StartBackoff;
   private readonly board = new StatusBoard();
-  /** Units read by the last full resync, for each pod's next reconcile (see {@link resync}). */
-  private snapshot = new Map<string, ActualPod | undefined>();
   /** Containers the daemon restarts with back-off after systemd's own restarts gave up. */
   private readonly crashLoops: CrashLoops;
   private readonly queue: KeyedQueue;
   private stopped = false;
-  /** Whether `actual` still reflects each pod's unit signals (see read-coverage.ts). */
-  private readonly coverage = new ReadCoverage();
-  /** Pods queued for something other than a unit signal (a file, a resync, a timer): they read afresh. */
-  private readonly queuedForOther = new Set<string>();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.labels = deps.labels;
+    this.reads = new PodUnitReads(deps.manager);
     this.crashLoops = new CrashLoops(deps.backoffFirstMs ?? BACKOFF_FIRST_MS, (pod) => this.enqueue(pod), deps.log);
     this.backoff = new StartBackoff(deps.backoffFirstMs ?? BACKOFF_FIRST_MS, (pod) => this.enqueue(pod));
     this.queue = new KeyedQueue((pod) => this.reconcilePod(pod), CONCURRENCY, (pod, error) => {
@@ -106,23 +102,14 @@ export class Reconciler {
   /** Marks `pod` dirty. */
   enqueue(pod: string): void {
     if (this.stopped) return;
-    this.queuedForOther.add(pod);
+    this.reads.queuedForOther(pod);
     this.queue.add(pod);
   }
 
   /** One of the pod's units changed (a D-Bus signal): its next reconcile reads them afresh unless a read began after it. */
   unitChanged(pod: string): void {
-    this.snapshot.delete(pod);
-    this.coverage.signalled(pod);
+    this.reads.signalled(pod);
     if (!this.stopped) this.queue.add(pod);
-  }
-
-  /** The pod's units, read from systemd (the caller keeps the result in `actual`). */
-  private async readPod(pod: string): Promise<ActualPod | undefined> {
-    const kept = this.coverage.beginRead(pod);
-    const actual = await readActualPod(this.deps.manager, pod);
-    kept();
-    return actual;
   }
 
   /** New machine labels: every file's verdict may change. */
@@ -134,7 +121,7 @@ export class Reconciler {
   /** Files whose content changed (or `all` after a scan): recompute verdicts, enqueue what they touch. */
   readmit(): void {
     const owners = new Map<string, PodOwner>();
-    for (const [pod, actual] of this.actual) {
+    for (const [pod, actual] of this.reads.all) {
       if (actual.file === undefined) continue;
       const applied = this.deps.applied.get(pod);
       owners.set(pod, { file: actual.file, ...(applied?.hash === actual.hash && applied !== undefined ? { spec: applied.spec } : {}) });
@@ -164,11 +151,14 @@ export class Reconciler {
    */
   async resync(options: { readonly reuseRead?: boolean } = {}): Promise<void> {
     const actual = await readActualPods(this.deps.manager);
-    for (const [pod, entry] of actual) this.actual.set(pod, entry);
-    if (options.reuseRead === true) this.snapshot = new Map([...actual.keys()].map((pod) => [pod, actual.get(pod)]));
+    for (const [pod, entry] of actual) this.reads.keep(pod, entry);
+    if (options.reuseRead === true) {
+      this.reads.clearHandOvers();
+      for (const [pod, entry] of actual) this.reads.handOver(pod, entry);
+    }
     this.readmit();
     if (options.reuseRead === true) {
-      for (const verdict of this.verdicts.values()) if (verdict.pod !== undefined && !actual.has(verdict.pod)) this.snapshot.set(verdict.pod, undefined);
+      for (const verdict of this.verdicts.values()) if (verdict.pod !== undefined && !actual.has(verdict.pod)) this.reads.handOver(verdict.pod, undefined);
     }
     for (const pod of actual.keys()) this.enqueue(pod);
     for (const verdict of this.verdicts.values()) if (verdict.pod !== undefined) this.enqueue(verdict.pod);
@@ -180,9 +170,9 @@ export class Reconciler {
    * reconciled meanwhile has a fresher read and is left as it is.
    */
   async fillRestarts(): Promise<void> {
-    for (const [pod, actual] of [...this.actual]) {
+    for (const [pod, actual] of [...this.reads.all]) {
       const filled = await readRestarts(this.deps.manager, actual);
-      if (filled !== undefined && this.actual.get(pod) === actual) this.actual.set(pod, filled);
+      if (filled !== undefined && this.reads.get(pod) === actual) this.reads.keep(pod, filled);
     }
     this.deps.onStatusChange();
   }
@@ -192,11 +182,6 @@ export class Reconciler {
    * (no per-unit reads) compared with what the last reconcile of each pod saw; only pods whose
    * units differ (an event was missed), and admitted pods without units, are reconciled.
    */
-  /** Ends every back-off: failed pulls and starts are retried by the next reconcile of their pod. */
-  retryFailedNow(): void {
-    this.backoff.clearAll();
-  }
-
   async quickResync(): Promise<void> {
     const listed = await this.deps.manager.listUnitsByPatterns([], ['rocklet-*.service']);
     const seen = new Map<string, Map<string, string>>();
@@ -207,11 +192,16 @@ export class Reconciler {
       units.set(entry.name, `${entry.activeState}/${entry.subState}`);
       seen.set(owner.pod, units);
     }
-    for (const pod of new Set([...seen.keys(), ...this.actual.keys()])) {
-      if (!sameUnitStates(this.actual.get(pod), seen.get(pod))) this.enqueue(pod);
+    for (const pod of new Set([...seen.keys(), ...this.reads.all.keys()])) {
+      if (!sameUnitStates(this.reads.get(pod), seen.get(pod))) this.enqueue(pod);
     }
     for (const verdict of this.verdicts.values()) if (verdict.kind === 'admitted' && !seen.has(verdict.pod)) this.enqueue(verdict.pod);
     this.readmit();
+  }
+
+  /** Ends every back-off: failed pulls and starts are retried by the next reconcile of their pod. */
+  retryFailedNow(): void {
+    this.backoff.clearAll();
   }
 
   private admittedFor(pod: string): Extract<FileVerdict, { kind: 'admitted' }> | undefined {
@@ -220,13 +210,8 @@ export class Reconciler {
   }
 
   private async reconcilePod(pod: string): Promise<void> {
-    const snapshot = this.snapshot.get(pod);
-    const fromSnapshot = this.snapshot.has(pod);
-    this.snapshot.delete(pod);
-    const forOther = this.queuedForOther.delete(pod);
-    const read = fromSnapshot ? snapshot : !forOther && this.coverage.covers(pod) ? this.actual.get(pod) : await this.readPod(pod);
-    const actual = await withLiveness(this.deps.dataDir, read);
-    this.setActual(pod, actual);
+    const actual = await withLiveness(this.deps.dataDir, await this.reads.forReconcile(pod));
+    this.reads.keep(pod, actual);
     const action = decidePod(pod, this.verdicts, actual, this.deps.applied.get(pod)?.spec);
     if (action === undefined) {
       this.progress.delete(pod);
@@ -250,19 +235,9 @@ export class Reconciler {
         await this.startPod(action, actual);
         break;
     }
-    await this.readExits(pod, this.actual.get(pod));
-    this.deps.probes?.sync(pod, this.actual.get(pod));
+    await this.readExits(pod, this.reads.get(pod));
+    this.deps.probes?.sync(pod, this.reads.get(pod));
     this.deps.onStatusChange();
-  }
-
-  private setActual(pod: string, actual: ActualPod | undefined): void {
-    if (actual !== undefined) {
-      this.actual.set(pod, actual);
-      return;
-    }
-    // No units: forget the pod's signal bookkeeping too (its next reconcile reads afresh).
-    this.actual.delete(pod);
-    this.coverage.forget(pod);
   }
 
   private async adopt(action: Extract<PodAction, { kind: 'adopt' }>, actual: ActualPod | undefined): Promise<void> {
@@ -286,7 +261,7 @@ export class Reconciler {
     this.progress.delete(action.pod);
     this.backoff.clear(action.pod);
     this.crashLoops.forget(action.pod);
-    this.setActual(action.pod, await this.readPod(action.pod));
+    this.reads.keep(action.pod, await this.reads.read(action.pod));
   }
 
   private async startPod(action: Extract<PodAction, { kind: 'start' | 'update' }>, actual: ActualPod | undefined): Promise<void> {
@@ -343,7 +318,7 @@ export class Reconciler {
       { ...fields, action: 'started', uuid: prepared.uuid, prepareMs, upMs: started.upMs, unitsMs: started.unitsMs },
       `pod ${action.pod} started (${prepared.uuid})`,
     );
-    this.setActual(action.pod, await this.readPod(action.pod));
+    this.reads.keep(action.pod, await this.reads.read(action.pod));
   }
 
   /** Restarts, with back-off (crash-loops.ts), app containers whose units systemd gave up on. */
@@ -402,7 +377,7 @@ export class Reconciler {
   /** Every file's status, in file name order. */
   statuses(): PodFileStatus[] {
     return this.board.statuses({
-      verdicts: this.verdicts, actual: this.actual, exits: this.exits, progress: this.progress, applied: this.deps.applied, crashLoops: this.crashLoops,
+      verdicts: this.verdicts, actual: this.reads.all, exits: this.exits, progress: this.progress, applied: this.deps.applied, crashLoops: this.crashLoops,
       ...(this.deps.probes === undefined ? {} : { probes: this.deps.probes }),
     });
   }
