@@ -127,33 +127,32 @@ try {
   report('A. /bin/sleep services', a);
   await stopAll(manager, sleepers.map((u) => u.name));
 
-  const crunArgv = (i) => ['/usr/bin/crun', `--root=${CRUN_ROOT}`, '--cgroup-manager=disabled', 'run', `--bundle=${path.join(bundles, String(i))}`, `floor-${i}`];
-  const pods = Array.from({ length: count }, (_, i) => ({
-    name: `floor-pod-${i}.service`,
-    props: {
-      execStart: [{ path: '/usr/bin/crun', argv: crunArgv(i) }],
-      slice: parseUnitName(`floor-pod-${i}.slice`),
-    },
-  }));
-  const running = async () => {
-    const failed = await sd.exec(['systemctl', 'list-units', '--state=failed', '--no-legend', 'floor-pod-*.service']);
+  const crunRun = (bundle, id) => ({ path: '/usr/bin/crun', argv: ['/usr/bin/crun', `--root=${CRUN_ROOT}`, '--cgroup-manager=disabled', 'run', `--bundle=${bundle}`, id] });
+  /** settled() of a phase: every container whose id matches `ids` runs; a failed unit matching `units` ends the bench. */
+  const allRunning = (ids, units) => async () => {
+    const failed = await sd.exec(['systemctl', 'list-units', '--state=failed', '--no-legend', units]);
     if (failed.stdout.trim() !== '') throw new Error(`units failed:\n${failed.stdout}\n${(await sd.exec(['journalctl', '-n', '20', '--no-pager'])).stdout}`);
     const listed = await sd.exec(['crun', `--root=${CRUN_ROOT}`, 'list']);
     if (listed.code !== 0) return false;
-    return listed.stdout.split('\n').filter((line) => /^floor-\d+\s+\d+\s+running\s/.test(line)).length >= count;
+    return listed.stdout.split('\n').filter((line) => new RegExp(`^${ids}\\s+\\d+\\s+running\\s`).test(line)).length >= count;
   };
-  const b = await phase(sd, manager, pods, running);
+  const pods = Array.from({ length: count }, (_, i) => ({
+    name: `floor-pod-${i}.service`,
+    props: {
+      execStart: [crunRun(path.join(bundles, String(i)), `floor-${i}`)],
+      slice: parseUnitName(`floor-pod-${i}.slice`),
+    },
+  }));
+  const b = await phase(sd, manager, pods, allRunning('floor-\\d+', 'floor-pod-*.service'));
   report('B. slice + crun run (busybox sleep) per pod', b);
   console.log(`   machine CPU per pod, B: ${b.per.machine.toFixed(1)} ms → ${((b.per.machine * 1000) / 2 / 1000).toFixed(1)} s of 2 vCPUs for 1,000 pods at best`);
   await stopAll(manager, pods.map((u) => u.name));
 
   if (rockletUnits) {
     const store = { podsDir: path.join(tmp.path, 'store/pods') };
-    const uuids = [];
     const units = [];
     for (let i = 0; i < count; i++) {
       const uuid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-      uuids.push(uuid);
       await mkdir(path.join(store.podsDir, 'run', uuid, 'apps/main'), { recursive: true });
       await writeFile(path.join(store.podsDir, 'run', uuid, 'apps/main/config.json'), JSON.stringify(config));
       const app = { name: 'main', init: false, restart: 'Always', resources: {}, stopTimeoutSeconds: 1 };
@@ -163,13 +162,8 @@ try {
       });
       for (const unit of [planned.sandbox, ...planned.apps]) units.push({ name: unit.name, props: unit.properties });
     }
-    const rRunning = async () => {
-      const listed = await sd.exec(['crun', `--root=${CRUN_ROOT}`, 'list']);
-      if (listed.code !== 0) return false;
-      return listed.stdout.split('\n').filter((line) => /^00000000-0000-4000-8000-\d+-main\s+\d+\s+running\s/.test(line)).length >= count;
-    };
     // Per pod two units, in order (sandbox, then app); per-unit figures are per pod here.
-    const d = await phase(sd, manager, units, rRunning);
+    const d = await phase(sd, manager, units, allRunning('00000000-0000-4000-8000-\\d+-main', 'rocklet-floor-r*'));
     for (const k of Object.keys(d.per)) d.per[k] *= 2;
     report('D. the daemon\'s unit set per pod (sandbox + app, B\'s bundles; figures per pod)', d);
     await stopAll(manager, units.map((u) => u.name).reverse());
@@ -185,17 +179,12 @@ try {
           await prepareApp(ns, { ...appOptions, podDir: dir });
         },
         props: {
-          execStart: [{ path: '/usr/bin/crun', argv: ['/usr/bin/crun', `--root=${CRUN_ROOT}`, '--cgroup-manager=disabled', 'run', `--bundle=${path.join(dir, 'apps/main')}`, `floor-own-${i}`] }],
+          execStart: [crunRun(path.join(dir, 'apps/main'), `floor-own-${i}`)],
           slice: parseUnitName(`floor-own-${i}.slice`),
         },
       };
     });
-    const ownRunning = async () => {
-      const listed = await sd.exec(['crun', `--root=${CRUN_ROOT}`, 'list']);
-      if (listed.code !== 0) return false;
-      return listed.stdout.split('\n').filter((line) => /^floor-own-\d+\s+\d+\s+running\s/.test(line)).length >= count;
-    };
-    const c = await phase(sd, manager, own, ownRunning);
+    const c = await phase(sd, manager, own, allRunning('floor-own-\\d+', 'floor-own-*.service'));
     const mountUnits = (await sd.exec(['systemctl', 'list-units', '--all', '--no-legend', '--type=mount'])).stdout.trim().split('\n').length;
     report('C. as B, with a prepareApp (own overlay mount) per pod', c);
     console.log(`   mount units in systemd afterwards: ${mountUnits}`);
