@@ -1,20 +1,24 @@
 // Many pods under one daemon: N pod files (busybox `sleep`, hostNetwork: true — the default
 // /24 pod network has ~250 addresses) dropped at once.
-// Usage: npm run build && node bench/daemon-scale.mjs [pods=1000] [--idle=120] [--node-options=…] [--node-arg=…] [--env=K=V]   (root, crun)
+// Usage: npm run build && node bench/daemon-scale.mjs [pods=1000] [--idle=120] [--stop=files|operator] [--node-options=…] [--node-arg=…] [--env=K=V]   (root, crun)
 //
 // Measures, inside one hybrid test systemd: time until every file is Running (from the first
 // rename), the daemon's RSS with N pods, its CPU time in the 30 s after the burst and over the
 // following 120 s idle (no polling: only the minute's resync), and a daemon restart with N
 // running pods: time to READY (all adopted) and how many app units got a new InvocationID
 // (should be 0); last, every file deleted at once: time until no unit is left and CPU per pod
-// stop. The instance is torn down after.
-import { readFile, rm } from 'node:fs/promises';
+// stop. With --stop=operator the last phase is instead what an operator or a shutdown does: the
+// daemon stopped, then `systemctl stop 'rocklet-p*.slice'` (the units' own ExecStopPost= clean
+// up); until no unit is active and every pod is out of run/. The instance is torn down after.
+import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DaemonFixture } from '../dist/test/daemon/fixture.js';
 import { guardHarnessBench } from './lib/harness-guard.mjs';
 
 await guardHarnessBench();
 // --idle=SECONDS shortens the idle window (e.g. for a quick look at the stop phase).
+const STOP_MODE = process.argv.find((a) => a.startsWith('--stop='))?.slice('--stop='.length) ?? 'files';
+if (STOP_MODE !== 'files' && STOP_MODE !== 'operator') throw new Error(`--stop=${STOP_MODE}: files or operator`);
 const IDLE_SECONDS = Number(process.argv.find((a) => a.startsWith('--idle='))?.slice('--idle='.length) ?? 120);
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1000);
 // e.g. --node-options=--max-semi-space-size=1 : V8 flags for the daemon (NODE_OPTIONS of its unit).
@@ -75,7 +79,9 @@ async function appInvocations(d) {
 async function startCosts(d) {
   const [dbus] = await d.fx.sd.unitPids('dbus.service');
   const [journald] = await d.fx.sd.unitPids('systemd-journald.service');
-  const pids = { daemon: await hostPid(d, await daemonPid(d)), systemd: d.fx.sd.pid, 'dbus-daemon': dbus, journald };
+  const mainPid = await daemonPid(d);
+  // Stopped (--stop=operator): its CPU is no longer part of the cost.
+  const pids = { daemon: mainPid === 0 ? undefined : await hostPid(d, mainPid), systemd: d.fx.sd.pid, 'dbus-daemon': dbus, journald };
   const ticks = {};
   for (const [name, pid] of Object.entries(pids)) ticks[name] = pid === undefined ? 0 : await cpuTicks(pid);
   return ticks;
@@ -131,14 +137,25 @@ try {
   const after = await appInvocations(d);
   const changed = invocations.split('\n\n').filter((block) => !after.includes(block)).length;
   // Stop: every file deleted at once; until the daemon has no pod left (units gone, pods down).
+  // Or (--stop=operator) the daemon down and every pod's slice stopped; until no unit is left and
+  // every pod is out of run/ (their ExecStopPost= took them down).
+  if (STOP_MODE === 'operator') await d.stopDaemon();
   const stopCosts0 = await startCosts(d);
   const stopBusy0 = await busyTicks();
   const s0 = Date.now();
-  for (let i = 0; i < count; i++) await rm(path.join(d.podDir, `p${i}.yaml`), { force: true });
+  if (STOP_MODE === 'operator') {
+    const stopped = await d.fx.exec(['systemctl', 'stop', 'rocklet-p*.slice']);
+    if (stopped.code !== 0) throw new Error(`systemctl stop: ${stopped.stderr}`);
+  } else {
+    for (let i = 0; i < count; i++) await rm(path.join(d.podDir, `p${i}.yaml`), { force: true });
+  }
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const units = await d.fx.exec(['sh', '-c', 'systemctl list-units --all --plain --no-legend "rocklet-p*" | wc -l']);
-    if (Number(units.stdout.trim()) === 0 && (await runningFromStatus(d)) === 0) break;
+    // An operator's stop leaves failed app units loaded (nobody resets them): count the live ones.
+    const listing = STOP_MODE === 'operator' ? 'systemctl list-units --plain --no-legend --state=active,activating,deactivating,reloading "rocklet-p*"' : 'systemctl list-units --all --plain --no-legend "rocklet-p*"';
+    const units = await d.fx.exec(['sh', '-c', `${listing} | wc -l`]);
+    const left = STOP_MODE === 'operator' ? (await readdir(path.join(d.fx.dataDir, 'pods/run'))).length : await runningFromStatus(d);
+    if (Number(units.stdout.trim()) === 0 && left === 0) break;
     if (Date.now() - s0 > 30 * 60_000) throw new Error('pods not stopped after 30 min');
   }
   const stopMs = Date.now() - s0;
@@ -156,7 +173,8 @@ try {
   console.log(`  daemon CPU over the next ${IDLE_SECONDS} s, idle (${Math.floor(IDLE_SECONDS / 60)} periodic resyncs): ${idleTicks} ticks (${((idleTicks / 100 / IDLE_SECONDS) * 100).toFixed(2)} % of one core)`);
   console.log(`  daemon restart → READY with ${count} running pods: ${restartMs} ms; app units restarted: ${changed}`);
   const stopParts = Object.keys(stopCosts1).map((name) => `${name} ${perPod(stopCosts1[name] - stopCosts0[name])}`).join(', ');
-  console.log(`  all ${count} files deleted → every unit gone: ${(stopMs / 1000).toFixed(1)} s; CPU per pod stop: ${stopParts}; the whole machine ${perPod(stopBusy)}`);
+  const stopWhat = STOP_MODE === 'operator' ? `daemon stopped, all ${count} pod slices stopped (systemctl) → no unit active and every pod down` : `all ${count} files deleted → every unit gone`;
+  console.log(`  ${stopWhat}: ${(stopMs / 1000).toFixed(1)} s; CPU per pod stop: ${stopParts}; the whole machine ${perPod(stopBusy)}`);
 } finally {
   await d.stopDaemon();
   for (let i = 0; i < count; i++) await rm(path.join(d.podDir, `p${i}.yaml`), { force: true });

@@ -188,7 +188,8 @@ function withSecretEnv(app: PlannedApp, values: Readonly<Record<string, string>>
 
 /**
  * `rocklet app prepare UUID APP`: renders app `appName` of running pod `uuid` afresh (a stale
- * crun container of the same id is deleted first, so a restarted unit can `crun run` again).
+ * crun container of the same id is deleted first, so a restarted unit can `crun run` again;
+ * under the daemon an app's stop leaves its container and rootfs for this to replace).
  */
 export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: string, options: AppPrepareOptions = {}): Promise<AppPrepared> {
   const pod = await findPod(ctx, uuid, ['run']);
@@ -196,6 +197,8 @@ export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: st
   const app = planApp(plan, uuid, appName);
   const id = containerId(uuid, app.name);
   if (plan.stage1 === 'crun') await crunOf(ctx).delete(id, { force: true });
+  // A failed earlier prepare's marker; should this one fail, the unit's `sh` makes it again.
+  await rm(path.join(appDirs(podDir, app.name).dir, APP_PREPARE_FAILED_MARKER), { force: true });
   const secrets = app.secretEnv === undefined && app.secretArgv !== true ? undefined : await readPodSecrets(ctx, uuid);
   const withSecrets = app.secretEnv === undefined ? app.env : withSecretEnv(app, secrets?.env[app.name] ?? {});
   const planned = app.fieldEnv === undefined ? withSecrets : await withFieldEnv(app, withSecrets, podDir);

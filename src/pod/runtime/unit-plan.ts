@@ -17,7 +17,8 @@
  *   Under the daemon both are one ExecStart=, a `sh` that skips the prepare at the unit's first
  *   start (the daemon prepared in-process) and then execs crun: one fork of systemd per start
  *   instead of two (see {@link preparedThenCrun}),
- *   ExecStopPost=`rocklet app cleanup UUID APP` (exit status from $EXIT_CODE/$EXIT_STATUS).
+ *   ExecStopPost=`rocklet app cleanup UUID APP` (exit status from $EXIT_CODE/$EXIT_STATUS);
+ *   under the daemon a `sh` that records the exit status with builtins ({@link recordExit}).
  *   Lifecycle hooks: ExecStartPost=`rocklet app hook UUID APP postStart` (the unit is active
  *   only after it), ExecStop= runs `rocklet app hook UUID APP preStop` while the container runs.
  *   KillMode=mixed: SIGTERM goes to crun, which forwards it to the app; the rest of the cgroup
@@ -45,13 +46,14 @@ import path from 'node:path';
 import { invalidArgument } from '../../util/index.js';
 import type { PodStore } from '../store/layout.js';
 import { podPath } from '../store/layout.js';
+import { appExitFile } from '../store/app-exits.js';
 import type { PodUuid } from '../store/uuid.js';
 import { bundleVerbArgv, containerIdFor, globalArgv } from '../stage1/crun-argv.js';
 import { DEFAULT_CRUN_ROOT } from '../stage1/crun.js';
 import { appDirs } from '../stage1/rootfs.js';
 import type { PlannedApp, PlannedRestart, PodPlan } from './plan.js';
 import type { UnitExecCommand } from './unit-scripts.js';
-import { DEFAULT_SCRIPT, appStartedMarker, preparedThenCrun, unlessCallerStops, untilRunning, whileRunning, withTerminal } from './unit-scripts.js';
+import { APP_PREPARE_FAILED_MARKER, DEFAULT_SCRIPT, appStartedMarker, preparedThenCrun, recordExit, unlessCallerStops, untilRunning, whileRunning, withTerminal } from './unit-scripts.js';
 
 export type { UnitExecCommand } from './unit-scripts.js';
 
@@ -133,8 +135,10 @@ export interface PodUnitsInput<N extends string> {
    * ({@link upForUnits}). The sandbox unit then has no ExecStart= at all (it holds the lock
    * holder the caller attaches and takes the pod down when stopped); the first start of each app
    * unit skips its Node process (see {@link appStartedMarker}), later starts (restarts) run it as
-   * usual. Stops the caller makes itself (it leaves {@link CALLER_STOP_MARKER} first) skip the
-   * ExecStopPost= Node processes too: the caller cleans up in-process afterwards.
+   * usual. An app unit's ExecStopPost= records the exit with `sh` builtins (unit-scripts'
+   * `recordExit`) and leaves its container and rootfs to the next prepare or `pod down`; the
+   * sandbox's skips `pod down` for stops the caller makes itself (it leaves
+   * {@link CALLER_STOP_MARKER} first and cleans up in-process afterwards).
    */
   readonly preparedByCaller?: boolean;
 }
@@ -322,7 +326,9 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
         // (kubelet's "started"), and preStop runs before systemd's SIGTERM.
         ...(startPost.length === 0 ? {} : { execStartPost: startPost }),
         ...(app.lifecycle?.preStop === undefined ? {} : { execStop: [whileRunning(rocklet('app', 'hook', uuid, app.name, 'preStop'))] }),
-        execStopPost: [input.preparedByCaller === true ? unlessCallerStops(podDir, rocklet('app', 'cleanup', uuid, app.name)) : rocklet('app', 'cleanup', uuid, app.name)],
+        execStopPost: [input.preparedByCaller === true
+          ? recordExit(appExitFile(podDir, app.name), path.join(appDirs(podDir, app.name).dir, APP_PREPARE_FAILED_MARKER))
+          : rocklet('app', 'cleanup', uuid, app.name)],
         environment: { ...environment, ROCKLET_APP: app.name },
         logExtraFields: { [APP_LOG_FIELDS.uuid]: uuid, [APP_LOG_FIELDS.app]: app.name },
         restart: oneshot ? 'no' : RESTART[app.restart],

@@ -6,6 +6,7 @@
  *
  * systemd expands `$VAR` in command lines, so every `$` of a script is doubled (systemd's literal `$`).
  */
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 
 /** One command of ExecStart= and friends (the facade's ExecCommand). */
@@ -54,10 +55,41 @@ export function unlessCallerStops(podDir: string, command: UnitExecCommand): Uni
 
 /**
  * Marker in an app's dir: the last start's `app prepare` failed, so the exit status systemd
- * hands ExecStopPost is the prepare's, not the app's ({@link preparedThenCrun}); `app cleanup`
- * records no exit code for it and removes the marker.
+ * hands ExecStopPost is the prepare's, not the app's ({@link preparedThenCrun}); neither
+ * {@link recordExit} nor `app cleanup` records an exit code for it (the next `app prepare`
+ * removes it, and `app cleanup` does).
  */
 export const APP_PREPARE_FAILED_MARKER = 'prepare-failed';
+
+/** `case` arms mapping systemd's signal names (`$EXIT_STATUS` of a killed app: TERM, KILL …) to 128+N. */
+function signalArms(): string {
+  const signals = osConstants.signals as Readonly<Record<string, number>>;
+  return Object.entries(signals)
+    .filter(([name]) => /^SIG[A-Z0-9]+$/.test(name))
+    .map(([name, number]) => `${name.slice('SIG'.length)}) c=${128 + number};;`)
+    .join(' ');
+}
+
+/**
+ * ExecStopPost= of an app of a pod the daemon prepared: records how the app ended as
+ * `app cleanup` would (`$EXIT_CODE` exited → `$EXIT_STATUS`, at most 255; killed or dumped →
+ * 128 + the signal's number; unknown → nothing), with `sh` builtins only. Its crun container and
+ * rootfs are left to the next `app prepare` (a restart) or to `pod down`, which cover both: a Node
+ * start per app stop (~100 ms of CPU) made stopping 1,000 pods without the daemon (an operator's
+ * `systemctl stop`, a shutdown) take minutes. The file is written in place (a rename would need
+ * an `mv` process); readers take an empty file for "not recorded yet". `statusFile`'s directory
+ * exists: the caller made it before the first start.
+ */
+export function recordExit(statusFile: string, prepareFailed: string): UnitExecCommand {
+  const script = [
+    `[ -e ${shellQuote(prepareFailed)} ] && exit 0`,
+    `case "$EXIT_CODE" in exited) c=$EXIT_STATUS;; killed|dumped) case "$EXIT_STATUS" in ${signalArms()} *[!0-9]*|'') exit 0;; *) c=$((128 + EXIT_STATUS));; esac;; *) exit 0;; esac`,
+    `case "$c" in ''|*[!0-9]*) exit 0;; esac`,
+    `[ ${'"${#c}"'} -gt 3 ] || [ "$c" -gt 255 ] && c=255`,
+    `echo "$c" > ${shellQuote(statusFile)}`,
+  ].join('; ');
+  return shCommand(script);
+}
 
 /**
  * One ExecStart= for an app of a pod the daemon prepared: `sh` creates the app's started marker

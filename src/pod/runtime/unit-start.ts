@@ -13,6 +13,7 @@
  * `pod down` or gc like any exited pod's).
  */
 import { rm } from 'node:fs/promises';
+import { ensureAppExitsDir } from '../store/app-exits.js';
 import type { PodUuid } from '../store/uuid.js';
 import { appPrepare } from './app-unit.js';
 import type { RuntimeContext } from './context.js';
@@ -40,6 +41,8 @@ export async function upForUnits(ctx: RuntimeContext, uuid: PodUuid): Promise<Up
   }
   try {
     const plan = await loadPlan(ctx, up.podDir);
+    // The app units' ExecStopPost= write their exit records there with `sh` builtins.
+    await ensureAppExitsDir(up.podDir);
     await Promise.all(plan.apps.map(async (app) => {
       await appPrepare(ctx, uuid, app.name);
       // A new pod's dir has none; were one left, the unit's first start would prepare again.

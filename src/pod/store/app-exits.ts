@@ -25,24 +25,34 @@ export interface AppExit {
 /** Largest exit code a process can report. */
 const MAX_EXIT_CODE = 255;
 
-function statusFile(podDir: string, app: ACName): string {
+/**
+ * Where `app`'s exit is recorded. Daemon pods' app units write it with `sh` builtins
+ * (unit-scripts' `recordExit`), in place, so a reader can find it empty for a moment.
+ */
+export function appExitFile(podDir: string, app: string): string {
   return path.join(podDir, POD_FILES.status, app);
+}
+
+/** Makes the directory of the pod's exit records (the units' `sh` cannot). */
+export async function ensureAppExitsDir(podDir: string): Promise<void> {
+  await mkdir(path.join(podDir, POD_FILES.status), { recursive: true, mode: POD_DIR_MODE });
 }
 
 /** Record that `app` exited with `code` (replaces an earlier record, e.g. of a restarted app). */
 export async function recordAppExit(podDir: string, app: ACName, code: number): Promise<void> {
   if (!isAppName(app)) throw new Error(`recordAppExit: not an AC name: ${String(app)}`);
   if (!Number.isInteger(code) || code < 0 || code > MAX_EXIT_CODE) throw new Error(`recordAppExit: not an exit code: ${code}`);
-  await mkdir(path.join(podDir, POD_FILES.status), { recursive: true, mode: POD_DIR_MODE });
-  await writeFileAtomic(statusFile(podDir, app), `${code}\n`, { mode: 0o644 });
+  await ensureAppExitsDir(podDir);
+  await writeFileAtomic(appExitFile(podDir, app), `${code}\n`, { mode: 0o644 });
 }
 
-/** The recorded exit of `app`, or undefined when none was recorded. */
+/** The recorded exit of `app`, or undefined when none was recorded (or its record is being written). */
 export async function readAppExit(podDir: string, app: ACName): Promise<AppExit | undefined> {
-  const file = statusFile(podDir, app);
+  const file = appExitFile(podDir, app);
   const [text, finished] = await Promise.all([readOptional(file), mtimeOf(file)]);
   if (text === undefined || finished === undefined) return undefined;
   const trimmed = text.trim();
+  if (trimmed === '') return undefined;
   const code = Number(trimmed);
   if (!/^\d{1,3}$/.test(trimmed) || code > MAX_EXIT_CODE) return corrupt(file, `"${trimmed}" is not an exit code`);
   return { name: app, code, finished };

@@ -44,7 +44,7 @@ describe('podUnits', () => {
     assert.match(p.description ?? '', /sha256:abc/);
   });
 
-  it('for a pod the caller brought up: a sandbox without ExecStart, apps that skip their first prepare once, stop commands that skip themselves when the caller stops', () => {
+  it('for a pod the caller brought up: a sandbox without ExecStart, apps that skip their first prepare once, a sandbox stop that skips pod down when the caller stops, app stops without Node', () => {
     const plan = podPlan([busyboxApp('t', 'web', ['httpd', '-f'], { restart: 'Always' })], { podName: 'shop', specHash: 'sha256:abc' });
     const u = podUnits<UnitName>({ uuid: UUID, plan, store: podStore('/var/lib/rocklet'), rocklet: ROCKLET, crun: '/usr/bin/crun', unitName: parseUnitName, preparedByCaller: true });
     const sandbox = u.sandbox.properties;
@@ -54,7 +54,11 @@ describe('podUnits', () => {
     const marker = `/var/lib/rocklet/pods/run/${UUID}/stopping-by-caller`;
     // A stop the caller makes (it leaves the marker) skips the Node start; any other stop runs it.
     assert.deepEqual(sandbox.execStopPost?.[0]?.argv, ['/bin/sh', '-c', `[ -e '${marker}' ] || exec '/usr/bin/rocklet' '--dir=/var/lib/rocklet' 'pod' 'down' '${UUID}'`]);
-    assert.deepEqual(u.apps[0]?.properties.execStopPost?.[0]?.argv, ['/bin/sh', '-c', `[ -e '${marker}' ] || exec '/usr/bin/rocklet' '--dir=/var/lib/rocklet' 'app' 'cleanup' '${UUID}' 'web'`]);
+    // An app's stop records its exit with sh builtins, never a Node start (test/pod/runtime/unit-scripts.test.ts runs it).
+    const stopPost = u.apps[0]?.properties.execStopPost?.[0];
+    assert.equal(stopPost?.path, '/bin/sh');
+    assert.ok(!(stopPost?.argv.join(' ') ?? '').includes('rocklet\' '), `no rocklet process: ${stopPost?.argv.join(' ')}`);
+    assert.match(stopPost?.argv[2] ?? '', new RegExp(`> '/var/lib/rocklet/pods/run/${UUID}/status/web'$`));
     assert.equal(sandbox.delegate, true, 'the caller moves the lock holder in');
     const app = u.apps[0]?.properties;
     assert.equal(app?.execStartPre, undefined, 'no second fork of systemd before crun');
