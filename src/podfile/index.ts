@@ -43,5 +43,5 @@ export type {
 } from './types.js';
 export { PROBE_KINDS } from './probe-types.js';
 export type {
-  ProbeSpec, ProbeKind, ProbeAction, ProbeTiming, HookAction, HookName, LifecycleHooks, ContainerProbes, ExecAction, HttpGetAction, TcpSocketAction, SleepAction, HttpHeader,
+  ProbeSpec, ProbeKind, ProbeAction, ProbeTiming, HookAction, HookName, LifecycleHooks, ContainerProbes, ExecAction, HttpGetAction, TcpSocketAction, GrpcAction, SleepAction, HttpHeader,
 } from './probe-types.js';

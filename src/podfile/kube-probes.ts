@@ -13,11 +13,10 @@ import { readEnum, readInteger, readList, readNonEmptyString, readObject, readSt
 import { portNameProblem } from './names.js';
 import { POD_LIMITS } from './limits.js';
 import type { Scope } from './scope.js';
-import type { ContainerProbes, ExecAction, HookAction, HttpGetAction, HttpHeader, LifecycleHooks, ProbeAction, ProbeKind, ProbeSpec, SleepAction, TcpSocketAction } from './probe-types.js';
+import type { ContainerProbes, ExecAction, GrpcAction, HookAction, HttpGetAction, HttpHeader, LifecycleHooks, ProbeAction, ProbeKind, ProbeSpec, SleepAction, TcpSocketAction } from './probe-types.js';
 
 const PROBE_SHAPE: ObjectShape = {
-  fields: ['exec', 'httpGet', 'tcpSocket', 'initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds'],
-  special: { grpc: verdicts.error('grpc probes are not supported by rocklet: use an exec probe running a gRPC health client, or tcpSocket') },
+  fields: ['exec', 'httpGet', 'tcpSocket', 'grpc', 'initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds'],
 };
 const HOOK_SHAPE: ObjectShape = {
   fields: ['exec', 'httpGet', 'sleep'],
@@ -31,6 +30,13 @@ const EXEC_SHAPE: ObjectShape = { fields: ['command'] };
 const HTTP_GET_SHAPE: ObjectShape = { fields: ['path', 'port', 'host', 'scheme', 'httpHeaders'] };
 const HEADER_SHAPE: ObjectShape = { fields: ['name', 'value'] };
 const TCP_SHAPE: ObjectShape = { fields: ['port', 'host'] };
+// Kubernetes' GRPCAction has no host (always the pod's address) and a numeric port only.
+const GRPC_SHAPE: ObjectShape = {
+  fields: ['port', 'service'],
+  special: { host: verdicts.error('grpc probes have no host field in Kubernetes: they call the pod\'s own address') },
+};
+// A gRPC service name as grpc-go's health server registers it, e.g. `grpc.health.v1.Health` or `myapp.Backend`.
+const GRPC_SERVICE = /^[A-Za-z0-9_.\/-]*$/;
 const SLEEP_SHAPE: ObjectShape = { fields: ['seconds'] };
 
 /** The probe fields of a container and the probe kind each one is. */
@@ -127,6 +133,24 @@ function readTcp(scope: Scope, node: PodNode, path: string, ports: readonly Cont
   return port === undefined ? undefined : { kind: 'tcpSocket', port, ...(host === undefined ? {} : { host }) };
 }
 
+function readGrpc(scope: Scope, node: PodNode, path: string): GrpcAction | undefined {
+  const fields = readObject(scope.sink, node, path, GRPC_SHAPE);
+  if (fields === undefined) return undefined;
+  const portNode = required(scope.sink, fields, 'port');
+  if (portNode?.kind === 'scalar' && typeof portNode.value === 'string') {
+    scope.sink.error(portNode.pos, fields.at('port'), 'must be a port number: Kubernetes does not resolve named ports for grpc probes');
+    return undefined;
+  }
+  const port = portNode === undefined ? undefined : readInteger(scope.sink, portNode, fields.at('port'), { min: 1, max: 65535 });
+  const serviceNode = fields.get('service');
+  const service = serviceNode === undefined ? '' : readString(scope.sink, serviceNode, fields.at('service'));
+  if (service !== undefined && serviceNode !== undefined && (!GRPC_SERVICE.test(service) || service.length > 1024)) {
+    scope.sink.error(serviceNode.pos, fields.at('service'), `"${service.slice(0, 80)}" is not a gRPC service name (letters, digits, . _ / -; at most 1024 characters)`);
+    return undefined;
+  }
+  return port === undefined || service === undefined ? undefined : { kind: 'grpc', port, service };
+}
+
 function readSleep(scope: Scope, node: PodNode, path: string): SleepAction | undefined {
   const fields = readObject(scope.sink, node, path, SLEEP_SHAPE);
   if (fields === undefined) return undefined;
@@ -135,7 +159,7 @@ function readSleep(scope: Scope, node: PodNode, path: string): SleepAction | und
   return seconds === undefined ? undefined : { kind: 'sleep', seconds };
 }
 
-type HandlerKey = 'exec' | 'httpGet' | 'tcpSocket' | 'sleep';
+type HandlerKey = 'exec' | 'httpGet' | 'tcpSocket' | 'grpc' | 'sleep';
 
 /** Exactly one of `keys` must be set; returns it. */
 function oneHandler(scope: Scope, fields: Fields, keys: readonly HandlerKey[]): HandlerKey | undefined {
@@ -146,11 +170,12 @@ function oneHandler(scope: Scope, fields: Fields, keys: readonly HandlerKey[]): 
 }
 
 function readProbeAction(scope: Scope, fields: Fields, ports: readonly ContainerPort[]): ProbeAction | undefined {
-  const key = oneHandler(scope, fields, ['exec', 'httpGet', 'tcpSocket']);
+  const key = oneHandler(scope, fields, ['exec', 'httpGet', 'tcpSocket', 'grpc']);
   const node = key === undefined ? undefined : fields.get(key);
   if (key === undefined || node === undefined) return undefined;
   if (key === 'exec') return readExec(scope, node, fields.at(key));
   if (key === 'httpGet') return readHttpGet(scope, node, fields.at(key), ports);
+  if (key === 'grpc') return readGrpc(scope, node, fields.at(key));
   return readTcp(scope, node, fields.at(key), ports);
 }
 

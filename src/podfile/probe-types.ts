@@ -35,13 +35,24 @@ export interface TcpSocketAction {
   readonly host?: string;
 }
 
+/**
+ * Call the gRPC Health Checking Protocol (`grpc.health.v1.Health/Check`, HTTP/2 without TLS) on
+ * the pod's address; a SERVING answer is success (kubelet's grpc probe).
+ */
+export interface GrpcAction {
+  readonly kind: 'grpc';
+  readonly port: number;
+  /** The `service` of the HealthCheckRequest; '' asks about the server as a whole. */
+  readonly service: string;
+}
+
 /** Hooks only: wait this long. */
 export interface SleepAction {
   readonly kind: 'sleep';
   readonly seconds: number;
 }
 
-export type ProbeAction = ExecAction | HttpGetAction | TcpSocketAction;
+export type ProbeAction = ExecAction | HttpGetAction | TcpSocketAction | GrpcAction;
 export type HookAction = ExecAction | HttpGetAction | SleepAction;
 
 /** Kubernetes' probe timing fields, defaults applied (all in seconds). */

@@ -86,6 +86,43 @@ spec:
       periodSeconds: 2
 `;
 
+/**
+ * A gRPC health server (grpc.health.v1.Health/Check, node:http2) for the grpc probe test, run
+ * inside the test systemd: it answers with the ServingStatus number in the file argv[2].
+ */
+const GRPC_SERVER = `
+const http2 = require('node:http2');
+const fs = require('node:fs');
+const server = http2.createServer();
+server.on('stream', (stream) => {
+  stream.resume();
+  stream.on('end', () => {
+    const status = Number(fs.readFileSync(process.argv[2], 'utf8').trim());
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    stream.end(Buffer.from([0, 0, 0, 0, 2, 0x08, status]));
+  });
+});
+server.listen(Number(process.argv[1]), '127.0.0.1');
+`;
+
+const grpcPod = (port: number): string => `apiVersion: v1
+kind: Pod
+metadata: {name: grpcd}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox:1.36
+    imagePullPolicy: IfNotPresent
+    command: [/bin/sh, -c, 'exec sleep 100000']
+    readinessProbe:
+      grpc: {port: ${port}, service: rocklet}
+      periodSeconds: 1
+      failureThreshold: 1
+`;
+
 describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
   let d: DaemonFixture;
   before(async () => {
@@ -183,6 +220,31 @@ describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
       return text.includes('got-term') ? text : undefined;
     }, { timeoutMs: 30_000, intervalMs: 200 });
     assert.equal(log, 'prestop-ran\ngot-term\n');
+  });
+
+  it('a grpc readiness probe follows the server\'s health status (gRPC health protocol, real HTTP/2)', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const statusFile = `/run/rltest-grpc-status-${port}`;
+    const unit = `rltest-grpc-${port}.service`;
+    await d.fx.exec(['sh', '-c', `echo 1 > ${statusFile}`]);
+    const started = await d.fx.exec(['systemd-run', `--unit=${unit}`, process.execPath, '-e', GRPC_SERVER, String(port), statusFile]);
+    assert.equal(started.code, 0, started.stderr);
+    try {
+      await d.writePod('grpcd.yaml', grpcPod(port));
+      await d.waitForRow('grpcd.yaml', (r) => r.state === 'Running' && r.ready?.ready === 1);
+      await d.fx.exec(['sh', '-c', `echo 2 > ${statusFile}`]);
+      const unhealthy = await d.waitForRow('grpcd.yaml', (r) => r.ready?.ready === 0);
+      assert.match(unhealthy.reason ?? '', /container main is not ready: readiness probe \d+\/1 failures: service unhealthy \(responded with "NOT_SERVING"\)/);
+      await d.fx.exec(['sh', '-c', `echo 1 > ${statusFile}`]);
+      await d.waitForRow('grpcd.yaml', (r) => r.ready?.ready === 1);
+      await d.fx.exec(['systemctl', 'stop', unit]);
+      const gone = await d.waitForRow('grpcd.yaml', (r) => r.ready?.ready === 0);
+      assert.match(gone.reason ?? '', new RegExp(`failed to connect service "127.0.0.1:${port}": ECONNREFUSED`));
+    } finally {
+      await d.fx.exec(['systemctl', 'stop', unit]);
+      await d.fx.exec(['rm', '-f', statusFile]);
+      await rm(path.join(d.podDir, 'grpcd.yaml'), { force: true });
+    }
   });
 
   it('refuses a probe port name the container does not declare, naming it', async () => {

@@ -28,6 +28,21 @@ describe('podfile: probes and lifecycle hooks', () => {
     });
   });
 
+  it('reads grpc probes: a port number and an optional service (the pod\'s own address, as Kubernetes)', () => {
+    const spec = podSpec({ container: '      livenessProbe: {grpc: {port: 2379}}\n      readinessProbe: {grpc: {port: 9090, service: myapp.Backend}}' });
+    assert.deepEqual(spec.containers[0]?.probes?.liveness?.action, { kind: 'grpc', port: 2379, service: '' });
+    assert.deepEqual(spec.containers[0]?.probes?.readiness?.action, { kind: 'grpc', port: 9090, service: 'myapp.Backend' });
+  });
+
+  it('refuses a grpc probe with a named port, a host, or a bad service name, naming the field', () => {
+    rejects(pod({ container: `${PORTS}\n      livenessProbe: {grpc: {port: http}}` }), `${C}.livenessProbe.grpc.port`, /must be a port number: Kubernetes does not resolve named ports for grpc probes/);
+    rejects(pod({ container: '      livenessProbe: {grpc: {port: 9090, host: 10.0.0.1}}' }), `${C}.livenessProbe.grpc.host`, /grpc probes have no host field/);
+    rejects(pod({ container: '      livenessProbe: {grpc: {port: 9090, service: "a b"}}' }), `${C}.livenessProbe.grpc.service`, /"a b" is not a gRPC service name/);
+    rejects(pod({ container: '      livenessProbe: {grpc: {service: x}}' }), `${C}.livenessProbe.grpc.port`, /required field is missing/);
+    rejects(pod({ container: '      livenessProbe: {grpc: {port: 0}}' }), `${C}.livenessProbe.grpc.port`, /between 1 and 65535/);
+    rejects(pod({ container: '      lifecycle: {postStart: {grpc: {port: 80}}}' }), `${C}.lifecycle.postStart.grpc`, /unknown field "grpc"/);
+  });
+
   it('reads postStart and preStop hooks (exec, httpGet, sleep)', () => {
     const spec = podSpec({ container: `${PORTS}\n      lifecycle: {postStart: {exec: {command: [sh, -c, "echo hi"]}}, preStop: {sleep: {seconds: 3}}}` });
     assert.deepEqual(spec.containers[0]?.lifecycle, { postStart: { kind: 'exec', command: ['sh', '-c', 'echo hi'] }, preStop: { kind: 'sleep', seconds: 3 } });
@@ -49,9 +64,9 @@ describe('podfile: probes and lifecycle hooks', () => {
   });
 
   it('refuses bad handlers and timing fields with one error each', () => {
-    rejects(pod({ container: '      livenessProbe: {periodSeconds: 5}' }), `${C}.livenessProbe`, /needs one handler: exec, httpGet, tcpSocket/);
+    rejects(pod({ container: '      livenessProbe: {periodSeconds: 5}' }), `${C}.livenessProbe`, /needs one handler: exec, httpGet, tcpSocket, grpc/);
     rejects(pod({ container: '      livenessProbe: {exec: {command: [x]}, tcpSocket: {port: 1}}' }), `${C}.livenessProbe`, /has 2 handlers \(exec, tcpSocket\)/);
-    rejects(pod({ container: '      livenessProbe: {grpc: {port: 1}}' }), `${C}.livenessProbe.grpc`, /grpc probes are not supported/);
+    rejects(pod({ container: '      livenessProbe: {grpc: {port: 1}, tcpSocket: {port: 1}}' }), `${C}.livenessProbe`, /has 2 handlers \(tcpSocket, grpc\)/);
     rejects(pod({ container: '      livenessProbe: {exec: {command: [x]}, successThreshold: 2}' }), `${C}.livenessProbe.successThreshold`, /must be 1 for a livenessProbe/);
     rejects(pod({ container: '      readinessProbe: {exec: {command: [x]}, terminationGracePeriodSeconds: 2}' }), `${C}.readinessProbe.terminationGracePeriodSeconds`, /only livenessProbe and startupProbe/);
     rejects(pod({ container: '      readinessProbe: {exec: {command: [x]}, periodSeconds: -1}' }), `${C}.readinessProbe.periodSeconds`, /must be between 0 and/);

@@ -5,10 +5,11 @@
  * - exec: `crun exec` into the container (what `rocklet enter` does), started by util's
  *   clone-vfork spawn (no fork of the caller), stdout+stderr read from a pipe (first 10 KiB, as
  *   kubelet keeps); exit 0 is success.
- * - httpGet / tcpSocket: a socket made inside the pod's network namespace (util's
- *   `netnsSocket`), connected by Node's net/http/tls: no host port and no process. The host
- *   defaults to the pod's address (Kubernetes: the pod IP), else 127.0.0.1. HTTPS is not
- *   verified (kubelet does not verify either); 200–399 is success; redirects are not followed.
+ * - httpGet / tcpSocket / grpc: a socket made inside the pod's network namespace (util's
+ *   `netnsSocket`, pod-socket.ts), connected by Node's net/http/tls/http2: no host port and no
+ *   process. The host defaults to the pod's address (Kubernetes: the pod IP), else 127.0.0.1.
+ *   HTTPS is not verified (kubelet does not verify either); 200–399 is success; redirects are
+ *   not followed. grpc: grpc.ts.
  * - sleep (hooks): waits.
  *
  * Every action ends when `signal` aborts (the caller's timeout): the crun process is killed.
@@ -17,27 +18,18 @@ import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ExecAction, HookAction, HttpGetAction, ProbeAction, TcpSocketAction } from '../../podfile/index.js';
-import { netnsSocket, reapChild, spawnCaptured } from '../../util/index.js';
+import { reapChild, spawnCaptured } from '../../util/index.js';
 import { execVerbArgv, globalArgv } from '../stage1/crun-argv.js';
+import { runGrpc } from './grpc.js';
+import type { ProbeTarget } from './pod-socket.js';
+import { abortedResult, hostOf, podSocket } from './pod-socket.js';
 import type { ProbeResult } from './probe-state.js';
 
-/** Where a container's probes go. */
-export interface ProbeTarget {
-  /** The pod's network namespace file; absent: the host's network (hostNetwork pods). */
-  readonly netns?: string;
-  /** The pod's address; the default host of httpGet and tcpSocket. */
-  readonly podIp?: string;
-  readonly crunBinary: string;
-  readonly crunRoot: string;
-  readonly containerId: string;
-}
+export type { ProbeTarget } from './pod-socket.js';
+
 
 const OUTPUT_LIMIT = 10 * 1024;
 const REAP_DELAYS_MS = [1, 2, 5, 10, 20, 50, 100, 200];
-
-function abortedResult(signal: AbortSignal): ProbeResult {
-  return { ok: false, reason: signal.reason instanceof Error ? signal.reason.message : 'aborted' };
-}
 
 /** Reaps child `pid`, waiting a little for a child that closed its output before exiting. */
 async function reap(pid: number, signal: AbortSignal): Promise<{ exitCode: number | null; signal: number | null }> {
@@ -81,17 +73,6 @@ async function runExec(target: ProbeTarget, action: ExecAction, signal: AbortSig
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
-}
-
-/** A TCP socket towards `host:port` as the pod sees it (connecting). */
-function podSocket(target: ProbeTarget, port: number, host: string): net.Socket {
-  if (target.netns === undefined) return net.connect(port, host);
-  const socket = new net.Socket({ fd: netnsSocket(target.netns) });
-  return socket.connect(port, host);
-}
-
-function hostOf(target: ProbeTarget, action: { readonly host?: string }): string {
-  return action.host ?? target.podIp ?? '127.0.0.1';
 }
 
 async function runTcp(target: ProbeTarget, action: TcpSocketAction, signal: AbortSignal): Promise<ProbeResult> {
@@ -164,6 +145,8 @@ export async function runProbeAction(target: ProbeTarget, action: ProbeAction | 
         return await runHttp(target, action, signal);
       case 'tcpSocket':
         return await runTcp(target, action, signal);
+      case 'grpc':
+        return await runGrpc(target, action, signal);
       case 'sleep':
         return await runSleep(action.seconds, signal);
     }
