@@ -10,6 +10,7 @@
  * a transient unit cannot be created over a loaded one.
  */
 import { rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { FetchSettings } from '../image/index.js';
 import type { PodPlan, PodUuid, PreparedPod, RuntimeContext } from '../pod/index.js';
@@ -21,6 +22,9 @@ import { errnoCode, hasErrorCode, runtimeFailure } from '../util/index.js';
 import type { ActualPod } from './actual.js';
 import { POD_FILE_ENV, isUnitUp, readActualPod } from './actual.js';
 import type { PodFileKey } from './pod-dir.js';
+
+// `pod down`s of stops the daemon does not make run at most this many at once (unit-plan's podDownSlots).
+const POD_DOWN_SLOTS = Math.max(1, availableParallelism());
 
 /** Marker in a pod the daemon prepared: started or discarded by the daemon, never kept for `run-prepared`. */
 export const DAEMON_PREPARED = 'daemon-prepared';
@@ -120,6 +124,7 @@ export class PodActuator {
       environment: { ...this.options.unitEnvironment, [POD_FILE_ENV]: file },
       podFile: file,
       preparedByCaller: true,
+      podDownSlots: POD_DOWN_SLOTS,
     });
     const all = [units.sandbox, ...units.apps];
     try {
@@ -188,6 +193,7 @@ export class PodActuator {
       podFile: actual.file,
       // An app that never ran still has the daemon's token and a fresh rootfs; the others prepare again.
       preparedByCaller: true,
+      podDownSlots: POD_DOWN_SLOTS,
     });
     const index = units.apps.findIndex((candidate) => candidate.app === app);
     const target = units.apps[index];

@@ -53,7 +53,7 @@ import { DEFAULT_CRUN_ROOT } from '../stage1/crun.js';
 import { appDirs } from '../stage1/rootfs.js';
 import type { PlannedApp, PlannedRestart, PodPlan } from './plan.js';
 import type { UnitExecCommand } from './unit-scripts.js';
-import { APP_PREPARE_FAILED_MARKER, DEFAULT_SCRIPT, appStartedMarker, preparedThenCrun, recordExit, unlessCallerStops, untilRunning, whileRunning, withTerminal } from './unit-scripts.js';
+import { APP_PREPARE_FAILED_MARKER, DEFAULT_FLOCK, DEFAULT_POD_DOWN_SLOTS, DEFAULT_SCRIPT, appStartedMarker, inSlot, podDownLock, preparedThenCrun, recordExit, unlessCallerStops, untilRunning, whileRunning, withTerminal } from './unit-scripts.js';
 
 export type { UnitExecCommand } from './unit-scripts.js';
 
@@ -124,6 +124,16 @@ export interface PodUnitsInput<N extends string> {
    */
   readonly script?: string;
   readonly crunRoot?: string;
+  /**
+   * How many sandbox `pod down`s (a Node start each, ~250 ms of CPU) may run at once; the rest
+   * wait in util-linux `flock` on one of this many lock files beside the crun root (each pod's
+   * by its UUID). An operator stopping hundreds of pods, or a shutdown, stops every sandbox at
+   * once: hundreds of Node processes side by side made each cost several times as much CPU.
+   * Default 2 (the caller passes the machine's CPU count).
+   */
+  readonly podDownSlots?: number;
+  /** Absolute path of util-linux `flock`; default `/usr/bin/flock`. */
+  readonly flock?: string;
   /** Extra Environment= entries for every unit (e.g. DBUS or PATH for tests). */
   readonly environment?: Readonly<Record<string, string>>;
   /** CollectMode= of every unit (default: systemd's). */
@@ -269,6 +279,8 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
     ...(input.collectMode === undefined ? {} : { collectMode: input.collectMode }),
   };
   const rocklet = (...args: string[]): UnitExecCommand => execOf([...input.rocklet, ...args]);
+  const crunRoot = input.crunRoot ?? DEFAULT_CRUN_ROOT;
+  const podDown = inSlot(input.flock ?? DEFAULT_FLOCK, podDownLock(crunRoot, uuid, input.podDownSlots ?? DEFAULT_POD_DOWN_SLOTS), rocklet('pod', 'down', uuid));
   const sandbox: PlannedUnit<N> = {
     name: names.sandbox,
     properties: {
@@ -279,13 +291,13 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
       // Brought up by the caller: starting the unit runs nothing (no process on the pod's
       // critical path); systemd wants a stop command then, and a no-op is one.
       ...(input.preparedByCaller === true ? { execStop: [NO_OP] } : { execStart: [rocklet('pod', 'up', uuid)] }),
-      execStopPost: [input.preparedByCaller === true ? unlessCallerStops(podDir, rocklet('pod', 'down', uuid)) : rocklet('pod', 'down', uuid)],
+      execStopPost: [input.preparedByCaller === true ? unlessCallerStops(podDir, podDown) : podDown],
       environment,
       // systemd moves processes only into delegated units (AttachProcessesToUnit).
       ...(input.preparedByCaller === true ? { delegate: true } : {}),
     },
   };
-  const crunGlobals = { binary: input.crun, root: input.crunRoot ?? DEFAULT_CRUN_ROOT, cgroupManager: 'disabled' as const };
+  const crunGlobals = { binary: input.crun, root: crunRoot, cgroupManager: 'disabled' as const };
   const inits = plan.apps.filter((a) => a.init);
   // Ordering: every unit starts after all init units before it (a sidecar's start job ends when
   // crun runs, so it does not block the next one; a oneshot init's when it exits 0), and

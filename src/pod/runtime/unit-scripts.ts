@@ -122,6 +122,23 @@ export function untilRunning(crun: string, root: string, id: string): UnitExecCo
 }
 
 export const DEFAULT_SCRIPT = '/usr/bin/script';
+export const DEFAULT_FLOCK = '/usr/bin/flock';
+export const DEFAULT_POD_DOWN_SLOTS = 2;
+
+/**
+ * The lock file of the `pod down` slot pod `uuid` waits for: one of `slots` beside the crun
+ * root (`/run/rocklet/pod-down.<n>.lock`, tmpfs), chosen by the UUID's first 32 bits.
+ */
+export function podDownLock(crunRoot: string, uuid: string, slots: number): string {
+  if (!Number.isInteger(slots) || slots < 1) throw new Error(`podDownLock: ${slots} slots`);
+  const n = Number.parseInt(uuid.replaceAll('-', '').slice(0, 8), 16);
+  return path.join(path.dirname(crunRoot), `pod-down.${(Number.isNaN(n) ? 0 : n) % slots}.lock`);
+}
+
+/** `command` run while holding `lock` (util-linux `flock`, which waits for it and creates the file). */
+export function inSlot(flock: string, lock: string, command: UnitExecCommand): UnitExecCommand {
+  return { path: flock, argv: [flock, lock, ...command.argv] };
+}
 
 /**
  * argv of `crunRun` under `script -q -e -E never -c … /dev/null`: crun gets a pseudo-terminal as its

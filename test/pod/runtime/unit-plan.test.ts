@@ -38,7 +38,8 @@ describe('podUnits', () => {
     assert.equal(p.type, 'oneshot');
     assert.equal(p.remainAfterExit, true);
     assert.deepEqual(p.execStart?.[0]?.argv, [...ROCKLET, 'pod', 'up', UUID]);
-    assert.deepEqual(p.execStopPost?.[0]?.argv, [...ROCKLET, 'pod', 'down', UUID]);
+    // pod down waits for one of two slots (util-linux flock), this UUID's is 0x0b6f2f5c % 2.
+    assert.deepEqual(p.execStopPost?.[0]?.argv, ['/usr/bin/flock', '/run/rocklet/pod-down.0.lock', ...ROCKLET, 'pod', 'down', UUID]);
     assert.equal(p.slice, 'rocklet-shop.slice');
     assert.equal(p.environment?.ROCKLET_SPEC_HASH, 'sha256:abc');
     assert.match(p.description ?? '', /sha256:abc/);
@@ -53,7 +54,7 @@ describe('podUnits', () => {
     assert.deepEqual(sandbox.execStop?.[0]?.argv, ['/bin/true']);
     const marker = `/var/lib/rocklet/pods/run/${UUID}/stopping-by-caller`;
     // A stop the caller makes (it leaves the marker) skips the Node start; any other stop runs it.
-    assert.deepEqual(sandbox.execStopPost?.[0]?.argv, ['/bin/sh', '-c', `[ -e '${marker}' ] || exec '/usr/bin/rocklet' '--dir=/var/lib/rocklet' 'pod' 'down' '${UUID}'`]);
+    assert.deepEqual(sandbox.execStopPost?.[0]?.argv, ['/bin/sh', '-c', `[ -e '${marker}' ] || exec '/usr/bin/flock' '/run/rocklet/pod-down.0.lock' '/usr/bin/rocklet' '--dir=/var/lib/rocklet' 'pod' 'down' '${UUID}'`]);
     // An app's stop records its exit with sh builtins, never a Node start (test/pod/runtime/unit-scripts.test.ts runs it).
     const stopPost = u.apps[0]?.properties.execStopPost?.[0];
     assert.equal(stopPost?.path, '/bin/sh');
@@ -156,6 +157,18 @@ describe('podUnits', () => {
 });
 
 describe('exit codes', () => {
+  it('spreads pod downs over the slots it is given, by UUID', () => {
+    const plan = podPlan([busyboxApp('t', 'web', ['httpd', '-f'])]);
+    const lockOf = (uuid: string, slots?: number): string | undefined =>
+      podUnits<UnitName>({ uuid: uuid as PodUuid, plan, store: podStore('/var/lib/rocklet'), rocklet: ROCKLET, crun: '/usr/bin/crun', unitName: parseUnitName, crunRoot: '/run/x/crun', ...(slots === undefined ? {} : { podDownSlots: slots }) })
+        .sandbox.properties.execStopPost?.[0]?.argv[1];
+    assert.equal(lockOf('00000005-0000-4000-8000-000000000000', 4), '/run/x/pod-down.1.lock');
+    assert.equal(lockOf('00000006-0000-4000-8000-000000000000', 4), '/run/x/pod-down.2.lock');
+    assert.equal(lockOf('00000007-0000-4000-8000-000000000000', 1), '/run/x/pod-down.0.lock');
+    assert.equal(lockOf('00000007-0000-4000-8000-000000000000'), '/run/x/pod-down.1.lock', 'two slots by default');
+    assert.throws(() => lockOf('00000007-0000-4000-8000-000000000000', 0), /0 slots/);
+  });
+
   it('turns what systemd tells ExecStopPost into the recorded code', () => {
     assert.equal(exitCodeOf({ kind: 'systemd', exitCode: 'exited', exitStatus: '3' }), 3);
     assert.equal(exitCodeOf({ kind: 'systemd', exitCode: 'killed', exitStatus: 'TERM' }), 143);
