@@ -8,7 +8,7 @@
  * - `rocklet-web.service`, the sandbox: Type=oneshot, RemainAfterExit=yes,
  *   ExecStart=`rocklet pod up UUID` (network, namespaces, files, volumes; leaves the lock
  *   holder in this unit), ExecStopPost=`rocklet pod down UUID` (runs after the holder is
- *   killed, so the pod can be marked exited). Under the daemon (`preparedByCaller`) there is no
+ *   killed, so the pod can be marked exited; at most `podDownSlots` at once, by `flock`). Under the daemon (`preparedByCaller`) there is no
  *   ExecStart=: the daemon did `pod up` itself and moves the holder into the unit.
  * - `rocklet-web_<app>.service` per app: BindsTo= and After= the sandbox (stopping the sandbox
  *   stops the apps first), ExecStartPre=`rocklet app prepare UUID APP` (a fresh rootfs on every
