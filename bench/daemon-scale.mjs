@@ -144,7 +144,8 @@ try {
   const stopBusy0 = await busyTicks();
   const s0 = Date.now();
   if (STOP_MODE === 'operator') {
-    const stopped = await d.fx.exec(['systemctl', 'stop', 'rocklet-p*.slice']);
+    // --no-block: the stop jobs take longer than the harness lets one command run.
+    const stopped = await d.fx.exec(['systemctl', 'stop', '--no-block', 'rocklet-p*.slice']);
     if (stopped.code !== 0) throw new Error(`systemctl stop: ${stopped.stderr}`);
   } else {
     for (let i = 0; i < count; i++) await rm(path.join(d.podDir, `p${i}.yaml`), { force: true });
