@@ -1,7 +1,8 @@
 // N pods each with a 10 s httpGet liveness probe and a 10 s exec readiness probe, under one
 // daemon (issue 14's goal: 1,000 pods under 2 % of one core and 150 MB RSS, no probe late by
 // more than a period).
-// Usage: npm run build && node bench/daemon-probes.mjs [pods=200] [--seconds=60]   (root, crun)
+// Usage: npm run build && node bench/daemon-probes.mjs [pods=200] [--seconds=60] [--node-arg=…]   (root, crun)
+// (--node-arg=--cpu-prof --node-arg=--cpu-prof-dir=DIR: a CPU profile of the daemon, written when it stops)
 //
 // Pods use the pod network (each its own netns, so the http probes exercise the socket made
 // inside the pod's namespace; the default /24 holds ~250 pods, so more pods need a larger
@@ -17,6 +18,7 @@ import { guardHarnessBench } from './lib/harness-guard.mjs';
 await guardHarnessBench();
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200);
 const seconds = Number(process.argv.find((a) => a.startsWith('--seconds='))?.slice('--seconds='.length) ?? 60);
+const nodeArgs = process.argv.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length));
 
 function podFile(name) {
   return [
@@ -50,7 +52,7 @@ async function daemonHostPid(d) {
 const d = await DaemonFixture.create('bench-daemon-probes');
 try {
   if (count > 240) await writeFile(path.join(d.configDir, 'config.yaml'), 'network:\n  subnet: 172.16.64.0/20\n');
-  const started = await d.startDaemon();
+  const started = await d.startDaemon([], nodeArgs.length === 0 ? {} : { nodeArgs });
   if (started.code !== 0) throw new Error(started.stderr);
   const t0 = Date.now();
   for (let i = 0; i < count; i++) await d.writePod(`p${i}.yaml`, podFile(`p${i}`));

@@ -70,21 +70,21 @@ spec:
         exec: {command: [/bin/sh, -c, 'echo prestop-ran >> /out/log']}
 `;
 
-const HANGING = `apiVersion: v1
+/** A busybox `sleep` pod whose one container has readiness probe `probe` (YAML under `readinessProbe:`). */
+const sleeper = (name: string, specLines: string, probe: string): string => `apiVersion: v1
 kind: Pod
-metadata: {name: hanging}
+metadata: {name: ${name}}
 spec:
-  terminationGracePeriodSeconds: 1
+${specLines}  terminationGracePeriodSeconds: 1
   containers:
   - name: main
     image: busybox:1.36
     imagePullPolicy: IfNotPresent
     command: [/bin/sh, -c, 'exec sleep 100000']
     readinessProbe:
-      exec: {command: [sleep, '30']}
-      timeoutSeconds: 1
-      periodSeconds: 2
-`;
+${probe}`;
+
+const HANGING = sleeper('hanging', '', "      exec: {command: [sleep, '30']}\n      timeoutSeconds: 1\n      periodSeconds: 2\n");
 
 /**
  * A gRPC health server (grpc.health.v1.Health/Check, node:http2) for the grpc probe test, run
@@ -106,22 +106,8 @@ server.on('stream', (stream) => {
 server.listen(Number(process.argv[1]), '127.0.0.1');
 `;
 
-const grpcPod = (port: number): string => `apiVersion: v1
-kind: Pod
-metadata: {name: grpcd}
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
-    image: busybox:1.36
-    imagePullPolicy: IfNotPresent
-    command: [/bin/sh, -c, 'exec sleep 100000']
-    readinessProbe:
-      grpc: {port: ${port}, service: rocklet}
-      periodSeconds: 1
-      failureThreshold: 1
-`;
+const grpcPod = (port: number): string =>
+  sleeper('grpcd', '  hostNetwork: true\n', `      grpc: {port: ${port}, service: rocklet}\n      periodSeconds: 1\n      failureThreshold: 1\n`);
 
 describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
   let d: DaemonFixture;
@@ -178,7 +164,8 @@ describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
       const props = await d.unitProps('rocklet-probed_web.service', ['InvocationID', 'NRestarts', 'ActiveState']);
       return props['NRestarts'] === '1' && props['ActiveState'] === 'active' ? props : undefined;
     }, { timeoutMs: 60_000, intervalMs: 200 });
-    assert.ok(restarted, `web was restarted\n${await d.daemonLog()}`);
+    const unitLog = async (): Promise<string> => (await d.fx.exec(['sh', '-c', 'systemctl status --no-pager rocklet-probed_web.service; journalctl --no-pager -n 40 -u rocklet-probed_web.service'])).stdout;
+    assert.ok(restarted, `web was restarted\n${await d.daemonLog()}\n${await unitLog()}`);
     assert.notEqual(restarted['InvocationID'], webBefore['InvocationID']);
     assert.match(await d.daemonLog(), /pod probed container web: liveness probe failed 2 times \(HTTP probe failed with statuscode: 404/);
     const sideAfter = await d.unitProps('rocklet-probed_side.service', ['InvocationID', 'NRestarts']);

@@ -189,7 +189,7 @@ function withSecretEnv(app: PlannedApp, values: Readonly<Record<string, string>>
 /**
  * `rocklet app prepare UUID APP`: renders app `appName` of running pod `uuid` afresh (a stale
  * crun container of the same id is deleted first, so a restarted unit can `crun run` again;
- * under the daemon an app's stop leaves its container and rootfs for this to replace).
+ * under the daemon an app's stop leaves its rootfs for this to replace).
  */
 export async function appPrepare(ctx: RuntimeContext, uuid: PodUuid, appName: string, options: AppPrepareOptions = {}): Promise<AppPrepared> {
   const pod = await findPod(ctx, uuid, ['run']);

@@ -146,7 +146,7 @@ export interface PodUnitsInput<N extends string> {
    * holder the caller attaches and takes the pod down when stopped); the first start of each app
    * unit skips its Node process (see {@link appStartedMarker}), later starts (restarts) run it as
    * usual. An app unit's ExecStopPost= records the exit with `sh` builtins (unit-scripts'
-   * `recordExit`) and leaves its container and rootfs to the next prepare or `pod down`; the
+   * `recordExit`), deletes its crun container and leaves its rootfs to the next prepare or `pod down`; the
    * sandbox's skips `pod down` for stops the caller makes itself (it leaves
    * {@link CALLER_STOP_MARKER} first and cleans up in-process afterwards).
    */
@@ -339,7 +339,7 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
         ...(startPost.length === 0 ? {} : { execStartPost: startPost }),
         ...(app.lifecycle?.preStop === undefined ? {} : { execStop: [whileRunning(rocklet('app', 'hook', uuid, app.name, 'preStop'))] }),
         execStopPost: [input.preparedByCaller === true
-          ? recordExit(appExitFile(podDir, app.name), path.join(appDirs(podDir, app.name).dir, APP_PREPARE_FAILED_MARKER))
+          ? recordExit(appExitFile(podDir, app.name), path.join(appDirs(podDir, app.name).dir, APP_PREPARE_FAILED_MARKER), execOf([...globalArgv(crunGlobals), 'delete', '--force', containerIdFor(uuid, app.name)]))
           : rocklet('app', 'cleanup', uuid, app.name)],
         environment: { ...environment, ROCKLET_APP: app.name },
         logExtraFields: { [APP_LOG_FIELDS.uuid]: uuid, [APP_LOG_FIELDS.app]: app.name },

@@ -73,20 +73,23 @@ function signalArms(): string {
 /**
  * ExecStopPost= of an app of a pod the daemon prepared: records how the app ended as
  * `app cleanup` would (`$EXIT_CODE` exited → `$EXIT_STATUS`, at most 255; killed or dumped →
- * 128 + the signal's number; unknown → nothing), with `sh` builtins only. Its crun container and
- * rootfs are left to the next `app prepare` (a restart) or to `pod down`, which cover both: a Node
- * start per app stop (~100 ms of CPU) made stopping 1,000 pods without the daemon (an operator's
- * `systemctl stop`, a shutdown) take minutes. The file is written in place (a rename would need
- * an `mv` process); readers take an empty file for "not recorded yet". `statusFile`'s directory
- * exists: the caller made it before the first start.
+ * 128 + the signal's number; unknown → nothing), with `sh` builtins, then deletes the app's crun
+ * container (`crunDelete`, one crun process: a restart's postStart hook waits for the new
+ * container and must not find the old one). The rootfs is left to the next `app prepare` (a
+ * restart) or to `pod down`. A Node start per app stop (~250 ms of CPU) made stopping 1,000
+ * pods without the daemon (an operator's `systemctl stop`, a shutdown) take minutes. The file is
+ * written in place (a rename would need an `mv` process); readers take an empty file for "not
+ * recorded yet". `statusFile`'s directory exists: the caller made it before the first start.
+ * crun's complaint about a container that is gone already is dropped (`pod down` reports real
+ * failures to delete).
  */
-export function recordExit(statusFile: string, prepareFailed: string): UnitExecCommand {
+export function recordExit(statusFile: string, prepareFailed: string, crunDelete: UnitExecCommand): UnitExecCommand {
   const script = [
-    `[ -e ${shellQuote(prepareFailed)} ] && exit 0`,
-    `case "$EXIT_CODE" in exited) c=$EXIT_STATUS;; killed|dumped) case "$EXIT_STATUS" in ${signalArms()} *[!0-9]*|'') exit 0;; *) c=$((128 + EXIT_STATUS));; esac;; *) exit 0;; esac`,
-    `case "$c" in ''|*[!0-9]*) exit 0;; esac`,
-    `[ ${'"${#c}"'} -gt 3 ] || [ "$c" -gt 255 ] && c=255`,
-    `echo "$c" > ${shellQuote(statusFile)}`,
+    `c=''`,
+    `[ -e ${shellQuote(prepareFailed)} ] || case "$EXIT_CODE" in exited) c=$EXIT_STATUS;; killed|dumped) case "$EXIT_STATUS" in ${signalArms()} *[!0-9]*|'') ;; *) c=$((128 + EXIT_STATUS));; esac;; esac`,
+    `case "$c" in ''|*[!0-9]*) ;; *) { [ ${'"${#c}"'} -gt 3 ] || [ "$c" -gt 255 ]; } && c=255; echo "$c" > ${shellQuote(statusFile)};; esac`,
+    `${shellLine(crunDelete.argv)} 2>/dev/null`,
+    `exit 0`,
   ].join('; ');
   return shCommand(script);
 }

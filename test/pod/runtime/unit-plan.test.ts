@@ -59,7 +59,8 @@ describe('podUnits', () => {
     const stopPost = u.apps[0]?.properties.execStopPost?.[0];
     assert.equal(stopPost?.path, '/bin/sh');
     assert.ok(!(stopPost?.argv.join(' ') ?? '').includes('rocklet\' '), `no rocklet process: ${stopPost?.argv.join(' ')}`);
-    assert.match(stopPost?.argv[2] ?? '', new RegExp(`> '/var/lib/rocklet/pods/run/${UUID}/status/web'$`));
+    assert.ok((stopPost?.argv[2] ?? '').includes(`> '/var/lib/rocklet/pods/run/${UUID}/status/web';`), stopPost?.argv[2]);
+    assert.ok((stopPost?.argv[2] ?? '').includes(`'/usr/bin/crun' '--root=/run/rocklet/crun' '--cgroup-manager=disabled' 'delete' '--force' '${UUID}-web' 2>/dev/null; exit 0`), stopPost?.argv[2]);
     assert.equal(sandbox.delegate, true, 'the caller moves the lock holder in');
     const app = u.apps[0]?.properties;
     assert.equal(app?.execStartPre, undefined, 'no second fork of systemd before crun');

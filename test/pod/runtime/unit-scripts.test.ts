@@ -26,12 +26,16 @@ describe('recordExit (an app unit\'s ExecStopPost= under the daemon)', () => {
   let dir: string;
   let status: string;
   let failed: string;
+  let deleted: string;
+  // Stands in for `crun delete --force ID`: a real program whose effect the test can see.
+  const record = (file: string, prepareFailed: string): UnitExecCommand => recordExit(file, prepareFailed, { path: '/usr/bin/touch', argv: ['/usr/bin/touch', deleted] });
   before(async () => {
     tmp = await makeTempDir('record-exit');
     dir = tmp.path;
     await mkdir(path.join(dir, 'status'));
     status = path.join(dir, 'status', 'web');
     failed = path.join(dir, 'prepare-failed');
+    deleted = path.join(dir, 'container-deleted');
   });
   after(async () => {
     await tmp.remove();
@@ -45,35 +49,44 @@ describe('recordExit (an app unit\'s ExecStopPost= under the daemon)', () => {
   for (const [exitCode, exitStatus] of cases) {
     it(`EXIT_CODE=${String(exitCode)} EXIT_STATUS=${String(exitStatus)}: records what app cleanup would`, async () => {
       await rm(status, { force: true });
+      await rm(deleted, { force: true });
       const env = { ...(exitCode === undefined ? {} : { EXIT_CODE: exitCode }), ...(exitStatus === undefined ? {} : { EXIT_STATUS: exitStatus }) };
-      assert.equal(runAsSystemd(recordExit(status, failed), env), 0);
+      assert.equal(runAsSystemd(record(status, failed), env), 0);
       const expected = exitCodeOf({ kind: 'systemd', exitCode, exitStatus });
       assert.equal(await recorded(status), expected === undefined ? undefined : `${expected}\n`);
+      assert.equal(await recorded(deleted), '', 'the container is deleted whatever the exit');
     });
   }
 
   it('replaces an earlier record (a restarted app)', async () => {
     await writeFile(status, '143\n');
-    assert.equal(runAsSystemd(recordExit(status, failed), { EXIT_CODE: 'exited', EXIT_STATUS: '7' }), 0);
+    assert.equal(runAsSystemd(record(status, failed), { EXIT_CODE: 'exited', EXIT_STATUS: '7' }), 0);
     assert.equal(await recorded(status), '7\n');
   });
 
-  it('records nothing after a failed prepare (the status is the prepare\'s, not the app\'s)', async () => {
+  it('records nothing after a failed prepare (the status is the prepare\'s, not the app\'s), but deletes the container', async () => {
     await writeFile(status, '0\n');
     await writeFile(failed, '');
+    await rm(deleted, { force: true });
     try {
-      assert.equal(runAsSystemd(recordExit(status, failed), { EXIT_CODE: 'exited', EXIT_STATUS: '1' }), 0);
+      assert.equal(runAsSystemd(record(status, failed), { EXIT_CODE: 'exited', EXIT_STATUS: '1' }), 0);
       assert.equal(await recorded(status), '0\n');
+      assert.equal(await recorded(deleted), '', 'the container is deleted still');
     } finally {
       await rm(failed, { force: true });
     }
+  });
+
+  it('ends with 0 when the container is gone already (crun delete fails)', () => {
+    const gone = recordExit(status, failed, { path: '/bin/false', argv: ['/bin/false'] });
+    assert.equal(runAsSystemd(gone, { EXIT_CODE: 'exited', EXIT_STATUS: '0' }), 0);
   });
 
   it('quotes paths with spaces and quotes', async () => {
     const odd = path.join(dir, "it's here");
     await mkdir(odd);
     const file = path.join(odd, 'web');
-    assert.equal(runAsSystemd(recordExit(file, path.join(odd, 'prepare-failed')), { EXIT_CODE: 'killed', EXIT_STATUS: 'INT' }), 0);
+    assert.equal(runAsSystemd(record(file, path.join(odd, 'prepare-failed')), { EXIT_CODE: 'killed', EXIT_STATUS: 'INT' }), 0);
     assert.equal(await recorded(file), '130\n');
   });
 });
