@@ -5,12 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { closeSync, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { bindNamespaces, deleteLink, errnoCode, isMountRoot, linkState, MOUNT_FLAGS, mountFs, spawnHolder, unmountFs } from '../../src/util/index.js';
+import { bindNamespaces, deleteLink, errnoCode, isMountRoot, linkState, MOUNT_FLAGS, mountFs, netnsSocket, spawnHolder, unmountFs } from '../../src/util/index.js';
 
 const run = promisify(execFile);
 
@@ -190,6 +192,45 @@ describe('util/linux-sys (native helper)', () => {
       assert.throws(() => spawnHolder(handle.fd, 'relative', ['x']), TypeError);
     } finally {
       await handle.close();
+    }
+  });
+
+  it('makes a TCP socket inside a namespace bound to a file, and the calling thread stays in its own', async () => {
+    const netFile = path.join(dir, 'socket-net');
+    await writeFile(netFile, '');
+    bindNamespaces({ net: netFile, loopbackUp: true });
+    // A listener only that namespace has, on its loopback (the port is free: the namespace is new).
+    const server = execFile('nsenter', [`--net=${netFile}`, process.execPath, '-e', "require('node:net').createServer((s) => s.end('from-inside\\n')).listen(40999, '127.0.0.1')"]);
+    try {
+      const own = readlinkSync('/proc/thread-self/ns/net');
+      for (let i = 0; i < 50; i++) closeSync(netnsSocket(netFile));
+      assert.equal(readlinkSync('/proc/thread-self/ns/net'), own, 'back in its own namespace after each call');
+      const reply = await (async () => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await new Promise<string>((resolve, reject) => {
+              const socket = new net.Socket({ fd: netnsSocket(netFile) });
+              let text = '';
+              socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+              socket.once('end', () => resolve(text.trim()));
+              socket.once('error', reject);
+              socket.connect(40999, '127.0.0.1');
+            });
+          } catch (error) {
+            if (attempt > 50 || errnoCode(error) !== 'ECONNREFUSED') throw error;
+            await new Promise((resolve) => setTimeout(resolve, 50)); // nc not listening yet
+          }
+        }
+      })();
+      assert.equal(reply, 'from-inside');
+      const notNs = thrown(() => netnsSocket('/etc/hostname'));
+      assert.equal(notNs.code, 'EINVAL');
+      assert.equal(notNs.syscall, 'setns');
+      assert.equal(thrown(() => netnsSocket(path.join(dir, 'missing'))).code, 'ENOENT');
+      assert.equal(readlinkSync('/proc/thread-self/ns/net'), own, 'a failed call leaves it at home too');
+    } finally {
+      server.kill();
+      unmountFs(netFile, { detach: true });
     }
   });
 
