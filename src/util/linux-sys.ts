@@ -190,8 +190,9 @@ export function spawnHolder(lockFd: number, program: string, argv: readonly stri
  * A non-blocking, close-on-exec TCP (IPv4) socket created inside the network namespace bound to
  * `nsFile` (a pod's netns file); returns its descriptor, for `new net.Socket({ fd })`. A socket
  * stays in the namespace it was made in, so connecting it reaches the pod's own addresses
- * without a host port or a process in the pod. Made by a short-lived clone child that shares
- * this process's descriptor table; this process's namespaces never change.
+ * without a host port or a process in the pod. The calling thread enters the namespace, makes
+ * the socket and returns to its own within the call (a network namespace is per thread; no
+ * other thread and no JavaScript sees the switch); the process aborts should the return fail.
  */
 export function netnsSocket(nsFile: string): number {
   return loadAddon().netnsSocket(nsFile);
