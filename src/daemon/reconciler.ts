@@ -21,6 +21,7 @@ import { admit, sameVerdict } from './admission.js';
 import type { ActualPod } from './actual.js';
 import { podOfUnitName, readActualPods, readRestarts, withLiveness } from './actual.js';
 import { PodUnitReads } from './pod-reads.js';
+import { appsFinished, mayEndSidecars, stopFinishedSidecars } from './sidecars.js';
 import type { PodActuator } from './actuator.js';
 import type { AppliedRecords } from './applied.js';
 import type { DaemonLog } from './log.js';
@@ -323,12 +324,16 @@ export class Reconciler {
 
   /** Restarts, with back-off (crash-loops.ts), app containers whose units systemd gave up on. */
   private async reviveCrashed(pod: string, actual: ActualPod, spec: PodSpec | undefined): Promise<void> {
-    if (spec === undefined || spec.restartPolicy === 'Never') return;
+    if (spec === undefined) return;
+    await this.endSidecars(pod, actual, spec);
+    if (spec.restartPolicy === 'Never') return;
     for (const container of spec.containers) if (actual.apps.get(container.name)?.activeState === 'active') this.crashLoops.running(pod, container.name);
     // Every unit signal of a healthy pod lands here: read the exit records only when needed.
     if (![...actual.apps.values()].some((unit) => unit.activeState === 'failed')) return;
     await this.readExits(pod, actual);
     const exits = this.exits.get(pod) ?? new Map<string, number>();
+    // Sidecars ended because the apps finished are not revived (their SIGTERM exit is a failure).
+    const finished = appsFinished(spec, actual, exits);
     // A failed init container is run again with back-off (kubelet's Init:CrashLoopBackOff),
     // and the units after it with it; the apps cannot have started.
     const failedInit = spec.initContainers.find((init) => init.sidecar !== true && actual.apps.get(init.name)?.activeState === 'failed');
@@ -337,13 +342,20 @@ export class Reconciler {
       return;
     }
     // Native sidecars restart like app containers.
-    for (const container of [...spec.initContainers.filter((init) => init.sidecar === true), ...spec.containers]) {
+    for (const container of [...spec.initContainers.filter((init) => init.sidecar === true && !finished), ...spec.containers]) {
       const unit = actual.apps.get(container.name);
       if (unit === undefined || unit.activeState !== 'failed') continue;
       const code = exits.get(container.name);
       if (spec.restartPolicy === 'OnFailure' && code === 0) continue;
       if (this.crashLoops.failed(pod, container.name, code) === 'restart') await this.deps.actuator.restartApp(actual, container.name);
     }
+  }
+
+  /** kubelet's end of native sidecars once every app container has finished (sidecars.ts). */
+  private async endSidecars(pod: string, actual: ActualPod, spec: PodSpec): Promise<void> {
+    if (!mayEndSidecars(spec, actual)) return;
+    await this.readExits(pod, actual);
+    stopFinishedSidecars(this.deps.manager, this.deps.log, pod, actual, spec, this.exits.get(pod) ?? new Map<string, number>());
   }
 
   private setProgress(pod: string, progress: PodProgress): void {

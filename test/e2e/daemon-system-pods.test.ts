@@ -147,6 +147,31 @@ describe('e2e: system pods, terminals and sidecars under the daemon', () => {
     assert.deepEqual(lines, ['sidecar-start', 'app-start', 'app-stop', 'sidecar-stop']);
   });
 
+  for (const policy of ['Never', 'OnFailure'] as const) {
+    it(`restartPolicy ${policy}: once the app container has finished, the sidecar is stopped and the pod completes`, async () => {
+      const name = `job${policy.toLowerCase()}`;
+      await d.writePod(`${name}.yaml`, pod(name, [`  restartPolicy: ${policy}`, '  initContainers:',
+        '  - name: shipper', '    image: busybox:1.36', '    restartPolicy: Always',
+        // Ends with 143 on SIGTERM: a failed unit, which OnFailure would restart were it not the pod's end.
+        "    command: [/bin/sh, -c, 'trap \"exit 143\" TERM; while true; do sleep 0.2; done']",
+      ], container('work', 'sleep 2; echo work-done')));
+      const done = await d.waitForRow(`${name}.yaml`, (r) => r.state === 'Completed', 60_000);
+      assert.equal(done.reason, undefined);
+      const sidecar = `rocklet-${name}_shipper.service`;
+      const stopped = await waitFor(async () => {
+        const props = await d.unitProps(sidecar, ['ActiveState']);
+        return props['ActiveState'] === 'inactive' || props['ActiveState'] === 'failed' ? props : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 200 });
+      assert.ok(stopped, `the sidecar still runs:\n${await d.daemonLog()}`);
+      assert.match(await d.daemonLog(), new RegExp(`pod ${name}: every app container has finished; stopping sidecar shipper`));
+      // Nothing brings it back: no revival of a sidecar the end of the pod stopped.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      assert.deepEqual(await d.unitProps(sidecar, ['ActiveState', 'NRestarts']), { ActiveState: 'failed', NRestarts: '0' });
+      assert.equal((await d.row(`${name}.yaml`))?.state, 'Completed');
+      await d.fx.exec(['rm', path.join(d.podDir, `${name}.yaml`)]);
+    });
+  }
+
   it('a writable hostPath onto rocklet\'s data dir is refused naming the path', async () => {
     const file = path.join(d.fx.tmp.path, 'grab.yaml');
     await writeFile(file, pod('grab', [`  volumes: [{name: state, hostPath: {path: ${d.fx.dataDir}}}]`], container('main', 'sleep 1', ['    volumeMounts: [{name: state, mountPath: /state}]'])));
