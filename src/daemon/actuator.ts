@@ -262,7 +262,14 @@ export class PodActuator {
    * replaced) does not need.
    */
   private async cleanUp(uuid: PodUuid): Promise<void> {
-    await podDown(this.options.runtime, uuid);
+    try {
+      await podDown(this.options.runtime, uuid);
+    } catch (error) {
+      // Garbage collection may take the stopped pod first (its lock holder is gone once the
+      // sandbox stopped); gc released it as pod down would, so the stop is done.
+      if (hasErrorCode(error, 'ERR_POD_NOT_FOUND')) return;
+      throw error;
+    }
   }
 
   /**
