@@ -37,7 +37,11 @@ export interface ActualPod {
 /** `actual` with `lost` set from the pod store (see {@link ActualPod.lost}). */
 export async function withLiveness(dataDir: string, given: ActualPod | undefined): Promise<ActualPod | undefined> {
   // A pod kept from an earlier reconcile may carry an earlier verdict: judge afresh.
-  const actual = given?.lost === true ? { pod: given.pod, uuid: given.uuid, hash: given.hash, file: given.file, sandbox: given.sandbox, apps: given.apps } : given;
+  let actual = given;
+  if (given?.lost === true) {
+    const { lost: _earlier, ...unjudged } = given;
+    actual = unjudged;
+  }
   if (actual?.uuid === undefined || !isUnitUp(actual.sandbox) || actual.sandbox?.activeState !== 'active') return actual;
   if (!isPodUuid(actual.uuid)) return actual;
   const state = await podStateAt(podStore(dataDir), actual.uuid);

@@ -225,11 +225,12 @@ export class PodActuator {
     const units = [...actual.apps.values(), ...(actual.sandbox === undefined ? [] : [actual.sandbox])];
     const marked = actual.uuid !== undefined && isPodUuid(actual.uuid) ? await this.markCallerStop(actual.uuid) : undefined;
     try {
-      // The sandbox's stop job stops every unit bound to it in one transaction, ordered as
-      // they started in reverse (apps, then sidecars and inits, then the sandbox). Stop jobs
-      // queued one per unit raced: a sidecar's could run before its app's was queued.
-      if (actual.sandbox !== undefined) await this.stopUnit(actual.sandbox);
-      await Promise.all(units.map((unit) => this.stopUnit(unit)));
+      // The sandbox's stop job stops every unit bound to it (all of the pod's: BindsTo=) in one
+      // transaction, ordered as they started in reverse (apps, then sidecars and inits, then
+      // the sandbox). Stop jobs queued one per unit raced: a sidecar's could run before its
+      // app's was queued. Without a running sandbox each unit is stopped on its own.
+      if (actual.sandbox !== undefined && isUnitUp(actual.sandbox)) await this.stopUnit(actual.sandbox);
+      else await Promise.all(units.map((unit) => this.stopUnit(unit)));
     } catch (error) {
       // The units may still run: their own stop must clean up after all.
       if (marked !== undefined) await rm(marked.marker, { force: true });

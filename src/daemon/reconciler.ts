@@ -11,9 +11,6 @@
  * failed pull shows `Failed` and is retried with back-off (10 s doubling to 5 min) without
  * touching what runs.
  */
-import type { PodUuid } from '../pod/index.js';
-import type { PodSpec } from '../podfile/index.js';
-import { podPath, podStore, readAppExits } from '../pod/index.js';
 import type { SystemdManager } from '../systemd/index.js';
 import { causeChain, isRockletError } from '../util/index.js';
 import type { FileVerdict, PodOwner } from './admission.js';
@@ -21,7 +18,6 @@ import { admit, sameVerdict } from './admission.js';
 import type { ActualPod } from './actual.js';
 import { podOfUnitName, readActualPods, readRestarts, withLiveness } from './actual.js';
 import { PodUnitReads } from './pod-reads.js';
-import { appsFinished, mayEndSidecars, stopFinishedSidecars } from './sidecars.js';
 import type { PodActuator } from './actuator.js';
 import type { AppliedRecords } from './applied.js';
 import type { DaemonLog } from './log.js';
@@ -29,7 +25,7 @@ import type { MachineLabels } from './machine-labels.js';
 import type { PodFileKey } from './pod-dir.js';
 import type { PodAction } from './planner.js';
 import { decidePod } from './planner.js';
-import { CrashLoops } from './crash-loops.js';
+import { PodContainers } from './pod-containers.js';
 import { BACKOFF_FIRST_MS, StartBackoff } from './start-backoff.js';
 import { KeyedQueue } from './queue.js';
 import type { PodFileCache } from './source.js';
@@ -69,19 +65,21 @@ export class Reconciler {
   private labels: MachineLabels;
   /** Each pod's units as last read, and when to read them again (pod-reads.ts). */
   private readonly reads: PodUnitReads;
-  private readonly exits = new Map<string, ReadonlyMap<string, number>>();
   private readonly progress = new Map<string, PodProgress>();
   private readonly backoff: StartBackoff;
   private readonly board = new StatusBoard();
-  /** Containers the daemon restarts with back-off after systemd's own restarts gave up. */
-  private readonly crashLoops: CrashLoops;
+  /** Crash revival, sidecar ends and exit records of running pods (pod-containers.ts). */
+  private readonly containers: PodContainers;
   private readonly queue: KeyedQueue;
   private stopped = false;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.labels = deps.labels;
     this.reads = new PodUnitReads(deps.manager);
-    this.crashLoops = new CrashLoops(deps.backoffFirstMs ?? BACKOFF_FIRST_MS, (pod) => this.enqueue(pod), deps.log);
+    this.containers = new PodContainers({
+      manager: deps.manager, actuator: deps.actuator, log: deps.log, dataDir: deps.dataDir,
+      backoffFirstMs: deps.backoffFirstMs ?? BACKOFF_FIRST_MS, enqueue: (pod) => this.enqueue(pod),
+    });
     this.backoff = new StartBackoff(deps.backoffFirstMs ?? BACKOFF_FIRST_MS, (pod) => this.enqueue(pod));
     this.queue = new KeyedQueue((pod) => this.reconcilePod(pod), CONCURRENCY, (pod, error) => {
       deps.log.error({ pod, action: 'reconcile', reason: errorText(error), code: isRockletError(error) ? error.code : undefined }, `reconcile of pod ${pod} failed`);
@@ -92,7 +90,7 @@ export class Reconciler {
   stop(): void {
     this.stopped = true;
     this.backoff.stop();
-    this.crashLoops.stop();
+    this.containers.stop();
   }
 
   /** Resolves when no reconcile is queued or running. */
@@ -223,10 +221,10 @@ export class Reconciler {
     switch (action.kind) {
       case 'adopt':
         await this.adopt(action, actual);
-        if (actual !== undefined) await this.reviveCrashed(action.pod, actual, this.admittedFor(action.pod)?.spec);
+        if (actual !== undefined) await this.containers.tend(action.pod, actual, this.admittedFor(action.pod)?.spec);
         break;
       case 'keep':
-        if (actual !== undefined) await this.reviveCrashed(action.pod, actual, this.deps.applied.get(action.pod)?.spec);
+        if (actual !== undefined) await this.containers.tend(action.pod, actual, this.deps.applied.get(action.pod)?.spec);
         break;
       case 'stop':
         if (actual !== undefined) await this.stopPod(action, actual);
@@ -236,7 +234,7 @@ export class Reconciler {
         await this.startPod(action, actual);
         break;
     }
-    await this.readExits(pod, this.reads.get(pod));
+    await this.containers.readExits(pod, this.reads.get(pod));
     this.deps.probes?.sync(pod, this.reads.get(pod));
     this.deps.onStatusChange();
   }
@@ -261,7 +259,7 @@ export class Reconciler {
     await this.deps.applied.delete(action.pod);
     this.progress.delete(action.pod);
     this.backoff.clear(action.pod);
-    this.crashLoops.forget(action.pod);
+    this.containers.crashLoops.forget(action.pod);
     this.reads.keep(action.pod, await this.reads.read(action.pod));
   }
 
@@ -314,48 +312,12 @@ export class Reconciler {
     await this.deps.applied.set(record);
     this.progress.delete(action.pod);
     this.backoff.clear(action.pod);
-    this.crashLoops.forget(action.pod);
+    this.containers.crashLoops.forget(action.pod);
     log.info(
       { ...fields, action: 'started', uuid: prepared.uuid, prepareMs, upMs: started.upMs, unitsMs: started.unitsMs },
       `pod ${action.pod} started (${prepared.uuid})`,
     );
     this.reads.keep(action.pod, await this.reads.read(action.pod));
-  }
-
-  /** Restarts, with back-off (crash-loops.ts), app containers whose units systemd gave up on. */
-  private async reviveCrashed(pod: string, actual: ActualPod, spec: PodSpec | undefined): Promise<void> {
-    if (spec === undefined) return;
-    await this.endSidecars(pod, actual, spec);
-    if (spec.restartPolicy === 'Never') return;
-    for (const container of spec.containers) if (actual.apps.get(container.name)?.activeState === 'active') this.crashLoops.running(pod, container.name);
-    // Every unit signal of a healthy pod lands here: read the exit records only when needed.
-    if (![...actual.apps.values()].some((unit) => unit.activeState === 'failed')) return;
-    await this.readExits(pod, actual);
-    const exits = this.exits.get(pod) ?? new Map<string, number>();
-    // Sidecars ended because the apps finished are not revived (their SIGTERM exit is a failure).
-    const finished = appsFinished(spec, actual, exits);
-    // A failed init container is run again with back-off (kubelet's Init:CrashLoopBackOff),
-    // and the units after it with it; the apps cannot have started.
-    const failedInit = spec.initContainers.find((init) => init.sidecar !== true && actual.apps.get(init.name)?.activeState === 'failed');
-    if (failedInit !== undefined) {
-      if (this.crashLoops.failed(pod, failedInit.name, exits.get(failedInit.name)) === 'restart') await this.deps.actuator.restartApp(actual, failedInit.name);
-      return;
-    }
-    // Native sidecars restart like app containers.
-    for (const container of [...spec.initContainers.filter((init) => init.sidecar === true && !finished), ...spec.containers]) {
-      const unit = actual.apps.get(container.name);
-      if (unit === undefined || unit.activeState !== 'failed') continue;
-      const code = exits.get(container.name);
-      if (spec.restartPolicy === 'OnFailure' && code === 0) continue;
-      if (this.crashLoops.failed(pod, container.name, code) === 'restart') await this.deps.actuator.restartApp(actual, container.name);
-    }
-  }
-
-  /** kubelet's end of native sidecars once every app container has finished (sidecars.ts). */
-  private async endSidecars(pod: string, actual: ActualPod, spec: PodSpec): Promise<void> {
-    if (!mayEndSidecars(spec, actual)) return;
-    await this.readExits(pod, actual);
-    stopFinishedSidecars(this.deps.manager, this.deps.log, pod, actual, spec, this.exits.get(pod) ?? new Map<string, number>());
   }
 
   private setProgress(pod: string, progress: PodProgress): void {
@@ -372,24 +334,10 @@ export class Reconciler {
     );
   }
 
-  private async readExits(pod: string, actual: ActualPod | undefined): Promise<void> {
-    if (actual?.uuid === undefined || actual.sandbox === undefined) {
-      this.exits.delete(pod);
-      return;
-    }
-    const dir = podPath(podStore(this.deps.dataDir), 'run', actual.uuid as PodUuid);
-    try {
-      const exits = await readAppExits(dir);
-      this.exits.set(pod, new Map(exits.map((exit) => [exit.name as string, exit.code])));
-    } catch {
-      this.exits.delete(pod); // the pod left run/ meanwhile: its units will say so
-    }
-  }
-
   /** Every file's status, in file name order. */
   statuses(): PodFileStatus[] {
     return this.board.statuses({
-      verdicts: this.verdicts, actual: this.reads.all, exits: this.exits, progress: this.progress, applied: this.deps.applied, crashLoops: this.crashLoops,
+      verdicts: this.verdicts, actual: this.reads.all, exits: this.containers.exits, progress: this.progress, applied: this.deps.applied, crashLoops: this.containers.crashLoops,
       ...(this.deps.probes === undefined ? {} : { probes: this.deps.probes }),
     });
   }

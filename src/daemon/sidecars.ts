@@ -20,12 +20,16 @@ import type { DaemonLog } from './log.js';
 export function appsFinished(spec: PodSpec, actual: ActualPod, exits: ReadonlyMap<string, number>): boolean {
   if (spec.restartPolicy === 'Always' || spec.containers.length === 0) return false;
   return spec.containers.every((container) => {
-    // A transient unit that ended well is unloaded at once: a missing unit with an exit record ran.
-    const state = actual.apps.get(container.name)?.activeState ?? 'inactive';
-    if (state !== 'inactive' && state !== 'failed') return false;
+    if (!notRunning(actual, container.name)) return false;
     const code = exits.get(container.name);
-    return spec.restartPolicy === 'Never' ? code !== undefined || state === 'failed' : code === 0;
+    return spec.restartPolicy === 'Never' ? code !== undefined || actual.apps.get(container.name)?.activeState === 'failed' : code === 0;
   });
+}
+
+/** The app's unit is inactive, failed or gone (a transient unit that ended well is unloaded at once). */
+function notRunning(actual: ActualPod, app: string): boolean {
+  const state = actual.apps.get(app)?.activeState ?? 'inactive';
+  return state === 'inactive' || state === 'failed';
 }
 
 /** The native sidecars of `spec` still running (or starting) although every app container has finished. */
@@ -43,10 +47,7 @@ export function sidecarsToEnd(spec: PodSpec, actual: ActualPod, exits: ReadonlyM
 /** Cheap test before the exit records are read: a pod with sidecars whose app units all stopped. */
 export function mayEndSidecars(spec: PodSpec, actual: ActualPod): boolean {
   if (spec.restartPolicy === 'Always' || !spec.initContainers.some((init) => init.sidecar === true)) return false;
-  return spec.containers.every((container) => {
-    const state = actual.apps.get(container.name)?.activeState ?? 'inactive';
-    return state === 'inactive' || state === 'failed';
-  });
+  return spec.containers.every((container) => notRunning(actual, container.name));
 }
 
 /** Stops the sidecars {@link sidecarsToEnd} names, logging each decision (and a failed stop). */

@@ -62,13 +62,10 @@ export function unlessCallerStops(podDir: string, command: UnitExecCommand): Uni
 export const APP_PREPARE_FAILED_MARKER = 'prepare-failed';
 
 /** `case` arms mapping systemd's signal names (`$EXIT_STATUS` of a killed app: TERM, KILL …) to 128+N. */
-function signalArms(): string {
-  const signals = osConstants.signals as Readonly<Record<string, number>>;
-  return Object.entries(signals)
-    .filter(([name]) => /^SIG[A-Z0-9]+$/.test(name))
-    .map(([name, number]) => `${name.slice('SIG'.length)}) c=${128 + number};;`)
-    .join(' ');
-}
+const SIGNAL_ARMS = Object.entries(osConstants.signals as Readonly<Record<string, number>>)
+  .filter(([name]) => /^SIG[A-Z0-9]+$/.test(name))
+  .map(([name, number]) => `${name.slice('SIG'.length)}) c=${128 + number};;`)
+  .join(' ');
 
 /**
  * ExecStopPost= of an app of a pod the daemon prepared: records how the app ended as
@@ -86,7 +83,7 @@ function signalArms(): string {
 export function recordExit(statusFile: string, prepareFailed: string, crunDelete: UnitExecCommand): UnitExecCommand {
   const script = [
     `c=''`,
-    `[ -e ${shellQuote(prepareFailed)} ] || case "$EXIT_CODE" in exited) c=$EXIT_STATUS;; killed|dumped) case "$EXIT_STATUS" in ${signalArms()} *[!0-9]*|'') ;; *) c=$((128 + EXIT_STATUS));; esac;; esac`,
+    `[ -e ${shellQuote(prepareFailed)} ] || case "$EXIT_CODE" in exited) c=$EXIT_STATUS;; killed|dumped) case "$EXIT_STATUS" in ${SIGNAL_ARMS} *[!0-9]*|'') ;; *) c=$((128 + EXIT_STATUS));; esac;; esac`,
     `case "$c" in ''|*[!0-9]*) ;; *) { [ ${'"${#c}"'} -gt 3 ] || [ "$c" -gt 255 ]; } && c=255; echo "$c" > ${shellQuote(statusFile)};; esac`,
     `${shellLine(crunDelete.argv)} 2>/dev/null`,
     `exit 0`,
