@@ -1,8 +1,8 @@
 /**
  * @module host/instance-files — what a private systemd boots from: its unit set and two scripts.
  *
- * `units/` is the instance's whole SYSTEMD_UNIT_PATH (no trailing ':', so no host unit is
- * visible): a custom default target, minimal sysinit/sockets/basic targets (transient services
+ * `units/` is the instance's SYSTEMD_UNIT_PATH besides systemd's runtime dirs (no trailing ':',
+ * so no host unit is visible): a custom default target, minimal sysinit/sockets/basic targets (transient services
  * need them through DefaultDependencies), journald without /dev/log, D-Bus, and the stock
  * shutdown units so SIGRTMIN+4 powers the instance off cleanly; plus the caller's own units
  * (rocklet.service for the host mode), wanted by the default target.
@@ -139,6 +139,15 @@ function runTmpfsLines(dir: string): string[] {
   ];
 }
 
+/**
+ * systemd's own runtime unit dirs, which SYSTEMD_UNIT_PATH (without a trailing ':') would leave
+ * out: transient units live in /run/systemd/transient and `systemctl set-property --runtime`
+ * writes to /run/systemd/system.control. A daemon-reload re-reads every unit from the search
+ * path; without these every transient unit (all of a pod's) becomes `not-found`, its
+ * description and properties gone, while its processes still run.
+ */
+const RUNTIME_UNIT_DIRS = ['/run/systemd/system.control', '/run/systemd/transient'] as const;
+
 /** Writes `launch.sh` and `init.sh` into the instance dir. */
 export async function writeScripts(o: ScriptOptions): Promise<void> {
   const d = shQuote(o.dir);
@@ -158,7 +167,7 @@ export async function writeScripts(o: ScriptOptions): Promise<void> {
     // Without this a volatile journal is still not enough: journald would find the host's dir.
     'if [ -d /var/log/journal ]; then mount -t tmpfs -o mode=755,size=1m tmpfs /var/log/journal; fi',
     ...(await cgroupMountLines(o.mode, o.hierarchies)),
-    `export container=${shQuote(o.container)} SYSTEMD_UNIT_PATH=${o.selfContained ? '/run/rocklet-private/units' : `${d}/units`}`,
+    `export container=${shQuote(o.container)} SYSTEMD_UNIT_PATH=${RUNTIME_UNIT_DIRS.join(':')}:${o.selfContained ? '/run/rocklet-private/units' : `${d}/units`}`,
     `exec ${o.libDir}/systemd --system --log-target=journal --log-level=info --show-status=no`,
     '',
   ];

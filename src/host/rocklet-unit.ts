@@ -14,7 +14,8 @@ function unitQuote(word: string): string {
 export const ROCKLET_SERVICE_SETTINGS: readonly string[] = Object.freeze([
   'Type=notify',
   'NotifyAccess=main',
-  'Environment=NODE_OPTIONS=--max-old-space-size=96 --max-semi-space-size=2',
+  // Quoted: unquoted, systemd splits the value at the space and drops the second flag.
+  'Environment="NODE_OPTIONS=--max-old-space-size=96 --max-semi-space-size=2"',
   'ExecReload=/bin/kill -HUP $MAINPID',
   'Restart=on-failure',
   'RestartSec=2s',

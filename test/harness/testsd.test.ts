@@ -138,6 +138,19 @@ describe('a running test systemd', () => {
     assert.ok(!names.some((n) => n === 'getty@.service' || n === 'systemd-udevd.service'), names.join(' '));
   });
 
+  it('keeps a transient unit loaded, with its properties, across a daemon-reload', async () => {
+    const started = await sd.exec(['systemd-run', '--unit=rltest-reload', '--description=kept across reloads', '/bin/sleep', '1000']);
+    assert.equal(started.code, 0, started.stderr);
+    const props = async (): Promise<string> =>
+      (await sd.exec(['systemctl', 'show', '-p', 'LoadState', '-p', 'Description', '-p', 'ActiveState', 'rltest-reload.service'])).stdout.trim();
+    const before = await props();
+    assert.equal((await sd.exec(['systemctl', 'daemon-reload'])).code, 0);
+    assert.equal(await props(), before);
+    assert.match(before, /LoadState=loaded/);
+    assert.match(before, /Description=kept across reloads/);
+    assert.equal((await sd.exec(['systemctl', 'stop', 'rltest-reload.service'])).code, 0);
+  });
+
   it('keeps journal and console away from the host', async () => {
     const mounts = await sd.exec(['findmnt', '-n', '-o', 'TARGET,FSTYPE', '/run']);
     assert.match(mounts.stdout, /^\/run\s+tmpfs$/m);
