@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { FetchSettings } from '../image/index.js';
 import type { PodPlan, PodUuid, PreparedPod, RuntimeContext } from '../pod/index.js';
-import { CALLER_STOP_MARKER, isPodUuid, loadPodFilePreparer, podDown, podPath, podStore, podUnitNames, podUnits, podsIn, readPodPlan, removePod, upForUnits } from '../pod/index.js';
+import { CALLER_STOP_MARKER, assertLimitControllers, isPodUuid, loadPodFilePreparer, podDown, podPath, podStore, podUnitNames, podUnits, podsIn, readPodPlan, removePod, upForUnits } from '../pod/index.js';
 import type { PodConfig, PodSpec, SpecHash } from '../podfile/index.js';
 import type { SystemdManager, UnitName, UnitStatus } from '../systemd/index.js';
 import { parseUnitName } from '../systemd/index.js';
@@ -93,7 +93,15 @@ export class PodActuator {
     return removed;
   }
 
-  /** Removes a prepared pod that will not be started (its file changed while it was pulled). */
+  /**
+   * Refuses a plan whose limits this machine's cgroup tree cannot enforce (systemd would run the
+   * pod without them): checked before an update stops the running version.
+   */
+  async checkLimits(plan: PodPlan): Promise<void> {
+    await assertLimitControllers(this.options.runtime.mountNamespace, plan.apps);
+  }
+
+  /** Removes a prepared pod that will not be started (its file changed while it was pulled, or it cannot run here). */
   async discard(uuid: PodUuid): Promise<void> {
     // A prepared pod holds nothing outside its directory yet.
     await removePod(podStore(this.options.runtime.dataDir), uuid);

@@ -289,6 +289,13 @@ export class Reconciler {
       this.enqueue(action.pod);
       return;
     }
+    try {
+      await actuator.checkLimits(prepared.plan);
+    } catch (error) {
+      await actuator.discard(prepared.uuid);
+      this.fail(action, errorText(error));
+      return;
+    }
     this.setProgress(action.pod, { phase: 'starting', since: Date.now() });
     if (actual !== undefined && (actual.sandbox !== undefined || actual.apps.size > 0)) {
       log.info({ ...fields, action: 'stop', reason: `replaced by ${action.hash}`, uuid: actual.uuid }, `stopping the old version of pod ${action.pod}`);

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExecResult, Registry } from '../harness/index.js';
+import type { ExecResult, Registry, BootOptions } from '../harness/index.js';
 import { waitFor } from '../harness/index.js';
 import { buildAppAci } from '../pod/runtime/aci.js';
 import { RuntimeFixture } from '../pod/runtime/fixture.js';
@@ -62,8 +62,8 @@ export class DaemonFixture {
 
   private constructor(readonly fx: RuntimeFixture) {}
 
-  static async create(label: string): Promise<DaemonFixture> {
-    const fx = await RuntimeFixture.create(label);
+  static async create(label: string, boot: Omit<BootOptions, 'privateNetwork'> = {}): Promise<DaemonFixture> {
+    const fx = await RuntimeFixture.create(label, boot);
     try {
       const fixture = new DaemonFixture(fx);
       await mkdir(fixture.podDir, { recursive: true });

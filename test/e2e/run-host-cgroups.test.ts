@@ -18,6 +18,7 @@ import { buildAppAci } from '../pod/runtime/aci.js';
 import { runRocklet } from '../cli/run-cli.js';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
+const CGROUP_SUPER_MAGIC = 0x27e0eb;
 
 /** Every cgroup dir (in any hierarchy, to depth 4) whose name starts with `prefix`. */
 async function cgroupsNamed(prefix: string): Promise<string[]> {
@@ -61,6 +62,29 @@ describe('e2e: rocklet run with crun on the machine itself (no systemd around it
     const result = await runRocklet(['--dir', dataDir, '--insecure-options=image', 'run', '--net=none', 'example.com/busybox:1', '--exec=/bin/sh', '--', '-c', 'echo hello; exit 3']);
     assert.equal(result.code, 3, `cgroup view ${JSON.stringify(view)}: ${result.stderr}`);
     assert.equal(result.stdout, 'hello\n');
+  });
+
+  it('refuses a memory limit where the cgroup tree has no memory controller, and runs without one', async (t) => {
+    const memoryV1 = (await statfs('/sys/fs/cgroup/memory').then((fs) => fs.type, () => 0)) === CGROUP_SUPER_MAGIC;
+    if (!memoryV1) {
+      t.skip('no v1 memory hierarchy to hide on this host');
+      return;
+    }
+    // A mount namespace of the test's own in which the memory hierarchy is not mounted: what a
+    // host without the controller looks like to crun (which would run the app unlimited).
+    const prefix = ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'umount /sys/fs/cgroup/memory && exec "$0" "$@"'];
+    const before = await runRocklet(['--dir', dataDir, 'list', '--no-legend']);
+    const refused = await runRocklet(['--dir', dataDir, '--insecure-options=image', 'run', '--net=none', 'example.com/busybox:1', '--memory=48Mi', '--exec=/bin/true'], { prefix });
+    assert.equal(refused.code, 254, refused.stderr);
+    assert.match(refused.stderr, /app "busybox" asks for a memory limit, but this machine's cgroup tree has no memory controller/);
+    assert.match(refused.stderr, /enable the memory controller/);
+    assert.equal(refused.stdout, '');
+    const after = await runRocklet(['--dir', dataDir, 'list', '--no-legend']);
+    const uuids = (listed: string): string[] => listed.split('\n').map((line) => line.split(/\s+/)[0] ?? '').filter((uuid) => uuid !== '');
+    assert.deepEqual(uuids(after.stdout), uuids(before.stdout), 'the pod run prepared for this run is gone again');
+    const unlimited = await runRocklet(['--dir', dataDir, '--insecure-options=image', 'run', '--net=none', 'example.com/busybox:1', '--exec=/bin/sh', '--', '-c', 'echo ran'], { prefix });
+    assert.equal(unlimited.code, 0, unlimited.stderr);
+    assert.equal(unlimited.stdout, 'ran\n');
   });
 
   it('applies a memory limit in the app\'s own cgroup and removes that cgroup afterwards', async (t) => {

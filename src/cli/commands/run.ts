@@ -4,16 +4,19 @@
  * `prepare` does (fetch with pull policy `new`, verify, render, plan), then run it in the
  * foreground like `run-prepared` (SIGINT/SIGTERM stop the apps gracefully). Exit code: the
  * first failing app's (rkt's rule, supervise.ts), else 0; 254 when rocklet itself fails
- * (`crun` missing suggests install.sh or --stage1=fly). Root only (rkt's message).
+ * (`crun` missing suggests install.sh or --stage1=fly); a pod refused before it started is
+ * removed again. Root only (rkt's message).
  */
 import { ImageStore, loadFetchSettings, resolvePullPolicy } from '../../image/index.js';
-import { envPairsOf, preparePod } from '../../pod/index.js';
-import type { CommandHandler } from '../command.js';
+import type { PodUuid } from '../../pod/index.js';
+import { envPairsOf, locatePod, preparePod, removePod } from '../../pod/index.js';
+import { runtimeFailure } from '../../util/index.js';
+import type { CommandContext, CommandHandler } from '../command.js';
 import { networkingContext } from './exec-common.js';
 import { FetchProgress, INSECURE_IMAGE_WARNING } from './fetch.js';
 import { runRequestOf } from './prepare.js';
 import { runInForeground } from './run-prepared.js';
-import { requireRoot } from './store-common.js';
+import { requireRoot, storeOf } from './store-common.js';
 
 export const handler: CommandHandler = async (ctx) => {
   const request = await runRequestOf(ctx, 'run');
@@ -35,5 +38,25 @@ export const handler: CommandHandler = async (ctx) => {
   } finally {
     progress.finish();
   }
-  return runInForeground(ctx, runtime, uuid);
+  try {
+    return await runInForeground(ctx, runtime, uuid);
+  } catch (error) {
+    await removeUnstarted(ctx, uuid, error);
+    throw error;
+  }
 };
+
+/**
+ * A pod refused before it started (crun missing, a limit this machine cannot enforce) is still
+ * prepared; `run` prepared it a moment ago for this run only, so it goes (rkt left such pods
+ * for gc; `run-prepared` keeps them, they are the user's).
+ */
+async function removeUnstarted(ctx: CommandContext, uuid: PodUuid, error: unknown): Promise<void> {
+  const store = storeOf(ctx);
+  if ((await locatePod(store, uuid, ['prepared'])) === undefined) return;
+  try {
+    await removePod(store, uuid);
+  } catch (removeError) {
+    throw runtimeFailure('ERR_POD_REMOVE', `pod ${uuid} did not start, and removing it failed too`, { cause: new AggregateError([error, removeError]) });
+  }
+}

@@ -35,6 +35,7 @@
 import { isatty } from 'node:tty';
 import type { ACName } from '../../image/index.js';
 import { invalidArgument, runtimeFailure } from '../../util/index.js';
+import { assertLimitControllers } from '../stage1/cgroup-controllers.js';
 import { recordAppExit } from '../store/app-exits.js';
 import { locatePod } from '../store/locate.js';
 import { writePodPid } from '../store/pod-files.js';
@@ -276,6 +277,7 @@ export async function runPreparedPod(ctx: RuntimeContext, uuid: PodUuid, options
     const early = await loadPlan(ctx, at.path);
     checkFly(early);
     if (early.stage1 === 'crun') await crunOf(ctx).locate();
+    if (early.stage1 === 'crun' && options.resources !== false) await assertLimitControllers(ctx.mountNamespace, early.apps);
   }
   const pod = await lockPreparedPod(store, uuid);
   let plan: PodPlan;

@@ -18,7 +18,7 @@ import { DEFAULT_CAPABILITIES } from '../../../src/podfile/index.js';
 import type { PlannedApp, PodPlan, PodUuid } from '../../../src/pod/index.js';
 import { POD_PLAN_VERSION, createPod, markPrepared, podStore, writePodManifest, writePodPlan } from '../../../src/pod/index.js';
 import type { ACName } from '../../../src/image/index.js';
-import type { ExecResult, TempDir, TestSystemd } from '../../harness/index.js';
+import type { ExecResult, TempDir, BootOptions, TestSystemd } from '../../harness/index.js';
 import { bootTestSystemd, buildBusyboxRootfs, makeTempDir } from '../../harness/index.js';
 import { CLI_PATH } from '../../cli/run-cli.js';
 
@@ -71,11 +71,11 @@ export class RuntimeFixture {
     readonly treeId: string,
   ) {}
 
-  static async create(label: string): Promise<RuntimeFixture> {
+  static async create(label: string, boot: Omit<BootOptions, 'privateNetwork'> = {}): Promise<RuntimeFixture> {
     const tmp = await makeTempDir(label);
     let sd: TestSystemd | undefined;
     try {
-      sd = await bootTestSystemd({ privateNetwork: true });
+      sd = await bootTestSystemd({ ...boot, privateNetwork: true });
       const treeId = `deps-${randomBytes(32).toString('hex')}`;
       const fixture = new RuntimeFixture(sd, tmp, treeId);
       await mkdir(fixture.dataDir, { recursive: true });
