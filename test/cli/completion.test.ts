@@ -1,7 +1,8 @@
 /**
  * Shell completion: the engine over the real command table (a fake name source only for the
- * pure cases), and the bash script as a user gets it — sourced in bash, asked with the
- * COMP_* variables bash sets, answering from a real image store, pod store and daemon status file.
+ * pure cases), and the scripts as a user gets them — sourced in bash, asked with the COMP_*
+ * variables bash sets; fish's `complete -C`; an interactive zsh in a pseudo-terminal pressing
+ * Tab — answering from a real image store, pod store and daemon status file.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -195,6 +196,51 @@ describe('rocklet completion (scripts)', () => {
     assert.equal(first.stdout, 'image\n', first.stderr);
     assert.equal(ask('rocklet --format=js').stdout, '--format=json\n--format=json-pretty\n');
     assert.equal(ask(`rocklet --dir=${workspace.dataDir} image rm example.com/compl`).stdout, 'example.com/complete-me\nexample.com/complete-me:2.1\n');
+  });
+
+  it('completes in an interactive zsh as Tab does (compinit, _rocklet in $fpath, zsh/zpty)', async (t) => {
+    const r = await runRocklet(['completion', 'zsh']);
+    assert.equal(r.code, 0, r.stderr);
+    const fpath = path.join(bin.path, 'zfunc');
+    await mkdir(fpath, { recursive: true });
+    await writeFile(path.join(fpath, '_rocklet'), r.stdout);
+    // A terminal session: an interactive zsh in a pseudo-terminal gets each line typed with a
+    // Tab, then Ctrl-X, bound to a widget that prints the edited line; Ctrl-U clears it. zle
+    // handles keys in order, so Ctrl-X runs once the completion the Tab started is done.
+    const driver = `
+      zmodload zsh/zpty || exit 3
+      zpty z env PATH="$1:$PATH" HOME="$1" zsh -f -i
+      zpty -w z "PS1='%% '; fpath=($2 \\$fpath); autoload -U compinit; compinit -u -D; dump() { print -r -- \\"BUF<\\$BUFFER>\\" }; zle -N dump; bindkey '^X' dump; print READY"
+      zpty -r z line '*READY*'
+      shift 2
+      for typed in "$@"; do
+        zpty -w -n z "$typed"$'\\t\\x18'
+        zpty -r z out '*BUF<*>*'
+        print -r -- "\${\${out##*BUF<}%%>*}"
+        zpty -w -n z $'\\x15'
+      done
+      zpty -d z`;
+    const lines = [
+      'rocklet ima',
+      'rocklet --format=js',
+      `rocklet --dir=${workspace.dataDir} image rm example.com/compl`,
+      `rocklet --dir ${workspace.dataDir} status `,
+      `rocklet validate ${path.join(workspace.root, 'img.t')}`,
+    ];
+    const result = spawnSync('zsh', ['-f', '-c', driver, 'zsh', bin.path, fpath, ...lines], { encoding: 'utf8', timeout: 60_000 });
+    if (result.error !== undefined && (result.error as NodeJS.ErrnoException).code === 'ENOENT') {
+      t.skip('zsh is not installed here');
+      return;
+    }
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    assert.deepEqual(result.stdout.split('\n').slice(0, -1), [
+      'rocklet image ',
+      // Two values start so (json, json-pretty): the common part, no space after a value flag.
+      'rocklet --format=json',
+      `rocklet --dir=${workspace.dataDir} image rm example.com/complete-me`,
+      `rocklet --dir ${workspace.dataDir} status ${uuid} `,
+      `rocklet validate ${path.join(workspace.root, 'img.tar.aci')} `,
+    ]);
   });
 
   it('refuses an unknown shell with exit 2, naming the shells it knows', async () => {
