@@ -3,6 +3,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Output } from '../../src/cli/command.js';
 import { FetchProgress, INSECURE_IMAGE_WARNING } from '../../src/cli/commands/fetch.js';
+import { withActivity } from '../../src/cli/render/activity.js';
 import type { TempDir } from '../harness/index.js';
 import { makeTempDir } from '../harness/index.js';
 import { buildTestAci } from '../image/fetch/helpers.js';
@@ -50,6 +51,50 @@ describe('cli fetch: progress rendering', () => {
     assert.match(raw[0] ?? '', /^\r\x1b\[KDownloading app\.aci \[>? *\] 0B\/2\.0KiB$/);
     assert.equal(raw[1], '\r\x1b[K');
     assert.deepEqual(lines, [`downloaded ${url} (2.0KiB)`]);
+  });
+});
+
+describe('cli fetch: unpacking progress', () => {
+  const url = 'https://example.com/images/app.aci';
+
+  it('draws an unpacking bar on a terminal, cleared before the next line; prints nothing for it otherwise', () => {
+    const plain = captureOutput(false);
+    const quiet = new FetchProgress(plain.out, () => assert.fail('no raw writes without a terminal'));
+    quiet.handle({ kind: 'import-progress', source: url, bytes: 1024 });
+    quiet.handle({ kind: 'download-done', url, bytes: 2048 });
+    assert.deepEqual(plain.lines, [`downloaded ${url} (2.0KiB)`]);
+
+    const { out, lines } = captureOutput(true);
+    const raw: string[] = [];
+    const progress = new FetchProgress(out, (text) => raw.push(text));
+    progress.handle({ kind: 'import-progress', source: '/images/app.aci', bytes: 3 * 1024 * 1024 });
+    progress.handle({ kind: 'signature-verified', image: 'app', signer: { fingerprint: 'F00', identities: ['Dev <dev@example.com>'], trustedFor: 'root' } });
+    assert.deepEqual(raw, ['\r\x1b[KUnpacking app.aci 3.0MiB', '\r\x1b[K']);
+    assert.equal(lines.length, 1);
+  });
+});
+
+describe('cli render: activity line', () => {
+  it('on a terminal: draws the label with the elapsed seconds, clears it when the work ends (or fails)', async () => {
+    const raw: string[] = [];
+    const { out } = captureOutput(true);
+    assert.equal(await withActivity(out, 'waiting for READY', () => Promise.resolve(42), { write: (text) => raw.push(text) }), 42);
+    assert.deepEqual(raw, ['\r\x1b[Kwaiting for READY (0 s)', '\r\x1b[K']);
+    raw.length = 0;
+    await assert.rejects(withActivity(out, 'stopping', () => Promise.reject(new Error('boom')), { write: (text) => raw.push(text) }), /boom/);
+    assert.equal(raw.at(-1), '\r\x1b[K');
+  });
+
+  it('redraws while the work lasts', async () => {
+    const raw: string[] = [];
+    const { out } = captureOutput(true);
+    await withActivity(out, 'busy', () => new Promise((resolve) => setTimeout(resolve, 60)), { write: (text) => raw.push(text), everyMs: 5 });
+    assert.ok(raw.filter((text) => text.startsWith('\r\x1b[Kbusy (')).length >= 2, JSON.stringify(raw));
+  });
+
+  it('off a terminal: no drawing at all', async () => {
+    const { out } = captureOutput(false);
+    assert.equal(await withActivity(out, 'x', () => Promise.resolve('done'), { write: () => assert.fail('no drawing without a terminal') }), 'done');
   });
 });
 

@@ -39,13 +39,15 @@ export class FetchProgress {
   }
 
   readonly handle = (event: FetchEvent): void => {
-    if (event.kind === 'download-progress') return this.#bar(event.url, event.bytes, event.totalBytes, false);
+    if (event.kind === 'download-progress') return this.#bar('Downloading', event.url, event.bytes, event.totalBytes, false);
+    // Unpacking follows a download or a file's signature check: a bar on a terminal, else nothing.
+    if (event.kind === 'import-progress') return this.#bar('Unpacking', event.source, event.bytes, undefined, false);
     this.#endBar();
     const line = this.#line(event);
     if (line !== undefined) this.#out.diag(line);
   };
 
-  #line(event: Exclude<FetchEvent, { kind: 'download-progress' }>): string | undefined {
+  #line(event: Exclude<FetchEvent, { kind: 'download-progress' | 'import-progress' }>): string | undefined {
     switch (event.kind) {
       case 'file':
         return `using image from file ${event.path}`;
@@ -60,7 +62,7 @@ export class FetchProgress {
             ? `image for ${event.url} isn't expired, not fetching`
             : `image for ${event.url} not modified (HTTP 304), using the stored copy`;
       case 'download-start':
-        if (this.#write !== undefined) return void this.#bar(event.url, event.resumeFrom, event.totalBytes, true);
+        if (this.#write !== undefined) return void this.#bar('Downloading', event.url, event.resumeFrom, event.totalBytes, true);
         return event.resumeFrom > 0
           ? `resuming download of ${event.url} at ${formatBytesIec(event.resumeFrom)} of ${sizeText(event.totalBytes)}`
           : `downloading ${event.url} (${sizeText(event.totalBytes)})`;
@@ -75,7 +77,7 @@ export class FetchProgress {
     }
   }
 
-  #bar(url: string, bytes: number, total: number | undefined, force: boolean): void {
+  #bar(verb: string, url: string, bytes: number, total: number | undefined, force: boolean): void {
     if (this.#write === undefined) return;
     const now = Date.now();
     if (!force && now - this.#lastDraw < REDRAW_MS) return;
@@ -83,7 +85,7 @@ export class FetchProgress {
     const name = url.slice(url.lastIndexOf('/') + 1) || url;
     const filled = total === undefined || total === 0 ? 0 : Math.min(BAR_WIDTH, Math.floor((bytes / total) * BAR_WIDTH));
     const bar = total === undefined ? '' : ` [${'='.repeat(filled)}${filled < BAR_WIDTH ? '>' : ''}${' '.repeat(Math.max(0, BAR_WIDTH - filled - 1))}]`;
-    this.#write(`\r\x1b[KDownloading ${name}${bar} ${formatBytesIec(bytes)}${total === undefined ? '' : `/${formatBytesIec(total)}`}`);
+    this.#write(`\r\x1b[K${verb} ${name}${bar} ${formatBytesIec(bytes)}${total === undefined ? '' : `/${formatBytesIec(total)}`}`);
     this.#barShown = true;
   }
 

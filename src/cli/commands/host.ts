@@ -6,6 +6,7 @@ import { hostLocation, hostStatus, startHost, stopHost } from '../../host/index.
 import type { HostStatus } from '../../host/index.js';
 import { parseDuration } from '../../util/index.js';
 import type { CommandContext, CommandHandler } from '../command.js';
+import { withActivity } from '../render/activity.js';
 import { formatJson, isJsonFormat } from '../render/json.js';
 import { expectArguments } from './image-common.js';
 
@@ -35,11 +36,11 @@ export const start: CommandHandler = async (ctx) => {
     ...self, `--dir=${ctx.globals.dir}`, `--config-dir=${ctx.globals.configDir}`, 'daemon', ...(podDir === undefined ? [] : [`--pod-dir=${podDir}`]),
   ];
   ctx.out.diag('booting the private systemd and rocklet.service in it');
-  const status = await startHost(hostLocation(ctx.env), {
+  const status = await withActivity(ctx.out, 'waiting for rocklet.service to report READY (its first reconcile)', () => startHost(hostLocation(ctx.env), {
     daemonArgv,
     privateNetwork: ctx.flags.boolean('private-network'),
     ...(timeout === undefined ? {} : { timeoutMs: parseDuration(timeout) }),
-  });
+  }));
   print(ctx, status);
   return 0;
 };
@@ -47,7 +48,8 @@ export const start: CommandHandler = async (ctx) => {
 export const stop: CommandHandler = async (ctx) => {
   expectArguments(ctx, { names: [] });
   const timeout = ctx.flags.string('timeout');
-  const stopped = await stopHost(hostLocation(ctx.env), timeout === undefined ? {} : { graceMs: parseDuration(timeout) });
+  const stopped = await withActivity(ctx.out, 'stopping the pods (each within its grace period) and the private systemd',
+    () => stopHost(hostLocation(ctx.env), timeout === undefined ? {} : { graceMs: parseDuration(timeout) }));
   ctx.out.diag(stopped ? 'stopped the private systemd and its pods' : 'the private systemd was not running');
   return 0;
 };

@@ -5,6 +5,7 @@
  * image is written as an OCI image layout directory OUT (`skopeo copy oci:OUT …` reads it).
  */
 import type { CommandHandler } from '../command.js';
+import { withActivity } from '../render/activity.js';
 import { expectArguments, openImageStore, resolveImage } from './image-common.js';
 
 export const handler: CommandHandler = async (ctx) => {
@@ -12,8 +13,8 @@ export const handler: CommandHandler = async (ctx) => {
   const store = await openImageStore(ctx);
   const record = await resolveImage(store, image);
   const options = { overwrite: ctx.flags.boolean('overwrite'), signal: ctx.signal };
-  if (record.oci === undefined) await store.exportAci(record.id, out, options);
-  else await store.exportOci(record.id, out, options);
+  await withActivity(ctx.out, `exporting ${record.name} to ${out}`, () =>
+    (record.oci === undefined ? store.exportAci(record.id, out, options) : store.exportOci(record.id, out, options)));
   ctx.out.debug(`exported ${record.id} to ${out}`);
   return 0;
 };

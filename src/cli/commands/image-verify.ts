@@ -9,13 +9,14 @@
  */
 import { EXIT_FAILURE } from '../../util/index.js';
 import type { CommandContext, CommandHandler } from '../command.js';
+import { withActivity } from '../render/activity.js';
 import { errorLines } from '../render/item-errors.js';
 import type { ImageStore } from '../../image/index.js';
 import { expectArguments, openImageStore, resolveImage } from './image-common.js';
 
 async function verifyOne(ctx: CommandContext, store: ImageStore, arg: string): Promise<void> {
   const record = await resolveImage(store, arg);
-  const result = await store.verify(record.id, ctx.signal);
+  const result = await withActivity(ctx.out, `verifying ${record.name}`, () => store.verify(record.id, ctx.signal));
   switch (result.status) {
     case 'ok':
       ctx.out.stdout(`successfully verified checksum for image: "${arg}" ("${record.id}")\n`);

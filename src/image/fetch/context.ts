@@ -48,3 +48,8 @@ export function notInStore(image: string): Error {
     hint: 'fetch it first, or use --pull-policy=new',
   });
 }
+
+/** An ACI import's progress as `import-progress` events for `source` (the file or URL). */
+export function importProgress(context: FetchContext, source: string): (tarBytes: number) => void {
+  return (bytes) => context.emit({ kind: 'import-progress', source, bytes });
+}

@@ -27,6 +27,8 @@ export type FetchEvent =
   | { readonly kind: 'download-done'; readonly url: string; readonly bytes: number }
   /** A kept partial download could not be resumed and was thrown away. */
   | { readonly kind: 'download-restart'; readonly url: string; readonly reason: string }
+  /** An ACI is being unpacked into the store: `bytes` of its tar so far (the size after decompression is not known ahead). */
+  | { readonly kind: 'import-progress'; readonly source: string; readonly bytes: number }
   | { readonly kind: 'signature-verified'; readonly image: string; readonly signer: SignerInfo }
   /** A dependency of an image is fetched. */
   | { readonly kind: 'dependency'; readonly of: string; readonly name: string };

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { errnoCode, notFound } from '../../util/index.js';
 import { createWorkDir } from '../store/store-workdir.js';
 import type { FetchContext, FetchResult } from './context.js';
-import { verifying } from './context.js';
+import { importProgress, verifying } from './context.js';
 import { peekManifest } from './manifest-peek.js';
 import type { SignatureLocation } from './signature.js';
 import { readSignature, verifyImageFile } from './signature.js';
@@ -32,7 +32,7 @@ export async function fetchFile(context: FetchContext, file: string, signatureFi
   const { store } = context;
   const signal = context.http.signal;
   if (!verifying(context)) {
-    const imported = await store.importAci(file, { sourceName: file, signal });
+    const imported = await store.importAci(file, { sourceName: file, signal, onProgress: importProgress(context, file) });
     return { record: imported.record, origin: 'file', verified: undefined };
   }
   await mustExist(file);
@@ -48,7 +48,7 @@ export async function fetchFile(context: FetchContext, file: string, signatureFi
       signal,
       context.emit,
     );
-    const imported = await store.importAci(copy, { sourceName: file, signal });
+    const imported = await store.importAci(copy, { sourceName: file, signal, onProgress: importProgress(context, file) });
     return { record: imported.record, origin: 'file', verified };
   } finally {
     await work.release();

@@ -14,7 +14,7 @@ import { withLock } from '../../util/index.js';
 import type { ImageRecord } from '../store/image-record.js';
 import type { VerifiedSignature } from '../trust/verify.js';
 import type { FetchContext, FetchResult } from './context.js';
-import { notInStore, verifying } from './context.js';
+import { importProgress, notInStore, verifying } from './context.js';
 import { download } from './download.js';
 import type { ImageRequest } from './image-request.js';
 import { checkRequest, requestMismatch } from './image-request.js';
@@ -112,6 +112,6 @@ async function verifyAndImport(context: FetchContext, job: UrlJob, file: string)
       context.emit,
     );
   }
-  const imported = await context.store.importAci(file, { sourceName: job.url.href, signal: context.http.signal });
+  const imported = await context.store.importAci(file, { sourceName: job.url.href, signal: context.http.signal, onProgress: importProgress(context, job.url.href) });
   return { record: imported.record, verified };
 }

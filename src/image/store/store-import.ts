@@ -78,6 +78,8 @@ export interface ImportOptions {
   /** Names the source in messages (default: the path, or `image`). */
   readonly sourceName?: string;
   readonly signal?: AbortSignal | undefined;
+  /** Called with the bytes of the image's tar unpacked so far, after each chunk (progress on a terminal). */
+  readonly onProgress?: ((tarBytes: number) => void) | undefined;
 }
 
 /** The outcome of an import. */
@@ -115,13 +117,18 @@ export async function importImage(
     let extracted: UnpackedAci;
     let blobDirect: number | undefined;
     const flusher = new BlobFlusher(blob);
+    let tarBytes = 0;
     try {
       blobDirect = openDirect(blobPath);
       extracted = await unpackAci(source, treePath, {
         ...(options.sourceName === undefined ? {} : { sourceName: options.sourceName }),
         signal: options.signal,
         copyTarTo: { fd: blob, directFd: blobDirect },
-        onTarChunk: (chunk) => flusher.wrote(chunk.length),
+        onTarChunk: (chunk) => {
+          tarBytes += chunk.length;
+          options.onProgress?.(tarBytes);
+          return flusher.wrote(chunk.length);
+        },
         // Derived from the blob when first verified (store-render.ts): a second hash of every
         // file here would cost each import what only a verify needs.
         treeHash: false,

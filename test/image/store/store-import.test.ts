@@ -63,6 +63,16 @@ describe('image import (hashing on a worker thread)', () => {
     assert.deepEqual(await readFile(out), aciBytes);
   });
 
+  it('reports its progress: the tar bytes unpacked so far, growing to the whole tar', async () => {
+    const fresh = await ImageStore.open(path.join(work, 'progress-data'));
+    const seen: number[] = [];
+    const { record } = await fresh.importAci(aci, { onProgress: (bytes) => seen.push(bytes) });
+    assert.ok(seen.length > 1, `several reports, got ${seen.length}`);
+    assert.ok(seen.every((bytes, i) => i === 0 || bytes > (seen[i - 1] ?? 0)), 'each report is larger than the one before');
+    assert.equal(seen.at(-1), aciBytes.length, 'the last is the whole (uncompressed) tar');
+    assert.equal(seen.at(-1), record.sizeBytes);
+  });
+
   it('a tree modified before its first verify is detected and rendered again from the blob', async () => {
     const fresh = await ImageStore.open(path.join(work, 'tamper-data'));
     const { record } = await fresh.importAci(aci);
