@@ -63,7 +63,12 @@ describe('fetch/fetcher: files, URLs, names, policies and signatures', () => {
     assert.equal(result.origin, 'file');
     assert.equal(result.verified?.fingerprint, signer.fingerprint.toLowerCase());
     assert.equal(result.verified?.trustedFor, `${server.host}/org`);
-    assert.deepEqual(events.map((e) => e.kind), ['file', 'signature-verified']);
+    assert.deepEqual(events.map((e) => e.kind).filter((kind) => kind !== 'import-progress'), ['file', 'signature-verified']);
+    // The unpacking reports come after the check (the verified copy is what is unpacked), ending with the whole tar.
+    const unpacked = events.slice(2);
+    assert.ok(unpacked.length > 0 && unpacked.every((e) => e.kind === 'import-progress' && e.source === aci), JSON.stringify(unpacked));
+    const last = unpacked.at(-1);
+    assert.equal(last?.kind === 'import-progress' ? last.bytes : 0, result.record.sizeBytes);
   });
 
   it('uses --signature instead of <file>.asc', async () => {
