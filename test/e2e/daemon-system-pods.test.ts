@@ -104,6 +104,9 @@ describe('e2e: system pods, terminals and sidecars under the daemon', () => {
     assert.match(shown, /mkdir-denied/);
     assert.match(shown, /subpath-ok/);
     assert.match(shown, /group 2000 groups .*\b2000\b/);
+    // The subPath reached crun through a pin bound from a file descriptor (subpath-pin.ts).
+    const mounts = await d.fx.exec(['findmnt', '-rn', '-o', 'TARGET']);
+    assert.match(mounts.stdout, /\/subpaths\/main\/0$/m, 'a pin for the subPath mount');
   });
 
   it('a missing or invalid Localhost profile is refused with its path', async () => {

@@ -22,6 +22,7 @@ import { prepareApp } from '../stage1/prepare-app.js';
 import { cpuQuota } from '../stage1/oci-config.js';
 import { appDirs, unmountAppRootfs } from '../stage1/rootfs.js';
 import type { VolumeMountRequest } from '../stage1/volumes.js';
+import { subPathPinDir, unpinSubPaths } from '../stage1/subpath-pin.js';
 import { subPathVolume, volumeDir } from '../stage1/volumes.js';
 import type { PodSecrets } from './pod-secrets.js';
 import { readPodSecrets } from './pod-secrets.js';
@@ -53,9 +54,13 @@ export interface AppPrepared {
 
 async function volumeMounts(ctx: RuntimeContext, podDir: string, plan: PodPlan, app: PlannedApp): Promise<VolumeMountRequest[]> {
   const requests = await wholeVolumeMounts(podDir, plan, app);
+  // The last start's pins go first: each start binds what its subPaths lead to now.
+  await unpinSubPaths(ctx.mountNamespace, podDir, app.name);
   return Promise.all(requests.map(async (request, index) => {
     const subPath = app.mounts[index]?.subPath;
-    return subPath === undefined ? request : { ...request, volume: await subPathVolume(ctx.mountNamespace, request.volume, subPath) };
+    if (subPath === undefined) return request;
+    const pin = path.join(subPathPinDir(podDir, app.name), String(index));
+    return { ...request, volume: await subPathVolume(ctx.mountNamespace, request.volume, subPath, pin) };
   }));
 }
 

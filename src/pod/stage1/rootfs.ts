@@ -20,6 +20,7 @@ import { BUNDLE_CONFIG } from './bundle.js';
 import type { MountNamespace } from './mount-namespace.js';
 import { nsPath } from './mount-namespace.js';
 import { listMountPoints, mountOverlay, unmount } from './mounts.js';
+import { unpinSubPaths } from './subpath-pin.js';
 
 /** The directory under a pod dir that holds one directory per app. */
 export const APPS_DIR = 'apps';
@@ -115,14 +116,16 @@ async function statOrUndefined(p: string): Promise<Awaited<ReturnType<typeof sta
   }
 }
 
-/** Unmounts the app's rootfs; true when it was mounted. Idempotent. */
+/** Unmounts the app's rootfs and its subPath pins; true when the rootfs was mounted. Idempotent. */
 export async function unmountAppRootfs(ns: MountNamespace, podDir: string, app: string): Promise<boolean> {
+  await unpinSubPaths(ns, podDir, app);
   return unmount(ns, appDirs(podDir, app).rootfs);
 }
 
-/** Unmounts the app's rootfs and deletes its directory (bundle, upper dir and all). Idempotent. */
+/** Unmounts the app's rootfs (and subPath pins) and deletes its directory (bundle, upper dir and all). Idempotent. */
 export async function removeAppDir(ns: MountNamespace, podDir: string, app: string): Promise<void> {
   const dirs = appDirs(podDir, app);
+  await unpinSubPaths(ns, podDir, app);
   await unmount(ns, dirs.rootfs);
   // Never recurse into a mount (a bind of host files would lose them): refuse instead.
   const left = (await listMountPoints(ns)).filter((p) => p === dirs.dir || p.startsWith(`${dirs.dir}/`));

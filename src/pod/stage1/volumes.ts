@@ -22,11 +22,12 @@ import { assertNever, errnoCode, failedPrecondition, notFound } from '../../util
 import type { VolumeSpec } from '../../podfile/index.js';
 import type { Stage1Mount } from './app.js';
 import type { MountNamespace } from './mount-namespace.js';
-import { nsPath } from './mount-namespace.js';
+import { isOwnNamespace, nsPath } from './mount-namespace.js';
 import { mountTmpfs, unmount } from './mounts.js';
 import { checkAppName } from './rootfs.js';
 import type { MountTargetKind } from './safe-path.js';
 import { ensureMountTarget, hostPathOf, resolveInRoot } from './safe-path.js';
+import { pinSubPath } from './subpath-pin.js';
 
 /** The directory under a pod dir holding its emptyDir volumes. */
 export const VOLUMES_DIR = 'volumes';
@@ -211,8 +212,10 @@ export async function prepareVolumeMounts(ns: MountNamespace, rootfs: string, re
  * The part of `volume` at relative `subPath` (Kubernetes' volumeMounts[].subPath), resolved
  * inside the volume as inside a rootfs: a symlink in the volume cannot lead out of it
  * (ERR_ROOTFS_PATH_ESCAPE), and a missing path is created as a directory, as kubelet does.
+ * With `pin` (a path below the pod dir) the result is bound there through a file descriptor and
+ * the pin is the source crun binds (subpath-pin.ts: no symlink swapped in later is followed).
  */
-export async function subPathVolume(ns: MountNamespace, volume: PreparedVolume, subPath: string): Promise<PreparedVolume> {
+export async function subPathVolume(ns: MountNamespace, volume: PreparedVolume, subPath: string, pin?: string): Promise<PreparedVolume> {
   if (volume.kind !== 'directory') {
     throw failedPrecondition('ERR_SUBPATH_NOT_DIRECTORY', `volume "${volume.name}" is a file; subPath "${subPath}" needs a directory volume`);
   }
@@ -221,5 +224,9 @@ export async function subPathVolume(ns: MountNamespace, volume: PreparedVolume, 
   const existing = await resolveInRoot(hostRoot, inside);
   const resolved = existing.stats === undefined ? await ensureMountTarget(hostRoot, inside, 'directory') : existing.path;
   const kind: MountTargetKind = existing.stats === undefined || existing.stats.isDirectory() ? 'directory' : 'file';
+  if (pin !== undefined && isOwnNamespace(ns)) {
+    await pinSubPath(ns, volume.source, resolved, pin, kind, volume.recursive);
+    return { name: volume.name, source: pin, kind, recursive: volume.recursive };
+  }
   return { name: volume.name, source: hostPathOf(volume.source, resolved), kind, recursive: volume.recursive };
 }
