@@ -80,6 +80,26 @@ describe('rocklet trust: the signature policy', () => {
     assert.match(table.stdout, /docker +registry\.example\.com\/team +signedBy +\S+\.gpg +matchRepoDigestOrExact/);
   });
 
+  it('removes a copied key once no scope names it, and nothing else', async () => {
+    await fresh();
+    const keyDir = join(config, 'policy-keys');
+    const copied = join(keyDir, `${key.fingerprint.toLowerCase()}.gpg`);
+    assert.equal((await trust('--type=signedBy', '--scope=quay.io/a', `--pubkeys=${gpgFile}`)).code, 0);
+    assert.equal((await trust('--type=signedBy', '--scope=quay.io/b', `--pubkeys=${gpgFile}`)).code, 0);
+    await writeFile(join(keyDir, 'operator-notes.txt'), 'mine\n');
+    // Still named by quay.io/b: kept.
+    let result = await trust('--type=reject', '--scope=quay.io/a');
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /removed key/);
+    assert.equal((await stat(copied)).isFile(), true);
+    // The last scope naming it changes: the copy goes, and says so.
+    result = await trust('--type=accept', '--scope=quay.io/b');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`trust: removed key "${copied}": policy.json no longer names it`));
+    assert.deepEqual(await readdir(keyDir), ['operator-notes.txt'], 'only the copy rocklet made was removed');
+    assert.equal((await loadSignaturePolicy(config)).state, 'configured');
+  });
+
   it('refuses bad requests with usage errors (exit 2) and bad keys, scopes and files with 254, changing nothing', async () => {
     await fresh();
     assert.equal((await trust('--type=accept', '--scope=quay.io')).code, 0);

@@ -102,6 +102,7 @@ export async function policyHandler(ctx: CommandContext): Promise<number> {
   if (type !== undefined) {
     const result = await setPolicyEntry(configDir, parseEntry(ctx, type));
     for (const key of result.keyPaths) ctx.out.diag(`copied key to "${key}"`);
+    for (const key of result.removedKeyPaths) ctx.out.diag(`removed key "${key}": policy.json no longer names it`);
     ctx.out.diag(`${result.created ? 'created' : 'updated'} "${result.file}": ${result.at} = [${JSON.stringify(result.requirement)}]`);
     if (result.created) ctx.out.diag('the new policy rejects images of every scope it does not name ("default": reject)');
   }

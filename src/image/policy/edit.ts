@@ -1,7 +1,8 @@
 /**
  * @module image/policy/edit — the changes `rocklet trust` makes to the signature policy:
  * set one scope's requirement in policy.json (replacing what the scope had, as
- * `podman image trust set` does), copy the keys it names under `<config-dir>/policy-keys/`,
+ * `podman image trust set` does), copy the keys it names under `<config-dir>/policy-keys/`
+ * (and remove the copies the new policy no longer names),
  * and point a scope at a lookaside in `<config-dir>/registries.d/rocklet-<scope>.yaml`.
  *
  * Every write is atomic (temp + fsync + rename) and happens only after the complete new
@@ -9,17 +10,17 @@
  * configuration as it was. Other keys and scopes of policy.json are kept as written. A
  * policy.json created here starts from `"default": [{"type": "reject"}]`.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
-import { failedPrecondition, invalidArgument, readTextIfExists, writeFileAtomic } from '../../util/index.js';
+import { errnoCode, failedPrecondition, invalidArgument, readTextIfExists, writeFileAtomic } from '../../util/index.js';
 import { assertKeyUsable, parsePublicKeys } from '../trust/public-key.js';
 import type { JsonObject } from './json-path.js';
 import { isJsonObject, located } from './json-path.js';
 import { POLICY_FILE_NAME } from './load.js';
 import { parsePolicy } from './policy-parse.js';
-import { loadPolicyKeys, parsePemPublicKeys, sigstoreKeyFingerprint } from './policy-keys.js';
+import { loadPolicyKeys, parsePemPublicKeys, policyKeyFiles, sigstoreKeyFingerprint } from './policy-keys.js';
 import type { PullTransport } from './policy-types.js';
 import { loadRegistriesConfig, parseRegistriesFile, REGISTRIES_D_DIR } from './registries-d.js';
 import { dockerScopeProblem } from './scope.js';
@@ -50,6 +51,34 @@ export interface PolicyEntryResult {
   readonly requirement: JsonObject;
   /** The keys copied, as stored. */
   readonly keyPaths: readonly string[];
+  /** Keys rocklet had copied that the policy no longer names, now removed. */
+  readonly removedKeyPaths: readonly string[];
+}
+
+/** The names {@link copyGpgKeys} and {@link copySigstoreKeys} give copied keys. */
+const COPIED_KEY_NAME = /^(?:[0-9a-f]{40}|[0-9a-f]{64})\.gpg$|^sigstore-[0-9a-f]{32}\.pub$/;
+
+/**
+ * Removes the keys rocklet copied into `keyDir` that `named` (the new policy's key files) no
+ * longer includes, so a scope set to another key, or to reject/accept, leaves no stale trust
+ * material behind. Files of other names there are the operator's and stay.
+ */
+async function pruneCopiedKeys(keyDir: string, named: ReadonlySet<string>): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(keyDir);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+  const removed: string[] = [];
+  for (const name of names.sort()) {
+    const file = path.resolve(keyDir, name);
+    if (!COPIED_KEY_NAME.test(name) || named.has(file)) continue;
+    await rm(file, { force: true });
+    removed.push(file);
+  }
+  return removed;
 }
 
 async function copyGpgKeys(dir: string, files: readonly string[]): Promise<string[]> {
@@ -119,10 +148,12 @@ export async function setPolicyEntry(configDir: string, entry: PolicyEntry): Pro
     at = `transports.${entry.transport}[${JSON.stringify(entry.scope)}]`;
   }
   const newText = `${JSON.stringify(document, null, 2)}\n`;
-  await loadPolicyKeys(parsePolicy(newText, file));
+  const newPolicy = parsePolicy(newText, file);
+  await loadPolicyKeys(newPolicy);
   await mkdir(configDir, { recursive: true, mode: 0o755 });
   await writeFileAtomic(file, newText, { mode: 0o644 });
-  return { file, created: text === undefined, at, requirement, keyPaths };
+  const removedKeyPaths = await pruneCopiedKeys(keyDir, policyKeyFiles(newPolicy));
+  return { file, created: text === undefined, at, requirement, keyPaths, removedKeyPaths };
 }
 
 /** The registries.d file rocklet writes for `scope`. */

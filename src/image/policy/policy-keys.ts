@@ -7,6 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { createHash, createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Key } from 'openpgp';
 import { errnoCode, isRockletError } from '../../util/index.js';
 import { loadOpenpgp } from '../trust/openpgp-lib.js';
@@ -95,6 +96,12 @@ function sigstoreKeys(file: string, specs: readonly KeySpec[]): Promise<Sigstore
     }
     return keys.map((key) => ({ fingerprint: sigstoreKeyFingerprint(key), key, source }));
   })).then((lists) => lists.flat());
+}
+
+/** The key files `policy` names (absolute paths; inline `keyData` keys are no files). */
+export function policyKeyFiles(policy: Policy): ReadonlySet<string> {
+  return new Set(signingRequirements(policy).flatMap((r) => (r.type === 'signedBy' || r.type === 'sigstoreSigned' ? r.keys : []))
+    .flatMap((spec) => (spec.source === 'path' ? [path.resolve(spec.path)] : [])));
 }
 
 function signingRequirements(policy: Policy): Requirement[] {
