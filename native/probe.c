@@ -11,9 +11,10 @@
  *   namespaces), no JavaScript runs in between, and no other thread is affected. A clone child
  *   per socket cost the daemon ~5x the CPU (BENCHMARKS.md, probes). Should the way back ever
  *   fail, the process aborts rather than run on inside a pod's network.
- * - spawnCaptured(path, argv): starts a program (crun exec) with stdin /dev/null and
- *   stdout+stderr into a new pipe, by clone(CLONE_VM | CLONE_VFORK) as posix_spawn does;
- *   returns [pid, readFd]. The caller reads the pipe to EOF and reaps the child with
+ * - spawnCaptured(path, argv, cgroupProcs): starts a program (crun exec) with stdin /dev/null
+ *   and stdout+stderr into a new pipe, by clone(CLONE_VM | CLONE_VFORK) as posix_spawn does,
+ *   after writing itself into each cgroup.procs file given (the container's cgroups, so a
+ *   probe's command is the container's, as with kubelet); returns [pid, readFd]. The caller reads the pipe to EOF and reaps the child with
  *   reapChild(pid) (libuv only waits for the PIDs it started, so nothing else takes it).
  * - reapChild(pid): waitpid(WNOHANG): undefined while it runs, else [exitCode, signal].
  */
@@ -36,6 +37,7 @@
 #define PROBE_PATH_BYTES 4096
 #define PROBE_MAX_ARGS 256
 #define PROBE_STACK_BYTES (64 * 1024)
+#define PROBE_MAX_CGROUPS 16
 
 extern char **environ;
 
@@ -109,9 +111,12 @@ static napi_value js_netns_socket(napi_env env, napi_callback_info info) {
 struct spawn_job {
   const char *path;
   char **argv;
+  /* cgroup.procs files the child writes itself into before it execs (NULL-terminated). */
+  char **join;
   int out_fd;
   int err;
   const char *failed_step;
+  const char *failed_path;
 };
 
 static int spawn_child(void *arg) {
@@ -127,6 +132,17 @@ static int spawn_child(void *arg) {
     job->failed_step = "dup2";
     job->err = errno;
     _exit(127);
+  }
+  /* Before the exec, so crun and everything it starts belong to the container's cgroups. */
+  for (char **procs = job->join; procs != NULL && *procs != NULL; procs++) {
+    int fd = open(*procs, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) != 1) {
+      job->failed_step = "join cgroup";
+      job->failed_path = *procs;
+      job->err = errno;
+      _exit(127);
+    }
+    close(fd);
   }
   sigprocmask(SIG_SETMASK, &none, NULL);
   execve(job->path, job->argv, environ);
@@ -157,21 +173,57 @@ static int spawn_start(struct spawn_job *job, int *clone_errno) {
   return pid;
 }
 
+/* Copies JS array `array` of strings into a new NULL-terminated array (*out); 0 or -1 (thrown). */
+static int probe_strings(napi_env env, napi_value array, uint32_t count, char ***out) {
+  char **strings = calloc(count + 1, sizeof *strings);
+  *out = strings;
+  if (strings == NULL) {
+    probe_throw(env, ENOMEM, "spawnCaptured", NULL);
+    return -1;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    size_t length = 0;
+    if (napi_get_element(env, array, i, &item) != napi_ok || napi_get_value_string_utf8(env, item, NULL, 0, &length) != napi_ok) {
+      probe_type_error(env, "spawnCaptured: every argument and cgroup file must be a string");
+      return -1;
+    }
+    strings[i] = malloc(length + 1);
+    if (strings[i] == NULL || napi_get_value_string_utf8(env, item, strings[i], length + 1, &length) != napi_ok) {
+      probe_throw(env, ENOMEM, "spawnCaptured", NULL);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static void free_strings(char **strings) {
+  if (strings == NULL) return;
+  for (char **s = strings; *s != NULL; s++) free(*s);
+  free(strings);
+}
+
 static napi_value js_spawn_captured(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   bool is_array = false;
   uint32_t count = 0;
+  uint32_t join_count = 0;
   if (argc < 2 || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &count) != napi_ok || count == 0 ||
       count > PROBE_MAX_ARGS) {
-    return probe_type_error(env, "spawnCaptured(path, argv) takes an absolute path and 1-256 arguments");
+    return probe_type_error(env, "spawnCaptured(path, argv, cgroupProcs) takes an absolute path and 1-256 arguments");
+  }
+  if (argc >= 3 && (napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[2], &join_count) != napi_ok ||
+      join_count > PROBE_MAX_CGROUPS)) {
+    return probe_type_error(env, "spawnCaptured: cgroupProcs must be an array of at most 16 cgroup.procs paths");
   }
   char *path = malloc(PROBE_PATH_BYTES);
-  char **args = calloc(count + 1, sizeof *args);
+  char **args = NULL;
+  char **join = NULL;
   napi_value result = NULL;
   int pipe_fds[2] = { -1, -1 };
-  if (path == NULL || args == NULL) {
+  if (path == NULL) {
     probe_throw(env, ENOMEM, "spawnCaptured", NULL);
     goto done;
   }
@@ -179,16 +231,11 @@ static napi_value js_spawn_captured(napi_env env, napi_callback_info info) {
     probe_type_error(env, "spawnCaptured: path must be an absolute path");
     goto done;
   }
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value item;
-    size_t length = 0;
-    if (napi_get_element(env, argv[1], i, &item) != napi_ok || napi_get_value_string_utf8(env, item, NULL, 0, &length) != napi_ok) {
-      probe_type_error(env, "spawnCaptured: every argument must be a string");
-      goto done;
-    }
-    args[i] = malloc(length + 1);
-    if (args[i] == NULL || napi_get_value_string_utf8(env, item, args[i], length + 1, &length) != napi_ok) {
-      probe_throw(env, ENOMEM, "spawnCaptured", NULL);
+  if (probe_strings(env, argv[1], count, &args) != 0) goto done;
+  if (join_count > 0 && probe_strings(env, argv[2], join_count, &join) != 0) goto done;
+  for (char **procs = join; procs != NULL && *procs != NULL; procs++) {
+    if ((*procs)[0] != '/') {
+      probe_type_error(env, "spawnCaptured: cgroupProcs must be absolute paths");
       goto done;
     }
   }
@@ -196,13 +243,13 @@ static napi_value js_spawn_captured(napi_env env, napi_callback_info info) {
     probe_throw(env, errno, "pipe2", NULL);
     goto done;
   }
-  struct spawn_job job = { .path = path, .argv = args, .out_fd = pipe_fds[1], .err = 0, .failed_step = NULL };
+  struct spawn_job job = { .path = path, .argv = args, .join = join, .out_fd = pipe_fds[1], .err = 0, .failed_step = NULL, .failed_path = NULL };
   int clone_errno = 0;
   pid_t pid = spawn_start(&job, &clone_errno);
   close(pipe_fds[1]);
   pipe_fds[1] = -1;
   if (clone_errno != 0) probe_throw(env, clone_errno, "clone", NULL);
-  else if (pid < 0) probe_throw(env, job.err, job.failed_step != NULL ? job.failed_step : "spawnCaptured", path);
+  else if (pid < 0) probe_throw(env, job.err, job.failed_step != NULL ? job.failed_step : "spawnCaptured", job.failed_path != NULL ? job.failed_path : path);
   else {
     int flags = fcntl(pipe_fds[0], F_GETFL);
     if (flags >= 0) fcntl(pipe_fds[0], F_SETFL, flags | O_NONBLOCK);
@@ -217,10 +264,8 @@ static napi_value js_spawn_captured(napi_env env, napi_callback_info info) {
 done:
   if (pipe_fds[0] >= 0) close(pipe_fds[0]);
   if (pipe_fds[1] >= 0) close(pipe_fds[1]);
-  if (args != NULL) {
-    for (uint32_t i = 0; i < count; i++) free(args[i]);
-  }
-  free(args);
+  free_strings(args);
+  free_strings(join);
   free(path);
   return result;
 }

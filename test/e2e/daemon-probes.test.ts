@@ -181,6 +181,19 @@ describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
     assert.equal(row.state, 'Running');
   });
 
+  it('an exec probe\'s command runs in the container\'s cgroup, not in the daemon\'s', async () => {
+    // The hanging probe's `sleep 30` outlives its 1 s timeout: where it runs is visible.
+    const commands = async (unit: string): Promise<string[]> => Promise.all((await d.fx.sd.unitPids(unit)).map((pid) =>
+      readFile(`/proc/${pid}/cmdline`, 'utf8').then((text) => text.split('\0').join(' ').trim(), () => '')));
+    let seen: string[] = [];
+    const inApp = await waitFor(async () => {
+      seen = await commands('rocklet-hanging_main.service');
+      return seen.includes('sleep 30') ? true : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 200 });
+    assert.ok(inApp === true, `the probe's command in the app unit's cgroup: ${JSON.stringify(seen)}`);
+    assert.deepEqual((await commands('rocklet.service')).filter((c) => c.startsWith('sleep') || c.includes('crun')), [], 'nothing of a probe in the daemon\'s cgroup');
+  });
+
   it('after a daemon restart probing resumes and nothing is restarted', async () => {
     const units = ['rocklet-probed_web.service', 'rocklet-probed_side.service', 'rocklet-hanging_main.service'];
     const before = await Promise.all(units.map((unit) => d.unitProps(unit, ['InvocationID', 'NRestarts'])));

@@ -12,13 +12,23 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { bindNamespaces, deleteLink, errnoCode, isMountRoot, linkState, MOUNT_FLAGS, mountFs, netnsSocket, spawnHolder, unmountFs } from '../../src/util/index.js';
+import { bindNamespaces, deleteLink, errnoCode, isMountRoot, linkState, MOUNT_FLAGS, mountFs, netnsSocket, reapChild, spawnCaptured, spawnHolder, unmountFs } from '../../src/util/index.js';
+import { createInstanceCgroups, listHierarchies, removeCgroupTree } from '../harness/cgroup.js';
+import { newInstanceName } from '../harness/names.js';
 
 const run = promisify(execFile);
 
 async function mountsUnder(dir: string): Promise<string[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8');
   return text.split('\n').map((line) => line.split(' ')[4] ?? '').filter((m) => m === dir || m.startsWith(`${dir}/`));
+}
+
+/** Everything a captured child writes, until it closes its end. */
+async function readAll(fd: number): Promise<string> {
+  const pipe = new net.Socket({ fd, readable: true, writable: false });
+  let text = '';
+  for await (const chunk of pipe) text += String(chunk);
+  return text;
 }
 
 function thrown(fn: () => void): NodeJS.ErrnoException {
@@ -192,6 +202,33 @@ describe('util/linux-sys (native helper)', () => {
       assert.throws(() => spawnHolder(handle.fd, 'relative', ['x']), TypeError);
     } finally {
       await handle.close();
+    }
+  });
+
+  it('spawns a captured child into the cgroups it is given, before it execs; a bad cgroup is an errno error naming it', async () => {
+    const hierarchies = await listHierarchies();
+    const name = newInstanceName();
+    const [cgroup] = await createInstanceCgroups(name, hierarchies, false);
+    assert.ok(cgroup !== undefined);
+    try {
+      const child = spawnCaptured('/bin/cat', ['cat', '/proc/self/cgroup'], [path.join(cgroup.path, 'cgroup.procs')]);
+      const output = await readAll(child.fd);
+      let status = reapChild(child.pid);
+      while (status === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        status = reapChild(child.pid);
+      }
+      assert.deepEqual(status, { exitCode: 0, signal: null });
+      const unified = output.split('\n').find((line) => line.startsWith('0::')) ?? '';
+      assert.ok(unified.endsWith(`/${name}`), `the child ran in the new cgroup: ${output}`);
+      const missing = path.join(cgroup.path, 'no-such-child', 'cgroup.procs');
+      const error = thrown(() => spawnCaptured('/bin/true', ['true'], [missing]));
+      assert.equal(error.code, 'ENOENT');
+      assert.equal(error.syscall, 'join cgroup');
+      assert.equal(error.path, missing);
+      assert.throws(() => spawnCaptured('/bin/true', ['true'], ['relative/cgroup.procs']), TypeError);
+    } finally {
+      await removeCgroupTree(cgroup.path);
     }
   });
 

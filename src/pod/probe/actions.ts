@@ -3,8 +3,8 @@
  * the caller's process (the daemon, `rocklet app hook`, the standalone supervisor):
  *
  * - exec: `crun exec` into the container (what `rocklet enter` does), started by util's
- *   clone-vfork spawn (no fork of the caller), stdout+stderr read from a pipe (first 10 KiB, as
- *   kubelet keeps); exit 0 is success.
+ *   clone-vfork spawn (no fork of the caller) in the container's cgroups (container-cgroups.ts),
+ *   stdout+stderr read from a pipe (first 10 KiB, as kubelet keeps); exit 0 is success.
  * - httpGet / tcpSocket / grpc: a socket made inside the pod's network namespace (util's
  *   `netnsSocket`, pod-socket.ts), connected by Node's net/http/tls/http2: no host port and no
  *   process. The host defaults to the pod's address (Kubernetes: the pod IP), else 127.0.0.1.
@@ -20,6 +20,7 @@ import tls from 'node:tls';
 import type { ExecAction, HookAction, HttpGetAction, ProbeAction, TcpSocketAction } from '../../podfile/index.js';
 import { reapChild, spawnCaptured } from '../../util/index.js';
 import { execVerbArgv, globalArgv } from '../stage1/crun-argv.js';
+import { containerCgroupProcs } from './container-cgroups.js';
 import { runGrpc } from './grpc.js';
 import type { ProbeTarget } from './pod-socket.js';
 import { abortedResult, hostOf, podSocket } from './pod-socket.js';
@@ -43,7 +44,7 @@ async function reap(pid: number, signal: AbortSignal): Promise<{ exitCode: numbe
 
 async function runExec(target: ProbeTarget, action: ExecAction, signal: AbortSignal): Promise<ProbeResult> {
   const argv = [...globalArgv({ binary: target.crunBinary, root: target.crunRoot, cgroupManager: 'disabled' }), ...execVerbArgv(target.containerId, { args: action.command })];
-  const child = spawnCaptured(target.crunBinary, argv);
+  const child = spawnCaptured(target.crunBinary, argv, await containerCgroupProcs(target.crunRoot, target.containerId));
   const pipe = new net.Socket({ fd: child.fd, readable: true, writable: false });
   let output = '';
   const onAbort = (): void => {

@@ -1,0 +1,60 @@
+/** Unit: an exec probe's cgroups are its container's, read from /proc/<init>/cgroup. */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { cgroupProcsFiles, containerCgroupProcs, parseHierarchyMounts } from '../../../src/pod/probe/container-cgroups.js';
+import { makeTempDir } from '../../harness/index.js';
+
+/** A hybrid host's cgroup mounts (memory mounted from a sub-cgroup, as inside a container), plus noise. */
+const MOUNTINFO = [
+  '22 1 8:1 / / rw,relatime - ext4 /dev/vda rw',
+  '30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',
+  '31 30 0:28 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd',
+  '34 30 0:31 /machine/box /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory',
+  '35 30 0:32 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct',
+  '36 30 0:33 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw,nsdelegate',
+  '37 30 0:31 /machine/box /elsewhere/memory rw,relatime - cgroup cgroup rw,memory',
+  '',
+].join('\n');
+
+describe('pod/probe/container-cgroups', () => {
+  it('reads the cgroup mounts of a mountinfo, by hierarchy, with their roots', () => {
+    const mounts = parseHierarchyMounts(MOUNTINFO);
+    assert.deepEqual([...mounts.entries()], [
+      ['name=systemd', { root: '/', mountPoint: '/sys/fs/cgroup/systemd' }],
+      ['memory', { root: '/machine/box', mountPoint: '/sys/fs/cgroup/memory' }],
+      ['cpu,cpuacct', { root: '/', mountPoint: '/sys/fs/cgroup/cpu,cpuacct' }],
+      ['', { root: '/', mountPoint: '/sys/fs/cgroup/unified' }],
+    ]);
+    assert.deepEqual([...parseHierarchyMounts('28 22 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n').entries()], [['', { root: '/', mountPoint: '/sys/fs/cgroup' }]]);
+  });
+
+  it('maps each hierarchy of /proc/PID/cgroup to a cgroup.procs file below its mount, leaving out what the mounts do not show', () => {
+    const procCgroup = [
+      '9:name=systemd:/rocklet.slice/rocklet-web.slice/rocklet-web_main.service',
+      '7:blkio:/',
+      '4:memory:/machine/box/rocklet.slice/rocklet-web_main.service',
+      '2:cpu,cpuacct:/',
+      '0::/rocklet.slice/rocklet-web.slice/rocklet-web_main.service',
+      '',
+    ].join('\n');
+    assert.deepEqual(cgroupProcsFiles(procCgroup, parseHierarchyMounts(MOUNTINFO)), [
+      '/sys/fs/cgroup/systemd/rocklet.slice/rocklet-web.slice/rocklet-web_main.service/cgroup.procs',
+      // The memory mount shows /machine/box at its top.
+      '/sys/fs/cgroup/memory/rocklet.slice/rocklet-web_main.service/cgroup.procs',
+      '/sys/fs/cgroup/cpu,cpuacct/cgroup.procs',
+      '/sys/fs/cgroup/unified/rocklet.slice/rocklet-web.slice/rocklet-web_main.service/cgroup.procs',
+    ]);
+    // A cgroup outside what the mount shows (above its root) cannot be joined through it.
+    assert.deepEqual(cgroupProcsFiles('4:memory:/elsewhere\n', parseHierarchyMounts(MOUNTINFO)), []);
+  });
+
+  it('has no cgroups for a container crun does not know (crun exec then says why)', async () => {
+    const tmp = await makeTempDir('container-cgroups');
+    try {
+      assert.deepEqual(await containerCgroupProcs(path.join(tmp.path, 'crun'), 'no-such-container'), []);
+    } finally {
+      await tmp.remove();
+    }
+  });
+});
