@@ -44,7 +44,8 @@ async function reap(pid: number, signal: AbortSignal): Promise<{ exitCode: numbe
 
 async function runExec(target: ProbeTarget, action: ExecAction, signal: AbortSignal): Promise<ProbeResult> {
   const argv = [...globalArgv({ binary: target.crunBinary, root: target.crunRoot, cgroupManager: 'disabled' }), ...execVerbArgv(target.containerId, { args: action.command })];
-  const child = spawnCaptured(target.crunBinary, argv, await containerCgroupProcs(target.crunRoot, target.containerId));
+  const cgroupProcs = await (target.cgroupProcs?.() ?? containerCgroupProcs(target.crunRoot, target.containerId));
+  const child = spawnCaptured(target.crunBinary, argv, cgroupProcs);
   const pipe = new net.Socket({ fd: child.fd, readable: true, writable: false });
   let output = '';
   const onAbort = (): void => {

@@ -100,3 +100,18 @@ export async function containerCgroupProcs(crunRoot: string, containerId: string
   hierarchyMounts ??= readFile('/proc/self/mountinfo', 'utf8').then(parseHierarchyMounts);
   return cgroupProcsFiles(procCgroup, await hierarchyMounts);
 }
+
+/**
+ * {@link containerCgroupProcs} for one container run, read once: its cgroups do not change while
+ * it runs (a unit's restart is a new run, with a new target). An empty answer (not started yet,
+ * or gone) is not kept.
+ */
+export function cachedCgroupProcs(crunRoot: string, containerId: string): () => Promise<readonly string[]> {
+  let known: readonly string[] | undefined;
+  return async () => {
+    if (known !== undefined) return known;
+    const files = await containerCgroupProcs(crunRoot, containerId);
+    if (files.length > 0) known = files;
+    return files;
+  };
+}

@@ -16,6 +16,8 @@ export interface ProbeTarget {
   readonly crunBinary: string;
   readonly crunRoot: string;
   readonly containerId: string;
+  /** The container's cgroup.procs files for exec (container-cgroups.ts); read per run without it. */
+  readonly cgroupProcs?: () => Promise<readonly string[]>;
 }
 
 /** A TCP socket towards `host:port` as the pod sees it (connecting). */

@@ -10,11 +10,12 @@ import { podPath } from '../store/layout.js';
 import { readNetInfo, readNetnsPath } from '../store/net-info.js';
 import { DEFAULT_CRUN_ROOT } from '../stage1/crun.js';
 import type { ProbeTarget } from './actions.js';
+import { cachedCgroupProcs } from './container-cgroups.js';
 
 /** A running pod's plan and where its probes go. */
 export interface PodProbeSite {
   readonly plan: PodPlan;
-  /** The probe target of app `app`. */
+  /** The probe target of app `app` (one per container run: it keeps the container's cgroups once read). */
   target(app: string): ProbeTarget;
 }
 
@@ -33,6 +34,7 @@ export async function podProbeSite(ctx: RuntimeContext, uuid: PodUuid, crunBinar
       crunBinary,
       crunRoot,
       containerId: containerId(uuid, app),
+      cgroupProcs: cachedCgroupProcs(crunRoot, containerId(uuid, app)),
     }),
   };
 }

@@ -1,8 +1,9 @@
 /** Unit: an exec probe's cgroups are its container's, read from /proc/<init>/cgroup. */
 import assert from 'node:assert/strict';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { cgroupProcsFiles, containerCgroupProcs, parseHierarchyMounts } from '../../../src/pod/probe/container-cgroups.js';
+import { cachedCgroupProcs, cgroupProcsFiles, containerCgroupProcs, parseHierarchyMounts } from '../../../src/pod/probe/container-cgroups.js';
 import { makeTempDir } from '../../harness/index.js';
 
 /** A hybrid host's cgroup mounts (memory mounted from a sub-cgroup, as inside a container), plus noise. */
@@ -47,6 +48,27 @@ describe('pod/probe/container-cgroups', () => {
     ]);
     // A cgroup outside what the mount shows (above its root) cannot be joined through it.
     assert.deepEqual(cgroupProcsFiles('4:memory:/elsewhere\n', parseHierarchyMounts(MOUNTINFO)), []);
+  });
+
+  it('reads a running container\'s cgroups from its init\'s /proc/PID/cgroup; a run\'s target keeps the first answer that has them', async () => {
+    const tmp = await makeTempDir('container-cgroups-cache');
+    try {
+      const crunRoot = path.join(tmp.path, 'crun');
+      const cached = cachedCgroupProcs(crunRoot, 'c1');
+      assert.deepEqual(await cached(), [], 'not started yet: nothing, and nothing kept');
+      await mkdir(path.join(crunRoot, 'c1'), { recursive: true });
+      // This process stands in for the container's init.
+      await writeFile(path.join(crunRoot, 'c1', 'status'), JSON.stringify({ pid: process.pid, bundle: '/x' }));
+      const expected = cgroupProcsFiles(await readFile('/proc/self/cgroup', 'utf8'), parseHierarchyMounts(await readFile('/proc/self/mountinfo', 'utf8')));
+      assert.ok(expected.length > 0);
+      assert.deepEqual(await containerCgroupProcs(crunRoot, 'c1'), expected);
+      assert.deepEqual(await cached(), expected);
+      await rm(path.join(crunRoot, 'c1'), { recursive: true });
+      assert.deepEqual(await cached(), expected, 'kept for the run');
+      assert.deepEqual(await containerCgroupProcs(crunRoot, 'c1'), [], 'read afresh: gone');
+    } finally {
+      await tmp.remove();
+    }
   });
 
   it('has no cgroups for a container crun does not know (crun exec then says why)', async () => {
