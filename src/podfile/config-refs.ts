@@ -63,10 +63,12 @@ export function podConfigRefs(spec: PodSpec): ConfigRef[] {
   }
   spec.volumes.forEach((volume, index) => {
     const { source } = volume;
-    if (source.kind !== 'object') return;
-    refs.push({
-      kind: source.object, name: source.objectName, optional: source.optional, keys: (source.items ?? []).map((item) => item.key), where: `spec.volumes[${index}]`,
-    });
+    const objects = source.kind === 'object' ? [{ source, where: `spec.volumes[${index}]` }]
+      : source.kind === 'projected' ? source.sources.flatMap((s, i) => (s.kind === 'object' ? [{ source: s, where: `spec.volumes[${index}].projected.sources[${i}]` }] : []))
+        : [];
+    for (const { source: object, where } of objects) {
+      refs.push({ kind: object.object, name: object.objectName, optional: object.optional, keys: (object.items ?? []).map((item) => item.key), where });
+    }
   });
   return refs;
 }

@@ -8,7 +8,7 @@
  */
 import type { PodConfig } from './config-refs.js';
 import { EMPTY_POD_CONFIG, configObject, configValue } from './config-refs.js';
-import type { ContainerSpec, FieldRef, PodSpec, ResourceFieldRef, VolumeSpec } from './types.js';
+import type { ConfigObjectKind, ContainerSpec, DownwardApiFile, FieldRef, KeyToPath, PodSpec, ResourceFieldRef, VolumeSpec } from './types.js';
 
 /** Expands `$(NAME)` references in `input` using `lookup`. */
 export function expandVariables(input: string, lookup: (name: string) => string | undefined): string {
@@ -213,19 +213,32 @@ export interface VolumeFile {
  */
 export function volumeFiles(spec: PodSpec, volume: VolumeSpec, config: PodConfig, values: RuntimeFieldValues): VolumeFile[] {
   const { source } = volume;
-  if (source.kind === 'downwardAPI') {
-    return source.items.map((item) => {
-      const text = item.fieldRef !== undefined ? fieldValue(spec, item.fieldRef, values) : item.resourceFieldRef === undefined ? '' : resourceValue(spec, item.resourceFieldRef, values);
-      return { path: item.path, mode: item.mode ?? source.defaultMode, data: Buffer.from(text, 'utf8') };
-    });
-  }
-  if (source.kind !== 'object') return [];
+  if (source.kind === 'downwardAPI') return downwardFiles(spec, source.items, source.defaultMode, values);
+  if (source.kind === 'object') return objectFiles(config, source, source.defaultMode);
+  if (source.kind !== 'projected') return [];
+  // Kubernetes' order: sources in order, each source's files; paths are unique across them (parser).
+  return source.sources.flatMap((s) => (s.kind === 'downwardAPI' ? downwardFiles(spec, s.items, source.defaultMode, values) : objectFiles(config, s, source.defaultMode)));
+}
+
+function downwardFiles(spec: PodSpec, items: readonly DownwardApiFile[], defaultMode: number, values: RuntimeFieldValues): VolumeFile[] {
+  return items.map((item) => {
+    const text = item.fieldRef !== undefined ? fieldValue(spec, item.fieldRef, values) : item.resourceFieldRef === undefined ? '' : resourceValue(spec, item.resourceFieldRef, values);
+    return { path: item.path, mode: item.mode ?? defaultMode, data: Buffer.from(text, 'utf8') };
+  });
+}
+
+/** Every key of the object, or its `items` (an optional missing object, or key, gives none). */
+function objectFiles(
+  config: PodConfig,
+  source: { readonly object: ConfigObjectKind; readonly objectName: string; readonly items?: readonly KeyToPath[] },
+  defaultMode: number,
+): VolumeFile[] {
   const object = configObject(config, source.object, source.objectName);
   if (object === undefined) return [];
   const items = source.items ?? Object.keys(object.data).map((key) => ({ key, path: key }));
   return items.flatMap((item) => {
     const encoded = object.data[item.key];
     if (encoded === undefined) return [];
-    return [{ path: item.path, mode: ('mode' in item && item.mode !== undefined ? item.mode : source.defaultMode), data: Buffer.from(encoded, 'base64') }];
+    return [{ path: item.path, mode: ('mode' in item && item.mode !== undefined ? item.mode : defaultMode), data: Buffer.from(encoded, 'base64') }];
   });
 }

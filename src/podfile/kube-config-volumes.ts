@@ -20,7 +20,8 @@ import type { ConfigObjectKind, DownwardApiFile, KeyToPath, VolumeSource } from 
 export const DEFAULT_FILE_MODE = 0o644;
 const MAX_ITEMS = 1024;
 
-function readMode(scope: Scope, fields: Fields, key: string): number | undefined | null {
+/** A file mode field (0–0777): null when absent, undefined when invalid (reported). */
+export function readMode(scope: Scope, fields: Fields, key: string): number | undefined | null {
   const node = fields.get(key);
   if (node === undefined) return null;
   return readInteger(scope.sink, node, fields.at(key), { min: 0, max: 0o777 });
@@ -46,11 +47,11 @@ function readItemPath(scope: Scope, fields: Fields, seen: Map<string, string>): 
   return normalised;
 }
 
-function readKeyItems(scope: Scope, node: PodNode, path: string): KeyToPath[] | undefined {
+/** `items: [{key, path, mode}]`; `seen` holds the paths of the volume so far (projected volumes share it across sources). */
+export function readKeyItems(scope: Scope, node: PodNode, path: string, seen = new Map<string, string>()): KeyToPath[] | undefined {
   const items = readList(scope.sink, node, path, MAX_ITEMS);
   if (items === undefined) return undefined;
   const before = scope.sink.errorCount;
-  const seen = new Map<string, string>();
   const result: KeyToPath[] = [];
   items.forEach((item, index) => {
     const fields = readObject(scope.sink, item, itemPath(path, index), KEY_TO_PATH_SHAPE);
@@ -96,9 +97,16 @@ export function readDownwardApiVolume(scope: Scope, node: PodNode, path: string)
   const fields = readObject(scope.sink, node, path, DOWNWARD_API_VOLUME_SHAPE);
   if (fields === undefined) return undefined;
   const before = scope.sink.errorCount;
+  const files = readDownwardItems(scope, fields, new Map());
+  const defaultMode = readMode(scope, fields, 'defaultMode');
+  if (scope.sink.errorCount !== before || defaultMode === undefined) return undefined;
+  return { kind: 'downwardAPI', items: files, defaultMode: defaultMode ?? DEFAULT_FILE_MODE };
+}
+
+/** The `items` of a downwardAPI volume or projection (errors reported; invalid items left out). */
+export function readDownwardItems(scope: Scope, fields: Fields, seen: Map<string, string>): DownwardApiFile[] {
   const itemsNode = fields.get('items');
   const items = itemsNode === undefined ? [] : (readList(scope.sink, itemsNode, fields.at('items'), MAX_ITEMS) ?? []);
-  const seen = new Map<string, string>();
   const files: DownwardApiFile[] = [];
   items.forEach((item, index) => {
     const at = itemPath(fields.at('items'), index);
@@ -123,7 +131,5 @@ export function readDownwardApiVolume(scope: Scope, node: PodNode, path: string)
       path: filePath, ...(fieldRef === undefined ? {} : { fieldRef }), ...(resourceFieldRef === undefined ? {} : { resourceFieldRef }), ...(mode === null ? {} : { mode }),
     });
   });
-  const defaultMode = readMode(scope, fields, 'defaultMode');
-  if (scope.sink.errorCount !== before || defaultMode === undefined) return undefined;
-  return { kind: 'downwardAPI', items: files, defaultMode: defaultMode ?? DEFAULT_FILE_MODE };
+  return files;
 }

@@ -171,7 +171,6 @@ const CLUSTER_STORAGE = 'needs a cluster\'s storage; on one host use a hostPath 
 const VOLUME_TYPES_REJECTED: Readonly<Record<string, string>> = {
   persistentVolumeClaim: `a PersistentVolumeClaim ${CLUSTER_STORAGE}`,
   ephemeral: `a generic ephemeral volume ${CLUSTER_STORAGE}, or an emptyDir`,
-  projected: `${V1}: service-account tokens need a cluster; mount the ConfigMaps, Secrets and downwardAPI items as volumes of their own`,
   csi: `a CSI volume ${CLUSTER_STORAGE}`,
   image: `${V1}: use an init container that copies the files into an emptyDir`,
   gitRepo: `${V1} (deprecated in Kubernetes too): clone in an init container into an emptyDir`,
@@ -184,7 +183,7 @@ const VOLUME_TYPES_REJECTED: Readonly<Record<string, string>> = {
 };
 
 export const VOLUME_SHAPE: ObjectShape = {
-  fields: ['name', 'hostPath', 'emptyDir', 'configMap', 'secret', 'downwardAPI'],
+  fields: ['name', 'hostPath', 'emptyDir', 'configMap', 'secret', 'downwardAPI', 'projected'],
   special: Object.fromEntries(Object.entries(VOLUME_TYPES_REJECTED).map(([type, message]): [string, SpecialRule] => [type, error(message)])),
 };
 
@@ -193,6 +192,17 @@ export const SECRET_VOLUME_SHAPE: ObjectShape = { fields: ['secretName', 'items'
 export const KEY_TO_PATH_SHAPE: ObjectShape = { fields: ['key', 'path', 'mode'] };
 export const DOWNWARD_API_VOLUME_SHAPE: ObjectShape = { fields: ['items', 'defaultMode'] };
 export const DOWNWARD_API_FILE_SHAPE: ObjectShape = { fields: ['path', 'fieldRef', 'resourceFieldRef', 'mode'] };
+export const PROJECTED_VOLUME_SHAPE: ObjectShape = { fields: ['sources', 'defaultMode'] };
+export const VOLUME_PROJECTION_SHAPE: ObjectShape = {
+  fields: ['configMap', 'secret', 'downwardAPI'],
+  special: {
+    serviceAccountToken: error(`${V1}: a service-account token is issued by a cluster's API server; put a token file in a Secret under <config-dir>/secrets/ and project that`),
+    clusterTrustBundle: error(`${V1}: ClusterTrustBundles are cluster objects; put the CA bundle in a ConfigMap under <config-dir>/configmaps/ and project that`),
+  },
+};
+export const CONFIG_MAP_PROJECTION_SHAPE: ObjectShape = { fields: ['name', 'items', 'optional'] };
+export const SECRET_PROJECTION_SHAPE: ObjectShape = { fields: ['name', 'items', 'optional'] };
+export const DOWNWARD_API_PROJECTION_SHAPE: ObjectShape = { fields: ['items'] };
 
 export const HOST_PATH_SHAPE: ObjectShape = { fields: ['path', 'type'] };
 export const EMPTY_DIR_SHAPE: ObjectShape = { fields: ['medium', 'sizeLimit'] };

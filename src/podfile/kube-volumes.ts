@@ -5,6 +5,7 @@
  * 0777 owned by root, as Kubernetes creates it (not appc's 0755). Which host paths are allowed
  * at all is the daemon's policy (formats.md §4 #22), not decided here.
  */
+import { readProjectedVolume } from './kube-projected.js';
 import { readDownwardApiVolume, readObjectVolume } from './kube-config-volumes.js';
 import { EMPTY_DIR_SHAPE, HOST_PATH_SHAPE, VOLUME_SHAPE } from './kube-shapes.js';
 import { readQuantity } from './kube-resources.js';
@@ -65,7 +66,7 @@ function readEmptyDir(scope: Scope, node: PodNode, path: string): VolumeSource |
   };
 }
 
-const SOURCES = ['hostPath', 'emptyDir', 'configMap', 'secret', 'downwardAPI'] as const;
+const SOURCES = ['hostPath', 'emptyDir', 'configMap', 'secret', 'downwardAPI', 'projected'] as const;
 
 function readSource(scope: Scope, fields: Fields): VolumeSource | undefined {
   // `emptyDir: {}` is the usual spelling; a bare `emptyDir:` (null) means the same in Kubernetes.
@@ -93,6 +94,8 @@ function readSource(scope: Scope, fields: Fields): VolumeSource | undefined {
       return readObjectVolume(scope, node, fields.at('secret'), 'Secret');
     case 'downwardAPI':
       return readDownwardApiVolume(scope, node, fields.at('downwardAPI'));
+    case 'projected':
+      return readProjectedVolume(scope, node, fields.at('projected'));
   }
 }
 

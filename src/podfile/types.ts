@@ -259,7 +259,14 @@ export type VolumeSource =
       readonly defaultMode: number;
       readonly optional: boolean;
     }
-  | { readonly kind: 'downwardAPI'; readonly items: readonly DownwardApiFile[]; readonly defaultMode: number };
+  | { readonly kind: 'downwardAPI'; readonly items: readonly DownwardApiFile[]; readonly defaultMode: number }
+  /** Several ConfigMaps, Secrets and downward-API items in one directory (`projected`); file paths unique across sources. */
+  | { readonly kind: 'projected'; readonly sources: readonly ProjectedSource[]; readonly defaultMode: number };
+
+/** One source of a projected volume (Kubernetes' VolumeProjection, without the cluster-only kinds). */
+export type ProjectedSource =
+  | { readonly kind: 'object'; readonly object: ConfigObjectKind; readonly objectName: string; readonly items?: readonly KeyToPath[]; readonly optional: boolean }
+  | { readonly kind: 'downwardAPI'; readonly items: readonly DownwardApiFile[] };
 
 /** A file of a configMap/secret volume: `key` of the object at `path` (relative, no `..`). */
 export interface KeyToPath {

@@ -127,6 +127,24 @@ describe('e2e: ConfigMaps and Secrets with rocklet run --pod-file', () => {
     assert.doesNotMatch(status.stdout + status.stderr, new RegExp(SECRET_VALUE), 'rocklet status shows no Secret value');
   });
 
+  it('runs a projected volume: the Secret, the ConfigMap and the downward API in one read-only tmpfs, each file with its mode', async () => {
+    const text = [
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: projected, labels: {app: projected}}', 'spec:', '  restartPolicy: Never', '  terminationGracePeriodSeconds: 1',
+      '  containers:', '  - name: app', '    image: busybox:1.36',
+      '    command: [/bin/sh, -c, \'cd /etc/all && for f in db/password mode labels; do echo "$f $(stat -c %a $f) $(cat $f)"; done; grep " /etc/all " /proc/mounts | cut -d" " -f3,4 | cut -d, -f1\']',
+      '    volumeMounts: [{name: all, mountPath: /etc/all}]',
+      '  volumes:', '  - name: all', '    projected:', '      defaultMode: 0440', '      sources:',
+      '      - secret: {name: creds, items: [{key: password, path: db/password, mode: 0400}]}',
+      '      - configMap: {name: settings, items: [{key: mode, path: mode}]}',
+      '      - downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}', '',
+    ].join('\n');
+    const result = await run(await podFile(`${text}---\n${SETTINGS}---\n${CREDS}`));
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.trim().split('\n'), [`db/password 400 ${SECRET_VALUE}`, 'mode 440 fast', 'labels 440 app="projected"', 'tmpfs ro']);
+    await assertSecretNowhere(result.uuid, result.stdout.replace(SECRET_VALUE, '') + result.stderr);
+    assert.deepEqual(await fx.leftovers(result.uuid), []);
+  });
+
   it('runs with shared objects from <config-dir>/configmaps and secrets/', async () => {
     await mkdir(path.join(configDir, 'configmaps'), { mode: 0o755 });
     await mkdir(path.join(configDir, 'secrets'), { mode: 0o700 });

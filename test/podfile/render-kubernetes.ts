@@ -71,6 +71,14 @@ function volume(spec: VolumeSpec): Json {
       : { name: spec.name, configMap: { name: source.objectName, defaultMode: source.defaultMode, optional: source.optional, ...items } };
   }
   if (source.kind === 'downwardAPI') return { name: spec.name, downwardAPI: { defaultMode: source.defaultMode, items: source.items.map((item) => ({ ...item })) } };
+  if (source.kind === 'projected') {
+    const sources = source.sources.map((s): Json => {
+      if (s.kind === 'downwardAPI') return { downwardAPI: { items: s.items.map((item) => ({ ...item })) } };
+      const body = { name: s.objectName, optional: s.optional, ...(s.items === undefined ? {} : { items: s.items.map((item) => ({ ...item })) }) };
+      return s.object === 'Secret' ? { secret: body } : { configMap: body };
+    });
+    return { name: spec.name, projected: { defaultMode: source.defaultMode, sources } };
+  }
   return {
     name: spec.name,
     emptyDir: { medium: source.medium === 'Memory' ? 'Memory' : '', ...(source.sizeLimitBytes === undefined ? {} : { sizeLimit: formatBytes(source.sizeLimitBytes) }) },

@@ -120,9 +120,11 @@ function plannedVolume(spec: PodSpec, volume: VolumeSpec, context: VolumeContext
 
 function plannedVolumeOf(spec: PodSpec, volume: VolumeSpec, context: VolumeContext): PlannedVolume {
   const { source } = volume;
-  if (source.kind === 'object' || source.kind === 'downwardAPI') {
+  if (source.kind === 'object' || source.kind === 'downwardAPI' || source.kind === 'projected') {
     const files = volumeFiles(spec, volume, context.config, context.values);
-    const secret = source.kind === 'object' && source.object === 'Secret';
+    // A projected volume with any Secret in it is a secret volume as a whole (tmpfs, kept out of the plan).
+    const secret = (source.kind === 'object' && source.object === 'Secret')
+      || (source.kind === 'projected' && source.sources.some((s) => s.kind === 'object' && s.object === 'Secret'));
     if (secret) context.secrets.volumes[volume.name] = Object.fromEntries(files.map((file) => [file.path, file.data.toString('base64')]));
     return {
       name: volume.name, kind: 'files', secret,

@@ -176,6 +176,7 @@ export async function prepareVolume(ns: MountNamespace, podDir: string, volume: 
       return prepareEmptyDir(ns, podDir, volume.name, source, options.prefill);
     case 'object':
     case 'downwardAPI':
+    case 'projected':
       throw new Error(`volume "${volume.name}": ${source.kind} volumes are planned as files (file-volumes.ts)`);
     default:
       return assertNever(source, 'volume source');
