@@ -13,10 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode } from '../../util/index.js';
-
-const V1_CONTROLLERS = new Set([
-  'blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'hugetlb', 'memory', 'misc', 'net_cls', 'net_prio', 'perf_event', 'pids', 'rdma',
-]);
+import { V1_CONTROLLERS } from '../stage1/cgroup-controllers.js';
 
 /** Where one hierarchy is mounted, and which of its cgroups the mount shows at its top. */
 export interface HierarchyMount {

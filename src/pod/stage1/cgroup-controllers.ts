@@ -17,12 +17,13 @@ import { errnoCode, failedPrecondition } from '../../util/index.js';
 import type { MountNamespace } from './mount-namespace.js';
 import { nsPath } from './mount-namespace.js';
 
-const CGROUP_SUPER_MAGIC = 0x27e0eb;
-const CGROUP2_SUPER_MAGIC = 0x63677270;
-const TMPFS_MAGIC = 0x01021994;
+/** statfs(2) f_type of a cgroup v1, a cgroup2 and a tmpfs mount. */
+export const CGROUP_SUPER_MAGIC = 0x27e0eb;
+export const CGROUP2_SUPER_MAGIC = 0x63677270;
+export const TMPFS_MAGIC = 0x01021994;
 const CGROUP_ROOT = '/sys/fs/cgroup';
 /** cgroup v1 controllers (a hierarchy's dir is named after those it binds; `systemd` is none). */
-const V1_CONTROLLERS = new Set([
+export const V1_CONTROLLERS: ReadonlySet<string> = new Set([
   'blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'hugetlb', 'memory', 'misc', 'net_cls', 'net_prio', 'perf_event', 'pids', 'rdma',
 ]);
 
@@ -67,7 +68,8 @@ export function missingControllerError(apps: readonly LimitedApp[], available: R
   return undefined;
 }
 
-async function fsType(path: string): Promise<number | undefined> {
+/** The filesystem type (statfs f_type) at `path`; undefined when there is nothing there. */
+export async function fsType(path: string): Promise<number | undefined> {
   try {
     return (await statfs(path)).type;
   } catch (error) {

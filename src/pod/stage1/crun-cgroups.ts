@@ -15,13 +15,11 @@
  * manages the v1 cgroups as usual (limits applied, its cgroup removed at delete) and the host's
  * mounts are untouched (the namespace dies with crun).
  */
-import { readFile, statfs } from 'node:fs/promises';
-import { errnoCode } from '../../util/index.js';
+import { readFile } from 'node:fs/promises';
+import { CGROUP2_SUPER_MAGIC, TMPFS_MAGIC, fsType } from './cgroup-controllers.js';
 import type { MountNamespace } from './mount-namespace.js';
 import { nsPath } from './mount-namespace.js';
 
-const CGROUP2_SUPER_MAGIC = 0x63677270;
-const TMPFS_MAGIC = 0x01021994;
 /** The file crun's hybrid check reads. */
 export const UNIFIED_CONTROLLERS_FILE = '/sys/fs/cgroup/unified/cgroup.controllers';
 
@@ -29,16 +27,6 @@ export const UNIFIED_CONTROLLERS_FILE = '/sys/fs/cgroup/unified/cgroup.controlle
 export type CrunCgroupView =
   | { readonly kind: 'unified' | 'legacy' | 'hybrid-clean' | 'none' }
   | { readonly kind: 'hybrid-v2-controllers'; readonly controllers: readonly string[] };
-
-async function fsType(path: string): Promise<number | undefined> {
-  try {
-    return (await statfs(path)).type;
-  } catch (error) {
-    const code = errnoCode(error);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
-}
 
 /** Classifies the cgroup mounts of `ns` the way crun's `libcrun_get_cgroup_mode` does. */
 export async function crunCgroupView(ns: MountNamespace): Promise<CrunCgroupView> {
