@@ -194,6 +194,15 @@ describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
     assert.deepEqual((await commands('rocklet.service')).filter((c) => c.startsWith('sleep') || c.includes('crun')), [], 'nothing of a probe in the daemon\'s cgroup');
   });
 
+  it('rocklet enter runs its command in the container\'s cgroups, as kubectl exec does', async () => {
+    const row = await d.row('probed.yaml');
+    const entered = await d.rocklet(['enter', '--app=side', row?.uuid ?? '', '/bin/sh', '-c', 'cat /proc/self/cgroup; echo ---; cat /proc/1/cgroup']);
+    assert.equal(entered.code, 0, entered.stderr);
+    const [own = '', app = ''] = entered.stdout.split('---\n');
+    assert.ok(own.trim() !== '' && app.trim() !== '', entered.stdout);
+    assert.equal(own, app, 'the entered command and the app\'s process share every cgroup');
+  });
+
   it('after a daemon restart probing resumes and nothing is restarted', async () => {
     const units = ['rocklet-probed_web.service', 'rocklet-probed_side.service', 'rocklet-hanging_main.service'];
     const before = await Promise.all(units.map((unit) => d.unitProps(unit, ['InvocationID', 'NRestarts'])));

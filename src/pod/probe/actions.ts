@@ -3,7 +3,7 @@
  * the caller's process (the daemon, `rocklet app hook`, the standalone supervisor):
  *
  * - exec: `crun exec` into the container (what `rocklet enter` does), started by util's
- *   clone-vfork spawn (no fork of the caller) in the container's cgroups (container-cgroups.ts),
+ *   clone-vfork spawn (no fork of the caller) in the container's cgroups (stage1/container-cgroups.ts),
  *   stdout+stderr read from a pipe (first 10 KiB, as kubelet keeps); exit 0 is success.
  * - httpGet / tcpSocket / grpc: a socket made inside the pod's network namespace (util's
  *   `netnsSocket`, pod-socket.ts), connected by Node's net/http/tls/http2: no host port and no
@@ -20,7 +20,7 @@ import tls from 'node:tls';
 import type { ExecAction, HookAction, HttpGetAction, ProbeAction, TcpSocketAction } from '../../podfile/index.js';
 import { reapChild, spawnCaptured } from '../../util/index.js';
 import { execVerbArgv, globalArgv } from '../stage1/crun-argv.js';
-import { containerCgroupProcs } from './container-cgroups.js';
+import { containerCgroupProcs } from '../stage1/container-cgroups.js';
 import { runGrpc } from './grpc.js';
 import type { ProbeTarget } from './pod-socket.js';
 import { abortedResult, hostOf, podSocket } from './pod-socket.js';

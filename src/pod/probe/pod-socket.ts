@@ -16,7 +16,7 @@ export interface ProbeTarget {
   readonly crunBinary: string;
   readonly crunRoot: string;
   readonly containerId: string;
-  /** The container's cgroup.procs files for exec (container-cgroups.ts); read per run without it. */
+  /** The container's cgroup.procs files for exec (stage1/container-cgroups.ts); read per run without it. */
   readonly cgroupProcs?: () => Promise<readonly string[]>;
 }
 

@@ -10,7 +10,7 @@ import { podPath } from '../store/layout.js';
 import { readNetInfo, readNetnsPath } from '../store/net-info.js';
 import { DEFAULT_CRUN_ROOT } from '../stage1/crun.js';
 import type { ProbeTarget } from './actions.js';
-import { cachedCgroupProcs } from './container-cgroups.js';
+import { cachedCgroupProcs } from '../stage1/container-cgroups.js';
 
 /** A running pod's plan and where its probes go. */
 export interface PodProbeSite {

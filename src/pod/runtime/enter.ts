@@ -12,6 +12,9 @@ import { locatePod } from '../store/locate.js';
 import { probePodLock } from '../store/pod-lock.js';
 import type { PodUuid } from '../store/uuid.js';
 import type { RuntimeContext } from './context.js';
+import { containerCgroupProcs } from '../stage1/container-cgroups.js';
+import { DEFAULT_CRUN_ROOT } from '../stage1/crun.js';
+import { isOwnNamespace } from '../stage1/mount-namespace.js';
 import { containerId, crunOf, loadPlan, planApp, storeOf } from './pod-ref.js';
 
 /** The command `enter` runs when none is given. */
@@ -49,6 +52,9 @@ export async function enterPod(ctx: RuntimeContext, uuid: PodUuid, argv: readonl
     ctx.onEvent?.({ message: `no command specified, assuming "${DEFAULT_ENTER_COMMAND}"` });
     command = [DEFAULT_ENTER_COMMAND];
   }
-  const exit = await crunOf(ctx).exec(containerId(uuid, app.name), { args: command, tty: options.tty ?? false }, { stdio: 'inherit' });
+  const id = containerId(uuid, app.name);
+  // As kubectl exec: the command runs in the container's cgroups (its limits, its unit).
+  const joinCgroups = isOwnNamespace(ctx.mountNamespace) ? await containerCgroupProcs(ctx.crunRoot ?? DEFAULT_CRUN_ROOT, id) : [];
+  const exit = await crunOf(ctx).exec(id, { args: command, tty: options.tty ?? false }, { stdio: 'inherit', joinCgroups });
   return exit.exitCode ?? 128 + 9;
 }

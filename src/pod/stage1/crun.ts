@@ -69,6 +69,18 @@ export interface ExecOptions {
   /** Default `pipe`. */
   readonly stdio?: CommandStdio;
   readonly extraFds?: readonly number[];
+  /**
+   * cgroup.procs files (container-cgroups.ts) crun writes itself into first, through `sh`, so
+   * what it starts runs in the container's cgroups (crun with the cgroup manager disabled moves
+   * nothing). Only where this process's own mount namespace is the runtime's.
+   */
+  readonly joinCgroups?: readonly string[];
+}
+
+/** `sh` that writes itself into each cgroup.procs file before the `--`, then execs what follows. */
+export function joinCgroupsPrefix(files: readonly string[]): readonly string[] {
+  if (files.length === 0) return [];
+  return ['/bin/sh', '-c', 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"', 'sh', ...files, '--'];
 }
 
 /** What `kill` found: signalled, already stopped, or no such container. */
@@ -133,7 +145,10 @@ export class CrunRuntime {
     return this.#cgroupPrefix;
   }
 
-  async #invoke(verb: string, id: string, verbArgv: readonly string[], stdio: CommandStdio, extraFds: readonly number[] = [], output?: RunCommandOptions['output']): Promise<Invocation> {
+  async #invoke(
+    verb: string, id: string, verbArgv: readonly string[], stdio: CommandStdio, extraFds: readonly number[] = [], output?: RunCommandOptions['output'],
+    before: readonly string[] = [],
+  ): Promise<Invocation> {
     const globals = await this.#globals();
     const ns = this.namespace;
     // Once per runtime object: both live on a tmpfs that only a reboot (a new process) empties.
@@ -144,7 +159,7 @@ export class CrunRuntime {
     await this.#dirsReady;
     const log = path.join(this.logDir, `${id}.${verb}.${randomBytes(4).toString('hex')}.json`);
     const prefix = await this.#prefixFor(verb);
-    const result = await runCommand(ns, [...prefix, ...globalArgv(globals, log), ...verbArgv], { stdio, extraFds, ...(output === undefined ? {} : { output }) });
+    const result = await runCommand(ns, [...before, ...prefix, ...globalArgv(globals, log), ...verbArgv], { stdio, extraFds, ...(output === undefined ? {} : { output }) });
     return { result, errors: await readLogErrors(nsPath(ns, log)) };
   }
 
@@ -239,7 +254,7 @@ export class CrunRuntime {
   async exec(id: string, proc: ExecProcess, options: ExecOptions = {}): Promise<ContainerExit> {
     const extraFds = options.extraFds ?? [];
     const argv = execVerbArgv(id, { ...proc, preserveFds: extraFds.length });
-    const inv = await this.#invoke('exec', id, argv, options.stdio ?? 'pipe', extraFds);
+    const inv = await this.#invoke('exec', id, argv, options.stdio ?? 'pipe', extraFds, undefined, joinCgroupsPrefix(options.joinCgroups ?? []));
     if (inv.result.exitCode !== null && inv.errors.length > 0) this.#fail(`exec in container ${id}`, inv, id);
     return toExit(inv.result);
   }

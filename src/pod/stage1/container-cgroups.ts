@@ -1,5 +1,5 @@
 /**
- * @module pod/probe/container-cgroups — the cgroups a running container's init is in, as the
+ * @module pod/stage1/container-cgroups — the cgroups a running container's init is in, as the
  * `cgroup.procs` files an exec probe's `crun exec` writes itself into before it starts.
  *
  * crun runs containers with `--cgroup-manager=disabled` under units, so `crun exec` does not move
@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode } from '../../util/index.js';
-import { V1_CONTROLLERS } from '../stage1/cgroup-controllers.js';
+import { V1_CONTROLLERS } from './cgroup-controllers.js';
 
 /** Where one hierarchy is mounted, and which of its cgroups the mount shows at its top. */
 export interface HierarchyMount {

@@ -1,9 +1,9 @@
-/** Unit: an exec probe's cgroups are its container's, read from /proc/<init>/cgroup. */
+/** Unit: the cgroups an exec probe or `rocklet enter` joins are its container's, read from /proc/<init>/cgroup. */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { cachedCgroupProcs, cgroupProcsFiles, containerCgroupProcs, parseHierarchyMounts } from '../../../src/pod/probe/container-cgroups.js';
+import { cachedCgroupProcs, cgroupProcsFiles, containerCgroupProcs, parseHierarchyMounts } from '../../../src/pod/stage1/container-cgroups.js';
 import { makeTempDir } from '../../harness/index.js';
 
 /** A hybrid host's cgroup mounts (memory mounted from a sub-cgroup, as inside a container), plus noise. */
@@ -18,7 +18,7 @@ const MOUNTINFO = [
   '',
 ].join('\n');
 
-describe('pod/probe/container-cgroups', () => {
+describe('pod/stage1/container-cgroups', () => {
   it('reads the cgroup mounts of a mountinfo, by hierarchy, with their roots', () => {
     const mounts = parseHierarchyMounts(MOUNTINFO);
     assert.deepEqual([...mounts.entries()], [
