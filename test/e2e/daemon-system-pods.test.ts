@@ -105,8 +105,15 @@ describe('e2e: system pods, terminals and sidecars under the daemon', () => {
     assert.match(shown, /subpath-ok/);
     assert.match(shown, /group 2000 groups .*\b2000\b/);
     // The subPath reached crun through a pin bound from a file descriptor (subpath-pin.ts).
-    const mounts = await d.fx.exec(['findmnt', '-rn', '-o', 'TARGET']);
-    assert.match(mounts.stdout, /\/subpaths\/main\/0$/m, 'a pin for the subPath mount');
+    const pins = async (): Promise<string[]> => (await d.fx.exec(['findmnt', '-rn', '-o', 'TARGET'])).stdout.split('\n').filter((t) => /\/subpaths\/main\/0$/.test(t));
+    assert.equal((await pins()).length, 1, 'a pin for the subPath mount');
+    // A restart by systemd prepares the app again: the pin is made afresh, not stacked.
+    assert.equal((await d.fx.exec(['systemctl', 'kill', '--signal=SIGKILL', 'rocklet-confined_main.service'])).code, 0);
+    const restarted = await waitFor(async () => ((await d.unitProps('rocklet-confined_main.service', ['NRestarts', 'ActiveState'])).NRestarts === '1' ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
+    assert.ok(restarted === true, 'systemd restarted the app');
+    const again = await waitFor(async () => ((await d.fx.sd.journal('rocklet-confined_main.service')).split('subpath-ok').length === 3 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
+    assert.ok(again === true, `the restarted app sees its subPath:\n${await d.fx.sd.journal('rocklet-confined_main.service')}`);
+    assert.equal((await pins()).length, 1, 'one pin after the restart');
   });
 
   it('a missing or invalid Localhost profile is refused with its path', async () => {
