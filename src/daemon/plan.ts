@@ -12,7 +12,11 @@ import type { AppliedRecords } from './applied.js';
 import type { MachineLabels } from './machine-labels.js';
 import { changesSomething, decidePod } from './planner.js';
 import { PodFileCache } from './source.js';
+import type { LimitedApp } from '../pod/index.js';
+import { missingControllerError } from '../pod/index.js';
+import type { PodSpec } from '../podfile/index.js';
 import { readSharedConfigObjects } from '../podfile/index.js';
+import type { PodFileKey } from './pod-dir.js';
 
 export type PlanAction = 'start' | 'update' | 'stop' | 'adopt' | 'keep' | 'skip' | 'reject' | 'invalid';
 
@@ -46,6 +50,31 @@ export interface PlanInputs {
   readonly checkOwner?: boolean;
   /** The config dir: its configmaps/ and secrets/ bind the pod files as the daemon binds them. */
   readonly configDir?: string;
+  /**
+   * The cgroup controllers of the machine the plan is for (pod/stage1 availableControllers): a
+   * start or update whose limits they cannot enforce is marked as failing, as the daemon would
+   * refuse it. Undefined (a bundle planned for another machine): not checked.
+   */
+  readonly controllers?: ReadonlySet<string>;
+}
+
+/** The limits of a spec's containers as the runtime plans them (limits, appc cpu shares). */
+function limitedApps(spec: PodSpec): LimitedApp[] {
+  return [...spec.initContainers, ...spec.containers].map((container) => ({
+    name: container.name,
+    resources: {
+      ...(container.resources.memory?.limitBytes === undefined ? {} : { memoryBytes: container.resources.memory.limitBytes }),
+      ...(container.resources.cpu?.limitMillicores === undefined ? {} : { cpuMillicores: container.resources.cpu.limitMillicores }),
+      ...(container.resources.cpuShares === undefined ? {} : { cpuShares: container.resources.cpuShares }),
+    },
+  }));
+}
+
+/** `reason`, plus why the daemon would refuse to start the pod here (limits it cannot enforce). */
+function withLimitVerdict(reason: string, spec: PodSpec | undefined, controllers: ReadonlySet<string> | undefined): string {
+  if (spec === undefined || controllers === undefined) return reason;
+  const error = missingControllerError(limitedApps(spec), controllers);
+  return error === undefined ? reason : `${reason}; it will fail: ${error.message}`;
 }
 
 /** The plan for the pod directory against the units systemd has now. */
@@ -74,6 +103,10 @@ export async function computePlan(inputs: PlanInputs): Promise<PlanResult> {
       entries.push({ file: verdict.key, pod: verdict.pod, action, reason: verdict.reason, changing: false });
     }
   }
+  const specOf = (file: PodFileKey): PodSpec | undefined => {
+    const verdict = verdicts.get(file);
+    return verdict?.kind === 'admitted' ? verdict.spec : undefined;
+  };
   for (const pod of pods) {
     const action = decidePod(pod, verdicts, actual.get(pod), inputs.applied.get(pod)?.spec);
     if (action === undefined) continue;
@@ -86,10 +119,12 @@ export async function computePlan(inputs: PlanInputs): Promise<PlanResult> {
         entries.push({ file: action.file, pod, action: 'keep', reason: action.reason, changing });
         break;
       case 'start':
-        entries.push({ file: action.file, pod, action: 'start', reason: action.reason, changing });
+        entries.push({ file: action.file, pod, action: 'start', reason: withLimitVerdict(action.reason, specOf(action.file), inputs.controllers), changing });
         break;
       case 'update':
-        entries.push({ file: action.file, pod, action: 'update', reason: `spec ${action.fromHash} → ${action.hash}`, changes: action.changes, changing });
+        entries.push({
+          file: action.file, pod, action: 'update', reason: withLimitVerdict(`spec ${action.fromHash} → ${action.hash}`, specOf(action.file), inputs.controllers), changes: action.changes, changing,
+        });
         break;
       case 'stop':
         entries.push({ file: action.file, pod, action: 'stop', reason: action.reason, changing });

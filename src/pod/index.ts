@@ -60,6 +60,7 @@ export { DEFAULT_PATH, SYSTEM_MOUNTS, MASKED_PATHS, READONLY_PATHS } from './sta
 export { DEFAULT_BLOCKLIST, RUNTIME_SYSCALLS, seccompProfile, defaultBlockedSyscalls, seccompArchitectures } from './stage1/seccomp.js';
 export { buildOciConfig, cpuQuota, isCleanAbsolutePath } from './stage1/oci-config.js';
 export { assertLimitControllers, availableControllers, missingControllerError } from './stage1/cgroup-controllers.js';
+export type { LimitedApp } from './stage1/cgroup-controllers.js';
 export { BUNDLE_CONFIG, writeBundle, readBundle } from './stage1/bundle.js';
 export { parsePasswd, parseGroup } from './stage1/passwd.js';
 export type { PasswdEntry, GroupEntry } from './stage1/passwd.js';

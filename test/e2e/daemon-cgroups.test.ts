@@ -3,8 +3,8 @@
  * The test systemd boots in unified mode: on a hybrid host (this project's VMs) its cgroup2 root
  * then offers no memory controller, because the host's memory controller is bound to its v1
  * hierarchy. systemd would run such a pod without its limit; the daemon refuses it instead,
- * naming the limit and the controller, starts no unit for it, and keeps the running version of a
- * pod whose edit adds the limit.
+ * naming the limit and the controller, starts no unit for it (and `rocklet plan` says the start
+ * will fail), and keeps the running version of a pod whose edit adds the limit.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -58,6 +58,12 @@ describe('e2e: daemon on a cgroup tree without the memory controller', () => {
     const listed = await d.rocklet(['list', '--no-legend']);
     assert.equal(listed.code, 0, listed.stderr);
     assert.equal(listed.stdout.trim().split('\n').filter((line) => line.trim() !== '').length, 1, listed.stdout);
+    // rocklet plan says so too: the start it lists will fail, and why.
+    const plan = await d.rocklet(['plan', `--pod-dir=${d.podDir}`]);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /^start\s+limited\.yaml\s+limited\s+.*; it will fail: app "main" asks for a memory limit, but this machine's cgroup tree has no memory controller/m);
+    assert.match(plan.stdout, /^adopt\s+plain\.yaml\s+plain\s/m);
+    assert.doesNotMatch(plan.stdout, /^adopt.*will fail/m);
   });
 
   it('keeps the running version when an edit adds a limit it cannot enforce', async (t) => {

@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import { AppliedRecords, computePlan, loadDaemonSettings, loadMachineLabels } from '../../daemon/index.js';
 import { connectSystemd } from '../../systemd/index.js';
+import { CURRENT_MOUNT_NAMESPACE, availableControllers } from '../../pod/index.js';
 import { unavailable } from '../../util/index.js';
 import type { CommandHandler } from '../command.js';
 import { formatJson, isJsonFormat } from '../render/json.js';
@@ -38,7 +39,10 @@ export const handler: CommandHandler = async (ctx) => {
       });
     });
     try {
-      plan = await computePlan({ podDir: settings.podDir, labels, manager, applied, dataDir: ctx.globals.dir, configDir: ctx.globals.configDir });
+      plan = await computePlan({
+        podDir: settings.podDir, labels, manager, applied, dataDir: ctx.globals.dir, configDir: ctx.globals.configDir,
+        controllers: await availableControllers(CURRENT_MOUNT_NAMESPACE),
+      });
     } finally {
       await manager.close();
     }
