@@ -12,8 +12,7 @@ import type { AppliedRecords } from './applied.js';
 import type { MachineLabels } from './machine-labels.js';
 import { changesSomething, decidePod } from './planner.js';
 import { PodFileCache } from './source.js';
-import type { LimitedApp } from '../pod/index.js';
-import { missingControllerError } from '../pod/index.js';
+import { containerResources, missingControllerError } from '../pod/index.js';
 import type { PodSpec } from '../podfile/index.js';
 import { readSharedConfigObjects } from '../podfile/index.js';
 import type { PodFileKey } from './pod-dir.js';
@@ -58,22 +57,11 @@ export interface PlanInputs {
   readonly controllers?: ReadonlySet<string>;
 }
 
-/** The limits of a spec's containers as the runtime plans them (limits, appc cpu shares). */
-function limitedApps(spec: PodSpec): LimitedApp[] {
-  return [...spec.initContainers, ...spec.containers].map((container) => ({
-    name: container.name,
-    resources: {
-      ...(container.resources.memory?.limitBytes === undefined ? {} : { memoryBytes: container.resources.memory.limitBytes }),
-      ...(container.resources.cpu?.limitMillicores === undefined ? {} : { cpuMillicores: container.resources.cpu.limitMillicores }),
-      ...(container.resources.cpuShares === undefined ? {} : { cpuShares: container.resources.cpuShares }),
-    },
-  }));
-}
-
 /** `reason`, plus why the daemon would refuse to start the pod here (limits it cannot enforce). */
 function withLimitVerdict(reason: string, spec: PodSpec | undefined, controllers: ReadonlySet<string> | undefined): string {
   if (spec === undefined || controllers === undefined) return reason;
-  const error = missingControllerError(limitedApps(spec), controllers);
+  const apps = [...spec.initContainers, ...spec.containers].map((container) => ({ name: container.name, resources: containerResources(container) }));
+  const error = missingControllerError(apps, controllers);
   return error === undefined ? reason : `${reason}; it will fail: ${error.message}`;
 }
 

@@ -60,7 +60,6 @@ export { DEFAULT_PATH, SYSTEM_MOUNTS, MASKED_PATHS, READONLY_PATHS } from './sta
 export { DEFAULT_BLOCKLIST, RUNTIME_SYSCALLS, seccompProfile, defaultBlockedSyscalls, seccompArchitectures } from './stage1/seccomp.js';
 export { buildOciConfig, cpuQuota, isCleanAbsolutePath } from './stage1/oci-config.js';
 export { assertLimitControllers, availableControllers, missingControllerError } from './stage1/cgroup-controllers.js';
-export type { LimitedApp } from './stage1/cgroup-controllers.js';
 export { BUNDLE_CONFIG, writeBundle, readBundle } from './stage1/bundle.js';
 export { parsePasswd, parseGroup } from './stage1/passwd.js';
 export type { PasswdEntry, GroupEntry } from './stage1/passwd.js';
@@ -112,7 +111,7 @@ export type {
 export type { RuntimeEvent, RuntimeContext } from './runtime/context.js';
 export { mergeEnvironment, envPairsOf } from './runtime/env.js';
 export type { EnvironmentLayers } from './runtime/env.js';
-export { defaultAppName, capabilitySet, imageIsolators } from './runtime/plan-common.js';
+export { defaultAppName, capabilitySet, containerResources, imageIsolators } from './runtime/plan-common.js';
 export type { ResolvedImage, ImageIsolators } from './runtime/plan-common.js';
 export { DEFAULT_STOP_TIMEOUT_SECONDS, planFromImages, checkHostSources } from './runtime/plan-images.js';
 export type { ImagePlanOptions } from './runtime/plan-images.js';

@@ -7,7 +7,7 @@ import type { ImageRecord, MountPoint } from '../../image/index.js';
 import {
   DEFAULT_CAPABILITIES, DOCKER_ANNOTATION, hostArch, isACName, isSysctlName, labelValue, notNamespacedSysctl, splitDockerUser, sysctlNamespace,
 } from '../../image/index.js';
-import type { CapabilityName, Protocol, SeccompPolicy } from '../../podfile/index.js';
+import type { CapabilityName, ContainerSpec, Protocol, SeccompPolicy } from '../../podfile/index.js';
 import { failedPrecondition, invalidArgument } from '../../util/index.js';
 import type { RuntimeEvent } from './context.js';
 import type { PlannedImage, PlannedResources, PlannedVolume } from './plan.js';
@@ -181,4 +181,14 @@ export function sysctlRefusal(name: string, stage1: 'crun' | 'fly', net: string)
   if (stage1 === 'fly') return `sysctl "${name}" cannot be set with stage1 fly: its app runs in the host's namespaces, so it would change the host`;
   if (net === 'host' && name.startsWith('net.')) return `sysctl "${name}" would change the host's network settings (the pod uses the host network)`;
   return undefined;
+}
+
+/** A container's limits as the runtime applies them (limits only; requests are not enforced). */
+export function containerResources(container: ContainerSpec): PlannedResources {
+  const { memory, cpu, cpuShares } = container.resources;
+  return {
+    ...(memory?.limitBytes === undefined ? {} : { memoryBytes: memory.limitBytes }),
+    ...(cpu?.limitMillicores === undefined ? {} : { cpuMillicores: cpu.limitMillicores }),
+    ...(cpuShares === undefined ? {} : { cpuShares }),
+  };
 }

@@ -39,7 +39,7 @@ import { mergeEnvironment } from './env.js';
 import type { PlannedApp, PlannedMount, PlannedPort, PlannedVolume, PodPlan } from './plan.js';
 import { POD_PLAN_VERSION } from './plan.js';
 import type { ResolvedImage } from './plan-common.js';
-import { checkUniqueAppNames, imageIdentity, implicitVolume, plannedImage, sysctlRefusal } from './plan-common.js';
+import { checkUniqueAppNames, containerResources, imageIdentity, implicitVolume, plannedImage, sysctlRefusal } from './plan-common.js';
 import { checkHostSources } from './plan-images.js';
 import type { DnsRequest, HostsRequest, NetRequest } from './request.js';
 
@@ -222,9 +222,6 @@ function planContainer(
   const identity = imageIdentity(image.record);
   const user = security.user ?? parseIdentityRef(identity.user ?? '');
   const group = security.group ?? parseIdentityRef(identity.group ?? '');
-  const memoryBytes = container.resources.memory?.limitBytes;
-  const cpuMillicores = container.resources.cpu?.limitMillicores;
-  const cpuShares = container.resources.cpuShares;
   const fieldEnv = lateFields(container, context.options);
   const oomScoreAdj = containerOomScoreAdj(spec, container, context.options.memoryCapacityBytes ?? totalmem());
   const seccompProfile = security.seccomp.kind === 'Localhost' ? context.options.seccompProfiles?.get(security.seccomp.profile) : undefined;
@@ -256,11 +253,7 @@ function planContainer(
     ...(security.privileged === true ? { privileged: true as const } : {}),
     ...(container.tty === true ? { tty: true as const } : {}),
     ...(init && container.sidecar === true ? { sidecar: true as const } : {}),
-    resources: {
-      ...(memoryBytes === undefined ? {} : { memoryBytes }),
-      ...(cpuMillicores === undefined ? {} : { cpuMillicores }),
-      ...(cpuShares === undefined ? {} : { cpuShares }),
-    },
+    resources: containerResources(container),
     mounts: mountsOf(container, image, context.volumes, context.options.onEvent, expanded.env),
     ports: portsOf(container, context.net),
     // A sidecar restarts whatever the pod's policy (Kubernetes' restartPolicy: Always on it).

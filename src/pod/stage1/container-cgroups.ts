@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode } from '../../util/index.js';
 import { V1_CONTROLLERS } from './cgroup-controllers.js';
+import { unescapeMountPath } from './mounts.js';
 
 /** Where one hierarchy is mounted, and which of its cgroups the mount shows at its top. */
 export interface HierarchyMount {
@@ -24,10 +25,6 @@ export interface HierarchyMount {
 
 /** Hierarchy (as /proc/PID/cgroup names it: `''` for cgroup2, `memory`, `cpu,cpuacct`, `name=systemd`) → its mount. */
 export type HierarchyMounts = ReadonlyMap<string, HierarchyMount>;
-
-function unescapeMountField(text: string): string {
-  return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
-}
 
 /** The cgroup mounts of a mountinfo text, by hierarchy (the first mount of each; pure). */
 export function parseHierarchyMounts(mountinfo: string): HierarchyMounts {
@@ -42,7 +39,7 @@ export function parseHierarchyMounts(mountinfo: string): HierarchyMounts {
     const controllers = options.filter((o) => V1_CONTROLLERS.has(o));
     const key = fsType === 'cgroup2' ? '' : controllers.length > 0 ? controllers.join(',') : options.find((o) => o.startsWith('name=')) ?? '';
     if (fsType === 'cgroup' && key === '') continue;
-    if (!mounts.has(key)) mounts.set(key, { root: unescapeMountField(fields[3] ?? '/'), mountPoint: unescapeMountField(fields[4] ?? '') });
+    if (!mounts.has(key)) mounts.set(key, { root: unescapeMountPath(fields[3] ?? '/'), mountPoint: unescapeMountPath(fields[4] ?? '') });
   }
   return mounts;
 }

@@ -19,7 +19,8 @@ const MAX_MOUNT_OPTIONS = 4096;
 // More stacked mounts than this on one point means something keeps mounting it; stop.
 const MAX_UNMOUNTS = 8;
 
-function unescapeMountPath(text: string): string {
+/** A mountinfo field with its octal escapes (`\\040` for a space) undone. */
+export function unescapeMountPath(text: string): string {
   return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
