@@ -3,7 +3,8 @@
 // Listing files explicitly keeps helper modules under test/ from being run as tests.
 // Extra arguments are passed to `node --test` (e.g. --test-name-pattern=...).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 function collect(dir) {
@@ -28,9 +29,27 @@ if (process.getuid?.() === 0) {
   const removed = await sweepStaleHarnessResources();
   for (const what of removed) console.error(`run-tests: removed stale ${what}`);
 }
+// TAP goes to stdout as before; the failed tests are also collected apart and printed once
+// the run is over, so the last lines of a long log say what failed.
+const summaryDir = mkdtempSync(path.join(os.tmpdir(), 'rocklet-test-summary-'));
+const summaryFile = path.join(summaryDir, 'failures.txt');
+const reporter = new URL('./failure-summary.mjs', import.meta.url).pathname;
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', '--test-timeout=600000', ...process.argv.slice(2), ...files],
+  [
+    '--test', '--test-concurrency=2', '--test-timeout=600000',
+    '--test-reporter=tap', '--test-reporter-destination=stdout',
+    `--test-reporter=${reporter}`, `--test-reporter-destination=${summaryFile}`,
+    ...process.argv.slice(2), ...files,
+  ],
   { stdio: 'inherit' },
 );
+try {
+  const summary = readFileSync(summaryFile, 'utf8');
+  if (summary) process.stdout.write(summary);
+} catch (error) {
+  if (error.code !== 'ENOENT') throw error;
+} finally {
+  rmSync(summaryDir, { recursive: true, force: true });
+}
 process.exit(result.status ?? 1);

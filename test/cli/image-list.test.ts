@@ -1,5 +1,6 @@
 /** `rocklet image list`: columns, --fields, --sort/--order, --full, --no-legend, JSON. */
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ImageRecord } from '../../src/image/index.js';
@@ -31,7 +32,17 @@ describe('rocklet image list', () => {
       await makeSmallImageDir(dir, imageManifest(name, version), { 'data/blob': 'x'.repeat(bytes), 'etc/hostname': `${name}\n` });
       await importImage(ws, (await buildImage(dir)).plainAci);
     }
-    records = await (await ws.store()).list();
+    // Import times a minute apart, written into the records: on a fresh VM the wall clock can
+    // be stepped while the images are imported, and the sort tests need a known order.
+    const store = await ws.store();
+    const base = Date.now() - 10 * 60_000;
+    for (const record of await store.list()) {
+      const file = store.layout.record(record.id);
+      const json = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      const at = new Date(base + images.findIndex(([name]) => name === record.name) * 60_000).toISOString();
+      await writeFile(file, JSON.stringify({ ...json, importTime: at, lastUsed: at }));
+    }
+    records = await store.list();
     assert.deepEqual(records.map((record) => record.name), images.map(([name]) => name));
   });
   after(() => ws.remove());
