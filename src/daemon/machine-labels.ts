@@ -16,7 +16,7 @@
  */
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { describeYamlValue, invalidArgument, readTextIfExists } from '../util/index.js';
+import { describeYamlValue, invalidArgument, loadYaml, readTextIfExists } from '../util/index.js';
 
 export const MACHINE_FILE_NAME = 'machine.yaml';
 
@@ -54,7 +54,7 @@ export function labelValueProblem(value: string): string | undefined {
 
 /** Parses the text of machine.yaml (`file` names it in errors). */
 export async function parseMachineFile(text: string, file: string): Promise<MachineLabels> {
-  const { parse } = await import('yaml');
+  const { parse } = await loadYaml();
   let doc: unknown;
   try {
     doc = parse(text);

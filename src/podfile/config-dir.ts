@@ -9,7 +9,7 @@
 import type { Stats } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { errnoCode } from '../util/index.js';
+import { errnoCode, loadYaml } from '../util/index.js';
 import type { ConfigLookup } from './config-refs.js';
 import { formatDiagnostic } from './diagnostics.js';
 import { PARSE_LIMITS } from './node.js';
@@ -97,6 +97,7 @@ async function readKindDir(configDir: string, kind: ConfigObjectKind, objects: C
 
 /** Reads both directories (missing ones are empty). Errors that are not about the files are thrown. */
 export async function readSharedConfigObjects(configDir: string): Promise<SharedConfigObjects> {
+  await loadYaml(); // the parsers are synchronous: load the fast copy of the YAML library first
   const objects: ConfigObject[] = [];
   const problems: ConfigFileProblem[] = [];
   await readKindDir(configDir, 'ConfigMap', objects, problems);

@@ -6,7 +6,7 @@
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { errnoCode } from '../util/index.js';
+import { errnoCode, loadYaml } from '../util/index.js';
 import { parseAppcPodManifest } from './appc-manifest.js';
 import type { Diagnostic } from './diagnostics.js';
 import { DiagnosticSink, FILE_START, NO_POSITION } from './diagnostics.js';
@@ -189,6 +189,7 @@ function fileProblem(path: string, message: string): PodFileFailure {
  * not about the file (EMFILE, ENOMEM …) are thrown.
  */
 export async function readPodFile(path: string, options: PodFileOptions = {}): Promise<PodFileResult> {
+  await loadYaml(); // parsePodFile is synchronous: load the fast copy of the YAML library first
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);

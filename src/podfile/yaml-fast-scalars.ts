@@ -6,7 +6,7 @@
  */
 import type { CST } from 'yaml';
 import type { ScalarValue } from './node.js';
-import { yamlLib } from './yaml-lib.js';
+import { yamlLib } from '../util/index.js';
 import { UNRESOLVED, resolvePlainScalar } from './yaml-options.js';
 
 class FastPathUnsupported extends Error {}

@@ -19,7 +19,7 @@ import type { CST } from 'yaml';
 import type { MapEntry, PodNode, Position, ScalarNode } from './node.js';
 import { PARSE_LIMITS } from './node.js';
 import { SeenKeys, UNSUPPORTED, blockScalarValue, plainKey, plainValue, quotedValue, unsupported } from './yaml-fast-scalars.js';
-import { yamlLib } from './yaml-lib.js';
+import { yamlLib } from '../util/index.js';
 
 // Lexer control tokens (yaml's parse/cst.ts): they stand for no text.
 const DOCUMENT = '\x02';

@@ -7,7 +7,7 @@
 import type { ScalarTag, Tags } from 'yaml';
 import type { Document } from 'yaml';
 import type { ScalarValue } from './node.js';
-import { yamlLib } from './yaml-lib.js';
+import { yamlLib } from '../util/index.js';
 
 // go-yaml v2 decodes these into interface{} as plain strings, so Kubernetes sees strings.
 function kubernetesTags(tags: Tags): Tags {

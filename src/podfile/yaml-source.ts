@@ -12,7 +12,7 @@ import type { MapEntry, PodNode, Position } from './node.js';
 import { PARSE_LIMITS, childPath, itemPath } from './node.js';
 import { LineIndex } from './source-text.js';
 import { parseYamlFast } from './yaml-fast.js';
-import { yamlLib } from './yaml-lib.js';
+import { yamlLib } from '../util/index.js';
 import { YAML_OPTIONS } from './yaml-options.js';
 
 // `yaml`'s node guards, through the lazily loaded package (yaml-lib.ts).

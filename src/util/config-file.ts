@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { invalidArgument } from './errors.js';
 import { readTextIfExists } from './read-if-exists.js';
+import { loadYaml } from './yaml-lib.js';
 
 export const CONFIG_FILE_NAME = 'config.yaml';
 
@@ -22,7 +23,7 @@ export async function readConfigFile(configDir: string): Promise<ConfigFile> {
   const file = path.join(configDir, CONFIG_FILE_NAME);
   const text = await readTextIfExists(file);
   if (text === undefined) return { file, values: {} };
-  const { parse } = await import('yaml');
+  const { parse } = await loadYaml();
   let doc: unknown;
   try {
     doc = parse(text);

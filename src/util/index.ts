@@ -37,4 +37,5 @@ export { readTextIfExists } from './read-if-exists.js';
 export { MOUNT_FLAGS, mountFs, unmountFs, isMountRoot, bindNamespaces, ofdTryLock, ofdUnlock, sdNotify, setUpVethPair, deleteLink, linkState, spawnHolder, netnsSocket, spawnCaptured, reapChild } from './linux-sys.js';
 export type { NamespaceFiles, LockRange, VethPairSpec, LinkState, CapturedChild } from './linux-sys.js';
 export { CONFIG_FILE_NAME, readConfigFile, describeYamlValue } from './config-file.js';
+export { loadYaml, yamlLib } from './yaml-lib.js';
 export type { ConfigFile } from './config-file.js';

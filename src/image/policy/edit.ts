@@ -12,9 +12,7 @@
  */
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import type * as Yaml from 'yaml';
-import { errnoCode, failedPrecondition, invalidArgument, readTextIfExists, writeFileAtomic } from '../../util/index.js';
+import { errnoCode, failedPrecondition, invalidArgument, loadYaml, readTextIfExists, writeFileAtomic } from '../../util/index.js';
 import { assertKeyUsable, parsePublicKeys } from '../trust/public-key.js';
 import type { JsonObject } from './json-path.js';
 import { isJsonObject, located } from './json-path.js';
@@ -167,8 +165,8 @@ export async function setLookaside(configDir: string, scope: string, url: string
   if (problem !== undefined || scope === '') throw invalidArgument('ERR_POLICY_SCOPE', `invalid --scope: ${problem ?? 'must not be empty'}`);
   const file = lookasideFileFor(configDir, scope);
   const text = scope === 'default'
-    ? (createRequire(import.meta.url)('yaml') as typeof Yaml).stringify({ 'default-docker': { lookaside: url } })
-    : (createRequire(import.meta.url)('yaml') as typeof Yaml).stringify({ docker: { [scope]: { lookaside: url } } });
+    ? (await loadYaml()).stringify({ 'default-docker': { lookaside: url } })
+    : (await loadYaml()).stringify({ docker: { [scope]: { lookaside: url } } });
   const existing = await loadRegistriesConfig(configDir);
   const other = scope === 'default' ? existing.defaultDocker : existing.docker.get(scope);
   if (other !== undefined && !other.origin.startsWith(`${file}:`)) {

@@ -22,9 +22,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import type * as Yaml from 'yaml';
-import { errnoCode, invalidArgument } from '../../util/index.js';
+import { errnoCode, invalidArgument, loadYaml, yamlLib } from '../../util/index.js';
 import type { DockerReference } from '../format/oci/docker-reference.js';
 import { describeJson, isJsonObject, jsonPath, located } from './json-path.js';
 import { dockerScopeProblem, dockerScopesOf } from './scope.js';
@@ -91,7 +89,7 @@ function parseStorage(file: string, at: string, value: unknown): SignatureStorag
 
 /** Parses one registries.d file's text into `into` (throws for duplicates across files). */
 export function parseRegistriesFile(text: string, file: string, into: { defaultDocker?: SignatureStorage; docker: Map<string, SignatureStorage> }): void {
-  const yaml = createRequire(import.meta.url)('yaml') as typeof Yaml;
+  const yaml = yamlLib();
   let document: unknown;
   try {
     document = yaml.parse(text);
@@ -133,6 +131,7 @@ export async function loadRegistriesConfig(configDir: string): Promise<Registrie
     throw error;
   }
   const into: { defaultDocker?: SignatureStorage; docker: Map<string, SignatureStorage> } = { docker: new Map() };
+  if (names.length > 0) await loadYaml(); // the parser below is synchronous: load the fast copy first
   for (const name of names) {
     const file = path.join(dir, name);
     parseRegistriesFile(await readFile(file, 'utf8'), file, into);
