@@ -1,4 +1,4 @@
-// `rocklet run` of /bin/true vs `crun run` vs `podman run --rm`, side by side, then the resident memory of a running pod.
+// `rocklet run` of /bin/true vs `crun run` vs `podman run --rm` (an ACI and a Docker image), side by side, then the resident memory of a running pod.
 // Usage: npm run build && node bench/pod-run.mjs [runs=20]   (needs root, crun, podman)
 //
 // Everything runs INSIDE one private test systemd with its own network namespace (crun needs a
@@ -11,29 +11,36 @@
 //   crun     `crun run` of one bundle made once with prepareApp (overlay rootfs, new netns, the
 //            same capabilities/seccomp/masked paths rocklet writes); the same in both network rounds.
 //   podman   `podman run --rm --network none|bridge --rootfs <busybox rootfs> /bin/true`, storage
-//            and run state in temp dirs, events off, CNI config copied from the host's with the
-//            IPAM lease dir moved into the temp dir, so nothing lands in /var/lib/cni/networks.
+//            and run state in temp dirs, events off, CNI configs and leases in the temp dir, runc
+//            and lowered rlimits (lib/podman.mjs says why these VMs need them).
 //   `rocklet version` is timed alongside, for scale: the CLI's floor (node start-up), no pod.
 // A Node process inside the instance times each command (spawn to exit), rotating the order every
 // round; `rocklet gc --grace-period=0s` runs between rounds, untimed. Then phase 2: a two-app pod
 // whose apps sleep, once standalone (`rocklet run-prepared`, rocklet is the foreground supervisor)
 // and once as transient units (sandbox unit + one unit per app, crun resident, unit-plan.ts), and
 // the RSS/PSS of every process of the pod, by command.
+import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeFixture, podPlan } from '../dist/test/pod/runtime/fixture.js';
-import { waitFor } from '../dist/test/harness/index.js';
+import { startRegistry, waitFor } from '../dist/test/harness/index.js';
+import { buildOciImage, pushImage, setCommand } from '../dist/test/harness/oci-image.js';
 import { connectSystemd, parseUnitName } from '../dist/src/systemd/index.js';
 import { mountNamespaceOf, podStore, podUnits, prepareApp, removeAppDir } from '../dist/src/pod/index.js';
 import { DEFAULT_CAPABILITIES } from '../dist/src/podfile/index.js';
 import { ALTERNATING_RUNNER, median } from './lib/alternating.mjs';
 import { TRUE_IMAGE, fetchTrueImage } from './lib/true-image.mjs';
 import { guardHarnessBench } from './lib/harness-guard.mjs';
+import { podmanInInstance } from './lib/podman.mjs';
 
 await guardHarnessBench();
 
 const runs = Number(process.argv[2] ?? 20);
+/** A command on the host (outside the instance): its exit code and stderr. */
+const runHost = (argv) => new Promise((resolve) => {
+  execFile(argv[0], argv.slice(1), (error, _stdout, stderr) => resolve({ code: error === null ? 0 : (error.code ?? 1), stderr }));
+});
 const CLI = fileURLToPath(new URL('../dist/rocklet/main.js', import.meta.url));
 const podIndex = fileURLToPath(new URL('../dist/src/pod/index.js', import.meta.url));
 const IMAGE = TRUE_IMAGE;
@@ -116,17 +123,38 @@ try {
   const { CrunRuntime } = await import(podIndex);
   const crunArgv = await new CrunRuntime({ root: '/run/rlbench-crun' }).runArgv('bench-crun', { bundle: prepared.dirs.dir });
 
-  // podman: its own copy of the busybox rootfs, storage and state in temp dirs, CNI leases too.
+  // podman: its own copy of the busybox rootfs; storage, state and CNI leases in temp dirs, and
+  // the settings these VMs need (lib/podman.mjs).
   const podmanRootfs = path.join(fx.tmp.path, 'podman-rootfs');
   await cp(busyboxRootfs, podmanRootfs, { recursive: true, verbatimSymlinks: true });
-  const cniDir = path.join(fx.tmp.path, 'cni');
-  await mkdir(cniDir);
-  const conf = JSON.parse(await readFile('/etc/cni/net.d/87-podman-bridge.conflist', 'utf8'));
-  conf.plugins[0].ipam.dataDir = path.join(fx.tmp.path, 'cni-leases');
-  await writeFile(path.join(cniDir, '87-podman-bridge.conflist'), JSON.stringify(conf));
-  const podman = ['podman', '--root', path.join(fx.tmp.path, 'podman-root'), '--runroot', runroot, '--tmpdir', `${runroot}/libpod`,
-    '--events-backend', 'none', '--network-config-dir', cniDir];
+  const podman = [...await podmanInInstance(fx, runroot), '--events-backend', 'none'];
   const rocklet = [process.execPath, CLI, '--dir', fx.dataDir];
+
+  // The same /bin/true as a Docker/OCI image (issue 13): an OCI layout pushed to a loopback
+  // docker-registry, fetched by rocklet from the host (the instance has its own network
+  // namespace), and loaded into podman from a docker-archive of the same layout: one image,
+  // each runtime's own store, run from the store with no fetch.
+  const layout = path.join(fx.tmp.path, 'oci-layout');
+  await buildOciImage(layout, { tag: 'true' });
+  await setCommand(layout, 'true', { entrypoint: ['/bin/true'], cmd: [], newTag: 'true' });
+  const registry = await startRegistry();
+  const dockerImage = `docker://${registry.host}/bench/true:1`;
+  const configDir = path.join(fx.tmp.path, 'docker-config');
+  try {
+    await pushImage(layout, 'true', `${registry.host}/bench/true:1`);
+    await mkdir(configDir);
+    await writeFile(path.join(configDir, 'config.yaml'), `registries:\n  "${registry.host}":\n    insecure: true\n`);
+    const fetched = await runHost([...rocklet, '--config-dir', configDir, '--insecure-options=image', 'fetch', dockerImage]);
+    if (fetched.code !== 0) throw new Error(`rocklet fetch ${dockerImage}: ${fetched.stderr}`);
+  } finally {
+    await registry.stop();
+  }
+  const podmanImage = 'localhost/bench/true:1';
+  const archive = path.join(fx.tmp.path, 'true.docker.tar');
+  const copied = await runHost(['skopeo', 'copy', '--quiet', `oci:${layout}:true`, `docker-archive:${archive}:${podmanImage}`]);
+  if (copied.code !== 0) throw new Error(`skopeo copy to a docker-archive: ${copied.stderr}`);
+  const loaded = await fx.exec([...podman, 'load', '--quiet', '--input', archive]);
+  if (loaded.code !== 0) throw new Error(`podman load: ${loaded.stderr}`);
 
   const inner = path.join(fx.tmp.path, 'inner.mjs');
   await writeFile(inner, ALTERNATING_RUNNER);
@@ -137,6 +165,8 @@ try {
         rocklet: [...rocklet, 'run', `--net=${rockletNet}`, IMAGE],
         crun: crunArgv,
         podman: [...podman, 'run', '--rm', '--network', podmanNet, '--rootfs', podmanRootfs, '/bin/true'],
+        'rocklet, docker': [...rocklet, '--config-dir', configDir, 'run', `--net=${rockletNet}`, dockerImage],
+        'podman, docker': [...podman, 'run', '--rm', '--network', podmanNet, podmanImage],
         // For scale: the CLI's floor (node start-up + the command table), no pod.
         'rocklet version': [...rocklet, 'version'],
       },
@@ -154,9 +184,9 @@ try {
   for (const [mode, times] of Object.entries(results)) {
     console.log(`\nnetwork ${mode} (rocklet --net=${mode === 'none' ? 'none' : 'default'}, podman --network ${mode === 'none' ? 'none' : 'bridge'}, crun: new netns)`);
     for (const [label, xs] of Object.entries(times)) {
-      console.log(`  ${label.padEnd(15)} median ${ms(median(xs)).padStart(9)}  (min ${ms(Math.min(...xs))}, max ${ms(Math.max(...xs))})`);
+      console.log(`  ${label.padEnd(16)} median ${ms(median(xs)).padStart(9)}  (min ${ms(Math.min(...xs))}, max ${ms(Math.max(...xs))})`);
     }
-    console.log(`  ratio rocklet/crun ${(median(times.rocklet) / median(times.crun)).toFixed(1)}x, rocklet/podman ${(median(times.rocklet) / median(times.podman)).toFixed(2)}x`);
+    console.log(`  ratio rocklet/crun ${(median(times.rocklet) / median(times.crun)).toFixed(1)}x, rocklet/podman ${(median(times.rocklet) / median(times.podman)).toFixed(2)}x; a Docker image: rocklet/podman ${(median(times['rocklet, docker']) / median(times['podman, docker'])).toFixed(2)}x`);
   }
 
   // Phase 2: memory of a running two-app pod (apps: busybox sleep), standalone and as units.
