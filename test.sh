@@ -15,9 +15,12 @@ command -v node >/dev/null || die "Node.js 20 or newer is required"
 
 # What the tests use: a private systemd + dbus-daemon, crun, namespaces and nft, busybox as the
 # universal payload, docker-registry/skopeo/umoci (+ htpasswd from apache2-utils) for registry tests, gpg for signatures;
-# g++/make/python3 for node-gyp, which `npm ci` runs to build rocklet's native helper.
+# g++/make/python3 for node-gyp, which `npm ci` runs to build rocklet's native helper; zsh and
+# fish for the completion tests (an interactive zsh pressing Tab, fish's complete -C) and
+# cloud-init for `cloud-init schema` of the provisioning examples, which skip without them.
 TEST_PACKAGES=(systemd dbus util-linux iproute2 nftables crun busybox-static docker-registry skopeo umoci
-  gnupg curl openssl ca-certificates xz-utils bzip2 tar psmisc procps g++ make python3 apache2-utils)
+  gnupg curl openssl ca-certificates xz-utils bzip2 tar psmisc procps g++ make python3 apache2-utils
+  zsh fish cloud-init)
 
 missing=()
 for p in "${TEST_PACKAGES[@]}"; do
