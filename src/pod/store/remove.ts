@@ -3,6 +3,7 @@
  * no grace period, and with rkt's messages for the pods it refuses:
  * `pod "X" is currently running`, `… is currently being prepared`, `… is currently being deleted`.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { assertNever, failedPrecondition, notFound } from '../../util/index.js';
 import { acquirePodLock } from './acquire.js';
 import type { BeforeDelete } from './destroy.js';
@@ -17,7 +18,13 @@ export interface RemoveOptions {
   readonly beforeDelete?: BeforeDelete;
 }
 
-const ATTEMPTS = 3;
+/**
+ * Looks before giving up on a pod that changes under us. Waits between them (ms) let a racer
+ * that holds the lock finish (another rm, gc): the answer is then what happened to the pod
+ * (gone, being deleted) rather than "busy".
+ */
+const RETRY_WAITS_MS = [0, 10, 30, 80, 150];
+const ATTEMPTS = RETRY_WAITS_MS.length;
 
 function refusal(uuid: PodUuid, state: PodState): Error | undefined {
   switch (state) {
@@ -49,6 +56,8 @@ function refusal(uuid: PodUuid, state: PodState): Error | undefined {
  */
 export async function removePod(store: PodStore, uuid: PodUuid, options: RemoveOptions = {}): Promise<void> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    const wait = RETRY_WAITS_MS[attempt] ?? 0;
+    if (wait > 0) await delay(wait);
     const found = await locateWithState(store, uuid);
     if (found === undefined) throw notFound('ERR_POD_NOT_FOUND', `pod "${uuid}" does not exist`);
     const refused = refusal(uuid, found.state);
