@@ -31,7 +31,7 @@ import { DaemonProbes } from './probes/probe-manager.js';
 import type { DaemonSettings } from './settings.js';
 import type { DirWatch } from './source.js';
 import { SharedConfigSource } from './shared-config.js';
-import { PodFileCache, watchDir } from './source.js';
+import { GONE_GRACE_MS, PodFileCache, watchDir } from './source.js';
 import { lockDaemon } from './daemon-lock.js';
 import { writeStatusFile } from './status.js';
 
@@ -230,7 +230,7 @@ export class Daemon {
       }
     });
     // Watch first, then scan: nothing written in between is missed.
-    this.watches.push(await watchDir(settings.podDir, settings.debounceMs, (name) => this.onPodDirEvent(name), (error) => log.error({ action: 'watch', reason: String(error) }, 'watching the pod directory failed')));
+    this.watches.push(await watchDir(settings.podDir, settings.debounceMs, (name) => this.onPodDirEvent(name), (error) => log.error({ action: 'watch', reason: String(error) }, 'watching the pod directory failed'), GONE_GRACE_MS));
     const shared = new SharedConfigSource(path.resolve(options.runtime.configDir), settings.debounceMs, () => this.sharedConfigChanged(), (error) => log.error({ action: 'watch', reason: String(error) }, 'reading configmaps/ or secrets/ failed'));
     this.shared = shared;
     await shared.watch();

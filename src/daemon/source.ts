@@ -7,7 +7,8 @@
  * then write, write a backup first) ends in one report of the final name. Events only mark
  * names dirty; what a file says is read when it is reconciled, never taken from an event.
  */
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { PodFileOptions } from '../podfile/index.js';
 import type { Candidate } from './admission.js';
 import type { PodFileKey, ReadPodFile } from './pod-dir.js';
@@ -115,23 +116,49 @@ export interface DirWatch {
 }
 
 /**
- * Watches `dir` (not its subdirectories) and calls `onName(name)` once per burst of events on
- * a name, `debounceMs` after the last one. `onError` gets watcher errors.
+ * How much longer a name must stay gone before its disappearance is reported. An editor's
+ * save can leave the name missing for a moment (vim renames the file to a backup, then writes
+ * it anew); on a loaded host that moment can outlast the debounce, and reporting it would stop
+ * the pod and start it again. Only disappearances wait: a new or changed file is reported
+ * after the debounce alone.
  */
-export async function watchDir(dir: string, debounceMs: number, onName: (name: string) => void, onError: (error: unknown) => void): Promise<DirWatch> {
+export const GONE_GRACE_MS = 250;
+
+/**
+ * Watches `dir` (not its subdirectories) and calls `onName(name)` once per burst of events on
+ * a name, `debounceMs` after the last one (a name found missing then, `goneGraceMs` later if it
+ * is still missing). `onError` gets watcher errors.
+ */
+export async function watchDir(dir: string, debounceMs: number, onName: (name: string) => void, onError: (error: unknown) => void, goneGraceMs = 0): Promise<DirWatch> {
   const { watch } = await import('chokidar');
   const timers = new Map<string, NodeJS.Timeout>();
   const watcher = watch(dir, { depth: 0, ignoreInitial: true, persistent: true, followSymlinks: false });
+  const fire = (name: string): void => {
+    timers.delete(name);
+    onName(name);
+  };
+  // A timer is current while the map holds it: an event in between replaces it.
+  const arm = (name: string, delayMs: number, mayWaitForGone: boolean): void => {
+    clearTimeout(timers.get(name));
+    const timer: NodeJS.Timeout = setTimeout(() => {
+      if (timers.get(name) !== timer) return;
+      if (!mayWaitForGone) {
+        fire(name);
+        return;
+      }
+      void lstat(path.join(dir, name)).then(() => true, (error: unknown) => errnoCode(error) !== 'ENOENT').then((exists) => {
+        if (timers.get(name) !== timer) return;
+        if (exists) fire(name);
+        else arm(name, goneGraceMs, false);
+      });
+    }, delayMs);
+    timers.set(name, timer);
+  };
   const report = (file: unknown): void => {
     if (typeof file !== 'string') return;
     const slash = file.lastIndexOf('/');
     if (file.slice(0, Math.max(slash, 0)) !== dir) return; // the directory itself, or deeper
-    const name = file.slice(slash + 1);
-    clearTimeout(timers.get(name));
-    timers.set(name, setTimeout(() => {
-      timers.delete(name);
-      onName(name);
-    }, debounceMs));
+    arm(file.slice(slash + 1), debounceMs, goneGraceMs > 0);
   };
   watcher.on('add', report).on('change', report).on('unlink', report).on('addDir', report).on('unlinkDir', report);
   // chokidar's own events skip what it cannot stat (a dangling symlink) and editor swap files;

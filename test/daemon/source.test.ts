@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Candidate } from '../../src/daemon/index.js';
 import { PodFileCache } from '../../src/daemon/index.js';
+import { GONE_GRACE_MS, watchDir } from '../../src/daemon/source.js';
 import type { TempDir } from '../harness/index.js';
-import { makeTempDir } from '../harness/index.js';
+import { makeTempDir, waitFor } from '../harness/index.js';
 
 const NODE = 'node-1';
 
@@ -125,5 +127,76 @@ describe('daemon/source PodFileCache', () => {
     if (bad.outcome.ok) assert.fail('expected an invalid file');
     assert.equal(bad.outcome.podName, 'web');
     assert.match(bad.outcome.reason, new RegExp(`^${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/web\\.yaml:\\d+:\\d+: `));
+  });
+});
+
+describe('daemon/source watchDir', () => {
+  let tmp: TempDir;
+  before(async () => {
+    tmp = await makeTempDir('daemon-watch');
+  });
+  after(() => tmp.remove());
+
+  /** Watches a fresh directory; `reports` collects [name, performance.now(), exists then]. */
+  async function watching(label: string, goneGraceMs: number): Promise<{ dir: string; reports: [string, number, boolean][]; close: () => Promise<void> }> {
+    const dir = path.join(tmp.path, label);
+    await mkdir(dir);
+    const reports: [string, number, boolean][] = [];
+    const watch = await watchDir(dir, 20, (name) => {
+      reports.push([name, performance.now(), existsSync(path.join(dir, name))]);
+    }, (error) => assert.fail(String(error)), goneGraceMs);
+    return { dir, reports, close: () => watch.close() };
+  }
+  const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('a name missing for longer than the debounce during a save (vim: rename away, write anew) is reported once, as present', async () => {
+    const w = await watching('vim', GONE_GRACE_MS);
+    try {
+      await writeFile(path.join(w.dir, 'web.yaml'), 'one');
+      await settle(200);
+      w.reports.length = 0;
+      await rename(path.join(w.dir, 'web.yaml'), path.join(w.dir, 'web.yaml~'));
+      await settle(80); // an editor descheduled between its rename and its write
+      await writeFile(path.join(w.dir, 'web.yaml'), 'two');
+      await rm(path.join(w.dir, 'web.yaml~'));
+      await settle(GONE_GRACE_MS + 300);
+      assert.deepEqual(w.reports.filter(([name]) => name === 'web.yaml').map(([name, , exists]) => [name, exists]), [['web.yaml', true]]);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('a deletion is reported once, after the debounce and the grace', async () => {
+    const w = await watching('deleted', GONE_GRACE_MS);
+    try {
+      await writeFile(path.join(w.dir, 'web.yaml'), 'one');
+      await settle(200);
+      w.reports.length = 0;
+      const removedAt = performance.now();
+      await rm(path.join(w.dir, 'web.yaml'));
+      const reported = await waitFor(async () => Promise.resolve(w.reports.length > 0 ? w.reports : undefined), { timeoutMs: 10_000, intervalMs: 10 });
+      await settle(300);
+      assert.equal(reported?.length, 1, JSON.stringify(w.reports));
+      const [name, at, exists] = w.reports[0] ?? [];
+      assert.deepEqual([name, exists], ['web.yaml', false]);
+      // Timers never fire early: the report comes at least the grace (plus the debounce) later.
+      assert.ok((at ?? 0) - removedAt >= GONE_GRACE_MS, `reported ${((at ?? 0) - removedAt).toFixed(0)} ms after the removal`);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('without a grace, a deletion is reported after the debounce alone', async () => {
+    const w = await watching('no-grace', 0);
+    try {
+      await writeFile(path.join(w.dir, 'a.yaml'), 'one');
+      await settle(200);
+      w.reports.length = 0;
+      await rm(path.join(w.dir, 'a.yaml'));
+      const reported = await waitFor(async () => Promise.resolve(w.reports.length > 0 ? w.reports : undefined), { timeoutMs: 10_000, intervalMs: 10 });
+      assert.deepEqual(reported?.map(([name, , exists]) => [name, exists]), [['a.yaml', false]]);
+    } finally {
+      await w.close();
+    }
   });
 });
