@@ -30,6 +30,23 @@ describe('e2e: standalone run', () => {
     assert.deepEqual(await fx.leftovers(uuid), []);
   });
 
+  it('a stop is not lost when the failing app ends before the other app\'s container exists', async () => {
+    // The failer ends at once, often before the sleeper's container is created; its SIGTERM
+    // is sent again until it lands (the sleeper exits 143 on TERM), never left to the
+    // 30-second SIGKILL (137).
+    const plan = podPlan([
+      fx.app('failer', ['sh', '-c', 'exit 3']),
+      fx.app('sleeper', ['sh', '-c', 'trap "exit 143" TERM; while true; do sleep 0.1; done'], { stopTimeoutSeconds: 30 }),
+    ], { net: 'none' });
+    const { uuid } = await fx.prepare(plan);
+    const result = await fx.rocklet(['run-prepared', uuid], { timeoutMs: 120_000 });
+    assert.equal(result.code, 3, result.stderr);
+    const status = await fx.rocklet(['status', uuid]);
+    assert.match(status.stdout, /app-failer=3/);
+    assert.match(status.stdout, /app-sleeper=143/, status.stdout);
+    assert.deepEqual(await fx.leftovers(uuid), []);
+  });
+
   it('ends the pod when the first app fails, stops the others and returns the failing code (rkt\'s rule)', async () => {
     const plan = podPlan([
       fx.app('sleeper', ['sleep', '1000'], { stopTimeoutSeconds: 1 }),

@@ -98,9 +98,13 @@ function checkFly(plan: PodPlan): void {
   }
 }
 
+/** How soon a stop signal that could not be sent is sent again. */
+const KILL_RETRY_MS = 100;
+
 /** Runs one prepared app to its end; the result's code is the app's (128+N for signal N). */
 class AppRunner {
   #stopping = false;
+  #exited = false;
   #killTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -126,6 +130,7 @@ class AppRunner {
     try {
       exit = await execution;
     } finally {
+      this.#exited = true;
       running.abort();
       await probing;
       writer?.close();
@@ -157,8 +162,16 @@ class AppRunner {
   stop(force = false): void {
     if (this.plan.stage1 !== 'crun') return;
     const crun = crunOf(this.ctx);
+    let reported = false;
     const kill = (signal: NodeJS.Signals): void => {
-      crun.kill(this.prepared.containerId, signal).catch((error: unknown) => this.ctx.onEvent?.({ message: `stopping app "${this.app.name}": ${String(error)}` }));
+      crun.kill(this.prepared.containerId, signal).catch((error: unknown) => {
+        if (this.#exited) return;
+        if (!reported) this.ctx.onEvent?.({ message: `stopping app "${this.app.name}": ${String(error)}` });
+        reported = true;
+        // Its container may not exist yet (another app ended while this one was starting):
+        // the signal is sent again until the app has ended, so a stop is never lost.
+        setTimeout(() => kill(signal), KILL_RETRY_MS).unref();
+      });
     };
     if (force) {
       kill('SIGKILL');
