@@ -32,10 +32,12 @@ spec:
       httpGet: {path: /healthz, port: http}
       periodSeconds: 1
       failureThreshold: 2
+      timeoutSeconds: 5
     readinessProbe:
       exec: {command: [cat, /tmp/ready]}
       periodSeconds: 1
       failureThreshold: 1
+      timeoutSeconds: 5
     lifecycle:
       postStart:
         exec: {command: [/bin/sh, -c, 'echo poststart-ran > /tmp/hook; echo hello-from-poststart']}

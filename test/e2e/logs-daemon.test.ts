@@ -72,7 +72,8 @@ describe('e2e: rocklet logs of daemon pods', () => {
       return found === true;
     };
     assert.ok(await printed('run-1-err'), 'the first run printed');
-    const uuid = (await d.row('follow.yaml'))?.uuid ?? '';
+    // The status file can trail the journal (it is written after the pod's record is durable).
+    const { uuid = '' } = await d.waitForRow('follow.yaml', (row) => row.uuid !== undefined, 60_000);
     const following = d.rocklet(['logs', '-f', 'follow']);
     // Its second journalctl (after the current run's lines) follows the app.
     const attached = await waitFor(async () => {

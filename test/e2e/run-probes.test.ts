@@ -24,7 +24,7 @@ spec:
     command: [/bin/sh, -c, 'mkdir -p /www && echo ok > /www/healthz && httpd -p 8080 -h /www && sleep 3 && rm /www/healthz && trap "cat /tmp/prestop; echo got-term; exit 0" TERM; while true; do sleep 0.2; done']
     ports: [{name: http, containerPort: 8080}]
     livenessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 1, failureThreshold: 2}
-    readinessProbe: {exec: {command: [/bin/true]}, periodSeconds: 1}
+    readinessProbe: {exec: {command: [/bin/true]}, periodSeconds: 1, timeoutSeconds: 5}
     lifecycle:
       postStart: {exec: {command: [/bin/sh, -c, 'echo hello-from-poststart']}}
       preStop: {exec: {command: [/bin/sh, -c, 'echo prestop-ran > /tmp/prestop']}}

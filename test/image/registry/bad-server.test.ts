@@ -90,7 +90,7 @@ describe('registry client against a misbehaving registry (TLS with a test CA)', 
 
   it('downloads three blobs at once by default', async () => {
     const blobs = Array.from({ length: 5 }, () => randomBytes(5_000));
-    for (const bytes of blobs) server.route(blob(bytes), { kind: 'bytes', body: bytes, delayMs: 150 });
+    for (const bytes of blobs) server.route(blob(bytes), { kind: 'bytes', body: bytes, delayMs: 1_500 }); // long enough for all three to be under way on a slow machine
     let running = 0;
     let most = 0;
     const onEvent = (event: RegistryEvent): void => {
