@@ -69,7 +69,7 @@ describe('e2e: rocklet logs of standalone pods', () => {
   });
 
   it('follows a running pod and ends when the pod is gone', async () => {
-    const { uuid } = await fx.prepare(podPlan([fx.app('ticker', ['sh', '-c', 'for i in 1 2 3 4 5 6; do echo tick-$i; [ $i = 3 ] && echo tock >&2; sleep 0.5; done'])], { net: 'none' }));
+    const { uuid } = await fx.prepare(podPlan([fx.app('ticker', ['sh', '-c', 'for i in 1 2 3 4 5 6; do echo tick-$i; [ $i = 3 ] && sleep 0.3 && echo tock >&2; sleep 0.5; done'])], { net: 'none' }));
     const running = fx.rocklet(['run-prepared', uuid]);
     const started = await waitFor(async () => {
       const shown = await fx.rocklet(['logs', uuid]);

@@ -82,7 +82,7 @@ describe('e2e: network section of config.yaml', () => {
     const holder = await readPodPid(path.join(fx.dataDir, 'pods/run', uuid));
     assert.ok(holder !== undefined);
     await fx.exec(['kill', '-KILL', String(holder.pid)]);
-    const exited = await waitFor(async () => (await fx.rocklet(['status', uuid])).stdout.includes('state=exited') || undefined, { timeoutMs: 5_000, intervalMs: 50 });
+    const exited = await waitFor(async () => (await fx.rocklet(['status', uuid])).stdout.includes('state=exited') || undefined, { timeoutMs: 30_000, intervalMs: 50 });
     assert.ok(exited, `pod ${uuid} exited`);
   }
 
@@ -108,8 +108,12 @@ describe('e2e: network section of config.yaml', () => {
       }, { timeoutMs: 30_000, intervalMs: 100 });
       assert.ok(link !== undefined, `bridge ${BRIDGE} appears`);
       assert.match(link.stdout, /\bbridge\b/, 'the link is a bridge');
-      const addr = await fx.exec(['ip', '-o', '-4', 'addr', 'show', 'dev', BRIDGE]);
-      assert.match(addr.stdout, /inet 10\.123\.45\.1\/24 /, 'the bridge holds the subnet\'s first address');
+      // The link is made first, its address a moment later.
+      const addr = await waitFor(async () => {
+        const shown = await fx.exec(['ip', '-o', '-4', 'addr', 'show', 'dev', BRIDGE]);
+        return /inet 10\.123\.45\.1\/24 /.test(shown.stdout) ? shown : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 100 });
+      assert.ok(addr !== undefined, 'the bridge holds the subnet\'s first address');
       const defaultBridge = await fx.exec(['ip', 'link', 'show', 'dev', 'rocklet0']);
       assert.notEqual(defaultBridge.code, 0, 'the default bridge was not created');
       assert.deepEqual(await readdir(path.join(fx.dataDir, 'net')), [BRIDGE], 'no lease dir for the default bridge');

@@ -125,7 +125,7 @@ describe('a running test systemd', () => {
     const journal = await waitFor(async () => {
       const text = await sd.journal('rltest-echo.service');
       return text.includes(token) ? text : undefined;
-    });
+    }, { timeoutMs: 30_000 });
     assert.ok(journal !== undefined, 'the token reached the journal');
     assert.ok(!(await sd.journal('rltest-exit3.service')).includes(token), 'journal is filtered by unit');
   });
@@ -166,7 +166,7 @@ describe('a running test systemd', () => {
     const pids = await waitFor(async () => {
       const list = await sd.unitPids('rltest-sleep.service');
       return list.length > 0 ? list : undefined;
-    });
+    }, { timeoutMs: 30_000 });
     assert.equal(pids?.length, 1);
     assert.equal((await readFile(`/proc/${pids?.[0] ?? 0}/comm`, 'utf8')).trim(), 'sleep');
     assert.match(sd.unitCgroupDir('rltest-sleep.service'), new RegExp(`/${sd.name}/system\\.slice/rltest-sleep\\.service$`));

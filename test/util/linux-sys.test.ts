@@ -254,7 +254,7 @@ describe('util/linux-sys (native helper)', () => {
               socket.connect(40999, '127.0.0.1');
             });
           } catch (error) {
-            if (attempt > 50 || errnoCode(error) !== 'ECONNREFUSED') throw error;
+            if (attempt > 600 || errnoCode(error) !== 'ECONNREFUSED') throw error; // 30 s for node to start there
             await new Promise((resolve) => setTimeout(resolve, 50)); // nc not listening yet
           }
         }

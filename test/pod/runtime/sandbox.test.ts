@@ -62,7 +62,7 @@ describe('pod up / pod down', () => {
     const holder = await readPodPid(runDir);
     assert.ok(holder !== undefined);
     await fx.exec(['kill', '-KILL', String(holder.pid)]);
-    const exited = await waitFor(async () => ((await fx.rocklet(['status', uuid])).stdout.includes('state=exited') ? true : undefined), { timeoutMs: 5_000, intervalMs: 50 });
+    const exited = await waitFor(async () => ((await fx.rocklet(['status', uuid])).stdout.includes('state=exited') ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
     assert.ok(exited);
     assert.ok((await fx.leftovers(uuid)).length > 0, 'a dead holder releases nothing by itself');
     const down = await fx.rocklet(['pod', 'down', uuid]);

@@ -79,7 +79,7 @@ describe('pod namespaces, crun verbs and volumes inside a test systemd', () => {
     assert.deepEqual([exec.exitCode, exec.stdout], [3, 'bar\n1000\n']);
     await assert.rejects(fx.crun.exec(id, { args: ['/nope'] }), (error: unknown) => hasErrorCode(error, 'ERR_CRUN_FAILED') && /nope/.test(error.message));
     assert.equal(await fx.crun.kill(id, 'SIGKILL'), 'signalled');
-    for (let i = 0; i < 100 && (await fx.crun.state(id))?.status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 1_500 && (await fx.crun.state(id))?.status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal((await fx.crun.state(id))?.status, 'stopped');
     assert.equal(await fx.crun.kill(id, 'SIGKILL'), 'stopped');
     assert.equal(await fx.crun.delete(id), true);
