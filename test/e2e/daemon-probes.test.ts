@@ -244,7 +244,8 @@ describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
       await d.writePod('grpcd.yaml', grpcPod(port));
       await d.waitForRow('grpcd.yaml', (r) => r.state === 'Running' && r.ready?.ready === 1);
       await d.fx.exec(['sh', '-c', `echo 2 > ${statusFile}`]);
-      const unhealthy = await d.waitForRow('grpcd.yaml', (r) => r.ready?.ready === 0);
+      // Until the server answers NOT_SERVING the reason can be another failure (not listening yet).
+      const unhealthy = await d.waitForRow('grpcd.yaml', (r) => r.ready?.ready === 0 && /NOT_SERVING/.test(r.reason ?? ''));
       assert.match(unhealthy.reason ?? '', /container main is not ready: readiness probe \d+\/1 failures: service unhealthy \(responded with "NOT_SERVING"\)/);
       await d.fx.exec(['sh', '-c', `echo 1 > ${statusFile}`]);
       await d.waitForRow('grpcd.yaml', (r) => r.ready?.ready === 1);

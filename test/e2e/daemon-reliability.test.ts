@@ -90,11 +90,12 @@ describe('e2e: rocklet daemon killed at random moments', () => {
     assert.deepEqual(services, expected, 'exactly the units of the files, no orphan or duplicate');
 
     // The daemon's gc releases what pods killed mid-start held; nothing stays with a pod that is not running.
-    const running = new Set<string>();
+    let running = new Set<string>();
     let lastFound: string[] = [];
     const leaks = await waitFor(async () => {
       const listed = await d.fx.rocklet(['list', '--no-legend', '--full']);
       const found: string[] = [];
+      running = new Set(); // the last look counts: a pod seen running earlier may have exited since
       for (const line of listed.stdout.split('\n').filter((l) => l.trim() !== '')) {
         const [uuid = '', , , , state = ''] = line.trim().split(/\s+/); // UUID APP IMAGE-NAME IMAGE-ID STATE …
         if (state === 'running') {
