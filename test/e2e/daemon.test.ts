@@ -172,9 +172,10 @@ describe('e2e: rocklet daemon', () => {
     assert.ok(back !== undefined, await d.daemonLog());
     assert.deepEqual(await d.unitProps('rocklet.service', ['MainPID']), daemonBefore, 'the same daemon process reconnected');
     assert.deepEqual(await d.unitProps('rocklet-web_main.service', ['InvocationID', 'MainPID']), before, 'the pod was not touched');
-    // Events flow again: an edit applies.
+    // Events flow again: an edit applies (the new version's row has another pod UUID).
+    const old = await d.row('web.yaml');
     await d.writePod('web.yaml', podYaml('web', 'echo v4; exec sleep 1003'));
-    const row = await d.waitForRow('web.yaml', (r) => r.state === 'Running' && r.ready?.ready === 1);
+    const row = await d.waitForRow('web.yaml', (r) => r.state === 'Running' && r.uuid !== old?.uuid && r.ready?.ready === 1, 60_000);
     const status = await d.fx.exec(['systemctl', 'status', '--no-pager', 'rocklet-web.slice']);
     assert.match(status.stdout, /sleep 1003/, JSON.stringify(row));
   });
