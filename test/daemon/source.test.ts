@@ -148,13 +148,18 @@ describe('daemon/source watchDir', () => {
     return { dir, reports, close: () => watch.close() };
   }
   const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Writes `name` and waits for its own report, then forgets the reports so far. */
+  const created = async (w: { dir: string; reports: [string, number, boolean][] }, name: string): Promise<void> => {
+    await writeFile(path.join(w.dir, name), 'one');
+    const seen = await waitFor(async () => Promise.resolve(w.reports.some(([n, , exists]) => n === name && exists) ? true : undefined), { timeoutMs: 10_000, intervalMs: 10 });
+    assert.ok(seen, `${name} was reported`);
+    w.reports.length = 0;
+  };
 
   it('a name missing for longer than the debounce during a save (vim: rename away, write anew) is reported once, as present', async () => {
     const w = await watching('vim', GONE_GRACE_MS);
     try {
-      await writeFile(path.join(w.dir, 'web.yaml'), 'one');
-      await settle(200);
-      w.reports.length = 0;
+      await created(w, 'web.yaml');
       await rename(path.join(w.dir, 'web.yaml'), path.join(w.dir, 'web.yaml~'));
       await settle(80); // an editor descheduled between its rename and its write
       await writeFile(path.join(w.dir, 'web.yaml'), 'two');
@@ -169,9 +174,7 @@ describe('daemon/source watchDir', () => {
   it('a deletion is reported once, after the debounce and the grace', async () => {
     const w = await watching('deleted', GONE_GRACE_MS);
     try {
-      await writeFile(path.join(w.dir, 'web.yaml'), 'one');
-      await settle(200);
-      w.reports.length = 0;
+      await created(w, 'web.yaml');
       const removedAt = performance.now();
       await rm(path.join(w.dir, 'web.yaml'));
       const reported = await waitFor(async () => Promise.resolve(w.reports.length > 0 ? w.reports : undefined), { timeoutMs: 10_000, intervalMs: 10 });
@@ -189,9 +192,7 @@ describe('daemon/source watchDir', () => {
   it('without a grace, a deletion is reported after the debounce alone', async () => {
     const w = await watching('no-grace', 0);
     try {
-      await writeFile(path.join(w.dir, 'a.yaml'), 'one');
-      await settle(200);
-      w.reports.length = 0;
+      await created(w, 'a.yaml');
       await rm(path.join(w.dir, 'a.yaml'));
       const reported = await waitFor(async () => Promise.resolve(w.reports.length > 0 ? w.reports : undefined), { timeoutMs: 10_000, intervalMs: 10 });
       assert.deepEqual(reported?.map(([name, , exists]) => [name, exists]), [['a.yaml', false]]);

@@ -142,9 +142,10 @@ export async function addRawLayer(layout: string, tag: string, tarFile: string, 
 }
 
 /** Sets the config's Entrypoint and Cmd (an empty list clears one) and User of `layout:tag`, optionally as a new tag. */
-export async function setCommand(layout: string, tag: string, run: { entrypoint: readonly string[]; cmd: readonly string[]; user?: string; newTag?: string }): Promise<void> {
+export async function setCommand(layout: string, tag: string, run: { entrypoint: readonly string[]; cmd: readonly string[]; user?: string; env?: readonly string[]; newTag?: string }): Promise<void> {
   await execChecked(['umoci', 'config', '--image', `${layout}:${tag}`, ...(run.newTag === undefined ? [] : ['--tag', run.newTag]),
     '--clear=config.entrypoint', '--clear=config.cmd', ...(run.user === undefined ? [] : ['--config.user', run.user]),
+    ...(run.env ?? []).flatMap((entry) => ['--config.env', entry]),
     ...run.entrypoint.flatMap((word) => ['--config.entrypoint', word]), ...run.cmd.flatMap((word) => ['--config.cmd', word])]);
 }
 
