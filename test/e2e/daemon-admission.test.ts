@@ -134,6 +134,23 @@ describe('e2e: rocklet daemon admission and bad input', () => {
     await waitFor(async () => ([...(await d.podUnits()).keys()].some((u) => /rocklet-(done|bad|loop)/.test(u)) ? undefined : true), { timeoutMs: 30_000, intervalMs: 100 });
   });
 
+  it('runs an init container once per pod: an app container restarted by systemd does not run it again', async () => {
+    const pod = [
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: once}', 'spec:', '  restartPolicy: Always', '  terminationGracePeriodSeconds: 2',
+      '  initContainers:', '  - name: setup', '    image: busybox:1.36', '    imagePullPolicy: IfNotPresent', "    command: [/bin/sh, -c, 'echo setup-ran']",
+      '  containers:', '  - name: main', '    image: busybox:1.36', '    imagePullPolicy: IfNotPresent', "    command: [/bin/sh, -c, 'echo main-ran; sleep 1; exit 1']", '',
+    ].join('\n');
+    await d.writePod('once.yaml', pod);
+    const mainRuns = async (): Promise<number> => (await d.fx.sd.journal('rocklet-once_main.service')).split('\n').filter((line) => line === 'main-ran').length;
+    const restarted = await waitFor(async () => ((await mainRuns()) >= 3 ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
+    assert.ok(restarted, await d.fx.sd.journal('rocklet-once_main.service'));
+    const setupJournal = await d.fx.sd.journal('rocklet-once_setup.service');
+    assert.equal(setupJournal.split('\n').filter((line) => line === 'setup-ran').length, 1, setupJournal);
+    assert.equal((await d.unitProps('rocklet-once_setup.service', ['ActiveState'])).ActiveState, 'active', 'a finished init container stays done');
+    await rm(path.join(d.podDir, 'once.yaml'));
+    await waitFor(async () => ((await d.podUnits()).has('rocklet-once.service') ? undefined : true), { timeoutMs: 30_000, intervalMs: 100 });
+  });
+
   it('runs a failed init container again with back-off, and fails the pod for it under restartPolicy Never', async () => {
     const state = path.join(d.fx.tmp.path, 'init-state');
     await mkdir(state, { recursive: true });

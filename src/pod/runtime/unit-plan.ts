@@ -24,8 +24,10 @@
  *   KillMode=mixed: SIGTERM goes to crun, which forwards it to the app; the rest of the cgroup
  *   is SIGKILLed after TimeoutStopSec= (the app's stop timeout). Restart= from the app's
  *   restart policy; MemoryMax=, CPUQuotaPerSecUSec=, TasksMax= from its resources.
- * - init apps: Type=oneshot units, each After (and Requires) the previous init unit; the other
- *   app units Require and follow the last one, so a failed init app keeps them from starting.
+ * - init apps: Type=oneshot units with RemainAfterExit= (run once per pod, as on a kubelet:
+ *   an app unit restarted later finds them active and does not start them again; ExecStartPost=
+ *   records the success), each After (and Requires) the previous init unit; the other app
+ *   units Require and follow the last one, so a failed init app keeps them from starting.
  *   A native sidecar (init app with restartPolicy Always) is a long-running unit whose
  *   ExecStartPost= waits until `crun state` says its container runs, so the units after it
  *   start only then (kubelet's "started").
@@ -53,7 +55,7 @@ import { DEFAULT_CRUN_ROOT } from '../stage1/crun.js';
 import { appDirs } from '../stage1/rootfs.js';
 import type { PlannedApp, PlannedRestart, PodPlan } from './plan.js';
 import type { UnitExecCommand } from './unit-scripts.js';
-import { APP_PREPARE_FAILED_MARKER, DEFAULT_FLOCK, DEFAULT_POD_DOWN_SLOTS, DEFAULT_SCRIPT, appStartedMarker, inSlot, podDownLock, preparedThenCrun, recordExit, unlessCallerStops, untilRunning, whileRunning, withTerminal } from './unit-scripts.js';
+import { APP_PREPARE_FAILED_MARKER, DEFAULT_FLOCK, DEFAULT_POD_DOWN_SLOTS, DEFAULT_SCRIPT, appStartedMarker, inSlot, podDownLock, preparedThenCrun, recordExit, recordSuccess, unlessCallerStops, untilRunning, whileRunning, withTerminal } from './unit-scripts.js';
 
 export type { UnitExecCommand } from './unit-scripts.js';
 
@@ -319,6 +321,9 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
     // systemd has exec'd the unit's first program: only then may the next units start.
     const startPost = [
       ...(app.init && app.sidecar === true ? [untilRunning(input.crun, crunGlobals.root, containerIdFor(uuid, app.name))] : []),
+      // A finished init container stays done (RemainAfterExit=): its exit is recorded here,
+      // when it succeeded, instead of when the unit is stopped with the pod.
+      ...(oneshot ? [recordSuccess(appExitFile(podDir, app.name), execOf([...globalArgv(crunGlobals), 'delete', '--force', containerIdFor(uuid, app.name)]))] : []),
       ...(app.lifecycle?.postStart === undefined ? [] : [rocklet('app', 'hook', uuid, app.name, 'postStart')]),
     ];
     // Raw argv; `$` is doubled (systemd's literal `$`) where it becomes a command line.
@@ -331,6 +336,9 @@ export function podUnits<N extends string>(input: PodUnitsInput<N>): PodUnits<N>
         ...common,
         description: described(`app ${app.name}`),
         type: oneshot ? 'oneshot' : 'exec',
+        // Kubernetes runs init containers once per pod: a finished one stays active, so an app
+        // unit that Requires= it and is restarted does not start it again.
+        ...(oneshot ? { remainAfterExit: true } : {}),
         ...(input.preparedByCaller === true
           ? { execStart: [preparedThenCrun(appDirs(podDir, app.name).dir, appStartedMarker(podDir, app.name), rocklet('app', 'prepare', uuid, app.name), { path: crunArgv[0] ?? '', argv: crunArgv })] }
           : { execStartPre: [rocklet('app', 'prepare', uuid, app.name)], execStart: [execOf(crunArgv.map((arg) => arg.replaceAll('$', '$$$$')))] }),

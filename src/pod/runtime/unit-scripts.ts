@@ -92,6 +92,15 @@ export function recordExit(statusFile: string, prepareFailed: string, crunDelete
 }
 
 /**
+ * ExecStartPost= of an init container's oneshot unit, which runs only when the container
+ * exited 0: records the 0 and deletes the stopped crun container (the unit stays active, so its
+ * ExecStopPost= runs only when the pod stops).
+ */
+export function recordSuccess(statusFile: string, crunDelete: UnitExecCommand): UnitExecCommand {
+  return shCommand([`echo 0 > ${shellQuote(statusFile)}`, `${shellLine(crunDelete.argv)} 2>/dev/null`, `exit 0`].join('; '));
+}
+
+/**
  * One ExecStart= for an app of a pod the daemon prepared: `sh` creates the app's started marker
  * and, when it existed already (a restart by systemd or an operator), runs `prepare` (a fresh
  * rootfs); then it execs `crun`, which becomes the unit's main process with the same PID. Each

@@ -151,6 +151,10 @@ describe('podUnits', () => {
     const [migrate, seed, web] = units(plan).apps;
     assert.deepEqual([migrate?.app, seed?.app, web?.app], ['migrate', 'seed', 'web']);
     assert.equal(migrate?.properties.type, 'oneshot');
+    // Run once per pod: a finished init unit stays active, so a restarted app does not pull it in again.
+    assert.equal(migrate?.properties.remainAfterExit, true);
+    assert.match(migrate?.properties.execStartPost?.[0]?.argv.join(' ') ?? '', /echo 0 > '[^']*\/migrate'; .*'delete' '--force' '[^']*migrate'/);
+    assert.equal(web?.properties.remainAfterExit, undefined);
     assert.deepEqual(seed?.properties.after, ['rocklet-shop.service', 'rocklet-shop_migrate.service']);
     assert.deepEqual(web?.properties.requires, ['rocklet-shop_seed.service']);
     assert.equal(web?.properties.type, 'exec');
