@@ -100,7 +100,12 @@ describe('e2e: rocklet daemon with ConfigMaps and Secrets', () => {
     assert.equal(await report(previous), `slow ${SECRET_VALUE} 7 440 tmpfs`);
     assert.notEqual(after.hash, before.hash);
     // A full resync (SIGHUP) finds nothing more to do: the update happened once.
-    await d.fx.exec(['systemctl', 'kill', '--signal=SIGHUP', 'rocklet.service']);
+    const reloads = async (): Promise<number> => (await d.daemonLog()).split('\n').filter((line) => line.includes('read the fetch settings of config.yaml again')).length;
+    const reloadsBefore = await reloads();
+    await d.fx.exec(['systemctl', 'kill', '--signal=SIGHUP', '--kill-who=main', 'rocklet.service']);
+    // The resync's own work has begun (it reads config.yaml first); give it time to act.
+    assert.ok(await waitFor(async () => ((await reloads()) > reloadsBefore ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 }));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     const settled = await d.waitForRow('web.yaml', (r) => r.state === 'Running');
     assert.equal(settled.uuid, after.uuid);
     const log = await d.daemonLog();

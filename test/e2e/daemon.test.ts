@@ -106,9 +106,13 @@ describe('e2e: rocklet daemon', () => {
     assert.match(plan.stdout, /no changes/);
     // SIGHUP (systemctl reload): a full resync that changes nothing.
     const before = await d.unitProps('rocklet-web_main.service', ['InvocationID', 'MainPID']);
+    const reloads = async (): Promise<number> => (await d.daemonLog()).split('\n').filter((line) => line.includes('read the fetch settings of config.yaml again')).length;
+    const reloadsBefore = await reloads();
     const hup = await d.fx.exec(['systemctl', 'kill', '--signal=SIGHUP', '--kill-who=main', 'rocklet.service']);
     assert.equal(hup.code, 0, hup.stderr);
-    assert.ok(await waitFor(async () => ((await d.daemonLog()).includes('"msg":"full resync"') ? true : undefined), { timeoutMs: 10_000, intervalMs: 100 }));
+    // The resync's own work has begun (it reads config.yaml first); give it time to act.
+    assert.ok(await waitFor(async () => ((await reloads()) > reloadsBefore ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 }));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     await d.waitForRow('web.yaml', (r) => r.state === 'Running');
     assert.deepEqual(await d.unitProps('rocklet-web_main.service', ['InvocationID', 'MainPID']), before);
     const refused = await d.rocklet(['daemon', `--pod-dir=${d.podDir}`]);
