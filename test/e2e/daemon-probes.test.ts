@@ -208,11 +208,17 @@ describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
   it('after a daemon restart probing resumes and nothing is restarted', async () => {
     const units = ['rocklet-probed_web.service', 'rocklet-probed_side.service', 'rocklet-hanging_main.service'];
     const before = await Promise.all(units.map((unit) => d.unitProps(unit, ['InvocationID', 'NRestarts'])));
+    // Until the new daemon has loaded a pod's probes every active container counts as ready:
+    // its own "is ready" log line is what shows it probes.
+    const readyLines = async (): Promise<number> => (await d.daemonLog()).split('\n').filter((line) => line.includes('pod probed container web is ready')).length;
+    const readyBefore = await readyLines();
     await d.stopDaemon();
     const started = await d.startDaemon();
     assert.equal(started.code, 0, started.stderr);
     const row = await d.row('probed.yaml');
     await d.rocklet(['enter', '--app=web', row?.uuid ?? '', 'touch', '/tmp/ready']);
+    const probed = await waitFor(async () => ((await readyLines()) > readyBefore ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
+    assert.ok(probed, 'the new daemon probes web and finds it ready');
     await d.waitForRow('probed.yaml', (r) => r.ready?.ready === 2);
     // Several periods of probing by the new daemon.
     await new Promise((resolve) => setTimeout(resolve, 4000));
