@@ -118,7 +118,15 @@ describe('e2e: rocklet daemon killed at random moments', () => {
     await d.fx.exec(['rm', '-rf', '/run/rocklet/daemon']);
     const restarted = await d.fx.exec(['systemctl', 'restart', 'rocklet.service']);
     assert.equal(restarted.code, 0, restarted.stderr);
-    for (const pod of pods) await d.waitForRow(`${pod}.yaml`, (r) => r.state === 'Running');
+    // Rows the new daemon wrote: without its status file `rocklet pods` builds rows from the
+    // units, which would say Running before the daemon rebuilt anything.
+    const pid = Number((await d.unitProps('rocklet.service', ['MainPID'])).MainPID);
+    const rebuilt = await waitFor(async () => {
+      const shown = await d.pods();
+      return shown.daemon.pid === pid && shown.daemon.ready ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 200 });
+    assert.ok(rebuilt, 'the restarted daemon is ready and writes the status');
+    for (const pod of pods) await d.waitForRow(`${pod}.yaml`, (r) => r.state === 'Running' && !/no daemon status/.test(r.reason ?? ''));
     for (const pod of pods) assert.deepEqual(await appUnit(pod), before.get(pod), `${pod} was not restarted`);
   });
 
