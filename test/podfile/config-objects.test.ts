@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import type { ConfigObject, PodNamespace } from '../../src/podfile/index.js';
 import { bindPodConfig, expandContainer, parseConfigObjectFile, sharedConfigObjects, volumeFiles } from '../../src/podfile/index.js';
 import { hasError, invalid, valid } from './helpers.js';
+import { CREDS_SECRET, DOWNWARD_VALUES } from './config-fixtures.js';
 
 const POD = `apiVersion: v1
 kind: Pod
@@ -39,13 +40,8 @@ kind: ConfigMap
 metadata: {name: settings}
 data: {mode: fast, level: "3", "bad-name": x}
 `;
-const CREDS = `---
-apiVersion: v1
-kind: Secret
-metadata: {name: creds}
-data: {password: c2VjcmV0}
-`;
-const VALUES = { uid: 'u-1', nodeName: 'node-1', podIP: '', hostIP: '', cpuMillicores: 2000, memoryBytes: 1 << 30 };
+const CREDS = CREDS_SECRET;
+const VALUES = DOWNWARD_VALUES;
 
 describe('ConfigMaps and Secrets', () => {
   it('treats what a Secret reaches through $(NAME) as secret: an env value is marked, command/args keep the reference and the expanded argv apart', () => {

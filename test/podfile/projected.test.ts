@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bindPodConfig, sharedConfigObjects, volumeFiles } from '../../src/podfile/index.js';
 import { hasError, invalid, valid } from './helpers.js';
+import { CREDS_SECRET, DOWNWARD_VALUES } from './config-fixtures.js';
 
 const pod = (projected: string): string => `apiVersion: v1
 kind: Pod
@@ -33,13 +34,8 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: settings}
 data: {mode: fast}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: creds}
-data: {password: c2VjcmV0}
-`;
-const VALUES = { uid: 'u-1', nodeName: 'node-1', podIP: '', hostIP: '', cpuMillicores: 2000, memoryBytes: 1 << 30 };
+${CREDS_SECRET}`;
+const VALUES = DOWNWARD_VALUES;
 
 describe('projected volumes', () => {
   it('projects a Secret, downward-API items and ConfigMaps into one directory, in source order, with their modes', () => {
