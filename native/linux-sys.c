@@ -575,6 +575,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   register_probe_functions(env, exports);
+  register_probe_engine_functions(env, exports);
   return exports;
 }
 

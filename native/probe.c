@@ -108,17 +108,6 @@ static napi_value js_netns_socket(napi_env env, napi_callback_info info) {
   return result;
 }
 
-struct spawn_job {
-  const char *path;
-  char **argv;
-  /* cgroup.procs files the child writes itself into before it execs (NULL-terminated). */
-  char **join;
-  int out_fd;
-  int err;
-  const char *failed_step;
-  const char *failed_path;
-};
-
 static int spawn_child(void *arg) {
   struct spawn_job *job = arg;
   sigset_t none;
@@ -152,7 +141,7 @@ static int spawn_child(void *arg) {
 }
 
 /* Waits for nothing: the exec'd child runs on; clone returns once it exec'd (CLONE_VFORK). */
-static int spawn_start(struct spawn_job *job, int *clone_errno) {
+int spawn_start(struct spawn_job *job, int *clone_errno) {
   char *stack = malloc(PROBE_STACK_BYTES);
   if (stack == NULL) {
     *clone_errno = ENOMEM;

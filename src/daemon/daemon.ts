@@ -18,6 +18,7 @@ import type { RuntimeContext } from '../pod/index.js';
 import { loadPodFilePreparer, rockletStatePaths } from '../pod/index.js';
 import type { SystemdManager } from '../systemd/index.js';
 import { connectSystemd } from '../systemd/index.js';
+import { probeEngine } from '../util/index.js';
 import { podOfUnitName } from './actual.js';
 import { PodActuator } from './actuator.js';
 import { AppliedRecords } from './applied.js';
@@ -193,7 +194,7 @@ export class Daemon {
       for (const uuid of await actuator.sweepInterruptedStops()) log.info({ action: 'stop', uuid, reason: 'an earlier run stopped it and did not clean up' }, `took pod ${uuid} down: an earlier run of the daemon stopped its units and died before cleaning up`);
       this.sweptPrepares = true;
     }
-    this.probes = new DaemonProbes({ manager, runtime: options.runtime, crun: options.crun, log, onChange: () => this.scheduleStatus() });
+    this.probes = new DaemonProbes({ manager, runtime: options.runtime, crun: options.crun, log, onChange: () => this.scheduleStatus(), engine: probeEngine() });
     this.reconciler = new Reconciler({
       files: this.files, manager, actuator, applied, log, dataDir: options.runtime.dataDir, labels: this.labels,
       onStatusChange: () => this.scheduleStatus(),
@@ -376,7 +377,7 @@ export class Daemon {
       daemon: {
         pid: process.pid, startedAt: this.startedAt, updatedAt: Date.now(), ready: this.ready, podDir: this.options.settings.podDir,
         memory: (({ rss, heapUsed, heapTotal, external }) => ({ rss, heapUsed, heapTotal, external }))(process.memoryUsage()),
-        ...(this.probes === undefined ? {} : { probes: { containers: this.probes.size, ...this.probes.lateness.stats() } }),
+        ...(this.probes === undefined ? {} : { probes: { containers: this.probes.size, ...this.probes.latenessStats() } }),
       },
       files,
     });

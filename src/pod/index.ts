@@ -166,7 +166,8 @@ export { CRITICAL_OOM_SCORE_ADJ, containerOomScoreAdj, qosClass } from './runtim
 export { ContainerProbeState } from './probe/probe-state.js';
 export type { ProbeResult, ProbeTransition, ProbeSummary } from './probe/probe-state.js';
 export { ContainerProber, REAL_CLOCK } from './probe/prober.js';
-export type { ProbeRunner, ProberClock, ProberHooks, ProberOptions } from './probe/prober.js';
+export type { ProbeRunner, ProberClock, ProberHooks, ProberOptions, ProbeOffload } from './probe/prober.js';
+export { engineOffload, renderHttpRequest } from './probe/native-probes.js';
 export { runProbeAction } from './probe/actions.js';
 export type { ProbeTarget } from './probe/actions.js';
 export { podProbeSite } from './probe/target.js';

@@ -36,6 +36,8 @@ export { parseDuration, formatDuration } from './duration.js';
 export { readTextIfExists } from './read-if-exists.js';
 export { MOUNT_FLAGS, mountFs, unmountFs, isMountRoot, bindNamespaces, ofdTryLock, ofdUnlock, sdNotify, setUpVethPair, deleteLink, linkState, spawnHolder, netnsSocket, spawnCaptured, reapChild } from './linux-sys.js';
 export type { NamespaceFiles, LockRange, VethPairSpec, LinkState, CapturedChild } from './linux-sys.js';
+export { probeEngine } from './probe-engine.js';
+export type { ProbeEngine, EngineProbeSpec, EngineProbeAction, EngineTiming, EngineResult, EngineStats, EngineHandle } from './probe-engine.js';
 export { CONFIG_FILE_NAME, readConfigFile, describeYamlValue } from './config-file.js';
 export { loadYaml, yamlLib } from './yaml-lib.js';
 export type { ConfigFile } from './config-file.js';

@@ -71,6 +71,10 @@ interface LinuxSysAddon {
   netnsSocket(nsFile: string): number;
   spawnCaptured(path: string, argv: readonly string[], cgroupProcs: readonly string[]): [number, number];
   reapChild(pid: number): [number | null, number | null] | undefined;
+  probeEngineStart(onResults: (results: readonly (readonly [number, number, number, string | null])[]) => void): void;
+  probeEngineAdd(spec: object): number;
+  probeEngineRemove(handle: number): void;
+  probeEngineStats(): [number, number, number, number];
 }
 
 const ADDON_FILE = path.join('build', 'Release', 'linux_sys.node');
@@ -80,7 +84,8 @@ const MNT_DETACH = 2;
 
 let addon: LinuxSysAddon | undefined;
 
-function loadAddon(): LinuxSysAddon {
+/** The addon, loaded once (util-internal: other modules wrap what they use of it). */
+export function loadAddon(): LinuxSysAddon {
   if (addon !== undefined) return addon;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let level = 0; level <= MAX_LEVELS_UP; level++) {

@@ -138,6 +138,8 @@ describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
     await enter(uuid, 'web', 'rm /tmp/ready');
     const back = await d.waitForRow('probed.yaml', (r) => r.ready?.ready === 1);
     assert.match(back.reason ?? '', /container web is not ready: readiness probe \d+\/1 failures: command "cat \/tmp\/ready" failed/);
+    // The exit code and the command's own last line of output, as kubelet reports them.
+    assert.match(back.reason ?? '', /failed \(exit code 1\): cat: can't open '\/tmp\/ready': No such file or directory/);
     const wide = await d.rocklet(['pods', '--wide']);
     assert.match(wide.stdout, /PROBES/);
     assert.match(wide.stdout, /web=not-ready\(readiness \d+\/1\) side=ready/);

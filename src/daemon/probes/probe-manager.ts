@@ -1,8 +1,10 @@
 /**
  * @module daemon/probes/probe-manager — the daemon's probes (issue 14): for every running app
- * container whose plan has probes, one {@link ContainerProber} in this process (timers only:
- * exec probes are `crun exec` started without forking the daemon, http/tcp probes connect from
- * a socket made inside the pod's network namespace).
+ * container whose plan has probes, one {@link ContainerProber} in this process. Periodic exec,
+ * tcpSocket and plain-HTTP probes run on util's native probe engine (a thread with its own
+ * timers; exec is `crun exec` started without forking the daemon, tcp/http connect from a
+ * socket made inside the pod's network namespace), which wakes the main thread only for results
+ * that can change a verdict; grpc and HTTPS probes run on this thread's timers.
  *
  * Driven by the reconciler: after each reconcile of a pod, {@link DaemonProbes.sync} compares the
  * pod's units with the probers it has. A container run is known by its unit's InvocationID
@@ -19,12 +21,14 @@
  * restartPolicy) then decides whether systemd starts it again, counted in NRestarts (RESTARTS).
  */
 import type { PodProbeSite, ProbeSummary, ProbeTransition, RuntimeContext } from '../../pod/index.js';
-import { ContainerProber, isPodUuid, podProbeSite, runProbeAction } from '../../pod/index.js';
+import { ContainerProber, engineOffload, isPodUuid, podProbeSite, runProbeAction } from '../../pod/index.js';
 import type { ProbeKind } from '../../podfile/index.js';
 import type { SystemdManager, UnitName, UnitStatus } from '../../systemd/index.js';
+import type { ProbeEngine } from '../../util/index.js';
 import type { ActualPod } from '../actual.js';
 import { isUnitUp } from '../actual.js';
 import type { DaemonLog } from '../log.js';
+import type { ProbeLatenessStats } from './lateness.js';
 import { ProbeLateness } from './lateness.js';
 
 export interface DaemonProbesDeps {
@@ -35,6 +39,8 @@ export interface DaemonProbesDeps {
   readonly log: DaemonLog;
   /** A container's probe summary changed: the status file should be written again. */
   readonly onChange: () => void;
+  /** Where periodic tcp, plain-HTTP and exec probes run (util's native engine); absent: every probe runs on this thread's timers. */
+  readonly engine?: ProbeEngine;
 }
 
 /** Probers started this soon after the daemon are for containers that ran before it: spread their first runs. */
@@ -105,6 +111,19 @@ export class DaemonProbes {
     for (const [pod, entry] of this.#pods) this.#drop(pod, entry);
   }
 
+  /** How late probe runs started, here and on the engine together. */
+  latenessStats(): ProbeLatenessStats {
+    const here = this.lateness.stats();
+    const engine = this.#deps.engine?.stats();
+    if (engine === undefined) return here;
+    return {
+      runs: here.runs + engine.runs,
+      maxLateMs: Math.max(here.maxLateMs, engine.maxLateMs),
+      latePastPeriod: here.latePastPeriod + engine.latePastPeriod,
+      lateOverSecond: here.lateOverSecond + engine.lateOverSecond,
+    };
+  }
+
   /** Number of probers running. */
   get size(): number {
     let n = 0;
@@ -166,6 +185,7 @@ export class DaemonProbes {
           startedAtMs: Date.now(),
           resumed,
           run: (_kind, probe, signal) => runProbeAction(target, probe.action, signal),
+          ...(this.#deps.engine === undefined ? {} : { offload: engineOffload(this.#deps.engine, target) }),
           hooks: {
             onRun: (kind, late) => this.lateness.record(probes[kind]?.periodSeconds ?? 0, late),
             onTransitions: (transitions) => {

@@ -6,7 +6,10 @@
  * failure). Results go through {@link ContainerProbeState}; transitions and kills are handed to
  * the owner (the daemon's probe manager or the standalone supervisor).
  *
- * No process and no thread per probe: one timer per active probe.
+ * No process and no thread per probe: one timer per active probe, or, with an `offload` (the
+ * daemon's native probe engine), no timer at all: the probe runs there on the same schedule and
+ * only results that can change a verdict come back. A probe the offload cannot take (yet) runs
+ * here for one period, and the next one is offered again.
  */
 import type { ContainerProbes, ProbeKind, ProbeSpec } from '../../podfile/index.js';
 import type { ProbeResult, ProbeSummary, ProbeTransition } from './probe-state.js';
@@ -33,6 +36,15 @@ export interface ProberHooks {
   onRun?(kind: ProbeKind, latenessMs: number): void;
 }
 
+/** Runs one probe periodically elsewhere; results come back through `onResult`. */
+export interface ProbeOffload {
+  /**
+   * Starts probe `kind` (its first run after `delayMs`, then every period, each bounded by its
+   * timeout); returns the function that stops it, or undefined when it cannot take this probe now.
+   */
+  start(kind: ProbeKind, probe: ProbeSpec, delayMs: number, onResult: (result: ProbeResult) => void): Promise<(() => void) | undefined>;
+}
+
 export interface ProberOptions {
   readonly probes: ContainerProbes;
   readonly run: ProbeRunner;
@@ -47,6 +59,7 @@ export interface ProberOptions {
   readonly clock?: ProberClock;
   /** Random number in [0, 1) for the spread (tests pass a fixed one). */
   readonly random?: () => number;
+  readonly offload?: ProbeOffload;
 }
 
 export class ContainerProber {
@@ -55,6 +68,8 @@ export class ContainerProber {
   readonly #state: ContainerProbeState;
   readonly #timers = new Map<ProbeKind, unknown>();
   readonly #running = new Map<ProbeKind, AbortController>();
+  /** Probes running on the offload: the function that stops each. */
+  readonly #offloaded = new Map<ProbeKind, () => void>();
   #stopped = false;
 
   constructor(options: ProberOptions) {
@@ -84,6 +99,8 @@ export class ContainerProber {
     this.#timers.clear();
     for (const controller of this.#running.values()) controller.abort();
     this.#running.clear();
+    for (const stopOffloaded of this.#offloaded.values()) stopOffloaded();
+    this.#offloaded.clear();
   }
 
   #probe(kind: ProbeKind): ProbeSpec | undefined {
@@ -101,6 +118,31 @@ export class ContainerProber {
 
   #schedule(kind: ProbeKind, due: number): void {
     if (this.#stopped) return;
+    if (this.#options.offload !== undefined) {
+      void this.#offload(this.#options.offload, kind, due);
+      return;
+    }
+    this.#scheduleHere(kind, due);
+  }
+
+  async #offload(offload: ProbeOffload, kind: ProbeKind, due: number): Promise<void> {
+    const probe = this.#probe(kind);
+    if (probe === undefined) return;
+    let stopOffloaded: (() => void) | undefined;
+    try {
+      stopOffloaded = await offload.start(kind, probe, due - this.#clock.now(), (result) => this.#record(kind, result));
+    } catch {
+      stopOffloaded = undefined; // the offload could not take it: it runs here
+    }
+    if (this.#stopped || !this.#state.active(kind)) {
+      stopOffloaded?.();
+      return;
+    }
+    if (stopOffloaded === undefined) this.#scheduleHere(kind, due);
+    else this.#offloaded.set(kind, stopOffloaded);
+  }
+
+  #scheduleHere(kind: ProbeKind, due: number): void {
     const handle = this.#clock.setTimeout(() => {
       this.#timers.delete(kind);
       void this.#runOnce(kind, due);
@@ -133,16 +175,27 @@ export class ContainerProber {
       this.#running.delete(kind);
     }
     if (this.#stopped) return;
-    const wasStarted = this.#state.started;
-    const transitions = this.#state.record(kind, result);
-    if (transitions.length > 0) this.#options.hooks.onTransitions(transitions);
-    if (!wasStarted && this.#state.started) {
-      for (const next of ['liveness', 'readiness'] as const) if (this.#state.active(next)) this.#schedule(next, this.#firstDue(next));
-    }
+    this.#record(kind, result);
     if (!this.#state.active(kind)) return;
     const period = probe.periodSeconds * 1000;
     const now = this.#clock.now();
     // Fixed rate; a run that overran its period starts the next one now instead of bunching up.
     this.#schedule(kind, due + period >= now ? due + period : now);
+  }
+
+  /** Feeds one result to the verdicts; starts what the startup probe gated, stops offloaded probes that no longer run. */
+  #record(kind: ProbeKind, result: ProbeResult): void {
+    if (this.#stopped) return;
+    const wasStarted = this.#state.started;
+    const transitions = this.#state.record(kind, result);
+    for (const [offloaded, stopOffloaded] of this.#offloaded) {
+      if (this.#state.active(offloaded)) continue;
+      stopOffloaded();
+      this.#offloaded.delete(offloaded);
+    }
+    if (transitions.length > 0) this.#options.hooks.onTransitions(transitions);
+    if (!wasStarted && this.#state.started) {
+      for (const next of ['liveness', 'readiness'] as const) if (this.#state.active(next)) this.#schedule(next, this.#firstDue(next));
+    }
   }
 }

@@ -112,3 +112,81 @@ describe('prober schedule', () => {
     prober.stop();
   });
 });
+
+/** A fake offload: records what it was given; the test plays its results. */
+class FakeOffload {
+  readonly started: { kind: ProbeKind; delayMs: number }[] = [];
+  readonly stopped: ProbeKind[] = [];
+  readonly live = new Map<ProbeKind, (result: ProbeResult) => void>();
+  /** Kinds it declines (the prober runs those itself). */
+  readonly declines = new Set<ProbeKind>();
+  start(kind: ProbeKind, _probe: ProbeSpec, delayMs: number, onResult: (result: ProbeResult) => void): Promise<(() => void) | undefined> {
+    this.started.push({ kind, delayMs });
+    if (this.declines.has(kind)) return Promise.resolve(undefined);
+    this.live.set(kind, onResult);
+    return Promise.resolve(() => {
+      this.stopped.push(kind);
+      this.live.delete(kind);
+    });
+  }
+}
+
+describe('prober with an offload', () => {
+  it('hands each probe over when the startup probe allows it, and stops the ones that no longer run', async () => {
+    const clock = new FakeClock();
+    const offload = new FakeOffload();
+    const transitions: ProbeTransition[] = [];
+    const prober = new ContainerProber({
+      probes: { startup: probe({ initialDelaySeconds: 3 }), liveness: probe({ failureThreshold: 2 }), readiness: probe({ successThreshold: 2 }) },
+      startedAtMs: clock.time,
+      clock,
+      offload,
+      run: () => Promise.reject(new Error('the offload runs these')),
+      hooks: { onTransitions: (t) => transitions.push(...t) },
+    });
+    prober.start();
+    await clock.advance(0);
+    assert.deepEqual(offload.started, [{ kind: 'startup', delayMs: 3000 }], 'only the startup probe, after its initial delay');
+    offload.live.get('startup')?.({ ok: true });
+    await clock.advance(0);
+    assert.deepEqual(offload.stopped, ['startup'], 'a startup probe that succeeded stops');
+    assert.deepEqual(offload.started.slice(1).map((s) => s.kind), ['liveness', 'readiness']);
+    offload.live.get('readiness')?.({ ok: true });
+    assert.equal(prober.summary().ready, false, 'successThreshold 2');
+    offload.live.get('readiness')?.({ ok: true });
+    assert.equal(prober.summary().ready, true);
+    offload.live.get('liveness')?.({ ok: false, reason: 'down' });
+    offload.live.get('liveness')?.({ ok: false, reason: 'down' });
+    assert.deepEqual(transitions.map((t) => t.kind), ['started', 'ready', 'failing', 'not-ready', 'kill']);
+    assert.deepEqual(offload.stopped.sort(), ['liveness', 'readiness', 'startup'], 'a kill stops every probe of the container');
+    prober.stop();
+  });
+
+  it('runs a probe the offload declines on its own timer for one period, then offers it again', async () => {
+    const clock = new FakeClock();
+    const offload = new FakeOffload();
+    offload.declines.add('liveness');
+    const runs: number[] = [];
+    const prober = new ContainerProber({
+      probes: { liveness: probe({ periodSeconds: 10 }) },
+      startedAtMs: clock.time,
+      clock,
+      offload,
+      run: () => {
+        runs.push(clock.time - 1_000_000);
+        offload.declines.delete('liveness'); // as an exec probe's cgroups become known once the container runs
+        return Promise.resolve({ ok: true });
+      },
+      hooks: { onTransitions: () => {} },
+    });
+    prober.start();
+    for (let i = 0; i < 10; i++) await Promise.resolve(); // the offload's answer
+    await clock.advance(0);
+    assert.deepEqual(runs, [0], 'declined: the first run here');
+    await clock.advance(10_000);
+    assert.deepEqual(runs, [0], 'taken by the offload for the second period');
+    assert.deepEqual(offload.started, [{ kind: 'liveness', delayMs: 0 }, { kind: 'liveness', delayMs: 10_000 }]);
+    prober.stop();
+    assert.deepEqual(offload.stopped, ['liveness'], 'stop() stops it there too');
+  });
+});
