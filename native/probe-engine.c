@@ -106,7 +106,10 @@ struct event {
   char *text;
 };
 
+/* The probe table (slots and every probe's state). Never held across a spawn: see start_exec. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* The results queue alone, so handing results to the main thread never waits for the table. */
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool started;
 static int epoll_fd = -1;
 static int wake_fd = -1;
@@ -160,13 +163,6 @@ static void emit(uint32_t slot, struct probe *p, enum outcome outcome, int32_t d
   } else {
     p->ok_streak = 0;
   }
-  if (queue_len == queue_cap) {
-    size_t cap = queue_cap == 0 ? 64 : queue_cap * 2;
-    struct event *grown = realloc(queue, cap * sizeof *grown);
-    if (grown == NULL) return; /* out of memory: the result is lost, the next run reports again */
-    queue = grown;
-    queue_cap = cap;
-  }
   char *copy = NULL;
   if (text != NULL) {
     copy = malloc(text_len + 1);
@@ -175,11 +171,24 @@ static void emit(uint32_t slot, struct probe *p, enum outcome outcome, int32_t d
       copy[text_len] = '\0';
     }
   }
-  queue[queue_len++] = (struct event){ .handle = handle_of(slot, p->gen), .outcome = outcome, .detail = detail, .text = copy };
-  if (!queue_signalled) {
-    queue_signalled = true;
-    napi_call_threadsafe_function(tsfn, NULL, napi_tsfn_nonblocking);
+  pthread_mutex_lock(&queue_lock);
+  if (queue_len == queue_cap) {
+    size_t cap = queue_cap == 0 ? 64 : queue_cap * 2;
+    struct event *grown = realloc(queue, cap * sizeof *grown);
+    if (grown == NULL) {
+      /* out of memory: the result is lost, the next run reports again */
+      pthread_mutex_unlock(&queue_lock);
+      free(copy);
+      return;
+    }
+    queue = grown;
+    queue_cap = cap;
   }
+  queue[queue_len++] = (struct event){ .handle = handle_of(slot, p->gen), .outcome = outcome, .detail = detail, .text = copy };
+  bool signal_js = !queue_signalled;
+  queue_signalled = true;
+  pthread_mutex_unlock(&queue_lock);
+  if (signal_js) napi_call_threadsafe_function(tsfn, NULL, napi_tsfn_nonblocking);
 }
 
 /*
@@ -206,6 +215,11 @@ static void end_run(struct probe *p, int64_t now) {
   p->phase = PHASE_IDLE;
   p->pid = 0;
   p->reported = false;
+  if (p->kind == KIND_EXEC) {
+    /* 10 KiB a probe would stay allocated between runs for output that is rarely there. */
+    free(p->buf);
+    p->buf = NULL;
+  }
   p->buf_len = 0;
   p->sent = 0;
   p->due = p->due + p->period_ms >= now ? p->due + p->period_ms : now;
@@ -312,7 +326,15 @@ static void start_exec(uint32_t slot, struct probe *p, int64_t now) {
   if (pipe2(pipe_fds, O_CLOEXEC) < 0) return finish_errno(slot, p, now, errno);
   struct spawn_job job = { .path = p->path, .argv = p->argv, .join = p->join, .out_fd = pipe_fds[1], .err = 0, .failed_step = NULL, .failed_path = NULL };
   int clone_errno = 0;
+  /*
+   * The child writes itself into the container's cgroups before it execs, and the thread waits
+   * for that (CLONE_VFORK): a cgroup move can take milliseconds on a busy host. The table is
+   * let go meanwhile so that the main thread's add, remove and stats never wait for it; `p`
+   * stays valid (only this thread frees probes), and a removal meanwhile is seen below.
+   */
+  pthread_mutex_unlock(&lock);
   pid_t pid = spawn_start(&job, &clone_errno);
+  pthread_mutex_lock(&lock);
   close(pipe_fds[1]);
   if (pid < 0) {
     close(pipe_fds[0]);
@@ -332,6 +354,12 @@ static void start_exec(uint32_t slot, struct probe *p, int64_t now) {
     kill(pid, SIGKILL);
     while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {}
     return finish_errno(slot, p, now, err);
+  }
+  if (p->removed) {
+    /* Removed while it was being started: end it as a removal in flight is ended. */
+    syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+    p->reported = true;
+    p->deadline = now + KILL_WAIT_MS;
   }
 }
 
@@ -477,13 +505,13 @@ static void wake(void) {
 
 /* Runs on the main thread: hands every queued result to the JavaScript callback as [handle, outcome, detail, text|null][]. */
 static void call_js(napi_env env, napi_value callback, void *context, void *data) {
-  pthread_mutex_lock(&lock);
+  pthread_mutex_lock(&queue_lock);
   struct event *taken = queue;
   size_t count = queue_len;
   queue = NULL;
   queue_len = queue_cap = 0;
   queue_signalled = false;
-  pthread_mutex_unlock(&lock);
+  pthread_mutex_unlock(&queue_lock);
   if (env == NULL) {
     for (size_t i = 0; i < count; i++) free(taken[i].text);
     free(taken);
