@@ -194,6 +194,7 @@ export class DaemonProbes {
               if (kill !== undefined) void this.#restart(pod, entry, app.name, container, kill.probe);
               this.#deps.onChange();
             },
+            onSummaryChange: () => this.#deps.onChange(),
           },
         }),
       };

@@ -32,6 +32,11 @@ export const REAL_CLOCK: ProberClock = {
 
 export interface ProberHooks {
   onTransitions(transitions: readonly ProbeTransition[]): void;
+  /**
+   * The summary changed without a transition (a failure counted towards its threshold, a
+   * failing probe passing again): what `rocklet pods` shows is stale.
+   */
+  onSummaryChange?(): void;
   /** Called once per run: how late it started against its schedule (ms). */
   onRun?(kind: ProbeKind, latenessMs: number): void;
 }
@@ -60,6 +65,10 @@ export interface ProberOptions {
   /** Random number in [0, 1) for the spread (tests pass a fixed one). */
   readonly random?: () => number;
   readonly offload?: ProbeOffload;
+}
+
+function sameSummary(a: ProbeSummary, b: ProbeSummary): boolean {
+  return a.started === b.started && a.ready === b.ready && a.killed === b.killed && a.failing?.probe === b.failing?.probe && a.failing?.count === b.failing?.count && a.failing?.reason === b.failing?.reason;
 }
 
 export class ContainerProber {
@@ -187,6 +196,7 @@ export class ContainerProber {
   #record(kind: ProbeKind, result: ProbeResult): void {
     if (this.#stopped) return;
     const wasStarted = this.#state.started;
+    const before = this.#state.summary();
     const transitions = this.#state.record(kind, result);
     for (const [offloaded, stopOffloaded] of this.#offloaded) {
       if (this.#state.active(offloaded)) continue;
@@ -194,6 +204,7 @@ export class ContainerProber {
       this.#offloaded.delete(offloaded);
     }
     if (transitions.length > 0) this.#options.hooks.onTransitions(transitions);
+    else if (!sameSummary(before, this.#state.summary())) this.#options.hooks.onSummaryChange?.();
     if (!wasStarted && this.#state.started) {
       for (const next of ['liveness', 'readiness'] as const) if (this.#state.active(next)) this.#schedule(next, this.#firstDue(next));
     }

@@ -190,3 +190,39 @@ describe('prober with an offload', () => {
     assert.deepEqual(offload.stopped, ['liveness'], 'stop() stops it there too');
   });
 });
+
+describe('prober summary changes', () => {
+  it('says when a failure changes what `rocklet pods` shows without a transition, and only then', async () => {
+    const clock = new FakeClock();
+    const offload = new FakeOffload();
+    const transitions: string[] = [];
+    let summaryChanges = 0;
+    const prober = new ContainerProber({
+      probes: { readiness: probe({ failureThreshold: 1 }), liveness: probe({ failureThreshold: 3 }) },
+      startedAtMs: clock.time,
+      clock,
+      offload,
+      run: () => Promise.reject(new Error('the offload runs these')),
+      hooks: { onTransitions: (t) => transitions.push(...t.map((x) => x.kind)), onSummaryChange: () => summaryChanges++ },
+    });
+    prober.start();
+    await clock.advance(0);
+    // Readiness, threshold 1, never ready: a failure is no transition, but REASON now names it.
+    offload.live.get('readiness')?.({ ok: false, reason: 'refused' });
+    assert.deepEqual([transitions, summaryChanges], [[], 1]);
+    assert.equal(prober.summary().failing?.reason, 'refused');
+    offload.live.get('readiness')?.({ ok: false, reason: 'refused' });
+    assert.equal(summaryChanges, 2, 'the count went up');
+    offload.live.get('readiness')?.({ ok: true });
+    assert.deepEqual([transitions, summaryChanges], [['ready'], 2], 'a transition, not a summary change');
+    offload.live.get('liveness')?.({ ok: false, reason: 'slow' });
+    assert.deepEqual([transitions, summaryChanges], [['ready', 'failing'], 2]);
+    offload.live.get('liveness')?.({ ok: false, reason: 'slow' });
+    assert.equal(summaryChanges, 3, '2/3 shows in PROBES');
+    offload.live.get('liveness')?.({ ok: true });
+    assert.equal(summaryChanges, 4, 'passing again clears it');
+    offload.live.get('liveness')?.({ ok: true });
+    assert.equal(summaryChanges, 4, 'nothing changed');
+    prober.stop();
+  });
+});
