@@ -249,6 +249,13 @@ describe('daemon probes and lifecycle hooks', { timeout: 300_000 }, () => {
     const started = await d.fx.exec(['systemd-run', `--unit=${unit}`, process.execPath, '-e', GRPC_SERVER, String(port), statusFile]);
     assert.equal(started.code, 0, started.stderr);
     try {
+      // The server listens before the pod exists, so a slow start or a port taken shows as such.
+      for (let waited = 0; ; waited += 100) {
+        const listening = await d.fx.exec(['ss', '-Hltn', `sport = :${port}`]);
+        if (listening.stdout.trim() !== '') break;
+        if (waited > 30_000) assert.fail(`the grpc server does not listen on ${port}: ${(await d.fx.exec(['systemctl', 'status', '--no-pager', '-l', unit])).stdout}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       await d.writePod('grpcd.yaml', grpcPod(port));
       await d.waitForRow('grpcd.yaml', (r) => r.state === 'Running' && r.ready?.ready === 1);
       await d.fx.exec(['sh', '-c', `echo 2 > ${statusFile}`]);
