@@ -139,12 +139,6 @@ static uint64_t tag_of(uint32_t slot, uint32_t gen, uint32_t which) {
   return ((uint64_t)gen << 32) | ((uint64_t)slot << 1) | which;
 }
 
-static void free_strings(char **strings) {
-  if (strings == NULL) return;
-  for (char **s = strings; *s != NULL; s++) free(*s);
-  free(strings);
-}
-
 static void free_probe(struct probe *p) {
   free(p->netns);
   free(p->request);

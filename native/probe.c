@@ -186,7 +186,7 @@ static int probe_strings(napi_env env, napi_value array, uint32_t count, char **
   return 0;
 }
 
-static void free_strings(char **strings) {
+void free_strings(char **strings) {
   if (strings == NULL) return;
   for (char **s = strings; *s != NULL; s++) free(*s);
   free(strings);

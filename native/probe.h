@@ -19,6 +19,9 @@ struct spawn_job {
   const char *failed_path;
 };
 
+/* Frees a NULL-terminated array of strings and each string (NULL: nothing). */
+void free_strings(char **strings);
+
 /* The child's PID once it exec'd; -1 with job->failed_step/err (the child failed) or *clone_errno set. */
 int spawn_start(struct spawn_job *job, int *clone_errno);
 
