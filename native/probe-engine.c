@@ -111,6 +111,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 /* The results queue alone, so handing results to the main thread never waits for the table. */
 static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool started;
+/* pidfd_open(2) works here (Linux 5.3+): exec probes need it to see their process end. */
+static bool can_exec;
 static int epoll_fd = -1;
 static int wake_fd = -1;
 static int home_netns = -1;
@@ -555,6 +557,9 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "rocklet-probe-engine", NAPI_AUTO_LENGTH, &name);
   if (napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, NULL, call_js, &tsfn) != napi_ok) return engine_throw(env, EINVAL, "thread-safe function");
   napi_unref_threadsafe_function(env, tsfn);
+  int own = (int)syscall(SYS_pidfd_open, getpid(), 0);
+  can_exec = own >= 0;
+  if (own >= 0) close(own);
   home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -657,6 +662,7 @@ static napi_value js_add(napi_env env, napi_callback_info info) {
     p->argv = get_strings(env, argv[0], "argv");
     p->join = get_strings(env, argv[0], "cgroupProcs");
     if (p->path == NULL || p->path[0] != '/' || p->argv == NULL || p->argv[0] == NULL || p->join == NULL) bad = "path, argv or cgroupProcs";
+    else if (!can_exec) bad = "kind: exec needs pidfd_open(2), Linux 5.3 or later";
   }
   if (bad != NULL) {
     free_probe(p);

@@ -6,7 +6,8 @@
  * - httpGet over plain HTTP and tcpSocket, to an IPv4 address (the pod's, by default);
  * - exec, once the container's cgroups are known (before its init runs they are not, and that
  *   run goes through runProbeAction, as do grpc, HTTPS and host names: the prober asks again
- *   for the next run).
+ *   for the next run). On a kernel without pidfd_open (before 5.3) the engine refuses exec
+ *   probes and they stay on the prober's timers (the refusal is caught there).
  */
 import net from 'node:net';
 import type { HttpGetAction, ProbeKind, ProbeSpec } from '../../podfile/index.js';
