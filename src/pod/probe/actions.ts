@@ -22,6 +22,7 @@ import { reapChild, spawnCaptured } from '../../util/index.js';
 import { execVerbArgv, globalArgv } from '../stage1/crun-argv.js';
 import { containerCgroupProcs } from '../stage1/container-cgroups.js';
 import { runGrpc } from './grpc.js';
+import { commandFailedReason, dialFailedReason, httpFailedReason, httpStatusReason, probeUrl } from './probe-messages.js';
 import type { ProbeTarget } from './pod-socket.js';
 import { abortedResult, hostOf, podSocket } from './pod-socket.js';
 import type { ProbeResult } from './probe-state.js';
@@ -69,9 +70,8 @@ async function runExec(target: ProbeTarget, action: ExecAction, signal: AbortSig
     const status = await reap(child.pid, signal);
     if (signal.aborted) return abortedResult(signal);
     if (status.exitCode === 0) return { ok: true, output };
-    const firstLine = output.trim().split('\n').slice(-1)[0] ?? '';
-    const how = status.exitCode === null ? `killed by signal ${status.signal ?? '?'}` : `exit code ${status.exitCode}`;
-    return { ok: false, reason: `command ${JSON.stringify(action.command.join(' '))} failed (${how})${firstLine === '' ? '' : `: ${firstLine.slice(0, 200)}`}`, output };
+    const end = status.exitCode === null ? { signal: status.signal ?? '?' } : { exitCode: status.exitCode };
+    return { ok: false, reason: commandFailedReason(action.command, end, output), output };
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
@@ -85,7 +85,7 @@ async function runTcp(target: ProbeTarget, action: TcpSocketAction, signal: Abor
   try {
     return await new Promise<ProbeResult>((resolve) => {
       socket.once('connect', () => resolve({ ok: true }));
-      socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, reason: `dial tcp ${host}:${action.port}: ${error.code ?? error.message}` }));
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, reason: dialFailedReason(host, action.port, error.code ?? error.message) }));
       socket.once('close', () => resolve(abortedResult(signal)));
     });
   } finally {
@@ -96,7 +96,7 @@ async function runTcp(target: ProbeTarget, action: TcpSocketAction, signal: Abor
 
 async function runHttp(target: ProbeTarget, action: HttpGetAction, signal: AbortSignal): Promise<ProbeResult> {
   const host = hostOf(target, action);
-  const url = `${action.scheme.toLowerCase()}://${host}:${action.port}${action.path}`;
+  const url = probeUrl(action, host);
   const headers: Record<string, string> = { 'User-Agent': 'kube-probe/rocklet', Accept: '*/*', Connection: 'close' };
   for (const header of action.headers) headers[header.name] = header.value;
   return new Promise<ProbeResult>((resolve) => {
@@ -116,10 +116,10 @@ async function runHttp(target: ProbeTarget, action: HttpGetAction, signal: Abort
       const status = response.statusCode ?? 0;
       response.destroy();
       request.destroy();
-      resolve(status >= 200 && status < 400 ? { ok: true } : { ok: false, reason: `HTTP probe failed with statuscode: ${status} (GET ${url})` });
+      resolve(status >= 200 && status < 400 ? { ok: true } : { ok: false, reason: httpStatusReason(status, url) });
     });
     request.once('error', (error: NodeJS.ErrnoException) => {
-      resolve(signal.aborted ? abortedResult(signal) : { ok: false, reason: `GET ${url}: ${error.code ?? error.message}` });
+      resolve(signal.aborted ? abortedResult(signal) : { ok: false, reason: httpFailedReason(url, error.code ?? error.message) });
     });
     request.end();
   });

@@ -15,6 +15,7 @@ import type { EngineProbeAction, EngineResult, EngineTiming, ProbeEngine } from 
 import { execVerbArgv, globalArgv } from '../stage1/crun-argv.js';
 import { containerCgroupProcs } from '../stage1/container-cgroups.js';
 import type { ProbeTarget } from './pod-socket.js';
+import { commandFailedReason, dialFailedReason, httpFailedReason, httpStatusReason, probeUrl, timedOutReason } from './probe-messages.js';
 import { hostOf } from './pod-socket.js';
 import type { ProbeOffload } from './prober.js';
 import type { ProbeResult } from './probe-state.js';
@@ -43,43 +44,38 @@ export function renderHttpRequest(action: HttpGetAction, host: string): string |
 
 type Offloadable = { readonly spec: EngineProbeAction; readonly result: (r: EngineResult) => ProbeResult };
 
-function lastLine(output: string): string {
-  const line = output.trim().split('\n').slice(-1)[0] ?? '';
-  return line === '' ? '' : `: ${line.slice(0, 200)}`;
-}
-
 async function offloadable(target: ProbeTarget, probe: ProbeSpec): Promise<Offloadable | undefined> {
   const action = probe.action;
-  const timedOut: ProbeResult = { ok: false, reason: `timed out after ${probe.timeoutSeconds}s` };
+  const timedOut: ProbeResult = { ok: false, reason: timedOutReason(probe.timeoutSeconds) };
   switch (action.kind) {
     case 'tcpSocket': {
       const host = hostOf(target, action);
       if (!net.isIPv4(host)) return undefined;
       return {
         spec: { kind: 'tcp', host, port: action.port, ...(target.netns === undefined ? {} : { netns: target.netns }) },
-        result: (r) => (r.kind === 'ok' ? { ok: true } : r.kind === 'timeout' ? timedOut : { ok: false, reason: `dial tcp ${host}:${action.port}: ${r.kind === 'errno' ? r.code : r.kind}` }),
+        result: (r) => (r.kind === 'ok' ? { ok: true } : r.kind === 'timeout' ? timedOut : { ok: false, reason: dialFailedReason(host, action.port, r.kind === 'errno' ? r.code : r.kind) }),
       };
     }
     case 'httpGet': {
       const host = hostOf(target, action);
       const request = action.scheme === 'HTTP' && net.isIPv4(host) ? renderHttpRequest(action, host) : undefined;
       if (request === undefined) return undefined;
-      const url = `http://${host}:${action.port}${action.path}`;
+      const url = probeUrl(action, host);
       return {
         spec: { kind: 'http', host, port: action.port, request, ...(target.netns === undefined ? {} : { netns: target.netns }) },
         result: (r) => {
           if (r.kind === 'ok') return { ok: true };
           if (r.kind === 'timeout') return timedOut;
-          if (r.kind === 'status') return { ok: false, reason: `HTTP probe failed with statuscode: ${r.status} (GET ${url})` };
-          return { ok: false, reason: `GET ${url}: ${r.kind === 'errno' ? r.code : r.kind}` };
+          if (r.kind === 'status') return { ok: false, reason: httpStatusReason(r.status, url) };
+          return { ok: false, reason: httpFailedReason(url, r.kind === 'errno' ? r.code : r.kind) };
         },
       };
     }
     case 'exec': {
       const cgroupProcs = await (target.cgroupProcs?.() ?? containerCgroupProcs(target.crunRoot, target.containerId));
       if (cgroupProcs.length === 0) return undefined;
-      const argv = [...globalArgv({ binary: target.crunBinary, root: target.crunRoot, cgroupManager: 'disabled' }), ...execVerbArgv(target.containerId, { args: action.command })];
       const command = JSON.stringify(action.command.join(' '));
+      const argv = [...globalArgv({ binary: target.crunBinary, root: target.crunRoot, cgroupManager: 'disabled' }), ...execVerbArgv(target.containerId, { args: action.command })];
       return {
         spec: { kind: 'exec', path: target.crunBinary, argv, cgroupProcs },
         result: (r) => {
@@ -89,9 +85,9 @@ async function offloadable(target: ProbeTarget, probe: ProbeSpec): Promise<Offlo
             case 'timeout':
               return timedOut;
             case 'exit':
-              return { ok: false, reason: `command ${command} failed (exit code ${r.exitCode})${lastLine(r.output)}`, output: r.output };
+              return { ok: false, reason: commandFailedReason(action.command, { exitCode: r.exitCode }, r.output), output: r.output };
             case 'signal':
-              return { ok: false, reason: `command ${command} failed (killed by signal ${r.signal})${lastLine(r.output)}`, output: r.output };
+              return { ok: false, reason: commandFailedReason(action.command, { signal: r.signal }, r.output), output: r.output };
             case 'spawn':
               return { ok: false, reason: r.message };
             case 'errno':

@@ -14,6 +14,7 @@
 import type { ContainerProbes, ProbeKind, ProbeSpec } from '../../podfile/index.js';
 import type { ProbeResult, ProbeSummary, ProbeTransition } from './probe-state.js';
 import { ContainerProbeState } from './probe-state.js';
+import { timedOutReason } from './probe-messages.js';
 
 /** Runs one probe once; must settle by itself (the prober also aborts `signal` at the timeout). */
 export type ProbeRunner = (kind: ProbeKind, probe: ProbeSpec, signal: AbortSignal) => Promise<ProbeResult>;
@@ -171,7 +172,7 @@ export class ContainerProber {
     const timedOut = new Promise<ProbeResult>((resolve) => {
       timer = this.#clock.setTimeout(() => {
         controller.abort();
-        resolve({ ok: false, reason: `timed out after ${probe.timeoutSeconds}s` });
+        resolve({ ok: false, reason: timedOutReason(probe.timeoutSeconds) });
       }, timeoutMs);
     });
     let result: ProbeResult;
