@@ -32,6 +32,9 @@ if (process.getuid?.() === 0) {
 // TAP goes to stdout as before; the failed tests are also collected apart and printed once
 // the run is over, so the last lines of a long log say what failed.
 const summaryDir = mkdtempSync(path.join(os.tmpdir(), 'rocklet-test-summary-'));
+// The CLI's V8 code cache (src/cli/code-cache.ts) for every rocklet the tests start, the
+// daemon's units included, instead of the machine's /var/cache/rocklet/code.
+const codeCacheDir = mkdtempSync(path.join(os.tmpdir(), 'rocklet-test-code-cache-'));
 const summaryFile = path.join(summaryDir, 'failures.txt');
 const reporter = new URL('./failure-summary.mjs', import.meta.url).pathname;
 const result = spawnSync(
@@ -42,7 +45,7 @@ const result = spawnSync(
     `--test-reporter=${reporter}`, `--test-reporter-destination=${summaryFile}`,
     ...process.argv.slice(2), ...files,
   ],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, ROCKLET_CODE_CACHE: process.env.ROCKLET_CODE_CACHE ?? codeCacheDir } },
 );
 try {
   const summary = readFileSync(summaryFile, 'utf8');
@@ -51,5 +54,6 @@ try {
   if (error.code !== 'ENOENT') throw error;
 } finally {
   rmSync(summaryDir, { recursive: true, force: true });
+  rmSync(codeCacheDir, { recursive: true, force: true });
 }
 process.exit(result.status ?? 1);

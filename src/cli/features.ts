@@ -15,6 +15,6 @@ export const FEATURES: readonly Feature[] = [
   { name: 'K8S-PODFILE', enabled: true },
   { name: 'STAGE1-CRUN', enabled: true },
   { name: 'STAGE1-FLY', enabled: true },
-  { name: 'NET-BRIDGE', enabled: false },
-  { name: 'OCI', enabled: false },
+  { name: 'NET-BRIDGE', enabled: true },
+  { name: 'OCI', enabled: true },
 ];

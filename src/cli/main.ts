@@ -1,8 +1,9 @@
-#!/usr/bin/env node
 /**
  * @module cli/main — the `rocklet` executable: wires the process (argv, signals,
  * stdout/stderr) to runCli and sets the exit code. Imports only the light CLI frame;
- * commands load their implementations lazily.
+ * commands load their implementations lazily. No top-level await: the bundle that ships it is
+ * CommonJS (launch.ts says why); a rejection of runCli stays unhandled, so Node reports it
+ * and exits non-zero, as it would for a top-level await.
  */
 import { runCli } from './dispatch.js';
 import { createProcessOutput } from './output.js';
@@ -18,12 +19,13 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-const code = await runCli(process.argv.slice(2), {
+void runCli(process.argv.slice(2), {
   output: createProcessOutput,
   stderr: (text) => process.stderr.write(text),
   signal: controller.signal,
   env: process.env,
+}).then((code) => {
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.exitCode = code;
 });
-process.off('SIGINT', onSignal);
-process.off('SIGTERM', onSignal);
-process.exitCode = code;

@@ -89,6 +89,8 @@ describe('rocklet --version', () => {
     assert.equal(flag.code, 0, flag.stderr);
     assert.equal(flag.stdout, command.stdout);
     assert.equal(flag.stdout.split('\n')[0], `rocklet Version: ${PACKAGE_VERSION}`);
+    // Every capability this build has: the pod network's bridge and Docker/OCI images included.
+    assert.match(flag.stdout, /^Features: \+SYSTEMD-DBUS \+ACI \+OPENPGP \+APPC-DISCOVERY \+K8S-PODFILE \+STAGE1-CRUN \+STAGE1-FLY \+NET-BRIDGE \+OCI$/m);
   });
 
   it('honours --format=json before or after it, and is listed in rocklet --help', async () => {

@@ -130,6 +130,8 @@ export class DaemonFixture {
       ...(options.restartAlways === true ? ['-p', 'Restart=always', '-p', 'RestartSec=100ms', '-p', 'StartLimitIntervalSec=0'] : []),
       `--setenv=DBUS_SYSTEM_BUS_ADDRESS=${this.fx.sd.busAddress}`,
       ...(options.nodeOptions === undefined ? [] : [`--setenv=NODE_OPTIONS=${options.nodeOptions}`]),
+      // The code cache the test runner chose (scripts/run-tests.mjs), rather than /var/cache.
+      ...(process.env.ROCKLET_CODE_CACHE === undefined ? [] : [`--setenv=ROCKLET_CODE_CACHE=${process.env.ROCKLET_CODE_CACHE}`]),
       ...Object.entries(options.env ?? {}).map(([key, value]) => `--setenv=${key}=${value}`),
       ...argv,
     ]);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Daemon, DEFAULT_RUN_DIR, loadDaemonSettings, loadGcSettings } from '../../daemon/index.js';
 import { loadFetchSettings } from '../../image/index.js';
 import { sdNotify } from '../../util/index.js';
+import { CODE_CACHE_ENV } from '../code-cache.js';
 import type { CommandHandler } from '../command.js';
 import { createDaemonLog } from '../daemon/log.js';
 import { findProgram, unitRockletArgv } from '../daemon/units.js';
@@ -24,6 +25,7 @@ export const handler: CommandHandler = async (ctx) => {
   const gc = await loadGcSettings(ctx.globals.configDir);
   const { log } = await createDaemonLog(ctx.globals.debug);
   const notifySocket = ctx.env.NOTIFY_SOCKET;
+  const codeCache = ctx.env[CODE_CACHE_ENV];
   const daemon = new Daemon({
     settings,
     runtime: { ...runtimeContext(ctx), onEvent: (event) => log.debug({}, event.message) },
@@ -32,6 +34,8 @@ export const handler: CommandHandler = async (ctx) => {
     reloadFetchSettings: () => loadFetchSettings(ctx.globals.configDir),
     gc,
     rocklet: unitRockletArgv(ctx.globals),
+    // Units run this same CLI: they keep its code cache where the daemon's is (code-cache.ts).
+    ...(codeCache === undefined ? {} : { unitEnvironment: { [CODE_CACHE_ENV]: codeCache } }),
     crun: await findProgram('crun', ctx.env.PATH),
     log,
     signal: ctx.signal,
