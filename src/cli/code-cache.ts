@@ -13,6 +13,7 @@
  * symlinks; anything else is ignored (never an error: the cache only saves time). Files of
  * other bundles (an upgrade) are removed when a new one is written.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,9 +52,14 @@ export function commandWord(argv: readonly string[]): string {
   return 'none';
 }
 
-/** The cache file's name: the bundle, the V8 that made it, the command word. */
-export function codeCacheFileName(bundleId: string, v8Version: string, word: string): string {
-  return `${bundleId}-v8.${v8Version.replace(/[^0-9A-Za-z.]/g, '_')}-${word}.bin`;
+/**
+ * The cache file's name: the bundle, the V8 that made it, Node's options when there are any
+ * (V8 refuses a cache made under other flags: the daemon's NODE_OPTIONS must not make `rocklet
+ * daemon` run by hand rewrite it every time), the command word.
+ */
+export function codeCacheFileName(bundleId: string, v8Version: string, word: string, nodeOptions = ''): string {
+  const flags = nodeOptions.trim() === '' ? '' : `.o${createHash('sha256').update(nodeOptions.trim()).digest('hex').slice(0, 8)}`;
+  return `${bundleId}-v8.${v8Version.replace(/[^0-9A-Za-z.]/g, '_')}${flags}-${word}.bin`;
 }
 
 function privateTo(mode: number, uid: number, euid: number): boolean {

@@ -26,7 +26,8 @@ if (process.sourceMapsEnabled) {
 } else {
   const euid = process.geteuid?.() ?? -1;
   const dir = euid < 0 ? undefined : codeCacheDir(process.env, euid, homeDir());
-  const cacheFile = codeCacheFileName(ROCKLET_BUNDLE_ID, process.versions.v8, commandWord(process.argv.slice(2)));
+  const nodeOptions = `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
+  const cacheFile = codeCacheFileName(ROCKLET_BUNDLE_ID, process.versions.v8, commandWord(process.argv.slice(2)), nodeOptions);
   const cachedData = dir === undefined ? undefined : readCodeCache(dir, cacheFile, euid);
   // Pure ASCII when the build made it: read as latin1, V8 gets a one-byte string without a
   // UTF-8 decode. CommonJS's own wrapper goes on the first line, so lines stay the bundle's.

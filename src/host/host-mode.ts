@@ -112,6 +112,8 @@ async function recordFromCgroups(location: HostLocation): Promise<InstanceRecord
 export interface StartHostOptions {
   /** The rocklet CLI's argv with `daemon` and its flags, for rocklet.service's ExecStart=. */
   readonly daemonArgv: readonly string[];
+  /** Environment= of rocklet.service beyond its fixed settings. */
+  readonly daemonEnvironment?: Readonly<Record<string, string>>;
   /** Give the instance its own network namespace (tests; pods are then reachable only inside). */
   readonly privateNetwork?: boolean;
   readonly timeoutMs?: number;
@@ -195,7 +197,7 @@ export async function startHost(location: HostLocation, options: StartHostOption
     lifetime: 'detached',
     container: HOST_CONTAINER,
     selfContained: true,
-    extraUnits: { 'rocklet.service': rockletServiceUnit(options.daemonArgv) },
+    extraUnits: { 'rocklet.service': rockletServiceUnit(options.daemonArgv, options.daemonEnvironment) },
     ...(options.privateNetwork === undefined ? {} : { privateNetwork: options.privateNetwork }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });

@@ -22,8 +22,11 @@ export const ROCKLET_SERVICE_SETTINGS: readonly string[] = Object.freeze([
   'KillMode=mixed',
 ]);
 
-/** rocklet.service running `daemonArgv` (the rocklet CLI's argv plus `daemon` and its flags). */
-export function rockletServiceUnit(daemonArgv: readonly string[]): string {
+/**
+ * rocklet.service running `daemonArgv` (the rocklet CLI's argv plus `daemon` and its flags),
+ * with `environment` added to the shared settings' (e.g. the CLI's ROCKLET_CODE_CACHE).
+ */
+export function rockletServiceUnit(daemonArgv: readonly string[], environment: Readonly<Record<string, string>> = {}): string {
   return [
     '[Unit]',
     'Description=rocklet pod daemon (runs the pods of /etc/pods as systemd units)',
@@ -32,6 +35,7 @@ export function rockletServiceUnit(daemonArgv: readonly string[]): string {
     '[Service]',
     `ExecStart=${daemonArgv.map(unitQuote).join(' ')}`,
     ...ROCKLET_SERVICE_SETTINGS,
+    ...Object.entries(environment).map(([name, value]) => `Environment=${unitQuote(`${name}=${value}`)}`),
     // Pods may take their whole grace period to stop when the host stops.
     'TimeoutStartSec=120s',
     '',

@@ -40,6 +40,14 @@ describe('commandWord and the file name', () => {
 
   it('names the bundle, the V8 version (made safe) and the word', () => {
     assert.equal(codeCacheFileName('0123456789abcdef', '11.3.244.8-node.38', 'run'), '0123456789abcdef-v8.11.3.244.8_node.38-run.bin');
+    assert.equal(codeCacheFileName('0123456789abcdef', '11.3', 'run', '  '), '0123456789abcdef-v8.11.3-run.bin');
+  });
+
+  it("keeps apart the caches of Node's options (V8 refuses a cache made under other flags)", () => {
+    const daemon = codeCacheFileName('b', '11.3', 'daemon', ' --max-old-space-size=96');
+    assert.match(daemon, /^b-v8\.11\.3\.o[0-9a-f]{8}-daemon\.bin$/);
+    assert.notEqual(daemon, codeCacheFileName('b', '11.3', 'daemon', '--max-old-space-size=128'));
+    assert.equal(daemon, codeCacheFileName('b', '11.3', 'daemon', '--max-old-space-size=96 '));
   });
 });
 

@@ -23,5 +23,12 @@ describe('host/rocklet-unit', () => {
     const text = rockletServiceUnit(['/usr/bin/node', '/opt/my rocklet/main.js', 'daemon', '--pod-dir=/etc/pods']);
     assert.match(text, /^ExecStart=\/usr\/bin\/node "\/opt\/my rocklet\/main.js" daemon --pod-dir=\/etc\/pods$/m);
     assert.match(text, /^Type=notify$/m);
+    assert.doesNotMatch(text, /ROCKLET_CODE_CACHE/);
+  });
+
+  it('adds the environment it is given, quoted where systemd needs it', () => {
+    const text = rockletServiceUnit(['/usr/bin/node', '/opt/rocklet/main.js', 'daemon'], { ROCKLET_CODE_CACHE: '/var/tmp/my cache' });
+    assert.match(text, /^Environment="ROCKLET_CODE_CACHE=\/var\/tmp\/my cache"$/m);
+    assert.match(text, /^Environment="NODE_OPTIONS=--max-old-space-size=96 --max-semi-space-size=2"$/m);
   });
 });

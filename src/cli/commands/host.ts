@@ -5,6 +5,7 @@
 import { hostLocation, hostStatus, startHost, stopHost } from '../../host/index.js';
 import type { HostStatus } from '../../host/index.js';
 import { parseDuration } from '../../util/index.js';
+import { CODE_CACHE_ENV } from '../code-cache.js';
 import type { CommandContext, CommandHandler } from '../command.js';
 import { withActivity } from '../render/activity.js';
 import { formatJson, isJsonFormat } from '../render/json.js';
@@ -36,8 +37,11 @@ export const start: CommandHandler = async (ctx) => {
     ...self, `--dir=${ctx.globals.dir}`, `--config-dir=${ctx.globals.configDir}`, 'daemon', ...(podDir === undefined ? [] : [`--pod-dir=${podDir}`]),
   ];
   ctx.out.diag('booting the private systemd and rocklet.service in it');
+  const codeCache = ctx.env[CODE_CACHE_ENV];
   const status = await withActivity(ctx.out, 'waiting for rocklet.service to report READY (its first reconcile)', () => startHost(hostLocation(ctx.env), {
     daemonArgv,
+    // The daemon is this same CLI: it keeps its code cache where this one's is (code-cache.ts).
+    ...(codeCache === undefined ? {} : { daemonEnvironment: { [CODE_CACHE_ENV]: codeCache } }),
     privateNetwork: ctx.flags.boolean('private-network'),
     ...(timeout === undefined ? {} : { timeoutMs: parseDuration(timeout) }),
   }));
