@@ -5,8 +5,8 @@
  * Why: compiling the ~1 MB of JavaScript a command like `run` needs costs ~20 ms per process,
  * and Node 20 has no code cache for ES modules. The launcher (launch.ts) compiles one CommonJS
  * bundle with `vm.Script` and V8's cached data instead; a process that found no usable cache
- * writes one when it exits, holding every function the command compiled. One file per command
- * word, since `version` and `run` compile different functions.
+ * writes one when it exits successfully (not for --help), holding every function the command
+ * compiled. One file per command word, since `version` and `run` compile different functions.
  *
  * The cache is bytecode the CLI runs (as root, mostly), so it is only read from a directory
  * and file owned by the running user and writable by nobody else, opened without following
@@ -50,6 +50,15 @@ export function commandWord(argv: readonly string[]): string {
     if (/^[a-z][a-z0-9-]{0,31}$/.test(arg)) return arg;
   }
   return 'none';
+}
+
+/** Whether `argv` asks for help rather than the command's work (no cache is made from it). */
+export function asksForHelp(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h' || arg === 'help') return true;
+  }
+  return false;
 }
 
 /**

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { codeCacheDir, codeCacheFileName, commandWord, homeDir, readCodeCache, writeCodeCache } from './code-cache.js';
+import { asksForHelp, codeCacheDir, codeCacheFileName, commandWord, homeDir, readCodeCache, writeCodeCache } from './code-cache.js';
 
 declare const ROCKLET_BUNDLE_ID: string;
 
@@ -41,7 +41,11 @@ if (process.sourceMapsEnabled) {
   });
   if (dir !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
     // At exit the cache holds every function this command compiled, not only the top level.
-    process.once('exit', () => writeCodeCache(dir, cacheFile, script.createCachedData(), euid));
+    // Only a run that did the command's work makes it: a cache V8 accepts is kept for good, and
+    // one from `--help` or an early error would leave the real work to compile every time.
+    process.once('exit', (code) => {
+      if (code === 0 && !asksForHelp(process.argv.slice(2))) writeCodeCache(dir, cacheFile, script.createCachedData(), euid);
+    });
   }
   const module = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SYSTEM_CODE_CACHE_DIR, codeCacheDir, codeCacheFileName, commandWord, readCodeCache, writeCodeCache } from '../../src/cli/code-cache.js';
+import { SYSTEM_CODE_CACHE_DIR, asksForHelp, codeCacheDir, codeCacheFileName, commandWord, readCodeCache, writeCodeCache } from '../../src/cli/code-cache.js';
 import { makeTempDir } from '../harness/index.js';
 import type { TempDir } from '../harness/index.js';
 
@@ -36,6 +36,14 @@ describe('commandWord and the file name', () => {
     assert.equal(commandWord(['--help']), 'none');
     assert.equal(commandWord(['--', 'run']), 'none');
     assert.equal(commandWord(['Run', '../x', 'a'.repeat(40), 'x']), 'x');
+  });
+
+  it('tells a request for help from the command itself', () => {
+    assert.equal(asksForHelp(['run', '--help']), true);
+    assert.equal(asksForHelp(['-h']), true);
+    assert.equal(asksForHelp(['help', 'run']), true);
+    assert.equal(asksForHelp(['run', 'img', '--', '--help']), false);
+    assert.equal(asksForHelp(['run', '--net=none', 'img']), false);
   });
 
   it('names the bundle, the V8 version (made safe) and the word', () => {

@@ -54,9 +54,18 @@ describe('rocklet with its code cache (dist/rocklet/main.js)', () => {
     assert.equal(after2.ino, made.ino);
     assert.equal(after2.mtimeMs, made.mtimeMs);
 
-    const help = await run(dir, ['image', '--help']);
-    assert.equal(help.code, 0, help.stderr);
+    const list = await run(dir, ['image', 'list', '--dir', path.join(tmp.path, 'empty-store')]);
+    assert.equal(list.code, 0, list.stderr);
     assert.deepEqual((await readdir(dir)).map((n) => n.replace(/^.*-/, '')).sort(), ['image.bin', 'version.bin']);
+  });
+
+  it('makes no cache from --help or a failed command (V8 would keep accepting the partial one)', async () => {
+    const dir = path.join(tmp.path, 'partial');
+    const help = await run(dir, ['run', '--help']);
+    assert.equal(help.code, 0, help.stderr);
+    const failed = await run(dir, ['status', 'no-such-pod', '--dir', path.join(tmp.path, 'empty-store')]);
+    assert.notEqual(failed.code, 0);
+    await assert.rejects(readdir(dir), { code: 'ENOENT' });
   });
 
   it('loads packages lazily from a cached run too (image build requires tar-stream and zlib)', async () => {
