@@ -187,6 +187,37 @@ describe('probe engine', () => {
     assert.equal((await readFile(pids, 'utf8')).trim().split('\n').length, 1, 'not run again');
   });
 
+  it('keeps 600 probes of different periods on schedule, and removing half stops exactly those', async () => {
+    // Refused connects report every run, so each probe's results count its runs.
+    const refusedPort = await closedPort();
+    const periods = [100, 150, 250, 400];
+    const probes = Array.from({ length: 600 }, (_, i) =>
+      watch({ kind: 'tcp', host: '127.0.0.1', port: refusedPort, delayMs: i % 97, periodMs: periods[i % periods.length] ?? 100, timeoutMs: 1000, reportSuccesses: 1 }));
+    try {
+      const t0 = Date.now();
+      await sleep(2000);
+      const elapsed = Date.now() - t0;
+      probes.forEach((probe, i) => {
+        const period = periods[i % periods.length] ?? 100;
+        // Runs start on a 25 ms grid and a busy test machine may delay a few: within ±2 of the schedule.
+        const expected = Math.floor((elapsed - (i % 97)) / period) + 1;
+        assert.ok(Math.abs(probe.results.length - expected) <= 2, `probe ${i} (period ${period} ms): ${probe.results.length} runs, ~${expected} due`);
+        assert.ok(probe.results.every((r) => r.kind === 'errno' && r.code === 'ECONNREFUSED'), `probe ${i}: ${JSON.stringify(probe.results[0])}`);
+      });
+      const removed = probes.filter((_, i) => i % 2 === 0);
+      for (const probe of removed) probeEngine().remove(probe.handle);
+      const countsAtRemoval = probes.map((probe) => probe.results.length);
+      await sleep(1000);
+      probes.forEach((probe, i) => {
+        const grown = probe.results.length - (countsAtRemoval[i] ?? 0);
+        if (i % 2 === 0) assert.ok(grown <= 1, `removed probe ${i} ran ${grown} more times`); // at most the run in flight
+        else assert.ok(grown >= 2, `kept probe ${i} ran only ${grown} times in a second`);
+      });
+    } finally {
+      for (const probe of probes) probeEngine().remove(probe.handle);
+    }
+  });
+
   it('refuses a spec it cannot run, naming the field', () => {
     assert.throws(() => probeEngine().add({ kind: 'tcp', host: 'localhost', port: 80, ...FAST }, () => {}), /bad host or port/);
     assert.throws(() => probeEngine().add({ kind: 'tcp', host: '127.0.0.1', port: 0, ...FAST }, () => {}), /bad host or port/);
