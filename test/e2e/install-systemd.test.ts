@@ -2,7 +2,7 @@
  * e2e: `./install.sh` on a host whose PID 1 is systemd (issue 15 §1, the first kind of host).
  *
  * The "host" is a private systemd (the harness's, with its own network namespace) in whose mount
- * namespace /usr/local, /usr/lib, /etc and /var/lib are overlays (lower: this machine's, upper: a
+ * namespace /usr/local, /usr/lib, /etc, /var/lib and /var/cache are overlays (lower: this machine's, upper: a
  * temp dir), so nothing lands in the machine's own trees. Inside it /proc/1/comm is `systemd` and
  * `systemctl` talks to that systemd, so install.sh takes its systemd branch. The instance's unit
  * search path is its own units dir; it is bound over /etc/systemd/system, which is where a real
@@ -24,7 +24,7 @@ import { podYaml } from '../daemon/fixture.js';
 import type { PodsOutput, PodsRow } from '../daemon/fixture.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const OVERLAID = ['/usr/local', '/usr/lib', '/etc', '/var/lib'] as const;
+const OVERLAID = ['/usr/local', '/usr/lib', '/etc', '/var/lib', '/var/cache'] as const;
 const INSTALL = `cd ${REPO} && ROCKLET_SKIP_APT=1 ROCKLET_SKIP_BUILD=1 ./install.sh`;
 
 describe('e2e: install.sh on a host whose PID 1 is systemd', () => {
@@ -125,6 +125,9 @@ describe('e2e: install.sh on a host whose PID 1 is systemd', () => {
     assert.match(again.stdout, /upgrading in place: restarting rocklet\.service/);
     assert.equal(await show('rocklet.service', 'ActiveState'), 'active');
     assert.notEqual(await show('rocklet.service', 'MainPID'), before.daemon, 'a new daemon process');
+    // The daemon that stopped left its code cache where an installed rocklet keeps it (root's).
+    assert.equal(await ok(['stat', '-c', '%a %U', '/var/cache/rocklet/code']), '700 root');
+    assert.match(await ok(['ls', '/var/cache/rocklet/code']), /^[0-9a-f]{16}-v8\.\S+-daemon\.bin$/m);
     assert.equal(await show(appUnit, 'InvocationID'), before.invocation, 'the app unit was not restarted');
     assert.equal(await show(appUnit, 'MainPID'), before.main);
     const row = await podRow('web.yaml');

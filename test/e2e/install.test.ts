@@ -1,7 +1,7 @@
 /**
  * e2e: `./install.sh` in a scratch root on this machine kind (PID 1 not systemd) — the README's
  * first command. The script runs in new mount and network namespaces in which /usr/local,
- * /usr/lib, /etc and /var/lib are overlays (lower: the machine's, upper: a temp dir), so nothing
+ * /usr/lib, /etc, /var/lib and /var/cache are overlays (lower: the machine's, upper: a temp dir), so nothing
  * lands in the machine's own /usr or /etc and its network is not touched. ROCKLET_HOST_DIR gives
  * the private systemd the harness's name (a crashed run is swept). Checks: the daemon runs, a pod
  * file dropped into /etc/pods shows Running in `rocklet pods`; a second run upgrades in place
@@ -24,7 +24,7 @@ import { podYaml } from '../daemon/fixture.js';
 import type { PodsOutput } from '../daemon/fixture.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const OVERLAID = ['/usr/local', '/usr/lib', '/etc', '/var/lib'] as const;
+const OVERLAID = ['/usr/local', '/usr/lib', '/etc', '/var/lib', '/var/cache'] as const;
 
 describe('e2e: install.sh in a scratch root', async () => {
   const underSystemd = (await readFile('/proc/1/comm', 'utf8')).trim() === 'systemd';
