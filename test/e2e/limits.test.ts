@@ -121,7 +121,7 @@ describe('e2e: cpu and pids limits', () => {
     const plan = podPlan([burner, forker], { net: 'none', volumes: [{ name: 'out', kind: 'host', source: outDir, readOnly: false, recursive: false }] });
     const { uuid } = await fx.prepare(plan);
     const units = podUnits({
-      uuid, plan, store: podStore(fx.dataDir), podName: `rltest${process.pid}lim`, rocklet: fx.rockletArgv(), crun: '/usr/bin/crun', unitName: parseUnitName,
+      uuid, plan, store: podStore(fx.dataDir), podName: `rltest${process.pid}lim`, rocklet: fx.rockletArgv(), crun: '/usr/bin/crun', unitName: parseUnitName, environment: fx.unitEnvironment(),
     });
     started.push(units.sandbox.name);
     assert.equal((await manager.startTransientUnit(units.sandbox.name, units.sandbox.properties)).result, 'done', await fx.sd.journal(units.sandbox.name));

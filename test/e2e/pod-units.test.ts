@@ -64,7 +64,7 @@ describe('e2e: a pod as transient units', () => {
     const plan = podPlan([fx.app('web', WEB, { stopTimeoutSeconds: 1, restart: 'Always' }), fx.app('client', CLIENT), hog]);
     const { uuid } = await fx.prepare(plan);
     const units: PodUnits<UnitName> = podUnits({
-      uuid, plan, store: podStore(fx.dataDir), podName: `rltest${process.pid}`, rocklet: fx.rockletArgv(), crun: '/usr/bin/crun', unitName: parseUnitName,
+      uuid, plan, store: podStore(fx.dataDir), podName: `rltest${process.pid}`, rocklet: fx.rockletArgv(), crun: '/usr/bin/crun', unitName: parseUnitName, environment: fx.unitEnvironment(),
     });
     const runDir = path.join(fx.dataDir, 'pods/run', uuid);
 

@@ -112,6 +112,15 @@ export class RuntimeFixture {
     return [process.execPath, CLI_PATH, '--dir', this.dataDir, ...args];
   }
 
+  /**
+   * Environment= for units that run rocklet: the test run's code cache (scripts/run-tests.mjs),
+   * which a unit would not inherit, rather than the machine's /var/cache.
+   */
+  unitEnvironment(): Record<string, string> {
+    const cache = process.env.ROCKLET_CODE_CACHE;
+    return cache === undefined ? {} : { ROCKLET_CODE_CACHE: cache };
+  }
+
   /** Runs rocklet inside the test systemd (mount, PID and network namespaces). */
   rocklet(args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
     return this.sd.exec(this.rockletArgv(...args), opts);
