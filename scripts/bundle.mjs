@@ -10,7 +10,8 @@
 // Layout of dist/rocklet/:
 //   main.js       the executable (hashbang): src/cli/launch.ts, which imports only node: modules;
 //                 ROCKLET_BUNDLE_ID is replaced with the SHA-256 of rocklet.cjs, which names
-//                 the cache files, so a cache never outlives its code.
+//                 the cache files, so a cache never outlives its code; ROCKLET_COMMAND_GROUPS
+//                 with the command table's groups.
 //   rocklet.cjs   the CLI: cli/main.ts and everything it imports, lazily imported modules
 //                 included (esbuild keeps their evaluation lazy); import.meta.url is the
 //                 bundle's own file URL, so files found beside it (hash-worker.js, the native
@@ -22,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -84,6 +85,10 @@ const cliFile = path.join(outdir, 'rocklet.cjs');
 // has UTF-16 units, so no column the source map records moves.
 const cliText = await readFile(cliFile, 'utf8');
 await writeFile(cliFile, cliText.replace(/[^\x00-\x7f]/gu, (ch) => '?'.repeat(ch.length)));
+// The command table's groups (`image`, `pod`, …): the launcher names a cache file by a group's
+// subcommand too (src/cli/code-cache.ts, commandWord).
+const { ROOT_COMMAND } = await import(pathToFileURL(path.join(root, 'dist/src/cli/table/index.js')).href);
+const commandGroups = ROOT_COMMAND.subcommands.filter((command) => command.subcommands !== undefined).map((command) => command.name);
 const bundleId = createHash('sha256').update(await readFile(cliFile)).digest('hex').slice(0, 16);
 // The launcher and the hash worker: CommonJS too (dist/rocklet/package.json says so), since an ES
 // module entry costs Node ~6 ms more to start.
@@ -91,7 +96,7 @@ const launcher = await esbuild.build({
   ...common,
   entryPoints: { main: 'dist/src/cli/launch.js', 'hash-worker': 'dist/src/image/archive/hash-worker.js' },
   format: 'cjs',
-  define: { ROCKLET_BUNDLE_ID: JSON.stringify(bundleId), 'import.meta.url': '__rockletModuleUrl' },
+  define: { ROCKLET_BUNDLE_ID: JSON.stringify(bundleId), ROCKLET_COMMAND_GROUPS: JSON.stringify(commandGroups), 'import.meta.url': '__rockletModuleUrl' },
   banner: { js: '"use strict";var __rockletModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
 await writeFile(path.join(outdir, 'package.json'), '{ "type": "commonjs" }\n');

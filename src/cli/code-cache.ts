@@ -41,15 +41,20 @@ export function codeCacheDir(env: NodeJS.ProcessEnv, euid: number, home: string)
 }
 
 /**
- * The command word of `argv` (the first argument that looks like one), which names the cache
- * file. A flag's value mistaken for it only costs a file of its own.
+ * The command `argv` runs, which names the cache file: its first word that looks like one, with
+ * the next word when the first is a group (`groups`: image, pod, app…; `image list` and
+ * `image build` compile different code). A flag's value mistaken for a word only costs a file
+ * of its own.
  */
-export function commandWord(argv: readonly string[]): string {
+export function commandWord(argv: readonly string[], groups: readonly string[] = []): string {
+  const words: string[] = [];
   for (const arg of argv) {
     if (arg === '--') break;
-    if (/^[a-z][a-z0-9-]{0,31}$/.test(arg)) return arg;
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(arg)) continue;
+    words.push(arg);
+    if (words.length === 2 || !groups.includes(arg)) break;
   }
-  return 'none';
+  return words.length === 0 ? 'none' : words.join('.');
 }
 
 /** Whether `argv` asks for help rather than the command's work (no cache is made from it). */

@@ -17,6 +17,8 @@ import vm from 'node:vm';
 import { asksForHelp, codeCacheDir, codeCacheFileName, commandWord, homeDir, readCodeCache, writeCodeCache } from './code-cache.js';
 
 declare const ROCKLET_BUNDLE_ID: string;
+/** The commands that have subcommands (the command table's groups), also set by the build. */
+declare const ROCKLET_COMMAND_GROUPS: readonly string[];
 
 const bundle = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rocklet.cjs');
 
@@ -27,7 +29,7 @@ if (process.sourceMapsEnabled) {
   const euid = process.geteuid?.() ?? -1;
   const dir = euid < 0 ? undefined : codeCacheDir(process.env, euid, homeDir());
   const nodeOptions = `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
-  const cacheFile = codeCacheFileName(ROCKLET_BUNDLE_ID, process.versions.v8, commandWord(process.argv.slice(2)), nodeOptions);
+  const cacheFile = codeCacheFileName(ROCKLET_BUNDLE_ID, process.versions.v8, commandWord(process.argv.slice(2), ROCKLET_COMMAND_GROUPS), nodeOptions);
   const cachedData = dir === undefined ? undefined : readCodeCache(dir, cacheFile, euid);
   // Pure ASCII when the build made it: read as latin1, V8 gets a one-byte string without a
   // UTF-8 decode. CommonJS's own wrapper goes on the first line, so lines stay the bundle's.

@@ -38,6 +38,15 @@ describe('commandWord and the file name', () => {
     assert.equal(commandWord(['Run', '../x', 'a'.repeat(40), 'x']), 'x');
   });
 
+  it("adds a group's subcommand, and only a group's", () => {
+    const groups = ['image', 'pod', 'app'];
+    assert.equal(commandWord(['--debug', 'image', 'list', '--no-legend'], groups), 'image.list');
+    assert.equal(commandWord(['app', '--debug', 'prepare', 'uuid', 'web'], groups), 'app.prepare');
+    assert.equal(commandWord(['image', '--help'], groups), 'image');
+    assert.equal(commandWord(['run', 'busybox'], groups), 'run');
+    assert.equal(commandWord(['image', 'list'], []), 'image');
+  });
+
   it('tells a request for help from the command itself', () => {
     assert.equal(asksForHelp(['run', '--help']), true);
     assert.equal(asksForHelp(['-h']), true);

@@ -13,7 +13,7 @@ import type { TempDir } from '../harness/index.js';
 import { imageManifest, makeSmallImageDir } from './image-setup.js';
 import { runRocklet } from './run-cli.js';
 
-const CACHE_FILE = /^[0-9a-f]{16}-v8\.[0-9A-Za-z._]+-(version|none|image)\.bin$/;
+const CACHE_FILE = /^[0-9a-f]{16}-v8\.[0-9A-Za-z._]+-(version|image\.list|image\.build)\.bin$/;
 
 describe('rocklet with its code cache (dist/rocklet/main.js)', () => {
   let tmp: TempDir;
@@ -56,7 +56,7 @@ describe('rocklet with its code cache (dist/rocklet/main.js)', () => {
 
     const list = await run(dir, ['image', 'list', '--dir', path.join(tmp.path, 'empty-store')]);
     assert.equal(list.code, 0, list.stderr);
-    assert.deepEqual((await readdir(dir)).map((n) => n.replace(/^.*-/, '')).sort(), ['image.bin', 'version.bin']);
+    assert.deepEqual((await readdir(dir)).map((n) => n.replace(/^.*-/, '')).sort(), ['image.list.bin', 'version.bin']);
   });
 
   it('makes no cache from --help or a failed command (V8 would keep accepting the partial one)', async () => {
@@ -80,7 +80,7 @@ describe('rocklet with its code cache (dist/rocklet/main.js)', () => {
       sizes.push((await stat(out)).size);
     }
     assert.ok((sizes[0] ?? 0) > 0 && sizes[0] === sizes[1], `the same image both times: ${sizes.join(', ')}`);
-    assert.deepEqual((await readdir(dir)).map((n) => n.replace(/^.*-/, '')), ['image.bin']);
+    assert.deepEqual((await readdir(dir)).map((n) => n.replace(/^.*-/, '')), ['image.build.bin']);
   });
 
   it('runs the same with a damaged cache, and replaces it', async () => {
