@@ -69,6 +69,10 @@ describe('e2e: install.sh on a host whose PID 1 is systemd', () => {
     await ok(['systemctl', 'daemon-reload']);
   });
   after(async () => {
+    // The pods and the daemon stop while the overlays are mounted: at poweroff the instance may
+    // unmount /var/cache before a pod's ExecStopPost (`rocklet pod down`) runs and writes its
+    // code cache, which would then land in the machine's own /var/cache.
+    await sd?.exec(['systemctl', 'stop', 'rocklet.service', 'rocklet.slice']);
     await sd?.stop();
     await tmp?.remove();
   });
