@@ -67,7 +67,9 @@ async function copyEntry(state: CopyState, rel: string): Promise<void> {
   else if (stats.isSymbolicLink()) {
     await symlink(await readlink(from), to);
     if (state.owners) await lchown(to, stats.uid, stats.gid);
-    await lutimes(to, stats.atime, stats.mtime);
+    // Seconds as numbers, not stats' Dates: those are rounded to the millisecond (0.9996 s
+    // would become the next second).
+    await lutimes(to, stats.atimeMs / 1000, stats.mtimeMs / 1000);
   } else {
     await copyNode(state, to, stats);
   }
@@ -89,7 +91,7 @@ async function copyFile(state: CopyState, from: string, to: string, stats: Stats
       if (state.owners) await target.chown(stats.uid, stats.gid);
       await target.chmod(stats.mode & 0o7777);
       for (const [name, value] of await readXattrs(source.fd)) if (!state.skipXattrs.has(name)) await setXattr(target.fd, name, value);
-      await target.utimes(stats.atime, stats.mtime);
+      await target.utimes(stats.atimeMs / 1000, stats.mtimeMs / 1000);
     } finally {
       await target.close();
     }
@@ -110,7 +112,7 @@ async function copyNode(state: CopyState, to: string, stats: Stats): Promise<voi
   await execFileAsync('mknod', [to, ...args]);
   if (state.owners) await lchown(to, stats.uid, stats.gid);
   await chmod(to, stats.mode & 0o7777);
-  await lutimes(to, stats.atime, stats.mtime);
+  await lutimes(to, stats.atimeMs / 1000, stats.mtimeMs / 1000);
 }
 
 async function copyDirMetadata(state: CopyState, rel: string, stats: Stats): Promise<void> {
@@ -121,7 +123,7 @@ async function copyDirMetadata(state: CopyState, rel: string, stats: Stats): Pro
       if (state.owners) await target.chown(stats.uid, stats.gid);
       await target.chmod(stats.mode & 0o7777);
       for (const [name, value] of await readXattrs(source.fd)) if (!state.skipXattrs.has(name)) await setXattr(target.fd, name, value);
-      await target.utimes(stats.atime, stats.mtime);
+      await target.utimes(stats.atimeMs / 1000, stats.mtimeMs / 1000);
     } finally {
       await target.close();
     }

@@ -109,9 +109,18 @@ async function syncFile(file: string): Promise<number> {
   }
 }
 
+/**
+ * A file's mtime as a tar header holds it: whole seconds, truncated as GNU tar does. Not
+ * `stats.mtime`: Node rounds that Date to the nearest millisecond, so a file modified in the last
+ * half millisecond of a second would be archived a second late.
+ */
+function tarMtime(stats: Stats): Date {
+  return new Date(Math.floor(stats.mtimeMs / 1000) * 1000);
+}
+
 async function produce(pack: Pack, manifestText: string, manifestPath: string, rootfs: string): Promise<void> {
   const manifestStats = await lstat(manifestPath);
-  await addEntry(pack, { name: 'manifest', type: 'file', mode: 0o644, mtime: manifestStats.mtime, uid: 0, gid: 0 }, Buffer.from(manifestText));
+  await addEntry(pack, { name: 'manifest', type: 'file', mode: 0o644, mtime: tarMtime(manifestStats), uid: 0, gid: 0 }, Buffer.from(manifestText));
   const hardlinks = new Map<string, string>();
   const visit = async (rel: string): Promise<void> => {
     const abs = rel === '' ? rootfs : path.join(rootfs, rel);
@@ -133,7 +142,7 @@ interface PathToAdd {
 }
 
 async function addPath(pack: Pack, { name, abs, stats, hardlinks }: PathToAdd): Promise<void> {
-  const base = { name, mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid, mtime: stats.mtime };
+  const base = { name, mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid, mtime: tarMtime(stats) };
   if (stats.isSymbolicLink()) return addEntry(pack, { ...base, type: 'symlink', linkname: await readlink(abs) });
   if (stats.isFIFO()) return addEntry(pack, { ...base, type: 'fifo' });
   if (stats.isCharacterDevice() || stats.isBlockDevice()) {

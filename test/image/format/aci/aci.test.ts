@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { lstat, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
+import { lstat, readFile, readdir, readlink, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -103,6 +103,23 @@ describe('ACI build, read and extract', () => {
     assert.deepEqual(extracted.report.skippedXattrs, []);
     assert.equal(extracted.treeHash, await hashTree(rootfs));
     assert.equal(extracted.treeHash, await hashTree(source));
+  });
+
+  it("records a file's mtime in the second it falls in, as GNU tar does (not rounded up to the next)", async () => {
+    // 0.9996 s into a second: Node's stats.mtime Date rounds that to the next second.
+    const dir = path.join(work, 'late-in-a-second');
+    await makeImageDir(dir);
+    const file = path.join(dir, 'rootfs', 'etc', 'passwd');
+    await utimes(file, 1_733_443_200, 1_733_443_200.9996);
+    assert.equal(Math.floor((await lstat(file)).mtimeMs / 1000), 1_733_443_200);
+    for (const [label, build] of [['rocklet', (out: string) => buildAci(dir, out, { compression: 'none' })], ['GNU tar', (out: string) => gnuTar(dir, out)]] as const) {
+      const out = path.join(work, `late-${label.replace(' ', '-')}.aci`);
+      await build(out);
+      const extracted = path.join(work, `late-${label.replace(' ', '-')}-extracted`);
+      await extractAci(out, extracted, { rootfsOnly: true });
+      // GNU tar's pax format keeps the fraction; the second is what both must agree on.
+      assert.equal(Math.floor((await lstat(path.join(extracted, 'etc', 'passwd'))).mtimeMs / 1000), 1_733_443_200, label);
+    }
   });
 
   it('reads and extracts an ACI made by GNU tar to the same tree', async () => {
