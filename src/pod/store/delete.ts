@@ -40,13 +40,16 @@ export async function mountsUnder(dir: string): Promise<string[]> {
 /**
  * Delete the pod directory `dir`. Throws `ERR_POD_MOUNTS_LEFT` (and deletes nothing) while
  * something is mounted inside it. A directory that does not exist is already deleted.
+ * Returns true when this call removed the directory: two processes can delete one pod at once
+ * (the one holding its lock unlinks the lock file last, and a gc that then finds a pod without
+ * one finishes it as a crash's leftover), and only the one whose rmdir won may say it did.
  */
-export async function deletePodDir(dir: string): Promise<void> {
+export async function deletePodDir(dir: string): Promise<boolean> {
   let real: string;
   try {
     real = await realpath(dir);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return;
+    if (errnoCode(error) === 'ENOENT') return false;
     throw error;
   }
   const mounts = await mountsUnder(real);
@@ -61,7 +64,7 @@ export async function deletePodDir(dir: string): Promise<void> {
   try {
     names = await readdir(real);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return;
+    if (errnoCode(error) === 'ENOENT') return false;
     throw error;
   }
   for (const name of names) {
@@ -70,7 +73,9 @@ export async function deletePodDir(dir: string): Promise<void> {
   await rm(path.join(real, POD_FILES.lock), { force: true });
   try {
     await rmdir(real);
+    return true;
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
+    return false;
   }
 }

@@ -30,6 +30,7 @@ export type BeforeDelete = (pod: PodToDelete) => Promise<void>;
 /**
  * Move the pod `uuid` from `from` to `garbage/`, run `beforeDelete`, delete it. The caller took
  * `lock` (undefined: the directory has no lock file); it is released here in every case.
+ * Returns whether this call removed the pod's directory ({@link deletePodDir}).
  */
 export async function destroyPod(
   store: PodStore,
@@ -38,12 +39,12 @@ export async function destroyPod(
   lock: PodLock | undefined,
   previousState: PodState,
   beforeDelete: BeforeDelete | undefined,
-): Promise<void> {
+): Promise<boolean> {
   try {
     const target = podPath(store, 'garbage', uuid);
     if (from !== 'garbage') await movePod(store, uuid, from, 'garbage');
     await beforeDelete?.({ uuid, path: target, previousState });
-    await deletePodDir(target);
+    return await deletePodDir(target);
   } finally {
     await lock?.release();
   }

@@ -129,8 +129,7 @@ async function destroyIfFree(store: PodStore, uuid: PodUuid, from: StateDir, opt
   if (acquired.status === 'busy' || acquired.status === 'gone') return false;
   const lock = acquired.status === 'locked' ? acquired.lock : undefined;
   const previousState = from === 'exited-garbage' ? 'exited garbage' : 'garbage';
-  await destroyPod(store, uuid, from, lock, previousState, options.beforeDelete);
-  return true;
+  return destroyPod(store, uuid, from, lock, previousState, options.beforeDelete);
 }
 
 /** One gc pass over the store. Never throws for a single pod; see {@link GcResult}. */

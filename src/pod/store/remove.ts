@@ -67,8 +67,10 @@ export async function removePod(store: PodStore, uuid: PodUuid, options: RemoveO
       case 'locked':
       case 'no-lock-file': {
         const lock = acquired.status === 'locked' ? acquired.lock : undefined;
-        await destroyPod(store, uuid, found.location.dir, lock, found.state, options.beforeDelete);
-        return;
+        // False: another process removed it first (a pod without a lock file may be one another
+        // process is deleting); the next look says so.
+        if (await destroyPod(store, uuid, found.location.dir, lock, found.state, options.beforeDelete)) return;
+        continue;
       }
       case 'busy':
       case 'gone':

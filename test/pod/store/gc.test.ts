@@ -16,6 +16,21 @@ const kinds = (events: readonly GcEvent[], uuid: PodUuid): string[] =>
   events.filter((event) => event.uuid === uuid).map((event) => event.kind);
 
 describe('gc', () => {
+  it('two passes deleting the same pods at once: each pod is reported deleted exactly once', async () => {
+    // A pod without a lock file is finished by whoever finds it, and one being deleted loses
+    // its lock file just before its directory: only the pass whose rmdir removed it may say so.
+    const { store } = await tempStore('gc-twice');
+    const pods: PodUuid[] = [];
+    for (let i = 0; i < 8; i++) pods.push(await fakePod(store, 'garbage', { lockFile: false, files: { [`rootfs/etc/f${i}`]: 'x' } }));
+    const results = await Promise.all([gcPods(store, { gracePeriodMs: 0 }), gcPods(store, { gracePeriodMs: 0 })]);
+    for (const uuid of pods) {
+      const deleted = results.flatMap((result) => kinds(result.events, uuid)).filter((kind) => kind === 'deleted');
+      assert.equal(deleted.length, 1, `${uuid}: ${JSON.stringify(results.map((result) => kinds(result.events, uuid)))}`);
+      assert.equal(await podStateAt(store, uuid), undefined);
+    }
+    assert.deepEqual(await entriesOf(store, 'garbage'), []);
+  });
+
   it('one pass with a 0s grace period cleans every kind of leftover and nothing live', async () => {
     const { store, dataDir } = await tempStore('gc-all');
     const exited = await createPod(store);
