@@ -26,10 +26,11 @@ if (process.sourceMapsEnabled) {
   // node --enable-source-maps: Node maps stacks only for what its own loaders compiled.
   createRequire(bundle)(bundle);
 } else {
+  const argv = process.argv.slice(2);
   const euid = process.geteuid?.() ?? -1;
   const dir = euid < 0 ? undefined : codeCacheDir(process.env, euid, homeDir());
   const nodeOptions = `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
-  const cacheFile = codeCacheFileName(ROCKLET_BUNDLE_ID, process.versions.v8, commandWord(process.argv.slice(2), ROCKLET_COMMAND_GROUPS), nodeOptions);
+  const cacheFile = codeCacheFileName(ROCKLET_BUNDLE_ID, process.versions.v8, commandWord(argv, ROCKLET_COMMAND_GROUPS), nodeOptions);
   const cachedData = dir === undefined ? undefined : readCodeCache(dir, cacheFile, euid);
   // Pure ASCII when the build made it: read as latin1, V8 gets a one-byte string without a
   // UTF-8 decode. CommonJS's own wrapper goes on the first line, so lines stay the bundle's.
@@ -46,7 +47,7 @@ if (process.sourceMapsEnabled) {
     // Only a run that did the command's work makes it: a cache V8 accepts is kept for good, and
     // one from `--help` or an early error would leave the real work to compile every time.
     process.once('exit', (code) => {
-      if (code === 0 && !asksForHelp(process.argv.slice(2))) writeCodeCache(dir, cacheFile, script.createCachedData(), euid);
+      if (code === 0 && !asksForHelp(argv)) writeCodeCache(dir, cacheFile, script.createCachedData(), euid);
     });
   }
   const module = { exports: {} };
