@@ -87,6 +87,17 @@ describe('probe engine', () => {
     }
   });
 
+  it('reports an http probe of a port nothing listens on by its errno name', async () => {
+    // (the request is sent right after connect(2): the refusal comes back from send(2) then)
+    const refused = watch({ kind: 'http', host: '127.0.0.1', port: await closedPort(), request, ...FAST });
+    try {
+      await until('a result', () => refused.results.length >= 1);
+      assert.deepEqual(refused.results[0], { kind: 'errno', code: 'ECONNREFUSED' });
+    } finally {
+      probeEngine().remove(refused.handle);
+    }
+  });
+
   it('reads an HTTP status; successes come back only until reportSuccesses in a row, failures every time', async () => {
     status = 200;
     const probe = watch({ kind: 'http', host: '127.0.0.1', port, request, ...FAST, reportSuccesses: 2 });
@@ -155,6 +166,30 @@ describe('probe engine', () => {
       assert.deepEqual(missing.results[0], { kind: 'spawn', message: `execve: No such file or directory ${path.join(dir, 'no-such-program')}` });
     } finally {
       for (const probe of [failing, passing, missing]) probeEngine().remove(probe.handle);
+    }
+  });
+
+  it('keeps the first 10 KiB of a large output and ends at the exit, not at the timeout', async () => {
+    // 300 KB is more than a pipe holds: the engine must read while the command writes.
+    const probe = watch({ kind: 'exec', path: '/bin/sh', argv: ['sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" x; exit 4'], cgroupProcs: [], ...FAST, timeoutMs: 10_000 });
+    try {
+      await until('a result', () => probe.results.length >= 1);
+      assert.deepEqual(probe.results[0], { kind: 'exit', exitCode: 4, output: 'x'.repeat(10 * 1024) });
+    } finally {
+      probeEngine().remove(probe.handle);
+    }
+  });
+
+  it('a process left holding the output does not hold the verdict back', async () => {
+    const pidFile = path.join(dir, 'background-pid');
+    const probe = watch({ kind: 'exec', path: '/bin/sh', argv: ['sh', '-c', `sleep 30 & echo $! > ${pidFile}; echo started; exit 5`], cgroupProcs: [], ...FAST, periodMs: 60_000, timeoutMs: 10_000 });
+    try {
+      await until('a result', () => probe.results.length >= 1, 8000);
+      assert.deepEqual(probe.results[0], { kind: 'exit', exitCode: 5, output: 'started\n' });
+    } finally {
+      probeEngine().remove(probe.handle);
+      const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
     }
   });
 
