@@ -12,6 +12,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createGpgKey } from '../dist/test/harness/index.js';
+import { useBenchCodeCache } from './lib/code-cache-dir.mjs';
+
+useBenchCodeCache();
 
 const run = promisify(execFile);
 const sizeMb = Number(process.argv[2] ?? 1024);

@@ -4,9 +4,15 @@
 // behind once). Leftovers of benches that died anyway (kill -9) are swept first, as
 // scripts/run-tests.mjs does: only harness-prefixed resources of dead processes.
 import { sweepStaleHarnessResources } from '../../dist/test/harness/index.js';
+import { useBenchCodeCache } from './code-cache-dir.mjs';
 
-/** Ignore EPIPE on stdout (the reader went away; the bench still cleans up), then sweep stale leftovers. */
+/**
+ * Ignore EPIPE on stdout (the reader went away; the bench still cleans up), keep the CLI's code
+ * cache in a directory of the bench's own (as scripts/run-tests.mjs does for tests: a bench is
+ * not an installation, and root's default is /var/cache/rocklet), then sweep stale leftovers.
+ */
 export async function guardHarnessBench() {
+  useBenchCodeCache();
   process.stdout.on('error', (error) => {
     if (error.code !== 'EPIPE') throw error;
   });
