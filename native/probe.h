@@ -14,6 +14,8 @@ struct spawn_job {
   /* cgroup.procs files the child writes itself into before it execs (NULL-terminated). */
   char **join;
   int out_fd;
+  /* set by spawn_start: a sealed copy of `path` to exec instead (sealed-exec.c), or -1 */
+  int exec_fd;
   int err;
   const char *failed_step;
   const char *failed_path;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { closeSync, readlinkSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, open, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -230,6 +230,31 @@ describe('util/linux-sys (native helper)', () => {
     } finally {
       await removeCgroupTree(cgroup.path);
     }
+  });
+
+  it('runs a spawned program from a sealed copy in memory, made again when the file changes', async () => {
+    const program = path.join(dir, 'sealed-program');
+    await copyFile('/bin/sh', program);
+    await chmod(program, 0o755);
+    const finished = async (child: { pid: number; fd: number }): Promise<{ output: string; exitCode: number | null }> => {
+      const output = await readAll(child.fd);
+      let status = reapChild(child.pid);
+      while (status === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        status = reapChild(child.pid);
+      }
+      return { output, exitCode: status.exitCode };
+    };
+    // (crun skips re-executing itself from a bind mount of itself when /proc/self/exe is such a copy)
+    const first = await finished(spawnCaptured(program, ['sh', '-c', 'readlink /proc/$$/exe; exit 3']));
+    assert.equal(first.exitCode, 3);
+    assert.match(first.output, /^\/memfd:rocklet-sealed-exec \(deleted\)\n$/);
+    // An upgrade: another file in its place. The next spawn runs the new program, not the old copy.
+    await copyFile('/bin/false', `${program}.new`);
+    await chmod(`${program}.new`, 0o755);
+    await rename(`${program}.new`, program);
+    const second = await finished(spawnCaptured(program, ['false']));
+    assert.equal(second.exitCode, 1, 'the replaced program ran');
   });
 
   it('makes a TCP socket inside a namespace bound to a file, and the calling thread stays in its own', async () => {
