@@ -80,6 +80,14 @@ interface Pending {
   readonly reject: (error: RockletError) => void;
 }
 
+/**
+ * Method calls awaiting a reply at once on one connection. dbus-daemon refuses a connection's
+ * calls past `max_replies_per_connection` (128 by default) with LimitsExceeded, and a busy
+ * systemd answers slowly: a liveness restart storm of 500 pods reached it and its restarts
+ * failed. Calls past this many wait their turn here (their timeout starts when they are sent).
+ */
+export const MAX_CALLS_IN_FLIGHT = 64;
+
 /** A connected bus. Create with {@link BusConnection.open}; never throws an unhandled rejection. */
 export class BusConnection {
   readonly address: string;
@@ -93,6 +101,8 @@ export class BusConnection {
   private readonly signalListeners = new Set<(signal: BusSignal) => void>();
   private readonly lostListeners = new Set<(error: RockletError) => void>();
   private sequence = 0;
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
   private lostError: RockletError | undefined;
   private readonly closed: Promise<void>;
 
@@ -161,34 +171,54 @@ export class BusConnection {
     return new Promise<BusReply>((resolve, reject) => {
       const timeoutMs = call.timeoutMs ?? this.timeoutMs;
       const entry: Pending = { reject: (error) => settle(() => reject(error)) };
-      const timer = setTimeout(() => {
-        entry.reject(
-          unavailable(SYSTEMD_ERROR_CODES.timeout, `d-bus call ${call.interface}.${call.member} got no reply in ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
+      let timer: NodeJS.Timeout | undefined;
       const settle = (finish: () => void): void => {
         if (!this.pending.delete(entry)) return;
         clearTimeout(timer);
         finish();
       };
+      const send = (): void => {
+        // Rejected while it waited (the connection was lost or closed): nothing to send.
+        if (!this.pending.has(entry)) return;
+        this.inFlight += 1;
+        timer = setTimeout(() => {
+          entry.reject(
+            unavailable(SYSTEMD_ERROR_CODES.timeout, `d-bus call ${call.interface}.${call.member} got no reply in ${timeoutMs} ms`),
+          );
+        }, timeoutMs);
+        this.bus.call(message).then(
+          (reply) => {
+            this.replied();
+            const sequence = this.replySequence.get(message.serial ?? -1) ?? this.sequence;
+            this.replySequence.delete(message.serial ?? -1);
+            settle(() => resolve({ body: reply?.body ?? [], sequence }));
+          },
+          (error: DBusError | Error) => {
+            this.replied();
+            // A write to a socket that is closing fails locally before 'close' is emitted:
+            // that is a lost connection, not a bad argument.
+            if (!isDBusError(error) && !this.internals._connection.stream.writable) return this.lose(error);
+            const sequence = this.replySequence.get(message.serial ?? -1);
+            this.replySequence.delete(message.serial ?? -1);
+            if (sequence !== undefined) this.errorSequences.set(error, sequence);
+            settle(() => reject(error));
+          },
+        );
+      };
       this.pending.add(entry);
-      this.bus.call(message).then(
-        (reply) => {
-          const sequence = this.replySequence.get(message.serial ?? -1) ?? this.sequence;
-          this.replySequence.delete(message.serial ?? -1);
-          settle(() => resolve({ body: reply?.body ?? [], sequence }));
-        },
-        (error: DBusError | Error) => {
-          // A write to a socket that is closing fails locally before 'close' is emitted:
-          // that is a lost connection, not a bad argument.
-          if (!isDBusError(error) && !this.internals._connection.stream.writable) return this.lose(error);
-          const sequence = this.replySequence.get(message.serial ?? -1);
-          this.replySequence.delete(message.serial ?? -1);
-          if (sequence !== undefined) this.errorSequences.set(error, sequence);
-          settle(() => reject(error));
-        },
-      );
+      if (this.inFlight < MAX_CALLS_IN_FLIGHT) send();
+      else this.waiting.push(send);
     });
+  }
+
+  /** A sent call got its answer (or failed): the next waiting call goes out. */
+  private replied(): void {
+    this.inFlight -= 1;
+    while (this.inFlight < MAX_CALLS_IN_FLIGHT) {
+      const next = this.waiting.shift();
+      if (next === undefined) return;
+      next();
+    }
   }
 
   /** The arrival sequence of the D-Bus error reply `error`, if it was one. */
@@ -289,6 +319,7 @@ export class BusConnection {
     });
     this.lostError = error;
     for (const entry of [...this.pending]) entry.reject(error);
+    this.waiting.length = 0;
     this.replySequence.clear();
     for (const listener of [...this.lostListeners]) listener(error);
     this.lostListeners.clear();

@@ -38,6 +38,25 @@ describe('SystemdManager against a test systemd', () => {
     if (failures.length > 0) throw new AggregateError(failures, 'cleanup of the systemd manager tests failed');
   });
 
+  it("queues a burst of calls past the bus daemon's pending-reply limit instead of having them refused", async () => {
+    // dbus-daemon lets a connection have max_replies_per_connection (128) calls awaiting a reply
+    // and refuses the rest with LimitsExceeded. A busy systemd answers slowly: a liveness restart
+    // storm of 500 pods once hit the limit and its pods stayed "restarting". Here systemd (by its
+    // recorded PID) is stopped while 400 calls are made, so every call waits for it.
+    process.kill(sd.pid, 'SIGSTOP');
+    let settled: Promise<PromiseSettledResult<unknown>[]>;
+    try {
+      settled = Promise.allSettled(Array.from({ length: 400 }, () => manager.listUnitsByPatterns([], [`${units.prefix}-burst-*`])));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      process.kill(sd.pid, 'SIGCONT');
+    }
+    const outcomes = await settled;
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [String(outcome.reason)] : []));
+    assert.deepEqual(refused.slice(0, 2), [], `${refused.length} of 400 calls refused`);
+    assert.ok(outcomes.every((outcome) => outcome.status === 'fulfilled' && Array.isArray(outcome.value) && outcome.value.length === 0));
+  });
+
   it('starts a transient unit, reads its properties back, stops it and sees it gone', async () => {
     const name = units.name('sleep');
     const outcome = await manager.startTransientUnit(name, {

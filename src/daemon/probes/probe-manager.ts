@@ -47,6 +47,8 @@ export interface DaemonProbesDeps {
 const RESUME_WINDOW_MS = 60_000;
 /** kubelet gives a killed container at least this long after SIGTERM. */
 const MIN_KILL_GRACE_MS = 2000;
+/** The longest wait between two attempts of a kill that failed. */
+const RESTART_RETRY_MAX_MS = 30_000;
 
 interface ContainerEntry {
   readonly invocation: string;
@@ -226,28 +228,51 @@ export class DaemonProbes {
     }
   }
 
-  /** kubelet's kill of a container whose startup or liveness probe failed (see the module doc). */
+  /**
+   * kubelet's kill of a container whose startup or liveness probe failed (see the module doc).
+   * Its prober stays stopped until the unit runs again, so a kill that fails (systemd busy or
+   * unreachable) is tried again, after 1, 2, 4 … 30 s, for as long as that run is the
+   * container's current one; the preStop hook runs once.
+   */
   async #restart(pod: string, entry: PodEntry, app: string, container: ContainerEntry, probe: Extract<ProbeKind, 'startup' | 'liveness'>): Promise<void> {
-    const { manager, log } = this.#deps;
+    const { log } = this.#deps;
     const planned = entry.site?.plan.apps.find((a) => a.name === app);
     if (planned === undefined || entry.site === undefined) return;
     const graceMs = (planned.probes?.[probe]?.terminationGracePeriodSeconds ?? planned.stopTimeoutSeconds) * 1000;
     const deadline = Date.now() + graceMs;
-    try {
-      const preStop = planned.lifecycle?.preStop;
-      if (preStop !== undefined) {
-        const result = await runProbeAction(entry.site.target(app), preStop, AbortSignal.timeout(Math.max(1, graceMs)));
-        if (!result.ok) log.warn({ pod, container: app, action: 'hook', hook: 'preStop', reason: result.reason }, `pod ${pod} container ${app}: preStop hook failed: ${result.reason}`);
+    const preStop = planned.lifecycle?.preStop;
+    if (preStop !== undefined) {
+      const result = await runProbeAction(entry.site.target(app), preStop, AbortSignal.timeout(Math.max(1, graceMs))).catch((error: unknown) => ({
+        ok: false as const,
+        reason: error instanceof Error ? error.message : String(error),
+      }));
+      if (!result.ok) log.warn({ pod, container: app, action: 'hook', hook: 'preStop', reason: result.reason }, `pod ${pod} container ${app}: preStop hook failed: ${result.reason}`);
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#kill(pod, app, container, deadline, graceMs);
+        return;
+      } catch (error) {
+        const delayMs = Math.min(RESTART_RETRY_MAX_MS, 1000 * 2 ** attempt);
+        log.warn(
+          { pod, container: app, action: 'probe', reason: error instanceof Error ? error.message : String(error), retryInMs: delayMs },
+          `pod ${pod} container ${app}: restart after a failed ${probe} probe did not complete; trying again in ${delayMs / 1000} s`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+        if (this.#stopped || this.#pods.get(pod) !== entry || entry.containers.get(app) !== container) return;
       }
-      await manager.killUnit(container.unit, 'main', 'SIGTERM');
-      await new Promise((resolve) => setTimeout(resolve, Math.max(MIN_KILL_GRACE_MS, deadline - Date.now())).unref());
-      const now: UnitStatus = await manager.getUnitProperties(container.unit);
-      if (now.invocationId === container.invocation && (now.activeState === 'active' || now.activeState === 'deactivating')) {
-        log.warn({ pod, container: app, action: 'probe', result: 'kill' }, `pod ${pod} container ${app} did not stop within its grace period of ${graceMs / 1000} s; killing it`);
-        await manager.killUnit(container.unit, 'all', 'SIGKILL');
-      }
-    } catch (error) {
-      log.warn({ pod, container: app, action: 'probe', reason: error instanceof Error ? error.message : String(error) }, `pod ${pod} container ${app}: restart after a failed ${probe} probe did not complete`);
+    }
+  }
+
+  /** SIGTERM to the container's main process, then SIGKILL to all once `deadline` passed (at least MIN_KILL_GRACE_MS after the SIGTERM) if the same run still runs. */
+  async #kill(pod: string, app: string, container: ContainerEntry, deadline: number, graceMs: number): Promise<void> {
+    const { manager, log } = this.#deps;
+    await manager.killUnit(container.unit, 'main', 'SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(MIN_KILL_GRACE_MS, deadline - Date.now())).unref());
+    const now: UnitStatus = await manager.getUnitProperties(container.unit);
+    if (now.invocationId === container.invocation && (now.activeState === 'active' || now.activeState === 'deactivating')) {
+      log.warn({ pod, container: app, action: 'probe', result: 'kill' }, `pod ${pod} container ${app} did not stop within its grace period of ${graceMs / 1000} s; killing it`);
+      await manager.killUnit(container.unit, 'all', 'SIGKILL');
     }
   }
 }
