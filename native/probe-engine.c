@@ -98,7 +98,7 @@ struct probe {
   int64_t deadline;
   bool reported; /* the run's result went out already (an exec probe that timed out, waiting to be reaped) */
   int fd;
-  bool watched; /* fd is in the epoll set */
+  bool watched; /* fd is in the epoll set (false whenever fd is -1: close_run_fds) */
   int write_fd; /* an exec probe's pipe, the thread's copy of its write end */
   int pidfd;
   pid_t pid;
@@ -350,7 +350,6 @@ static void on_connect_done(uint32_t slot, struct probe *p, int64_t now);
 
 static void start_network(uint32_t slot, struct probe *p, int64_t now) {
   p->fd = pod_socket(p);
-  p->watched = false;
   if (p->fd < 0) return finish_errno(slot, p, now, errno);
   /* Closed with a reset, as kubelet's probe dialer does: no FIN exchange, no TIME_WAIT socket per run. */
   struct linger reset = { .l_onoff = 1, .l_linger = 0 };
@@ -463,7 +462,6 @@ static void start_exec(uint32_t slot, struct probe *p, int64_t now) {
   p->write_fd = pipe_fds[1];
   p->pid = pid;
   p->phase = PHASE_EXEC;
-  p->watched = false;
   /* Its only status flag (pipe2 set O_CLOEXEC, a descriptor flag): no F_GETFL needed. */
   fcntl(p->fd, F_SETFL, O_NONBLOCK);
   p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

@@ -157,10 +157,9 @@ int spawn_start(struct spawn_job *job, int *clone_errno) {
   pthread_sigmask(SIG_SETMASK, &all, &saved);
   /*
    * No exit signal: callers see the end through a pidfd or reapChild (waitpid with __WALL), and
-   * a SIGCHLD would wake Node's main thread (libuv's handler) for every probe run: ~70 µs of it
-   * each, 0.7 % of a core at 100 exec probes a second.
+   * a SIGCHLD would wake Node's signal handling for every probe run. The sealed copy's lock is
+   * held until the child exec'd (CLONE_VFORK), so the copy stays open until then.
    */
-  /* Held until the child exec'd (CLONE_VFORK): the sealed copy stays open until then. */
   sealed_exec_lock();
   job->exec_fd = sealed_exec_fd(job->path);
   pid_t pid = clone(spawn_child, stack + PROBE_STACK_BYTES, CLONE_VM | CLONE_VFORK, job);

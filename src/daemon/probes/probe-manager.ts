@@ -242,10 +242,8 @@ export class DaemonProbes {
     const deadline = Date.now() + graceMs;
     const preStop = planned.lifecycle?.preStop;
     if (preStop !== undefined) {
-      const result = await runProbeAction(entry.site.target(app), preStop, AbortSignal.timeout(Math.max(1, graceMs))).catch((error: unknown) => ({
-        ok: false as const,
-        reason: error instanceof Error ? error.message : String(error),
-      }));
+      // (runProbeAction returns failures, it does not throw them)
+      const result = await runProbeAction(entry.site.target(app), preStop, AbortSignal.timeout(Math.max(1, graceMs)));
       if (!result.ok) log.warn({ pod, container: app, action: 'hook', hook: 'preStop', reason: result.reason }, `pod ${pod} container ${app}: preStop hook failed: ${result.reason}`);
     }
     for (let attempt = 0; ; attempt++) {
